@@ -1,0 +1,20 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "mfpipe",
+    products: [
+        .executable(name: "mfpipe", targets: ["mfpipe"]),
+        .library(name: "MFPipe", targets: ["MFPipe"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "MFPipe", dependencies: ["CHDF5", "CBLAS", "CZlib"]),
+        .executableTarget(name: "mfpipe", dependencies: ["MFPipe"]),
+        .target(name: "MFPipeTestSupport", dependencies: ["MFPipe"], path: "Tests/MFPipeTestSupport"),
+        .testTarget(name: "MFPipeTests", dependencies: ["MFPipe", "MFPipeTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,54 @@
+import Foundation
+
+extension RatingData {
+    /// Writes the data set as an artifact file: `/rows/ids`, `/cols/ids`, and per part
+    /// `/parts/<name>/{row, col, value[, timestamp]}`, one dataset per column.
+    public func write(to url: URL) throws {
+        let file = try HDF5File.create(url)
+        try file.root.setAttribute("kind", "ratings")
+        try file.root.setAttribute("rows", .int(Int64(rowCount)))
+        try file.root.setAttribute("cols", .int(Int64(colCount)))
+        try file.root.createGroup("rows").writeStrings(rowIDs.ids, to: "ids")
+        try file.root.createGroup("cols").writeStrings(colIDs.ids, to: "ids")
+        let partsGroup = try file.root.createGroup("parts")
+        for part in Part.allCases {
+            guard let table = parts[part] else { continue }
+            try table.write(to: partsGroup.createGroup(part.rawValue))
+        }
+        try file.close()
+    }
+
+    /// Reads a data set written by `write(to:)`.
+    public static func read(from url: URL) throws -> RatingData {
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        let rowIDs = IdTable(ids: try file.root.openGroup("rows").readStrings("ids"))
+        let colIDs = IdTable(ids: try file.root.openGroup("cols").readStrings("ids"))
+        let partsGroup = try file.root.openGroup("parts")
+        var parts: [Part: RatingTable] = [:]
+        for name in try partsGroup.memberNames() {
+            guard let part = Part(rawValue: name) else { continue }
+            parts[part] = try RatingTable.read(from: partsGroup.openGroup(name))
+        }
+        return RatingData(rowIDs: rowIDs, colIDs: colIDs, parts: parts)
+    }
+}
+
+extension RatingTable {
+    /// Writes the columns `row`, `col`, `value` and, when present, `timestamp` into `group`.
+    public func write(to group: HDF5Group) throws {
+        try group.write(rows, to: "row")
+        try group.write(cols, to: "col")
+        try group.write(values, to: "value")
+        if hasTimestamps { try group.write(timestamps, to: "timestamp") }
+    }
+
+    /// Reads the columns written by `write(to:)`.
+    public static func read(from group: HDF5Group) throws -> RatingTable {
+        RatingTable(
+            rows: try group.read("row", as: Int32.self).values,
+            cols: try group.read("col", as: Int32.self).values,
+            values: try group.read("value", as: Float.self).values,
+            timestamps: group.contains("timestamp") ? try group.read("timestamp", as: Int64.self).values : [])
+    }
+}

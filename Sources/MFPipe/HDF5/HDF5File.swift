@@ -1,0 +1,75 @@
+import CHDF5
+import Foundation
+
+/// An open HDF5 file; its root group is where datasets and groups are made.
+///
+/// Files are opened with the strong close degree, so `close()` releases every object
+/// still open in them and the file can be renamed into place right after.
+public final class HDF5File {
+    /// The file's path.
+    public let path: String
+    /// The root group `/`.
+    public let root: HDF5Group
+    private var id: hid_t
+
+    private init(id: hid_t, path: String) throws {
+        self.id = id
+        self.path = path
+        let rootID = H5Gopen2(id, "/", hid_t(mf_h5p_default()))
+        guard rootID >= 0 else { throw HDF5Error("cannot open the root group of \(path)") }
+        root = HDF5Group(id: rootID, path: "/", file: path)
+    }
+
+    /// Creates (or truncates) a file at `url` for writing.
+    public static func create(_ url: URL) throws -> HDF5File {
+        HDF5Library.initialize()
+        let access = try strongCloseAccess()
+        defer { H5Pclose(access) }
+        let id = H5Fcreate(url.path, mf_h5f_acc_trunc(), hid_t(mf_h5p_default()), access)
+        guard id >= 0 else { throw HDF5Error("cannot create \(url.path)") }
+        return try HDF5File(id: id, path: url.path)
+    }
+
+    /// Opens an existing file at `url` for reading.
+    public static func open(_ url: URL) throws -> HDF5File {
+        HDF5Library.initialize()
+        let access = try strongCloseAccess()
+        defer { H5Pclose(access) }
+        guard FileSystem.exists(url) else { throw HDF5Error("no such file: \(url.path)") }
+        let id = H5Fopen(url.path, mf_h5f_acc_rdonly(), access)
+        guard id >= 0 else { throw HDF5Error("cannot open \(url.path): not an HDF5 file, or damaged") }
+        return try HDF5File(id: id, path: url.path)
+    }
+
+    private static func strongCloseAccess() throws -> hid_t {
+        let access = H5Pcreate(mf_h5p_file_access())
+        guard access >= 0, H5Pset_fclose_degree(access, H5F_CLOSE_STRONG) >= 0 else {
+            throw HDF5Error("cannot create a file access property list")
+        }
+        return access
+    }
+
+    /// Flushes and closes the file and every object open in it.
+    public func close() throws {
+        guard id >= 0 else { return }
+        let status = H5Fclose(id)
+        id = -1
+        if status < 0 { throw HDF5Error("cannot close \(path)") }
+    }
+
+    deinit { try? close() }
+}
+
+/// One-time library set-up: HDF5's own error printing is silenced, since every
+/// failure is turned into an `HDF5Error` that names the file and object.
+enum HDF5Library {
+    private static let initialized: Bool = {
+        H5open()
+        H5Eset_auto2(mf_h5e_default(), nil, nil)
+        return true
+    }()
+
+    static func initialize() {
+        _ = initialized
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Small file-system helpers whose failures become `WorkdirError`s naming the path.
+public enum FileSystem {
+    /// Creates a directory and its parents; succeeds if it already exists.
+    public static func createDirectory(_ url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw WorkdirError("cannot create directory \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes a file or directory tree; succeeds if it does not exist.
+    public static func remove(_ url: URL) throws {
+        guard exists(url) else { return }
+        do {
+            try FileManager.default.removeItem(at: url)
+        } catch {
+            throw WorkdirError("cannot remove \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Whether anything exists at `url`.
+    public static func exists(_ url: URL) -> Bool {
+        var status = stat()
+        return lstat(url.path, &status) == 0
+    }
+
+    /// The names of the entries of a directory, sorted; empty when it does not exist.
+    public static func contents(of url: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+    }
+
+    /// Flushes a directory's entries so that a rename inside it survives a crash.
+    public static func syncDirectory(_ url: URL) {
+        let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    /// Reads a whole file.
+    public static func read(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw WorkdirError("cannot read \(url.path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+
+/// A trained factorization of one rank: A ≈ W H plus optional row and column biases,
+/// on top of the normalization it was trained after.
+///
+/// W is m x k and H is k x n, both row-major (C order), exactly as in A ≈ W H.
+public struct FactorModel: Sendable {
+    /// The rank.
+    public var k: Int
+    /// m, the number of rows.
+    public var rows: Int
+    /// n, the number of columns.
+    public var cols: Int
+    /// W, m x k, row-major.
+    public var w: [Float]
+    /// H, k x n, row-major.
+    public var h: [Float]
+    /// Per-row biases learned by the model, or empty when the algorithm has none.
+    public var rowBias: [Float]
+    /// Per-column biases learned by the model, or empty.
+    public var colBias: [Float]
+    /// How the model was trained.
+    public var info: TrainingInfo
+
+    /// The model's own prediction for (row, col), without the normalization offsets:
+    /// rowBias[i] + colBias[j] + W[i, :] · H[:, j].
+    public func predictResidual(row: Int, col: Int) -> Double {
+        var sum = 0.0
+        for factor in 0..<k {
+            sum += Double(w[row * k + factor]) * Double(h[factor * cols + col])
+        }
+        if !rowBias.isEmpty { sum += Double(rowBias[row]) + Double(colBias[col]) }
+        return sum
+    }
+
+    /// Zeroes the factors and biases of rows and columns with no training entries, so that
+    /// they predict from the baselines and export as zeros, never as their random start.
+    public mutating func zeroUnseen(rowCounts: [Int32], colCounts: [Int32]) {
+        for row in 0..<rows where rowCounts[row] == 0 {
+            for factor in 0..<k { w[row * k + factor] = 0 }
+            if !rowBias.isEmpty { rowBias[row] = 0 }
+        }
+        for col in 0..<cols where colCounts[col] == 0 {
+            for factor in 0..<k { h[factor * cols + col] = 0 }
+            if !colBias.isEmpty { colBias[col] = 0 }
+        }
+    }
+
+    /// H transposed (n x k, row-major): each column's factors contiguous, for fast scoring.
+    public var columnFactors: [Float] {
+        var result = [Float](repeating: 0, count: cols * k)
+        for factor in 0..<k {
+            for col in 0..<cols { result[col * k + factor] = h[factor * cols + col] }
+        }
+        return result
+    }
+
+    /// Writes the model into `group`: datasets `W`, `H`, and `row_bias`/`col_bias` when
+    /// present; the training information as attributes.
+    public func write(to group: HDF5Group) throws {
+        try group.write(w, to: "W", shape: [rows, k])
+        try group.write(h, to: "H", shape: [k, cols])
+        if !rowBias.isEmpty {
+            try group.write(rowBias, to: "row_bias")
+            try group.write(colBias, to: "col_bias")
+        }
+        try group.setAttribute("k", .int(Int64(k)))
+        try info.write(to: group)
+    }
+
+    /// Reads what `write(to:)` wrote.
+    public static func read(from group: HDF5Group) throws -> FactorModel {
+        let w = try group.read("W", as: Float.self)
+        let h = try group.read("H", as: Float.self)
+        guard w.shape.count == 2, h.shape.count == 2, w.shape[1] == h.shape[0] else {
+            throw HDF5Error("W and H in \(group.file) have mismatched shapes \(w.shape) and \(h.shape)")
+        }
+        return FactorModel(
+            k: w.shape[1], rows: w.shape[0], cols: h.shape[1], w: w.values, h: h.values,
+            rowBias: group.contains("row_bias") ? try group.read("row_bias", as: Float.self).values : [],
+            colBias: group.contains("col_bias") ? try group.read("col_bias", as: Float.self).values : [],
+            info: try TrainingInfo.read(from: group))
+    }
+}
+
+/// How a model was trained: algorithm, settings, effort and the training curve.
+public struct TrainingInfo: Sendable {
+    /// The algorithm's name (`sgd`, `adam`).
+    public var algorithm: String
+    /// The hyper-parameters, as JSON.
+    public var hyperparameters: JSONValue
+    /// The seed of its initialisation and ordering.
+    public var seed: UInt64
+    /// Epochs or iterations run.
+    public var iterations: Int
+    /// Whether it met its tolerance (or stopped early on validation) rather than running out of epochs.
+    public var converged: Bool
+    /// The final value of the training objective.
+    public var objective: Double
+    /// Wall seconds of training.
+    public var seconds: Double
+    /// The epoch whose factors were kept (differs from `iterations` after early stopping).
+    public var bestIteration: Int
+    /// Per epoch: training RMSE (on the normalized scale) and validation RMSE (NaN when none).
+    public var curve: [(trainRMSE: Double, validationRMSE: Double)]
+
+    /// Writes the information as attributes and the curve as `curve_train_rmse` / `curve_validation_rmse`.
+    public func write(to group: HDF5Group) throws {
+        try group.setAttribute("algorithm", algorithm)
+        try group.setAttribute("hyperparameters", JSONWriter.canonical(hyperparameters))
+        try group.setAttribute("seed", .int(Int64(bitPattern: seed)))
+        try group.setAttribute("iterations", .int(Int64(iterations)))
+        try group.setAttribute("best_iteration", .int(Int64(bestIteration)))
+        try group.setAttribute("converged", .int(converged ? 1 : 0))
+        try group.setAttribute("final_objective", .double(objective))
+        try group.setAttribute("seconds", .double(seconds))
+        try group.write(curve.map(\.trainRMSE), to: "curve_train_rmse")
+        try group.write(curve.map(\.validationRMSE), to: "curve_validation_rmse")
+    }
+
+    /// Reads what `write(to:)` wrote.
+    public static func read(from group: HDF5Group) throws -> TrainingInfo {
+        let train = try group.read("curve_train_rmse", as: Double.self).values
+        let validation = try group.read("curve_validation_rmse", as: Double.self).values
+        return TrainingInfo(
+            algorithm: try group.stringAttribute("algorithm"),
+            hyperparameters: try JSONParser.parse(Data(try group.stringAttribute("hyperparameters").utf8)),
+            seed: UInt64(bitPattern: Int64(try group.intAttribute("seed"))),
+            iterations: try group.intAttribute("iterations"),
+            converged: try group.intAttribute("converged") != 0,
+            objective: try group.doubleAttribute("final_objective"),
+            seconds: try group.doubleAttribute("seconds"),
+            bestIteration: try group.intAttribute("best_iteration"),
+            curve: zip(train, validation).map { ($0, $1) })
+    }
+}

@@ -1,0 +1,46 @@
+/// Predicts an entry from a normalization and a model:
+/// mean + row_offset[i] + col_offset[j] + row_bias[i] + col_bias[j] + W[i, :] · H[:, j],
+/// clipped to the training range when one is given.
+///
+/// Rows and columns never seen in training have zero offsets, biases and factors, so
+/// their predictions fall back to the baselines, never to NaN.
+public struct Predictor {
+    /// The normalization the model was trained after.
+    public let normalization: Normalization
+    /// The model, or nil for the normalization alone (the baselines).
+    public let model: FactorModel?
+    /// The range predictions are clipped to, if any.
+    public let clip: ClosedRange<Double>?
+    private let columnFactors: [Float]
+
+    /// The rule in words, stored with exported models.
+    public static let rule = "prediction[i, j] = mean + row_offset[i] + col_offset[j] + row_bias[i] + col_bias[j] + W[i, :] @ H[:, j], clipped to [clip_min, clip_max] (offsets from /normalization; biases are zero when the model has none)"
+
+    /// Creates a predictor.
+    public init(normalization: Normalization, model: FactorModel?, clip: ClosedRange<Double>?) {
+        self.normalization = normalization
+        self.model = model
+        self.clip = clip
+        columnFactors = model?.columnFactors ?? []
+    }
+
+    /// The prediction for (row, col).
+    @inline(__always)
+    public func predict(row: Int32, col: Int32) -> Double {
+        var value = normalization.offset(row: row, col: col)
+        if let model {
+            let i = Int(row)
+            let j = Int(col)
+            var dot: Float = 0
+            columnFactors.withUnsafeBufferPointer { h in
+                model.w.withUnsafeBufferPointer { w in
+                    for factor in 0..<model.k { dot += w[i * model.k + factor] * h[j * model.k + factor] }
+                }
+            }
+            value += Double(dot)
+            if !model.rowBias.isEmpty { value += Double(model.rowBias[i]) + Double(model.colBias[j]) }
+        }
+        if let clip { value = min(max(value, clip.lowerBound), clip.upperBound) }
+        return value
+    }
+}

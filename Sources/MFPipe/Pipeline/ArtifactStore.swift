@@ -1,0 +1,123 @@
+import Foundation
+
+/// The work directory's stage cache: one folder per node and key under `artifacts/`,
+/// complete only once its `manifest.json` has been written, last, by atomic rename.
+///
+/// The manifest records the key and its ingredients, a SHA-256 of every file in the
+/// folder and of every output written outside it; an artifact whose files no longer
+/// match is reported as damaged and recomputed, never used.
+public struct ArtifactStore {
+    /// The name of every artifact's main HDF5 file.
+    public static let dataFileName = "data.h5"
+    /// The name of the file that marks an artifact complete.
+    public static let manifestName = "manifest.json"
+
+    /// The work directory.
+    public let workdir: URL
+
+    /// Creates a store over `workdir` (nothing is created until a node runs).
+    public init(workdir: URL) {
+        self.workdir = workdir
+    }
+
+    /// The folder holding every artifact.
+    public var artifactsFolder: URL { workdir.appendingPathComponent("artifacts") }
+
+    /// The folder of `node`'s artifact for `key`.
+    public func directory(for node: DAGNode, key: StageKey) -> URL {
+        artifactsFolder.appendingPathComponent("\(node.directoryName)-\(key.value.prefix(16))")
+    }
+
+    /// The state of a node's artifact under a key.
+    public enum State {
+        /// Complete and intact.
+        case complete(JSONValue)
+        /// Present but unusable: the reason.
+        case damaged(String)
+        /// Not there.
+        case missing
+    }
+
+    /// Checks the artifact of `node` under `key`: manifest present, checksums matching.
+    public func state(of node: DAGNode, key: StageKey) -> State {
+        let folder = directory(for: node, key: key)
+        let manifestURL = folder.appendingPathComponent(Self.manifestName)
+        guard FileSystem.exists(manifestURL) else {
+            return FileSystem.exists(folder) ? .damaged("incomplete artifact (no manifest)") : .missing
+        }
+        guard let data = try? FileSystem.read(manifestURL), let manifest = try? JSONParser.parse(data),
+            manifest["key"]?.stringValue == key.value
+        else { return .damaged("unreadable manifest") }
+        for (name, expected) in manifest["files"]?.objectValue ?? [] {
+            let url = folder.appendingPathComponent(name)
+            guard (try? FileDigest.sha256(of: url)) == expected.stringValue else {
+                return .damaged("\(name) does not match its checksum")
+            }
+        }
+        for (path, expected) in manifest["outputs"]?.objectValue ?? [] {
+            let url = URL(fileURLWithPath: path)
+            guard FileSystem.exists(url) else { return .damaged("output \(path) is missing") }
+            guard (try? FileDigest.sha256(of: url)) == expected.stringValue else {
+                return .damaged("output \(path) was changed")
+            }
+        }
+        return .complete(manifest)
+    }
+
+    /// The most recent manifest of `node` under any key, to explain what changed.
+    public func latestManifest(of node: DAGNode) -> JSONValue? {
+        let prefix = node.directoryName + "-"
+        return FileSystem.contents(of: artifactsFolder)
+            .filter { $0.hasPrefix(prefix) && $0.dropFirst(prefix.count).count == 16 }
+            .compactMap { name -> JSONValue? in
+                let url = artifactsFolder.appendingPathComponent(name).appendingPathComponent(Self.manifestName)
+                return (try? FileSystem.read(url)).flatMap { try? JSONParser.parse($0) }
+            }
+            .max { ($0["created"]?.stringValue ?? "") < ($1["created"]?.stringValue ?? "") }
+    }
+
+    /// Empties and creates the folder for a node about to run.
+    public func prepare(_ node: DAGNode, key: StageKey) throws -> URL {
+        let folder = directory(for: node, key: key)
+        try FileSystem.remove(folder)
+        try FileSystem.createDirectory(folder)
+        return folder
+    }
+
+    /// Marks a finished node's artifact complete by writing its manifest last.
+    public func commit(_ node: DAGNode, key: StageKey, outcome: StageOutcome, seconds: Double) throws -> JSONValue {
+        let folder = directory(for: node, key: key)
+        var files: [(key: String, value: JSONValue)] = []
+        for name in FileSystem.contents(of: folder) where name != Self.manifestName {
+            files.append((name, .string(try FileDigest.sha256(of: folder.appendingPathComponent(name)))))
+        }
+        var outputs: [(key: String, value: JSONValue)] = []
+        for url in outcome.outputs {
+            outputs.append((url.path, .string(try FileDigest.sha256(of: url))))
+        }
+        let manifest: JSONValue = .object([
+            ("node", .string(node.id)),
+            ("type", .string(node.stage.type.typeName)),
+            ("key", .string(key.value)),
+            ("created", .string(EventLog.timestamp(Date()))),
+            ("seconds", .number(seconds)),
+            ("summary", .string(outcome.summary)),
+            ("metrics", .object(outcome.metrics.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
+            ("files", .object(files)),
+            ("outputs", .object(outputs)),
+            ("ingredients", key.ingredients),
+        ])
+        try AtomicFile.write(JSONWriter.pretty(manifest) + "\n", to: folder.appendingPathComponent(Self.manifestName))
+        return manifest
+    }
+
+    /// Removes artifact folders; with `keeping`, only those whose names are not in it.
+    ///
+    /// - Returns: the names removed.
+    @discardableResult
+    public func remove(keeping: Set<String>? = nil) throws -> [String] {
+        let names = FileSystem.contents(of: artifactsFolder).filter { name in keeping.map { !$0.contains(name) } ?? true }
+        for name in names { try FileSystem.remove(artifactsFolder.appendingPathComponent(name)) }
+        return names
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// Runs a pipeline's DAG: decides which nodes are cached and which must run (and why),
+/// runs the rest with independent nodes in parallel, and commits each artifact.
+public final class Engine {
+    /// What `run` should force or only pretend.
+    public struct Options {
+        /// Stage ids to rerun even when cached.
+        public var force: Set<String> = []
+        /// Rerun everything.
+        public var forceAll = false
+        /// Only print what would run and why.
+        public var dryRun = false
+
+        /// Default options: run what is not cached.
+        public init() {}
+    }
+
+    /// The decision for one node.
+    public struct Decision {
+        /// The node.
+        public let node: DAGNode
+        /// Its key.
+        public let key: StageKey
+        /// nil when cached; otherwise why it must run.
+        public let reason: String?
+        /// The cached manifest, when cached.
+        public let manifest: JSONValue?
+    }
+
+    /// The validated pipeline.
+    public let pipeline: Pipeline
+    /// Its expanded DAG.
+    public let dag: PipelineDAG
+    /// The work directory's cache.
+    public let store: ArtifactStore
+    private let log: EventLog
+    private let cancellation: Cancellation
+
+    /// Creates an engine for `pipeline`, logging to `log`.
+    public init(pipeline: Pipeline, log: EventLog, cancellation: Cancellation = Cancellation()) {
+        self.pipeline = pipeline
+        dag = PipelineDAG(pipeline)
+        store = ArtifactStore(workdir: pipeline.workdir)
+        self.log = log
+        self.cancellation = cancellation
+    }
+
+    /// Computes every node's key and whether it is cached, without running anything.
+    public func plan(_ options: Options = Options()) throws -> [Decision] {
+        for id in options.force where pipeline.stage(id) == nil {
+            throw UsageError("--force \(id): no stage with that id; expected one of " + pipeline.stages.map(\.id).joined(separator: ", "))
+        }
+        var keys: [String: StageKey] = [:]
+        return try dag.nodes.map { node in
+            let key = try StageKey(node: node, inputKeys: node.inputs.map { keys[$0]!.value })
+            keys[node.id] = key
+            if options.forceAll || options.force.contains(node.stage.id) {
+                return Decision(node: node, key: key, reason: "forced", manifest: nil)
+            }
+            switch store.state(of: node, key: key) {
+            case .complete(let manifest):
+                return Decision(node: node, key: key, reason: nil, manifest: manifest)
+            case .damaged(let why):
+                return Decision(node: node, key: key, reason: "damaged artifact: \(why)", manifest: nil)
+            case .missing:
+                let previous = store.latestManifest(of: node)?["ingredients"]
+                return Decision(node: node, key: key, reason: previous.map { key.change(since: $0) } ?? "not run before", manifest: nil)
+            }
+        }
+    }
+
+    /// Runs the pipeline, resuming from what is complete, and writes a run record.
+    ///
+    /// - Returns: the record of what ran and what was cached.
+    /// - Throws: the first node's failure, after running nodes have finished.
+    @discardableResult
+    public func run(_ options: Options = Options()) throws -> RunRecord {
+        let decisions = try plan(options)
+        if options.dryRun {
+            for decision in decisions {
+                log.info("plan", decision.reason.map { "would run \(decision.node.id): \($0)" } ?? "cached \(decision.node.id)",
+                         fields: ["node": .string(decision.node.id), "run": .bool(decision.reason != nil)])
+            }
+            var record = RunRecord(pipeline: pipeline)
+            record.entries = decisions.map { entry(for: $0, action: $0.reason == nil ? "cached" : "would run", seconds: 0, manifest: $0.manifest) }
+            return record
+        }
+        let lock = try WorkdirLock(workdir: pipeline.workdir, log: log)
+        defer { lock.release() }
+        var record = RunRecord(pipeline: pipeline)
+        log.info("start", "run \(pipeline.name): \(decisions.filter { $0.reason != nil }.count) of \(decisions.count) nodes to run",
+                 fields: ["pipeline": .string(pipeline.name)])
+        let results = execute(decisions)
+        var failure: Error?
+        for decision in decisions {
+            switch results[decision.node.id] {
+            case .cached(let manifest)?:
+                record.entries.append(entry(for: decision, action: "cached", seconds: 0, manifest: manifest))
+            case .ran(let manifest, let seconds)?:
+                record.entries.append(entry(for: decision, action: "ran", seconds: seconds, manifest: manifest))
+            case .failed(let error)?:
+                failure = failure ?? error
+                record.entries.append(entry(for: decision, action: "failed", seconds: 0, manifest: nil))
+            case nil:
+                record.entries.append(entry(for: decision, action: "not run", seconds: 0, manifest: nil))
+            }
+        }
+        if let failure {
+            record.exitCode = (failure as? MFPipeError)?.exitCode ?? 1
+            record.error = "\(failure)"
+        }
+        try record.write()
+        if let failure { throw failure }
+        let ran = record.entries.filter { $0.action == "ran" }.count
+        log.info("finish", "finished \(pipeline.name): \(ran) ran, \(record.entries.count - ran) cached",
+                 fields: ["ran": .number(Double(ran)), "cached": .number(Double(record.entries.count - ran))])
+        return record
+    }
+
+    private enum Result {
+        case cached(JSONValue)
+        case ran(JSONValue, Double)
+        case failed(Error)
+    }
+
+    private func entry(for decision: Decision, action: String, seconds: Double, manifest: JSONValue?) -> RunRecord.Entry {
+        RunRecord.Entry(
+            node: decision.node.id, action: action, reason: decision.reason ?? "cached", seconds: seconds,
+            summary: manifest?["summary"]?.stringValue ?? "", metrics: manifest?["metrics"] ?? .object([]))
+    }
+
+    /// Runs the nodes that need it, each once all its inputs are complete, at most
+    /// `pipeline.threads` at a time; stops launching after the first failure.
+    private func execute(_ decisions: [Decision]) -> [String: Result] {
+        let condition = NSCondition()
+        var results: [String: Result] = [:]
+        var running = 0
+        var pending = decisions
+        for decision in decisions where decision.reason == nil {
+            results[decision.node.id] = .cached(decision.manifest!)
+            log.info("cached", "cached \(decision.node.id): \(decision.manifest?["summary"]?.stringValue ?? "")",
+                     fields: ["node": .string(decision.node.id)])
+        }
+        pending.removeAll { $0.reason == nil }
+        let keys = Dictionary(uniqueKeysWithValues: decisions.map { ($0.node.id, $0.key) })
+        condition.lock()
+        while !pending.isEmpty || running > 0 {
+            let stopping = results.values.contains { if case .failed = $0 { return true } else { return false } } || cancellation.isCancelled
+            if !stopping, running < pipeline.threads,
+                let index = pending.firstIndex(where: { decision in
+                    decision.node.inputs.allSatisfy { if case .failed? = results[$0] { return false } else { return results[$0] != nil } }
+                }) {
+                let decision = pending.remove(at: index)
+                running += 1
+                let inputs = decision.node.inputs.map { ArtifactHandle(node: dag.node($0)!, directory: store.directory(for: dag.node($0)!, key: keys[$0]!)) }
+                let ancestors = dag.ancestors(of: decision.node).map { ArtifactHandle(node: $0, directory: store.directory(for: $0, key: keys[$0.id]!)) }
+                let threads = dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : pipeline.threads
+                condition.unlock()
+                DispatchQueue.global().async {
+                    let result = self.runNode(decision, inputs: inputs, ancestors: ancestors, threads: threads)
+                    condition.lock()
+                    results[decision.node.id] = result
+                    running -= 1
+                    condition.signal()
+                    condition.unlock()
+                }
+                condition.lock()
+                continue
+            }
+            if running == 0 { break }
+            condition.wait()
+        }
+        condition.unlock()
+        return results
+    }
+
+    private func runNode(_ decision: Decision, inputs: [ArtifactHandle], ancestors: [ArtifactHandle], threads: Int) -> Result {
+        let node = decision.node
+        log.info("run", "run \(node.id): \(decision.reason ?? "")", fields: ["node": .string(node.id), "reason": .string(decision.reason ?? "")])
+        let started = Date()
+        do {
+            let folder = try store.prepare(node, key: decision.key)
+            let context = StageContext(
+                node: node, pipeline: pipeline, outputDirectory: folder, inputs: inputs, ancestors: ancestors,
+                threads: threads, log: log, cancellation: cancellation)
+            let outcome: StageOutcome
+            do {
+                outcome = try node.stage.type.run(context)
+            } catch {
+                try? FileSystem.remove(folder)
+                throw error
+            }
+            let seconds = Date().timeIntervalSince(started)
+            let manifest = try store.commit(node, key: decision.key, outcome: outcome, seconds: seconds)
+            log.info("done", String(format: "done \(node.id) in %.2fs: \(outcome.summary)", seconds),
+                     fields: ["node": .string(node.id), "seconds": .number(seconds), "metrics": manifest["metrics"] ?? .null])
+            return .ran(manifest, seconds)
+        } catch let error as MFPipeError {
+            return .failed(error)
+        } catch {
+            return .failed(StageFailure(node: node.id, message: "\(error)"))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The run's log: plain timestamped lines (cron), one JSON object per line
+/// (`--log-format json`), a redrawn progress line on a terminal, or nothing (`--quiet`).
+///
+/// Safe to call from concurrently running stages.
+public final class EventLog: @unchecked Sendable {
+    /// How events are written.
+    public enum Format: String, Sendable {
+        /// Timestamped lines; on a terminal, progress is redrawn in place.
+        case plain
+        /// One JSON object per line, for monitoring.
+        case json
+        /// Only warnings and errors.
+        case quiet
+    }
+
+    private let format: Format
+    private let interactive: Bool
+    private let lock = NSLock()
+    private var lastProgress: [String: Date] = [:]
+    private var progressShown = false
+    private let write: (String) -> Void
+
+    /// Creates a log writing to standard output; `interactive` enables in-place progress.
+    public init(format: Format, interactive: Bool = isatty(STDOUT_FILENO) == 1, write: ((String) -> Void)? = nil) {
+        self.format = format
+        self.interactive = interactive && format == .plain
+        self.write = write ?? { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    /// Writes an informational event: `message` for people, `fields` for JSON.
+    public func info(_ event: String, _ message: String, fields: [String: JSONValue] = [:]) {
+        guard format != .quiet else { return }
+        emit(event, message, fields: fields)
+    }
+
+    /// Writes a warning; shown even with `--quiet`, on standard error.
+    public func warning(_ message: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        clearProgressLine()
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
+    /// Reports progress of a running node, rate-limited per node.
+    public func progress(node: String, done: Int, total: Int, note: String) {
+        guard format != .quiet else { return }
+        let now = Date()
+        lock.lock()
+        let interval: TimeInterval = interactive ? 0.1 : (format == .json ? 1 : 10)
+        let due = done == total || now.timeIntervalSince(lastProgress[node] ?? .distantPast) >= interval
+        if due { lastProgress[node] = now }
+        lock.unlock()
+        guard due else { return }
+        let percent = total > 0 ? 100 * done / total : 100
+        let message = "\(node): \(done)/\(total) (\(percent)%)" + (note.isEmpty ? "" : " \(note)")
+        if interactive {
+            lock.lock()
+            write("\r\u{1B}[2K" + message)
+            progressShown = true
+            lock.unlock()
+        } else {
+            emit("progress", message, fields: [
+                "node": .string(node), "done": .number(Double(done)), "total": .number(Double(total)), "note": .string(note),
+            ])
+        }
+    }
+
+    private func emit(_ event: String, _ message: String, fields: [String: JSONValue]) {
+        let timestamp = Self.timestamp(Date())
+        lock.lock()
+        defer { lock.unlock() }
+        clearProgressLine()
+        switch format {
+        case .json:
+            var members: [(key: String, value: JSONValue)] = [("time", .string(timestamp)), ("event", .string(event)), ("message", .string(message))]
+            members += fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            write(JSONWriter.compact(.object(members)) + "\n")
+        case .plain, .quiet:
+            write("\(timestamp) \(message)\n")
+        }
+    }
+
+    private func clearProgressLine() {
+        if progressShown {
+            write("\r\u{1B}[2K")
+            progressShown = false
+        }
+    }
+
+    /// An ISO 8601 UTC timestamp with seconds.
+    public static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A human-readable summary of an exported factor file, for `mfpipe inspect`.
+public enum FactorFileSummary {
+    /// Summarises the file at `url`.
+    ///
+    /// - Throws: `InputDataError` when it is not an mfpipe factor file or has an unknown major version.
+    public static func describe(_ url: URL) throws -> String {
+        let name = DisplayPath.of(url)
+        guard FileSystem.exists(url) else { throw InputDataError(file: name, message: "no such file; expected an exported factor file") }
+        let file: HDF5File
+        do {
+            file = try HDF5File.open(url)
+        } catch {
+            throw InputDataError(file: name, message: "not an HDF5 file; expected an mfpipe factor file")
+        }
+        defer { try? file.close() }
+        let root = file.root
+        guard (try? root.stringAttribute("format")) == Version.factorFormatName, let version = try? root.stringAttribute("format_version") else {
+            throw InputDataError(file: name, message: "no '\(Version.factorFormatName)' format attribute; expected a file written by mfpipe export")
+        }
+        let major = version.split(separator: ".").first.map(String.init) ?? version
+        let ownMajor = Version.factorFormat.split(separator: ".").first.map(String.init)!
+        guard major == ownMajor else {
+            throw InputDataError(file: name, message: "format version \(version) is not readable by this mfpipe (reads \(ownMajor).x)")
+        }
+        var lines = ["\(name): \(Version.factorFormatName) \(version)"]
+        for attribute in try root.attributeNames() where !["format", "format_version"].contains(attribute) {
+            lines.append("  \(attribute): \(try root.attribute(attribute)?.description ?? "")")
+        }
+        let rows = try root.openGroup("rows").shape(of: "ids")[0]
+        let cols = try root.openGroup("cols").shape(of: "ids")[0]
+        lines.append("  matrix: \(rows) rows x \(cols) columns")
+        let normalization = try root.openGroup("normalization")
+        lines.append("  normalization: \(try normalization.stringAttribute("method")), mean \(try normalization.attribute("mean")?.description ?? "")")
+        let models = try root.openGroup("models")
+        let chosen = try models.attribute("chosen")?.description ?? ""
+        for modelName in try models.memberNames() {
+            let group = try models.openGroup(modelName)
+            let w = try group.shape(of: "W")
+            let h = try group.shape(of: "H")
+            var line = "  model \(modelName)\(modelName == chosen ? " (chosen)" : ""): \(try group.stringAttribute("algorithm")), W \(w[0]) x \(w[1]), H \(h[0]) x \(h[1])"
+            for metric in ["validation_rmse", "test_rmse"] {
+                if let value = try? group.doubleAttribute(metric), value.isFinite { line += String(format: ", %@ %.4f", metric, value) }
+            }
+            lines.append(line)
+        }
+        if root.contains("sweep") {
+            let sweep = try root.openGroup("sweep")
+            let ks = try sweep.read("k", as: Int32.self).values
+            let validation = try sweep.read("validation_rmse", as: Double.self).values
+            let test = try sweep.read("test_rmse", as: Double.self).values
+            lines.append("  sweep:")
+            lines.append("    k      validation RMSE  test RMSE")
+            for index in ks.indices {
+                lines.append(String(format: "    %-6d %-16.4f %.4f", ks[index], validation[index], test[index]))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

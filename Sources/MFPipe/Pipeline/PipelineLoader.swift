@@ -1,0 +1,185 @@
+import Foundation
+
+/// Reads a pipeline file, applies `--set` overrides, and validates it into a `Pipeline`.
+///
+/// Every problem is a `PipelineFileError` naming the JSON path and what was expected:
+/// syntax errors (with line and column), unknown keys, unknown stage types, wrong value
+/// types, dangling inputs, duplicate ids and cycles.
+public struct PipelineLoader {
+    /// A `--set STAGE.PARAM=VALUE` override; VALUE is read as JSON, or as a string when it is not JSON.
+    public struct Override {
+        /// The stage id.
+        public let stage: String
+        /// The parameter path inside `params` (dotted for nested objects).
+        public let param: [String]
+        /// The new value.
+        public let value: JSONValue
+
+        /// Parses `STAGE.PARAM=VALUE`.
+        public init(parsing text: String) throws {
+            guard let equals = text.firstIndex(of: "=") else {
+                throw UsageError("--set \(text): expected STAGE.PARAM=VALUE")
+            }
+            let target = text[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard target.count >= 2, target.allSatisfy({ !$0.isEmpty }) else {
+                throw UsageError("--set \(text): expected STAGE.PARAM=VALUE")
+            }
+            let raw = String(text[text.index(after: equals)...])
+            stage = target[0]
+            param = Array(target.dropFirst())
+            value = (try? JSONParser.parse(Data(raw.utf8))) ?? .string(raw)
+        }
+    }
+
+    private static let topLevelKeys = ["version", "name", "workdir", "seed", "threads", "stages"]
+    private static let stageKeys = ["id", "type", "inputs", "params"]
+
+    /// Loads and validates the pipeline at `url`.
+    ///
+    /// - Parameters:
+    ///   - overrides: `--set` values, applied before validation.
+    ///   - threads: a `--threads` value that replaces the file's.
+    public static func load(_ url: URL, overrides: [Override] = [], threads: Int? = nil) throws -> Pipeline {
+        let file = url.path
+        guard FileSystem.exists(url) else { throw UsageError("\(file): no such pipeline file") }
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(try FileSystem.read(url))
+        } catch let error as JSONParser.SyntaxError {
+            throw PipelineFileError(file: file, location: "\(error.line):\(error.column)", message: error.message)
+        }
+        let overridden = try apply(overrides, to: document, file: file)
+        return try validate(overridden, file: url.standardizedFileURL, displayName: file, threads: threads)
+    }
+
+    private static func apply(_ overrides: [Override], to document: JSONValue, file: String) throws -> JSONValue {
+        guard !overrides.isEmpty, var stages = document["stages"]?.arrayValue else { return document }
+        for override in overrides {
+            guard let index = stages.firstIndex(where: { $0["id"]?.stringValue == override.stage }) else {
+                throw UsageError("--set \(override.stage).\(override.param.joined(separator: ".")): no stage with id \"\(override.stage)\" in \(file)")
+            }
+            let params = stages[index]["params"] ?? .object([])
+            stages[index] = stages[index].setting("params", to: setting(override.param[...], to: override.value, in: params))
+        }
+        return document.setting("stages", to: .array(stages))
+    }
+
+    private static func setting(_ path: ArraySlice<String>, to value: JSONValue, in object: JSONValue) -> JSONValue {
+        guard let key = path.first else { return value }
+        let inner = object[key].flatMap { $0.objectValue != nil ? $0 : nil } ?? .object([])
+        return object.setting(key, to: path.count == 1 ? value : setting(path.dropFirst(), to: value, in: inner))
+    }
+
+    private static func validate(_ document: JSONValue, file: URL, displayName: String, threads: Int?) throws -> Pipeline {
+        func fail(_ location: String, _ message: String) -> PipelineFileError {
+            PipelineFileError(file: displayName, location: location, message: message)
+        }
+        guard let members = document.objectValue else {
+            throw fail("", "expected a JSON object at the top level, found \(document.typeName)")
+        }
+        for member in members where !topLevelKeys.contains(member.key) {
+            throw fail(member.key, "unknown key; expected one of " + topLevelKeys.joined(separator: ", "))
+        }
+        guard let version = document["version"] else {
+            throw fail("version", "missing; expected the pipeline format version, \(Pipeline.formatVersion)")
+        }
+        guard let number = version.intValue else { throw fail("version", "expected an integer, found \(version.typeName)") }
+        guard number == Pipeline.formatVersion else {
+            throw fail("version", "version \(number) is not supported; this mfpipe reads version \(Pipeline.formatVersion)")
+        }
+        guard let nameValue = document["name"] else { throw fail("name", "missing; expected a name such as \"movielens\"") }
+        guard let name = nameValue.stringValue, !name.isEmpty,
+            name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) })
+        else {
+            throw fail("name", "expected a non-empty string of letters, digits, '-', '_' or '.', found \(nameValue.typeName)")
+        }
+        let folder = file.deletingLastPathComponent()
+        var workdir = StageParams.resolve("runs/\(name)", against: folder)
+        if let value = document["workdir"] {
+            guard let path = value.stringValue, !path.isEmpty else { throw fail("workdir", "expected a path (a string), found \(value.typeName)") }
+            workdir = StageParams.resolve(path, against: folder)
+        }
+        var seed = 0
+        if let value = document["seed"] {
+            guard let number = value.intValue, number >= 0 else { throw fail("seed", "expected an integer ≥ 0, found \(value.typeName)") }
+            seed = number
+        }
+        var threadCount = ProcessInfo.processInfo.activeProcessorCount
+        if let value = document["threads"] {
+            guard let number = value.intValue, number >= 1 else { throw fail("threads", "expected an integer ≥ 1, found \(value.typeName)") }
+            threadCount = number
+        }
+        if let threads { threadCount = threads }
+        guard let stagesValue = document["stages"] else { throw fail("stages", "missing; expected an array of stages") }
+        guard let stageValues = stagesValue.arrayValue, !stageValues.isEmpty else {
+            throw fail("stages", "expected a non-empty array of stages, found \(stagesValue.typeName)")
+        }
+        let stages = try validateStages(stageValues, seed: seed, folder: folder, fail: fail)
+        try DAGValidation.checkAcyclic(stages, fail: fail)
+        return Pipeline(file: file, name: name, workdir: workdir, seed: seed, threads: threadCount, stages: stages)
+    }
+
+    private static func validateStages(
+        _ values: [JSONValue], seed: Int, folder: URL, fail: (String, String) -> PipelineFileError
+    ) throws -> [StageSpec] {
+        var specs: [StageSpec] = []
+        var indexByID: [String: Int] = [:]
+        for (index, value) in values.enumerated() {
+            let path = "stages[\(index)]"
+            guard let members = value.objectValue else { throw fail(path, "expected a stage object, found \(value.typeName)") }
+            for member in members where !stageKeys.contains(member.key) {
+                throw fail("\(path).\(member.key)", "unknown key; expected one of " + stageKeys.joined(separator: ", "))
+            }
+            guard let idValue = value["id"] else { throw fail("\(path).id", "missing; expected a stage id") }
+            guard let id = idValue.stringValue, !id.isEmpty,
+                id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0) })
+            else { throw fail("\(path).id", "expected a non-empty string of letters, digits, '-' or '_', found \(idValue.typeName)") }
+            if let first = indexByID[id] {
+                throw fail("\(path).id", "duplicate id \"\(id)\"; stages[\(first)] already has it")
+            }
+            indexByID[id] = index
+            guard let typeValue = value["type"] else { throw fail("\(path).type", "missing; expected a stage type") }
+            let known = StageRegistry.names
+            guard let typeName = typeValue.stringValue, let type = StageRegistry.type(named: typeName) else {
+                let found = typeValue.stringValue.map { "\"\($0)\"" } ?? typeValue.typeName
+                throw fail("\(path).type", "unknown stage type \(found); expected one of " + known.joined(separator: ", "))
+            }
+            var inputs: [String] = []
+            if let inputsValue = value["inputs"] {
+                guard let list = inputsValue.arrayValue else {
+                    throw fail("\(path).inputs", "expected an array of stage ids, found \(inputsValue.typeName)")
+                }
+                for (position, element) in list.enumerated() {
+                    guard let input = element.stringValue else {
+                        throw fail("\(path).inputs[\(position)]", "expected a stage id (a string), found \(element.typeName)")
+                    }
+                    inputs.append(input)
+                }
+            }
+            guard type.inputCount.contains(inputs.count) else {
+                let range = type.inputCount
+                let expected = range.lowerBound == range.upperBound ? "\(range.lowerBound)"
+                    : range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+                throw fail("\(path).inputs", "a \(typeName) stage takes \(expected) input(s), found \(inputs.count)")
+            }
+            let validator = ParamValidator(file: "")
+            let resolved: JSONValue
+            do {
+                resolved = try validator.resolve(value["params"], specs: type.params, path: "\(path).params", seed: seed)
+            } catch let error as PipelineFileError {
+                throw fail(error.location, error.message)
+            }
+            let params = StageParams(json: type.completeDefaults(resolved), baseFolder: folder)
+            if let problem = type.problem(with: params) {
+                throw fail("\(path).params.\(problem.param)", problem.message)
+            }
+            specs.append(StageSpec(index: index, id: id, type: type, inputs: inputs, params: params))
+        }
+        for spec in specs {
+            for (position, input) in spec.inputs.enumerated() where indexByID[input] == nil {
+                throw fail("\(spec.path).inputs[\(position)]", "no stage has id \"\(input)\"; expected one of " + specs.map(\.id).joined(separator: ", "))
+            }
+        }
+        return specs
+    }
+}

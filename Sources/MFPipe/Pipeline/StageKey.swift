@@ -1,0 +1,55 @@
+import Foundation
+
+/// The cache key of a DAG node: a SHA-256 over everything that determines its output.
+///
+/// The ingredients are the stage type, its complete parameters, the keys of its inputs,
+/// the content of the input files it names, and the artifact format version; so a key
+/// changes exactly when the node's output could.
+public struct StageKey {
+    /// The version of the artifact layout; bumping it invalidates every cached artifact.
+    public static let artifactFormatVersion = 1
+
+    /// The hex digest.
+    public let value: String
+    /// What was hashed, as JSON (kept in the manifest to explain later changes).
+    public let ingredients: JSONValue
+
+    /// Computes the key of `node` given its inputs' keys.
+    ///
+    /// - Throws: `InputDataError` when an input file the node names does not exist.
+    public init(node: DAGNode, inputKeys: [String]) throws {
+        var files: [(key: String, value: JSONValue)] = []
+        for spec in node.stage.type.params {
+            guard case .path(.input) = spec.kind, node.params.has(spec.name) else { continue }
+            let url = node.params.url(spec.name)
+            guard FileSystem.exists(url) else {
+                throw InputDataError(file: node.params.string(spec.name), message: "no such file (resolved to \(url.path)); expected an input file for \(node.stage.path).params.\(spec.name)")
+            }
+            files.append((spec.name, .string(try FileDigest.sha256(of: url))))
+        }
+        ingredients = .object([
+            ("format", .number(Double(Self.artifactFormatVersion))),
+            ("type", .string(node.stage.type.typeName)),
+            ("params", node.params.json),
+            ("inputs", .array(inputKeys.map(JSONValue.string))),
+            ("files", .object(files)),
+        ])
+        value = SHA256.hex(of: JSONWriter.canonical(ingredients))
+    }
+
+    /// Why a node whose previous ingredients were `previous` must run again, in words.
+    public func change(since previous: JSONValue) -> String {
+        if previous["format"] != ingredients["format"] { return "artifact format changed" }
+        if previous["files"] != ingredients["files"] { return "input file changed" }
+        if previous["inputs"] != ingredients["inputs"] { return "upstream changed" }
+        if let old = previous["params"]?.objectValue, let new = ingredients["params"]?.objectValue {
+            let changed = new.filter { member in old.first { $0.key == member.key }?.value != member.value }
+                .map { member -> String in
+                    let before = old.first { $0.key == member.key }.map { JSONWriter.compact($0.value) } ?? "unset"
+                    return "\(member.key) \(before) -> \(JSONWriter.compact(member.value))"
+                }
+            if !changed.isEmpty { return "params changed (" + changed.joined(separator: ", ") + ")" }
+        }
+        return "key changed"
+    }
+}

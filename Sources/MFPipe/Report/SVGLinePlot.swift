@@ -1,0 +1,116 @@
+import Foundation
+
+/// A small line chart rendered as a standalone SVG: series of points with markers,
+/// dashed horizontal reference lines, labelled axes and a legend.
+public struct SVGLinePlot {
+    /// One line of points.
+    public struct Series {
+        /// Its legend label.
+        public var name: String
+        /// Its CSS colour.
+        public var color: String
+        /// Its points, in x order; non-finite y values are left out.
+        public var points: [(x: Double, y: Double)]
+    }
+
+    /// A dashed horizontal line across the plot.
+    public struct Reference {
+        /// Its legend label.
+        public var name: String
+        /// Its CSS colour.
+        public var color: String
+        /// Its height.
+        public var y: Double
+    }
+
+    /// The title above the plot.
+    public var title: String
+    /// The x axis label.
+    public var xLabel: String
+    /// The y axis label.
+    public var yLabel: String
+    /// The lines.
+    public var series: [Series]
+    /// The reference lines.
+    public var references: [Reference]
+    /// Whether the x axis is logarithmic (base 2), as suits ranks.
+    public var logX: Bool
+
+    private let width = 720.0
+    private let height = 420.0
+    private let margin = (left: 70.0, right: 190.0, top: 40.0, bottom: 55.0)
+
+    /// Creates a plot.
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], references: [Reference] = [], logX: Bool = false) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series.map { Series(name: $0.name, color: $0.color, points: $0.points.filter { $0.y.isFinite }) }
+        self.references = references.filter { $0.y.isFinite }
+        self.logX = logX
+    }
+
+    /// The SVG document.
+    public func render() -> String {
+        let xs = series.flatMap { $0.points.map(\.x) }
+        let ys = series.flatMap { $0.points.map(\.y) } + references.map(\.y)
+        let plotWidth = width - margin.left - margin.right
+        let plotHeight = height - margin.top - margin.bottom
+        let transform: (Double) -> Double = { logX ? log2(max($0, 1e-12)) : $0 }
+        var xMin = xs.map(transform).min() ?? 0
+        var xMax = xs.map(transform).max() ?? 1
+        if xMin == xMax { xMin -= 1; xMax += 1 }
+        var yMin = ys.min() ?? 0
+        var yMax = ys.max() ?? 1
+        let pad = max((yMax - yMin) * 0.08, 1e-6)
+        yMin -= pad
+        yMax += pad
+        func px(_ x: Double) -> Double { margin.left + (transform(x) - xMin) / (xMax - xMin) * plotWidth }
+        func py(_ y: Double) -> Double { margin.top + (1 - (y - yMin) / (yMax - yMin)) * plotHeight }
+        func f(_ value: Double) -> String { String(format: "%.1f", value) }
+        var svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(f(margin.left))" y="22" font-size="15" font-weight="bold">\(escape(title))</text>
+        <rect x="\(f(margin.left))" y="\(f(margin.top))" width="\(f(plotWidth))" height="\(f(plotHeight))" fill="none" stroke="#888"/>
+
+        """
+        for tick in 0...5 {
+            let y = yMin + (yMax - yMin) * Double(tick) / 5
+            svg += "<line x1=\"\(f(margin.left))\" x2=\"\(f(margin.left + plotWidth))\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(f(margin.left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(String(format: "%.4f", y))</text>\n"
+        }
+        for x in Array(Set(xs)).sorted() {
+            svg += "<text x=\"\(f(px(x)))\" y=\"\(f(margin.top + plotHeight + 18))\" text-anchor=\"middle\">\(JSONWriter.number(x))</text>\n"
+        }
+        svg += "<text x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        svg += "<text transform=\"translate(16 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        var legendY = margin.top + 10
+        for reference in references {
+            svg += "<line x1=\"\(f(margin.left))\" x2=\"\(f(margin.left + plotWidth))\" y1=\"\(f(py(reference.y)))\" y2=\"\(f(py(reference.y)))\" stroke=\"\(reference.color)\" stroke-dasharray=\"6 4\"/>\n"
+            svg += legend(reference.name, reference.color, y: legendY, dashed: true)
+            legendY += 20
+        }
+        for line in series {
+            let path = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
+            svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"/>\n"
+            for point in line.points {
+                svg += "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3.5\" fill=\"\(line.color)\"/>\n"
+            }
+            svg += legend(line.name, line.color, y: legendY, dashed: false)
+            legendY += 20
+        }
+        return svg + "</svg>\n"
+    }
+
+    private func legend(_ name: String, _ color: String, y: Double, dashed: Bool) -> String {
+        let x = width - margin.right + 15
+        let dash = dashed ? " stroke-dasharray=\"6 4\"" : ""
+        return "<line x1=\"\(x)\" x2=\"\(x + 24)\" y1=\"\(y)\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
+            + "<text x=\"\(x + 30)\" y=\"\(y + 4)\">\(escape(name))</text>\n"
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Scores every upstream model on validation and test beside the global-mean and bias
+/// baselines, and chooses the model with the lowest validation RMSE.
+public enum EvaluateStage: Stage {
+    public static let typeName = "evaluate"
+    public static let summary = "RMSE and MAE of every model and of the baselines; choose k by validation RMSE"
+    public static let requires = [ArtifactKind.ratings, ArtifactKind.model]
+    public static let produces = ArtifactKind.evaluation
+
+    public static let params: [ParamSpec] = [
+        ParamSpec("clip", .boolean, default: .bool(true), "clip predictions to the range of the training values"),
+        ParamSpec("baseline_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(10),
+                  "shrinkage of the bias baseline's row and column biases"),
+    ]
+
+    public static func run(_ context: StageContext) throws -> StageOutcome {
+        let params = context.params
+        let data = try RatingData.read(from: context.required(.ratings).dataFile)
+        let normalization = try NormalizeStage.upstream(context, rows: data.rowCount, cols: data.colCount)
+        let train = data.training
+        let validation = data.parts[.validation] ?? RatingTable()
+        let test = data.parts[.test] ?? RatingTable()
+        let clip = params.bool("clip") ? Self.range(of: train) : nil
+        var scores: [Evaluation.ModelScore] = []
+        for handle in context.all(.model) {
+            let file = try HDF5File.open(handle.dataFile)
+            let model = try FactorModel.read(from: file.root)
+            try file.close()
+            let predictor = Predictor(normalization: normalization, model: model, clip: clip)
+            scores.append(Evaluation.ModelScore(
+                node: handle.node.id, k: model.k, algorithm: model.info.algorithm,
+                train: ErrorMetrics.measure(train, predict: predictor.predict),
+                validation: ErrorMetrics.measure(validation, predict: predictor.predict),
+                test: ErrorMetrics.measure(test, predict: predictor.predict),
+                iterations: model.info.iterations, seconds: model.info.seconds))
+        }
+        scores.sort { ($0.k, $0.node) < ($1.k, $1.node) }
+        let regularization = params.double("baseline_regularization")
+        let mean = Predictor(normalization: .fit(.mean, train: train, rows: data.rowCount, cols: data.colCount,
+                                                 rowRegularization: 0, colRegularization: 0), model: nil, clip: clip)
+        let biases = Predictor(normalization: .fit(.biases, train: train, rows: data.rowCount, cols: data.colCount,
+                                                   rowRegularization: regularization, colRegularization: regularization), model: nil, clip: clip)
+        let chosen: Int
+        if validation.count > 0 {
+            chosen = scores.indices.min { scores[$0].validation.rmse < scores[$1].validation.rmse }!
+        } else if scores.count == 1 {
+            chosen = 0
+        } else {
+            throw StageFailure(node: context.node.id, message: "\(scores.count) models but no validation entries to choose among them; add a split stage with validation > 0")
+        }
+        let evaluation = Evaluation(
+            models: scores,
+            globalMean: (ErrorMetrics.measure(validation, predict: mean.predict), ErrorMetrics.measure(test, predict: mean.predict)),
+            biasBaseline: (ErrorMetrics.measure(validation, predict: biases.predict), ErrorMetrics.measure(test, predict: biases.predict)),
+            chosen: chosen, clipRange: clip)
+        let file = try HDF5File.create(context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
+        try evaluation.write(to: file.root)
+        try file.close()
+        let best = evaluation.chosenModel
+        for score in scores {
+            context.log.info("metrics", String(format: "%@: k=%d validation RMSE %.4f, test RMSE %.4f, test MAE %.4f",
+                                               score.node, score.k, score.validation.rmse, score.test.rmse, score.test.mae),
+                             fields: ["node": .string(score.node), "k": .number(Double(score.k))])
+        }
+        return StageOutcome(
+            summary: String(format: "chose k=%d: validation RMSE %.4f, test RMSE %.4f (bias baseline %.4f, global mean %.4f)",
+                            best.k, best.validation.rmse, best.test.rmse, evaluation.biasBaseline.test.rmse, evaluation.globalMean.test.rmse),
+            metrics: [
+                "chosen_k": Double(best.k), "validation_rmse": best.validation.rmse, "test_rmse": best.test.rmse, "test_mae": best.test.mae,
+                "train_rmse": best.train.rmse, "bias_baseline_test_rmse": evaluation.biasBaseline.test.rmse,
+                "global_mean_test_rmse": evaluation.globalMean.test.rmse,
+            ].filter { $0.value.isFinite })
+    }
+
+    private static func range(of table: RatingTable) -> ClosedRange<Double>? {
+        guard let low = table.values.min(), let high = table.values.max() else { return nil }
+        return Double(low)...Double(high)
+    }
+
+    /// Reads the evaluation upstream of a stage.
+    static func upstream(_ context: StageContext) throws -> (Evaluation, ArtifactHandle) {
+        let handle = context.required(.evaluation)
+        let file = try HDF5File.open(handle.dataFile)
+        defer { try? file.close() }
+        return (try Evaluation.read(from: file.root), handle)
+    }
+}

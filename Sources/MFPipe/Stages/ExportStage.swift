@@ -1,0 +1,110 @@
+import Foundation
+
+/// Writes the factor file users hand to downstream tools: ids, normalization, the chosen
+/// model (or all of them), the sweep table and provenance, in the versioned layout of
+/// `docs/hdf5-layout.md`. The file is written under a temporary name, closed, flushed and
+/// renamed into place.
+public enum ExportStage: Stage {
+    public static let typeName = "export"
+    public static let summary = "write W, H, ids, normalization and the sweep table to an HDF5 file, atomically"
+    public static let requires = [ArtifactKind.ratings, ArtifactKind.model, ArtifactKind.evaluation]
+    public static let produces = ArtifactKind.output
+
+    public static let params: [ParamSpec] = [
+        ParamSpec("path", .path(.output), default: nil, "the HDF5 file to write, relative to the pipeline file"),
+        ParamSpec("models", .choice(["chosen", "all"]), default: .string("chosen"), "export the chosen model only, or every rank of the sweep"),
+    ]
+
+    public static func run(_ context: StageContext) throws -> StageOutcome {
+        let destination = context.params.url("path")
+        let (evaluation, _) = try EvaluateStage.upstream(context)
+        let data = try RatingData.read(from: context.required(.ratings).dataFile)
+        let normalization = try NormalizeStage.upstream(context, rows: data.rowCount, cols: data.colCount)
+        let chosenNode = evaluation.chosenModel.node
+        let handles = context.all(.model).filter { context.params.string("models") == "all" || $0.node.id == chosenNode }
+        try FileSystem.createDirectory(destination.deletingLastPathComponent())
+        let temporary = AtomicFile.temporaryPath(beside: destination)
+        do {
+            let file = try HDF5File.create(temporary)
+            try writeRoot(file.root, context: context)
+            let train = data.training
+            let rows = try file.root.createGroup("rows")
+            try rows.writeStrings(data.rowIDs.ids, to: "ids")
+            try rows.write(train.counts(byRow: true, size: data.rowCount), to: "n_train")
+            let cols = try file.root.createGroup("cols")
+            try cols.writeStrings(data.colIDs.ids, to: "ids")
+            try cols.write(train.counts(byRow: false, size: data.colCount), to: "n_train")
+            try normalization.write(to: file.root.createGroup("normalization"))
+            let models = try file.root.createGroup("models")
+            try models.setAttribute("selection_metric", "validation_rmse")
+            var names: [String] = []
+            for handle in handles {
+                let source = try HDF5File.open(handle.dataFile)
+                let model = try FactorModel.read(from: source.root)
+                try source.close()
+                var name = String(format: "k%03d", model.k)
+                if names.contains(name) { name += "_" + handle.node.stage.id }
+                names.append(name)
+                let group = try models.createGroup(name)
+                try model.write(to: group)
+                try writeScores(evaluation.models.first { $0.node == handle.node.id }, clip: evaluation.clipRange, to: group)
+                if handle.node.id == chosenNode { try models.setAttribute("chosen", name) }
+            }
+            try writeSweep(evaluation, to: file.root.createGroup("sweep"))
+            try file.root.createGroup("provenance").writeStrings([JSONWriter.pretty(context.pipeline.resolvedJSON)], to: "pipeline")
+            try file.close()
+            try AtomicFile.commit(temporary, to: destination)
+        } catch {
+            unlink(temporary.path)
+            throw error
+        }
+        return StageOutcome(
+            summary: "wrote \(DisplayPath.of(destination)) (chosen k=\(evaluation.chosenModel.k), \(handles.count) model\(handles.count == 1 ? "" : "s"))",
+            outputs: [destination])
+    }
+
+    private static func writeRoot(_ root: HDF5Group, context: StageContext) throws {
+        try root.setAttribute("format", Version.factorFormatName)
+        try root.setAttribute("format_version", Version.factorFormat)
+        try root.setAttribute("mfpipe_version", Version.mfpipe)
+        try root.setAttribute("created", EventLog.timestamp(Date()))
+        try root.setAttribute("pipeline", context.pipeline.name)
+        let stages = JSONValue.object([
+            ("name", .string(context.pipeline.name)), ("seed", .number(Double(context.pipeline.seed))),
+            ("stages", .array(context.pipeline.stages.map(\.resolvedJSON))),
+        ])
+        try root.setAttribute("pipeline_hash", SHA256.hex(of: JSONWriter.canonical(stages)))
+        var inputs = ""
+        for handle in context.ancestors where handle.node.stage.type.requires.isEmpty {
+            let manifest = try JSONParser.parse(FileSystem.read(handle.directory.appendingPathComponent(ArtifactStore.manifestName)))
+            inputs += JSONWriter.canonical(manifest["ingredients"]?["files"] ?? .null)
+        }
+        try root.setAttribute("input_hash", SHA256.hex(of: inputs))
+    }
+
+    private static func writeScores(_ score: Evaluation.ModelScore?, clip: ClosedRange<Double>?, to group: HDF5Group) throws {
+        if let score {
+            for (name, value) in [
+                ("train_rmse", score.train.rmse), ("train_mae", score.train.mae),
+                ("validation_rmse", score.validation.rmse), ("validation_mae", score.validation.mae),
+                ("test_rmse", score.test.rmse), ("test_mae", score.test.mae),
+            ] {
+                try group.setAttribute(name, .double(value))
+            }
+        }
+        try group.setAttribute("clip_min", .double(clip?.lowerBound ?? -.infinity))
+        try group.setAttribute("clip_max", .double(clip?.upperBound ?? .infinity))
+        try group.setAttribute("prediction_rule", Predictor.rule)
+    }
+
+    private static func writeSweep(_ evaluation: Evaluation, to group: HDF5Group) throws {
+        try group.write(evaluation.models.map { Int32($0.k) }, to: "k")
+        try group.writeStrings(evaluation.models.map(\.algorithm), to: "algorithm")
+        try group.write(evaluation.models.map(\.validation.rmse), to: "validation_rmse")
+        try group.write(evaluation.models.map(\.test.rmse), to: "test_rmse")
+        try group.write(evaluation.models.map(\.validation.mae), to: "validation_mae")
+        try group.write(evaluation.models.map(\.test.mae), to: "test_mae")
+        try group.write(evaluation.models.map { Int32($0.iterations) }, to: "iterations")
+        try group.write(evaluation.models.map(\.seconds), to: "seconds")
+    }
+}

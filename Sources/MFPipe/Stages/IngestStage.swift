@@ -1,0 +1,104 @@
+import Foundation
+
+/// Reads a ratings file — delimited text or MatrixMarket, plain or gzip — into columnar
+/// form with its external ids mapped to dense indices.
+public enum IngestStage: Stage {
+    public static let typeName = "ingest"
+    public static let summary = "read a ratings or matrix file (CSV/TSV/'::', MatrixMarket, .gz) into columnar form"
+    public static let inputCount = 0...0
+    public static let produces = ArtifactKind.ratings
+
+    public static let params: [ParamSpec] = [
+        ParamSpec("path", .path(.input), default: nil, "the input file, relative to the pipeline file"),
+        ParamSpec("format", .choice(["auto", "delimited", "matrixmarket"]), default: .string("auto"),
+                  "file format; auto reads a %%MatrixMarket banner, else delimited text"),
+        ParamSpec("delimiter", .string, default: .string("auto"),
+                  "field delimiter: \",\", \"tab\", \"::\", \";\", \"whitespace\", or auto (detected from the first line)"),
+        ParamSpec("header", .booleanOrAuto, default: .string("auto"),
+                  "whether the first line names the columns; auto detects a non-numeric value field"),
+        ParamSpec("columns", .object([
+            ParamSpec("row", .column, default: .number(0), "the row-id column (name or 0-based index)"),
+            ParamSpec("col", .column, default: .number(1), "the column-id column"),
+            ParamSpec("value", .column, default: .number(2), "the value column"),
+            ParamSpec("timestamp", .column, default: .null, "the timestamp column, if any"),
+        ]), default: .object([]), "which fields hold row, column, value and timestamp (delimited text)"),
+        ParamSpec("duplicates", .choice(DuplicatePolicy.allCases.map(\.rawValue)), default: .string("error"),
+                  "repeated (row, column) pairs: error, last, mean or sum"),
+        ParamSpec("bad_rows", .choice(["error", "skip"]), default: .string("error"),
+                  "a malformed row stops the run (error) or is skipped and counted (skip)"),
+        ParamSpec("max_bad_rows", .integer(0...Int.max), default: .number(1000),
+                  "with bad_rows: skip, the most rows that may be skipped before the run stops"),
+    ]
+
+    public static func problem(with params: StageParams) -> (param: String, message: String)? {
+        let delimiter = params.string("delimiter")
+        if delimiter != "auto" && FieldSplitter.Delimiter(delimiter) == nil {
+            return ("delimiter", "expected a delimiter such as \",\", \"tab\" or \"::\", found \"\(delimiter)\"")
+        }
+        return nil
+    }
+
+    public static func run(_ context: StageContext) throws -> StageOutcome {
+        let params = context.params
+        let url = params.url("path")
+        let name = DisplayPath.of(url)
+        var policy = BadRowPolicy(skip: params.string("bad_rows") == "skip", maximum: params.int("max_bad_rows"))
+        let matrixMarket = try isMatrixMarket(url, name: name, format: params.string("format"))
+        let read = { (policy: inout BadRowPolicy, lines: ((Int, Int) -> Void)?) throws -> ParsedMatrix in
+            if matrixMarket {
+                return try MatrixMarketReader(url: url, displayName: name).read(policy: &policy, lineOfEntry: lines)
+            }
+            return try DelimitedReader(url: url, displayName: name, options: delimitedOptions(params)).read(policy: &policy, lineOfEntry: lines)
+        }
+        let parsed = try read(&policy, nil)
+        let duplicates = DuplicatePolicy(rawValue: params.string("duplicates"))!
+        let outcome = duplicates.apply(to: parsed.table)
+        if let conflict = outcome.conflict {
+            var lines: [Int: Int] = [:]
+            var again = BadRowPolicy(skip: policy.skip, maximum: policy.maximum)
+            _ = try read(&again) { entry, line in
+                if entry == conflict.first || entry == conflict.second { lines[entry] = line }
+            }
+            let row = parsed.rowIDs.ids[Int(parsed.table.rows[conflict.second])]
+            let col = parsed.colIDs.ids[Int(parsed.table.cols[conflict.second])]
+            throw InputDataError(
+                file: name, line: lines[conflict.second],
+                message: "duplicate entry for row \(row), column \(col) (first at line \(lines[conflict.first] ?? 0)); expected each pair once, or set duplicates to last, mean or sum")
+        }
+        let data = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: outcome.table])
+        try data.write(to: context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
+        var summary = "\(outcome.table.count) entries, \(data.rowCount) rows x \(data.colCount) columns from \(name)"
+        if outcome.merged > 0 { summary += ", \(outcome.merged) duplicates merged (\(duplicates.rawValue))" }
+        if parsed.skippedRows > 0 { summary += ", \(parsed.skippedRows) bad rows skipped" }
+        return StageOutcome(summary: summary, metrics: [
+            "entries": Double(outcome.table.count), "rows": Double(data.rowCount), "cols": Double(data.colCount),
+            "duplicates_merged": Double(outcome.merged), "bad_rows_skipped": Double(parsed.skippedRows),
+        ])
+    }
+
+    private static func delimitedOptions(_ params: StageParams) -> DelimitedReader.Options {
+        var options = DelimitedReader.Options()
+        let delimiter = params.string("delimiter")
+        options.delimiter = delimiter == "auto" ? nil : FieldSplitter.Delimiter(delimiter)
+        options.header = params.flagOrAuto("header")
+        let columns = params.object("columns")
+        options.row = DelimitedReader.Column(columns.raw("row"))!
+        options.col = DelimitedReader.Column(columns.raw("col"))!
+        options.value = DelimitedReader.Column(columns.raw("value"))!
+        options.timestamp = DelimitedReader.Column(columns.raw("timestamp"))
+        return options
+    }
+
+    private static func isMatrixMarket(_ url: URL, name: String, format: String) throws -> Bool {
+        switch format {
+        case "matrixmarket": return true
+        case "delimited": return false
+        default:
+            let source = try ByteSources.open(url, displayName: name)
+            defer { source.close() }
+            var head = [UInt8](repeating: 0, count: 14)
+            let count = try head.withUnsafeMutableBytes { try source.read(into: $0) }
+            return count == 14 && String(decoding: head, as: UTF8.self).lowercased() == "%%matrixmarket"
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Holds out entries for model selection (validation) and for the final number (test):
+/// a seeded random split, or train and test files given as two ingest inputs.
+public enum SplitStage: Stage {
+    public static let typeName = "split"
+    public static let summary = "hold out validation and test entries: seeded random fractions, or given train/test files"
+    public static let inputCount = 1...2
+    public static let requires = [ArtifactKind.ratings]
+    public static let produces = ArtifactKind.ratings
+
+    public static let params: [ParamSpec] = [
+        ParamSpec("method", .choice(["random", "given"]), default: .string("random"),
+                  "random: fractions of the one input; given: inputs are the train file then the test file"),
+        ParamSpec("validation", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
+                  "fraction held out for validation (of all entries for random, of the train file for given)"),
+        ParamSpec("test", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
+                  "fraction held out for the test set (random only)"),
+        ParamSpec("seed", .integer(0...Int.max), default: .null, "the split's seed; defaults to the pipeline seed"),
+    ]
+
+    public static func problem(with params: StageParams) -> (param: String, message: String)? {
+        let held = params.double("validation") + (params.string("method") == "random" ? params.double("test") : 0)
+        if held >= 1 {
+            return ("validation", "validation and test fractions add up to \(JSONWriter.number(held)); expected less than 1")
+        }
+        return nil
+    }
+
+    public static func run(_ context: StageContext) throws -> StageOutcome {
+        let params = context.params
+        var random = SplitMix64(seed: params.seed, stream: "split")
+        let method = params.string("method")
+        var data: RatingData
+        var pool: RatingTable
+        var test = RatingTable()
+        if method == "given" {
+            guard context.inputs.count == 2 else {
+                throw StageFailure(node: context.node.id, message: "method \"given\" takes two inputs, the train file's stage then the test file's")
+            }
+            let train = try RatingData.read(from: context.inputs[0].dataFile)
+            let held = try RatingData.read(from: context.inputs[1].dataFile)
+            data = train
+            pool = train.training
+            test = remap(held.training, from: held, into: &data)
+        } else {
+            data = try RatingData.read(from: context.inputs[0].dataFile)
+            pool = data.training
+        }
+        var order = Array(0..<pool.count)
+        order.shuffle(using: &random)
+        let testCount = method == "random" ? Int((params.double("test") * Double(pool.count)).rounded()) : 0
+        let validationCount = Int((params.double("validation") * Double(pool.count)).rounded())
+        if method == "random" { test = pool.selecting(order[0..<testCount].sorted()) }
+        let validation = pool.selecting(order[testCount..<testCount + validationCount].sorted())
+        let train = pool.selecting(order[(testCount + validationCount)...].sorted())
+        guard train.count > 0 else {
+            throw StageFailure(node: context.node.id, message: "the split leaves no training entries; lower validation or test")
+        }
+        data.parts = [.train: train, .validation: validation, .test: test]
+        try data.write(to: context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
+        return StageOutcome(
+            summary: "train \(train.count), validation \(validation.count), test \(test.count)",
+            metrics: ["train": Double(train.count), "validation": Double(validation.count), "test": Double(test.count)])
+    }
+
+    /// Re-indexes a held-out file's entries into the train file's id tables, adding ids
+    /// seen only there (they become cold-start rows and columns).
+    private static func remap(_ table: RatingTable, from source: RatingData, into data: inout RatingData) -> RatingTable {
+        let rowMap = source.rowIDs.ids.map { data.rowIDs.index(of: $0) }
+        let colMap = source.colIDs.ids.map { data.colIDs.index(of: $0) }
+        return RatingTable(
+            rows: table.rows.map { rowMap[Int($0)] }, cols: table.cols.map { colMap[Int($0)] },
+            values: table.values, timestamps: table.timestamps)
+    }
+}

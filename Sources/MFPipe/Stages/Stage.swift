@@ -1,0 +1,99 @@
+import Foundation
+
+/// What a stage leaves in the work directory, and what later stages look for upstream.
+public enum ArtifactKind: String, Sendable {
+    /// Observed entries with id tables (ingest, split).
+    case ratings
+    /// Fitted normalization parameters (normalize).
+    case normalization
+    /// Trained factors for one rank (factorize).
+    case model
+    /// Metrics of every model and the chosen one (evaluate).
+    case evaluation
+    /// Files outside the work directory (export, report).
+    case output
+}
+
+/// One type of pipeline step: its parameters, what it needs upstream, and how it runs.
+///
+/// A new stage type is one new file with a type conforming to `Stage`, plus one line in
+/// `StageRegistry.all`.
+public protocol Stage {
+    /// The `type` value in the pipeline file.
+    static var typeName: String { get }
+    /// One line for `--help` and the docs.
+    static var summary: String { get }
+    /// The accepted parameters, with defaults.
+    static var params: [ParamSpec] { get }
+    /// How many direct inputs the stage takes.
+    static var inputCount: ClosedRange<Int> { get }
+    /// Artifact kinds the stage needs among its ancestors.
+    static var requires: [ArtifactKind] { get }
+    /// The artifact kind it produces.
+    static var produces: ArtifactKind { get }
+    /// Fills defaults that depend on other parameters (called after the declared defaults).
+    static func completeDefaults(_ params: JSONValue) -> JSONValue
+    /// Checks that concern several parameters at once (after types and ranges are checked).
+    ///
+    /// - Returns: a message and the parameter it concerns, when the combination is invalid.
+    static func problem(with params: StageParams) -> (param: String, message: String)?
+    /// Runs the stage, writing its artifact into `context.outputDirectory`.
+    static func run(_ context: StageContext) throws -> StageOutcome
+}
+
+extension Stage {
+    public static var inputCount: ClosedRange<Int> { 1...Int.max }
+    public static var requires: [ArtifactKind] { [] }
+    public static func completeDefaults(_ params: JSONValue) -> JSONValue { params }
+    public static func problem(with params: StageParams) -> (param: String, message: String)? { nil }
+}
+
+/// What a finished stage reports: a line for the log, metrics for the run record,
+/// and any files it wrote outside the work directory.
+public struct StageOutcome {
+    /// A one-line summary ("100836 ratings, 610 rows x 9724 columns").
+    public var summary: String
+    /// Numbers worth keeping in the run record.
+    public var metrics: [String: Double]
+    /// Files written outside the artifact folder (export, report); checked on later runs.
+    public var outputs: [URL]
+
+    /// Creates an outcome.
+    public init(summary: String, metrics: [String: Double] = [:], outputs: [URL] = []) {
+        self.summary = summary
+        self.metrics = metrics
+        self.outputs = outputs
+    }
+}
+
+/// Every stage type mfpipe knows, by its `type` name.
+public enum StageRegistry {
+    /// The stage types, in pipeline order.
+    public static let all: [any Stage.Type] = [
+        IngestStage.self, SplitStage.self, NormalizeStage.self, FactorizeStage.self,
+        EvaluateStage.self, ExportStage.self, ReportStage.self,
+    ]
+
+    /// The names of every stage type.
+    public static var names: [String] {
+        var names: [String] = []
+        for type in all {
+            names.append(type.typeName)
+        }
+        return names
+    }
+
+    /// The names of the stage types that produce `kind`.
+    public static func names(producing kind: ArtifactKind) -> [String] {
+        var names: [String] = []
+        for type in all where type.produces == kind {
+            names.append(type.typeName)
+        }
+        return names
+    }
+
+    /// The stage type named `name`, or nil.
+    public static func type(named name: String) -> (any Stage.Type)? {
+        all.first { $0.typeName == name }
+    }
+}

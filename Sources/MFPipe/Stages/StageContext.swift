@@ -1,0 +1,100 @@
+import Foundation
+
+/// A completed artifact of an upstream node: where it lives and what kind it is.
+public struct ArtifactHandle {
+    /// The node that produced it.
+    public let node: DAGNode
+    /// Its folder in the work directory.
+    public let directory: URL
+
+    /// The artifact's main HDF5 file.
+    public var dataFile: URL { directory.appendingPathComponent(ArtifactStore.dataFileName) }
+    /// The kind of artifact.
+    public var kind: ArtifactKind { node.stage.type.produces }
+}
+
+/// What a running stage may see and use: its parameters, its upstream artifacts,
+/// its output folder, its share of threads, and the run's log.
+public struct StageContext {
+    /// The node being run.
+    public let node: DAGNode
+    /// The pipeline it belongs to.
+    public let pipeline: Pipeline
+    /// Where the stage writes its artifact (`ArtifactStore.dataFileName` and any others).
+    public let outputDirectory: URL
+    /// The artifacts of the node's direct inputs, in input order.
+    public let inputs: [ArtifactHandle]
+    /// The artifacts of every ancestor, nearest first.
+    public let ancestors: [ArtifactHandle]
+    /// Threads this node may use.
+    public let threads: Int
+    /// The run's event log.
+    public let log: EventLog
+    /// Set when the run is being interrupted; long loops poll it.
+    public let cancellation: Cancellation
+
+    /// The node's parameters.
+    public var params: StageParams { node.params }
+
+    /// The nearest ancestor artifact of `kind`, or nil.
+    public func nearest(_ kind: ArtifactKind) -> ArtifactHandle? {
+        ancestors.first { $0.kind == kind }
+    }
+
+    /// The nearest ancestor of a kind the stage declared in `requires` (validation guarantees one).
+    public func required(_ kind: ArtifactKind) -> ArtifactHandle {
+        guard let handle = nearest(kind) else { preconditionFailure("validation guarantees an upstream \(kind) artifact") }
+        return handle
+    }
+
+    /// Every ancestor artifact of `kind`, in DAG order.
+    public func all(_ kind: ArtifactKind) -> [ArtifactHandle] {
+        ancestors.filter { $0.kind == kind }.sorted { $0.node.id.localizedStandardCompare($1.node.id) == .orderedAscending }
+    }
+
+    /// Reports progress of the node (`done` of `total` units, with a note such as the loss).
+    public func progress(_ done: Int, of total: Int, note: String = "") {
+        log.progress(node: node.id, done: done, total: total, note: note)
+    }
+}
+
+/// A flag set from a signal handler and polled by long-running loops.
+public final class Cancellation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var signalNumber: Int32 = 0
+
+    /// Creates an unset flag.
+    public init() {}
+
+    /// Marks the run as interrupted by `signal`.
+    public func cancel(signal: Int32) {
+        lock.lock()
+        if signalNumber == 0 { signalNumber = signal }
+        lock.unlock()
+    }
+
+    /// The signal that interrupted the run, or 0.
+    public var signal: Int32 {
+        lock.lock()
+        defer { lock.unlock() }
+        return signalNumber
+    }
+
+    /// Whether the run is being interrupted.
+    public var isCancelled: Bool { signal != 0 }
+
+    /// Throws `Interrupted` when the run is being interrupted.
+    public func check() throws {
+        let current = signal
+        if current != 0 { throw Interrupted(signal: current) }
+    }
+}
+
+/// The run was interrupted by SIGINT or SIGTERM; exits 130 or 143.
+public struct Interrupted: MFPipeError {
+    /// The signal received.
+    public let signal: Int32
+
+    public var exitCode: Int32 { 128 + signal }
+    public var description: String { "interrupted by \(signal == SIGINT ? "SIGINT" : "SIGTERM"); completed stages are kept" }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import MFPipe
+
+/// `mfpipe validate`: checks a pipeline file without running anything.
+enum ValidateCommand: Command {
+    static let name = "validate"
+    static let summary = "check the pipeline file's schema, types, references and cycles; nothing runs"
+    static let help = """
+        usage: mfpipe validate FILE.json [options]
+
+        Checks the file and prints a one-line summary, or the first problem with its JSON
+        path and exit code 2.
+
+        options:
+        \(PipelineOptions.help)
+          --print                  print the resolved pipeline (defaults filled in) as JSON
+        """
+
+    static func run(_ words: [String]) throws -> Int32 {
+        let arguments = try Arguments(words, command: name, optionNames: ["--set", "--threads"], flagNames: ["--print"])
+        let pipeline = try PipelineOptions.load(arguments, command: name)
+        if arguments.has("--print") {
+            printOut(JSONWriter.pretty(pipeline.resolvedJSON) + "\n")
+        } else {
+            let nodes = PipelineDAG(pipeline).nodes.count
+            printOut("\(DisplayPath.of(pipeline.file)): valid (\(pipeline.stages.count) stages, \(nodes) nodes)\n")
+        }
+        return 0
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import MFPipe
+
+/// The top-level `--help` text.
+let overview = """
+    mfpipe \(Version.mfpipe) — a batch pipeline for matrix factorization
+
+    usage: mfpipe COMMAND [arguments]
+
+    commands:
+    \(commands.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+
+    Run `mfpipe COMMAND --help` for a command's options.
+    """
+
+/// Runs the command line and returns the exit code; every error becomes one line on stderr.
+func main(_ words: [String]) -> Int32 {
+    guard let first = words.first else {
+        FileHandle.standardError.write(Data((overview + "\n").utf8))
+        return 2
+    }
+    if first == "--help" || first == "-h" || first == "help" {
+        printOut(overview + "\n")
+        return 0
+    }
+    if first == "--version" {
+        printOut("mfpipe \(Version.mfpipe)\n")
+        return 0
+    }
+    guard let command = commands.first(where: { $0.name == first }) else {
+        FileHandle.standardError.write(Data("mfpipe: unknown command \"\(first)\"; expected one of \(commands.map { $0.name }.joined(separator: ", "))\n".utf8))
+        return 2
+    }
+    let rest = Array(words.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") {
+        printOut(command.help + "\n")
+        return 0
+    }
+    do {
+        return try command.run(rest)
+    } catch let error as MFPipeError {
+        FileHandle.standardError.write(Data("mfpipe: \(error.description)\n".utf8))
+        return error.exitCode
+    } catch {
+        FileHandle.standardError.write(Data("mfpipe: \(error)\n".utf8))
+        return 1
+    }
+}
+
+exit(main(Array(CommandLine.arguments.dropFirst())))
