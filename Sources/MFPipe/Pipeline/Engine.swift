@@ -51,12 +51,14 @@ public final class Engine {
         for id in options.force where pipeline.stage(id) == nil {
             throw UsageError("--force \(id): no stage with that id; expected one of " + pipeline.stages.map(\.id).joined(separator: ", "))
         }
+        let forced = dag.descendants(including: Set(dag.nodes.filter { options.forceAll || options.force.contains($0.stage.id) }.map(\.id)))
         var keys: [String: StageKey] = [:]
         return try dag.nodes.map { node in
             let key = try StageKey(node: node, inputKeys: node.inputs.map { keys[$0]!.value })
             keys[node.id] = key
-            if options.forceAll || options.force.contains(node.stage.id) {
-                return Decision(node: node, key: key, reason: "forced", manifest: nil)
+            if forced.contains(node.id) {
+                let reason = options.forceAll || options.force.contains(node.stage.id) ? "forced" : "forced upstream"
+                return Decision(node: node, key: key, reason: reason, manifest: nil)
             }
             switch store.state(of: node, key: key) {
             case .complete(let manifest):

@@ -29,6 +29,7 @@ public struct StageKey {
         }
         ingredients = .object([
             ("format", .number(Double(Self.artifactFormatVersion))),
+            ("mfpipe", .string(Version.mfpipe)),
             ("type", .string(node.stage.type.typeName)),
             ("params", node.params.json),
             ("inputs", .array(inputKeys.map(JSONValue.string))),
@@ -40,6 +41,7 @@ public struct StageKey {
     /// Why a node whose previous ingredients were `previous` must run again, in words.
     public func change(since previous: JSONValue) -> String {
         if previous["format"] != ingredients["format"] { return "artifact format changed" }
+        if previous["mfpipe"] != ingredients["mfpipe"] { return "mfpipe version changed" }
         if previous["files"] != ingredients["files"] { return "input file changed" }
         if previous["inputs"] != ingredients["inputs"] { return "upstream changed" }
         if let old = previous["params"]?.objectValue, let new = ingredients["params"]?.objectValue {

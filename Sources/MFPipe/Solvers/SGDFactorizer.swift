@@ -70,7 +70,7 @@ public enum SGDFactorizer: Factorizer {
                     break
                 }
             }
-            if abs(previousLoss - squaredError) <= settings.tolerance * previousLoss {
+            if previousLoss.isFinite && abs(previousLoss - squaredError) <= settings.tolerance * previousLoss {
                 converged = true
                 break
             }

@@ -10,8 +10,8 @@ public enum FactorizeStage: Stage {
 
     /// Per-algorithm defaults of the parameters left unset.
     static let algorithmDefaults: [String: [String: Double]] = [
-        "sgd": ["epochs": 100, "learning_rate": 0.007, "learning_rate_decay": 0.96, "regularization": 0.05,
-                "bias_regularization": 0.01, "tolerance": 1e-5],
+        "sgd": ["epochs": 200, "learning_rate": 0.01, "learning_rate_decay": 0.98, "regularization": 0.08,
+                "bias_regularization": 0.05, "tolerance": 1e-5],
         "adam": ["epochs": 20000, "learning_rate": 0.01, "learning_rate_decay": 0.9997, "regularization": 0,
                  "bias_regularization": 0, "tolerance": 1e-9],
     ]
@@ -20,20 +20,20 @@ public enum FactorizeStage: Stage {
         ParamSpec("algorithm", .choice(FactorizerRegistry.all.map { $0.name }), default: .string("sgd"),
                   "sgd: biased matrix factorization by SGD (Funk/Koren); adam: full-batch gradient descent with Adam on the Frobenius loss"),
         ParamSpec("k", .rankSweep, default: nil, "the rank, or a sweep: a list [8, 16, 32] or {\"from\": 8, \"to\": 64, \"step\": 8}"),
-        ParamSpec("epochs", .integer(1...Int.max), default: .null, "the most epochs (sgd, default 100) or iterations (adam, default 20000)"),
+        ParamSpec("epochs", .integer(1...Int.max), default: .null, "the most epochs (sgd, default 200) or iterations (adam, default 20000)"),
         ParamSpec("learning_rate", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
-                  "the step size (sgd 0.007, adam 0.01)"),
+                  "the step size (sgd 0.01, adam 0.01)"),
         ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .null,
-                  "step-size factor per epoch (sgd 0.96) or per iteration (adam 0.9997)"),
+                  "step-size factor per epoch (sgd 0.98) or per iteration (adam 0.9997)"),
         ParamSpec("regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the factors (sgd 0.05, adam 0)"),
+                  "L2 penalty on the factors (sgd 0.08, adam 0)"),
         ParamSpec("bias_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the learned biases (sgd 0.01)"),
-        ParamSpec("init_scale", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .number(0.1),
+                  "L2 penalty on the learned biases (sgd 0.05)"),
+        ParamSpec("init_scale", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .number(0.05),
                   "standard deviation of the Gaussian initial factors"),
         ParamSpec("tolerance", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
                   "stop when the objective's relative improvement falls below this (sgd 1e-5, adam 1e-9)"),
-        ParamSpec("patience", .integer(0...Int.max), default: .number(5),
+        ParamSpec("patience", .integer(0...Int.max), default: .number(10),
                   "with a validation set: stop this many epochs after the best validation RMSE and keep that epoch's factors (0: off)"),
         ParamSpec("seed", .integer(0...Int.max), default: .null, "the seed of initialisation and ordering; defaults to the pipeline seed"),
     ]
