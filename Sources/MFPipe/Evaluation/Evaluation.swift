@@ -52,6 +52,16 @@ public struct Evaluation: Sendable {
         try group.setAttribute("chosen_index", .int(Int64(chosen)))
         try group.setAttribute("chosen_k", .int(Int64(chosenModel.k)))
         try group.setAttribute("selection_metric", "validation_rmse")
+        try writeBaselines(to: group)
+        if let clipRange {
+            try group.setAttribute("clip_min", .double(clipRange.lowerBound))
+            try group.setAttribute("clip_max", .double(clipRange.upperBound))
+        }
+    }
+
+    /// Writes the baselines' metrics as attributes `global_mean_{validation,test}_{rmse,mae}`
+    /// and `bias_baseline_{validation,test}_{rmse,mae}`.
+    public func writeBaselines(to group: HDF5Group) throws {
         let baselines: [(String, ErrorMetrics)] = [
             ("global_mean_validation", globalMean.validation), ("global_mean_test", globalMean.test),
             ("bias_baseline_validation", biasBaseline.validation), ("bias_baseline_test", biasBaseline.test),
@@ -59,10 +69,6 @@ public struct Evaluation: Sendable {
         for (name, metrics) in baselines {
             try group.setAttribute("\(name)_rmse", .double(metrics.rmse))
             try group.setAttribute("\(name)_mae", .double(metrics.mae))
-        }
-        if let clipRange {
-            try group.setAttribute("clip_min", .double(clipRange.lowerBound))
-            try group.setAttribute("clip_max", .double(clipRange.upperBound))
         }
     }
 

@@ -108,6 +108,9 @@ public final class Engine {
                 record.entries.append(entry(for: decision, action: "not run", seconds: 0, manifest: nil))
             }
         }
+        if failure == nil && cancellation.isCancelled {
+            failure = Interrupted(signal: cancellation.signal)
+        }
         if let failure {
             record.exitCode = (failure as? MFPipeError)?.exitCode ?? 1
             record.error = "\(failure)"
@@ -132,49 +135,68 @@ public final class Engine {
             summary: manifest?["summary"]?.stringValue ?? "", metrics: manifest?["metrics"] ?? .object([]))
     }
 
-    /// Runs the nodes that need it, each once all its inputs are complete, at most
-    /// `pipeline.threads` at a time; stops launching after the first failure.
-    private func execute(_ decisions: [Decision]) -> [String: Result] {
+    /// The mutable state of one `execute` call, shared with the worker threads under `condition`.
+    private final class Execution: @unchecked Sendable {
         let condition = NSCondition()
         var results: [String: Result] = [:]
         var running = 0
-        var pending = decisions
+    }
+
+    /// One node handed to a worker thread with everything it reads.
+    private struct Job: @unchecked Sendable {
+        let decision: Decision
+        let inputs: [ArtifactHandle]
+        let ancestors: [ArtifactHandle]
+        let threads: Int
+    }
+
+    /// Runs the nodes that need it, each once all its inputs are complete, at most
+    /// `pipeline.threads` at a time; stops launching after the first failure.
+    private func execute(_ decisions: [Decision]) -> [String: Result] {
+        let state = Execution()
         for decision in decisions where decision.reason == nil {
-            results[decision.node.id] = .cached(decision.manifest!)
+            state.results[decision.node.id] = .cached(decision.manifest!)
             log.info("cached", "cached \(decision.node.id): \(decision.manifest?["summary"]?.stringValue ?? "")",
                      fields: ["node": .string(decision.node.id)])
         }
-        pending.removeAll { $0.reason == nil }
+        var pending = decisions.filter { $0.reason != nil }
         let keys = Dictionary(uniqueKeysWithValues: decisions.map { ($0.node.id, $0.key) })
-        condition.lock()
-        while !pending.isEmpty || running > 0 {
-            let stopping = results.values.contains { if case .failed = $0 { return true } else { return false } } || cancellation.isCancelled
-            if !stopping, running < pipeline.threads,
-                let index = pending.firstIndex(where: { decision in
-                    decision.node.inputs.allSatisfy { if case .failed? = results[$0] { return false } else { return results[$0] != nil } }
-                }) {
-                let decision = pending.remove(at: index)
-                running += 1
-                let inputs = decision.node.inputs.map { ArtifactHandle(node: dag.node($0)!, directory: store.directory(for: dag.node($0)!, key: keys[$0]!)) }
-                let ancestors = dag.ancestors(of: decision.node).map { ArtifactHandle(node: $0, directory: store.directory(for: $0, key: keys[$0.id]!)) }
-                let threads = dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : pipeline.threads
-                condition.unlock()
-                DispatchQueue.global().async {
-                    let result = self.runNode(decision, inputs: inputs, ancestors: ancestors, threads: threads)
-                    condition.lock()
-                    results[decision.node.id] = result
-                    running -= 1
-                    condition.signal()
-                    condition.unlock()
+        func handle(_ node: DAGNode) -> ArtifactHandle {
+            ArtifactHandle(node: node, directory: store.directory(for: node, key: keys[node.id]!))
+        }
+        func isReady(_ decision: Decision) -> Bool {
+            decision.node.inputs.allSatisfy { input in
+                switch state.results[input] {
+                case .cached?, .ran?: return true
+                case .failed?, nil: return false
                 }
-                condition.lock()
+            }
+        }
+        state.condition.lock()
+        while !pending.isEmpty || state.running > 0 {
+            let failed = state.results.values.contains { if case .failed = $0 { return true } else { return false } }
+            if !failed, !cancellation.isCancelled, state.running < pipeline.threads, let index = pending.firstIndex(where: isReady) {
+                let decision = pending.remove(at: index)
+                let job = Job(
+                    decision: decision, inputs: decision.node.inputs.map { handle(dag.node($0)!) },
+                    ancestors: dag.ancestors(of: decision.node).map(handle),
+                    threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : pipeline.threads)
+                state.running += 1
+                DispatchQueue.global().async {
+                    let result = self.runNode(job.decision, inputs: job.inputs, ancestors: job.ancestors, threads: job.threads)
+                    state.condition.lock()
+                    state.results[job.decision.node.id] = result
+                    state.running -= 1
+                    state.condition.signal()
+                    state.condition.unlock()
+                }
                 continue
             }
-            if running == 0 { break }
-            condition.wait()
+            if state.running == 0 { break }
+            state.condition.wait()
         }
-        condition.unlock()
-        return results
+        state.condition.unlock()
+        return state.results
     }
 
     private func runNode(_ decision: Decision, inputs: [ArtifactHandle], ancestors: [ArtifactHandle], threads: Int) -> Result {

@@ -106,5 +106,6 @@ public enum ExportStage: Stage {
         try group.write(evaluation.models.map(\.test.mae), to: "test_mae")
         try group.write(evaluation.models.map { Int32($0.iterations) }, to: "iterations")
         try group.write(evaluation.models.map(\.seconds), to: "seconds")
+        try evaluation.writeBaselines(to: group)
     }
 }
