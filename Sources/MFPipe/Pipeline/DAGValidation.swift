@@ -28,9 +28,14 @@ enum DAGValidation {
             }
             for needed in spec.type.requires where !available.contains(needed) {
                 let providers = StageRegistry.names(producing: needed).joined(separator: " or ")
-                throw fail("\(spec.path).inputs", "a \(spec.type.typeName) stage needs an upstream \(providers) stage; none of its inputs leads to one")
+                throw fail("\(spec.path).inputs", "\(Self.article(spec.type.typeName)) \(spec.type.typeName) stage needs an upstream \(providers) stage; none of its inputs leads to one")
             }
         }
+    }
+
+    /// "a" or "an", as English puts it before `word`.
+    static func article(_ word: String) -> String {
+        "aeiou".contains(word.first ?? "x") ? "an" : "a"
     }
 
     /// Every stage upstream of `spec`, each once.

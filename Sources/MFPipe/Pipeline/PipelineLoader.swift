@@ -40,7 +40,7 @@ public struct PipelineLoader {
     ///   - overrides: `--set` values, applied before validation.
     ///   - threads: a `--threads` value that replaces the file's.
     public static func load(_ url: URL, overrides: [Override] = [], threads: Int? = nil) throws -> Pipeline {
-        let file = url.path
+        let file = DisplayPath.of(url)
         guard FileSystem.exists(url) else { throw UsageError("\(file): no such pipeline file") }
         let document: JSONValue
         do {
@@ -160,7 +160,7 @@ public struct PipelineLoader {
                 let range = type.inputCount
                 let expected = range.lowerBound == range.upperBound ? "\(range.lowerBound)"
                     : range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
-                throw fail("\(path).inputs", "a \(typeName) stage takes \(expected) input(s), found \(inputs.count)")
+                throw fail("\(path).inputs", "\(DAGValidation.article(typeName)) \(typeName) stage takes \(expected) input(s), found \(inputs.count)")
             }
             let validator = ParamValidator(file: "")
             let resolved: JSONValue

@@ -1,0 +1,116 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Every class of pipeline-file error: exit code 2 and one line naming the JSON path
+/// (or line:column) and what was expected; `run` leaves no work directory behind.
+final class PipelineFileErrorTests: XCTestCase {
+    private var scratch: Scratch!
+
+    override func setUpWithError() throws {
+        scratch = try Scratch()
+    }
+
+    override func tearDown() {
+        scratch.remove()
+    }
+
+    private let ingest = #"{"id": "a", "type": "ingest", "params": {"path": "../data/toy/toy.csv"}}"#
+
+    /// Writes `text` as `pipelines/bad.json`, runs `validate` and `run` on it, and checks
+    /// both fail with exit code 2 and exactly `message` on stderr.
+    private func assertRejected(_ text: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        try scratch.write(text, to: "pipelines/bad.json")
+        for command in ["validate", "run"] {
+            let result = try MFPipeBinary.run([command, "pipelines/bad.json"], in: scratch.root)
+            XCTAssertEqual(result.exitCode, 2, "\(command): \(result.stderr)", file: file, line: line)
+            XCTAssertEqual(result.stderr, "mfpipe: pipelines/bad.json: \(message)\n", command, file: file, line: line)
+            XCTAssertEqual(result.stdout, "", command, file: file, line: line)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("pipelines/runs").path), file: file, line: line)
+    }
+
+    func testUnknownTopLevelKey() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "colour": "red", "stages": [\#(ingest)]}"#,
+            "colour: unknown key; expected one of version, name, workdir, seed, threads, stages")
+    }
+
+    func testUnknownParameter() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [{"id": "a", "type": "ingest", "params": {"path": "x.csv", "delimeter": ","}}]}"#,
+            "stages[0].params.delimeter: unknown parameter; expected one of path, format, delimiter, header, columns, duplicates, bad_rows, max_bad_rows")
+    }
+
+    func testUnknownStageType() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "f", "type": "factorise", "inputs": ["a"]}]}"#,
+            #"stages[1].type: unknown stage type "factorise"; expected one of ingest, split, normalize, factorize, evaluate, export, report"#)
+    }
+
+    func testWrongValueType() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "f", "type": "factorize", "inputs": ["a"], "params": {"k": 8, "epochs": "ten"}}]}"#,
+            #"stages[1].params.epochs: expected an integer ≥ 1, found "ten""#)
+    }
+
+    func testWrongValueTypeOfASweep() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "f", "type": "factorize", "inputs": ["a"], "params": {"k": [8, 0]}}]}"#,
+            #"stages[1].params.k: expected a rank ≥ 1, a list of ranks, or {"from", "to", "step"}, found an array"#)
+    }
+
+    func testDanglingInput() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["ratings"]}]}"#,
+            #"stages[1].inputs[0]: no stage has id "ratings"; expected one of a, s"#)
+    }
+
+    func testDuplicateID() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "a", "type": "split", "inputs": ["a"]}]}"#,
+            #"stages[1].id: duplicate id "a"; stages[0] already has it"#)
+    }
+
+    func testCycle() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["a", "n"]}, {"id": "n", "type": "normalize", "inputs": ["s"]}]}"#,
+            "stages[1].inputs: cycle: s -> n -> s; expected the inputs to form a DAG")
+    }
+
+    func testSyntaxErrorGivesLineAndColumn() throws {
+        try assertRejected(
+            "{\n  \"version\": 1,\n  \"name\": \"t\"\n  \"stages\": []\n}\n",
+            "4:3: unexpected '\"'; expected ',' or '}'")
+    }
+
+    func testMissingUpstreamArtifact() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "e", "type": "evaluate", "inputs": ["a"]}]}"#,
+            "stages[1].inputs: an evaluate stage needs an upstream factorize stage; none of its inputs leads to one")
+    }
+
+    func testUnsupportedVersion() throws {
+        try assertRejected(
+            #"{"version": 2, "name": "t", "stages": [\#(ingest)]}"#,
+            "version: version 2 is not supported; this mfpipe reads version 1")
+    }
+
+    func testSetOverrideIsValidatedLikeTheFile() throws {
+        try scratch.copyFromRepository("pipelines/toy.json")
+        let result = try MFPipeBinary.run(["validate", "pipelines/toy.json", "--set", "factorize.learning_rate=-1"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 2)
+        XCTAssertEqual(result.stderr, "mfpipe: pipelines/toy.json: stages[2].params.learning_rate: expected a number > 0, found -1\n")
+        let unknown = try MFPipeBinary.run(["validate", "pipelines/toy.json", "--set", "fit.k=3"], in: scratch.root)
+        XCTAssertEqual(unknown.exitCode, 2)
+        XCTAssertEqual(unknown.stderr, "mfpipe: --set fit.k: no stage with id \"fit\" in pipelines/toy.json\n")
+    }
+
+    func testValidFileIsReportedValid() throws {
+        try scratch.copyFromRepository("pipelines/movielens.json")
+        let result = try MFPipeBinary.run(["validate", "pipelines/movielens.json"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "pipelines/movielens.json: valid (7 stages, 10 nodes)\n")
+    }
+}
