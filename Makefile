@@ -39,7 +39,7 @@ run: build
 	$(BINARY) run pipelines/movielens.json
 
 test: deps venv
-	swift test $(SWIFT_FLAGS)
+	swift test $(SWIFT_FLAGS) --disable-swift-testing
 
 install: build
 	install -D -m 755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/mfpipe

@@ -27,13 +27,13 @@ struct Arguments {
                 if parts.count == 2 {
                     options[name, default: []].append(parts[1])
                 } else {
-                    guard index < words.count else { throw UsageError("mfpipe \(command): \(name) needs a value") }
+                    guard index < words.count else { throw UsageError("\(command): \(name) needs a value") }
                     options[name, default: []].append(words[index])
                     index += 1
                 }
             } else {
                 let accepted = (optionNames.map { "\($0) VALUE" } + flagNames.sorted()).sorted().joined(separator: ", ")
-                throw UsageError("mfpipe \(command): unknown option \(word); expected \(accepted.isEmpty ? "no options" : accepted) (see mfpipe \(command) --help)")
+                throw UsageError("\(command): unknown option \(word); expected \(accepted.isEmpty ? "no options" : accepted) (see mfpipe \(command) --help)")
             }
         }
     }
@@ -48,7 +48,7 @@ struct Arguments {
     /// The one positional argument the command takes.
     func single(_ what: String, command: String) throws -> String {
         guard positionals.count == 1 else {
-            throw UsageError("mfpipe \(command): expected one \(what), found \(positionals.count) argument\(positionals.count == 1 ? "" : "s") (see mfpipe \(command) --help)")
+            throw UsageError("\(command): expected one \(what), found \(positionals.count) argument\(positionals.count == 1 ? "" : "s") (see mfpipe \(command) --help)")
         }
         return positionals[0]
     }
@@ -57,7 +57,7 @@ struct Arguments {
     func integer(_ name: String, command: String, atLeast minimum: Int) throws -> Int? {
         guard let text = value(name) else { return nil }
         guard let number = Int(text), number >= minimum else {
-            throw UsageError("mfpipe \(command): \(name) \(text): expected an integer ≥ \(minimum)")
+            throw UsageError("\(command): \(name) \(text): expected an integer ≥ \(minimum)")
         }
         return number
     }

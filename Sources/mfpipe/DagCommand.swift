@@ -19,7 +19,7 @@ enum DagCommand: Command {
         let arguments = try Arguments(words, command: name, optionNames: ["--set", "--threads", "--format"], flagNames: [])
         let formatName = arguments.value("--format") ?? "text"
         guard let format = DAGRenderer.Format(rawValue: formatName) else {
-            throw UsageError("mfpipe dag: --format \(formatName): expected text, dot or mermaid")
+            throw UsageError("dag: --format \(formatName): expected text, dot or mermaid")
         }
         let pipeline = try PipelineOptions.load(arguments, command: name)
         printOut(DAGRenderer.render(PipelineDAG(pipeline), format: format))

@@ -30,7 +30,7 @@ enum RunCommand: Command {
             flagNames: ["--force-all", "--dry-run", "--quiet"])
         let formatName = arguments.value("--log-format") ?? "plain"
         guard let format = EventLog.Format(rawValue: formatName), format != .quiet else {
-            throw UsageError("mfpipe run: --log-format \(formatName): expected plain or json")
+            throw UsageError("run: --log-format \(formatName): expected plain or json")
         }
         let pipeline = try PipelineOptions.load(arguments, command: name)
         let log = EventLog(format: arguments.has("--quiet") ? .quiet : format)

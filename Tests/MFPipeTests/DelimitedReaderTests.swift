@@ -1,0 +1,86 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Inputs that look odd but are valid are read exactly.
+final class DelimitedReaderTests: XCTestCase {
+    private var scratch: Scratch!
+
+    override func setUpWithError() throws {
+        scratch = try Scratch()
+    }
+
+    override func tearDown() {
+        scratch.remove()
+    }
+
+    func testMovieLensDoubleColonWithoutHeader() throws {
+        let parsed = try InputFixtures.readDelimited("1::1193::5::978300760\n1::661::3::978302109\n2::1193::4::978298413\n", name: "ratings.dat", in: scratch)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["1 1193 5.0", "1 661 3.0", "2 1193 4.0"])
+        XCTAssertEqual(parsed.rowIDs.ids, ["1", "2"])
+        XCTAssertEqual(parsed.colIDs.ids, ["1193", "661"])
+    }
+
+    func testTabSeparatedUData() throws {
+        var options = DelimitedReader.Options()
+        options.timestamp = .index(3)
+        let parsed = try InputFixtures.readDelimited("196\t242\t3\t881250949\n186\t302\t3\t891717742\n", name: "u.data", options: options, in: scratch)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["196 242 3.0", "186 302 3.0"])
+        XCTAssertEqual(parsed.table.timestamps, [881_250_949, 891_717_742])
+    }
+
+    func testHeaderByNameWithCRLFByteOrderMarkAndNoFinalNewline() throws {
+        var options = DelimitedReader.Options()
+        options.row = .name("user")
+        options.col = .name("item")
+        options.value = .name("score")
+        let text = "\u{FEFF}item,user,score\r\nb,u1,4.5\r\na,u2,0.25"
+        let parsed = try InputFixtures.readDelimited(text, options: options, in: scratch)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["u1 b 4.5", "u2 a 0.25"])
+    }
+
+    func testQuotedFieldsWithDelimitersAndEscapedQuotes() throws {
+        let parsed = try InputFixtures.readDelimited("\"Smith, J\",\"The \"\"Movie\"\"\",3\nplain,\"x\",\"2.5\"\n", in: scratch)
+        XCTAssertEqual(parsed.rowIDs.ids, ["Smith, J", "plain"])
+        XCTAssertEqual(parsed.colIDs.ids, ["The \"Movie\"", "x"])
+        XCTAssertEqual(parsed.table.values, [3, 2.5])
+    }
+
+    func testHeaderIsDetectedAndBlankAndCommentLinesSkipped() throws {
+        let parsed = try InputFixtures.readDelimited("userId,movieId,rating\n\n# a comment\n7,8,1.5\n   \n9,8,2\n", in: scratch)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["7 8 1.5", "9 8 2.0"])
+    }
+
+    func testStringAndNumericIDsKeepFirstSeenOrderAndLeadingZerosStayDistinct() throws {
+        let parsed = try InputFixtures.readDelimited("7,a,1\n007,a,2\nx7,b,3\n7,b,4\n", in: scratch)
+        XCTAssertEqual(parsed.rowIDs.ids, ["7", "007", "x7"])
+        XCTAssertEqual(parsed.table.rows, [0, 1, 2, 0])
+    }
+
+    func testValuesParseExactly() throws {
+        let values: [Float] = [0.1, 3.4028235e38, 1.17549435e-38, -2.5, 123456.789, 1e-45, 0.30000001]
+        let text = values.enumerated().map { "r\($0.offset),c,\($0.element)" }.joined(separator: "\n") + "\nr9,c,1.5e3\nr10,c,-0.0\n"
+        let parsed = try InputFixtures.readDelimited(text, in: scratch)
+        XCTAssertEqual(Array(parsed.table.values.prefix(values.count)), values)
+        XCTAssertEqual(parsed.table.values[values.count], 1500)
+    }
+
+    func testGzipInputIsReadDirectly() throws {
+        try scratch.write("u,i,r\n1,2,3\n4,5,6\n", to: "ratings.csv")
+        try InputFixtures.gzip("ratings.csv", in: scratch)
+        var policy = BadRowPolicy(skip: false, maximum: 0)
+        let parsed = try DelimitedReader(url: scratch.url("ratings.csv.gz"), displayName: "ratings.csv.gz", options: .init()).read(policy: &policy)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["1 2 3.0", "4 5 6.0"])
+    }
+
+    func testDuplicatePoliciesMergeInFileOrder() throws {
+        let table = RatingTable(rows: [0, 1, 0, 0], cols: [0, 0, 0, 1], values: [1, 2, 4, 8])
+        XCTAssertEqual(DuplicatePolicy.last.apply(to: table).table.values, [4, 2, 8])
+        XCTAssertEqual(DuplicatePolicy.sum.apply(to: table).table.values, [5, 2, 8])
+        XCTAssertEqual(DuplicatePolicy.mean.apply(to: table).table.values, [2.5, 2, 8])
+        XCTAssertEqual(DuplicatePolicy.mean.apply(to: table).merged, 1)
+        let conflict = try XCTUnwrap(DuplicatePolicy.error.apply(to: table).conflict)
+        XCTAssertEqual([conflict.first, conflict.second], [0, 2])
+    }
+}

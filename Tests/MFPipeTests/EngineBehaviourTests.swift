@@ -1,0 +1,134 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// The engine's promises around the cache, seen from the command line on the toy pipeline:
+/// status, dry runs, damaged artifacts, deleted outputs, the lock, forcing and cleaning.
+final class EngineBehaviourTests: XCTestCase {
+    private var scratch: Scratch!
+
+    override func setUpWithError() throws {
+        scratch = try Scratch()
+        try scratch.copyFromRepository("pipelines/toy.json")
+    }
+
+    override func tearDown() {
+        scratch.remove()
+    }
+
+    private func mfpipe(_ arguments: String...) throws -> CommandResult {
+        try MFPipeBinary.run(arguments, in: scratch.root)
+    }
+
+    private var workdir: URL { scratch.url("runs/toy") }
+
+    func testStatusMovesFromPendingToDoneToStale() throws {
+        let before = try mfpipe("status", "pipelines/toy.json")
+        XCTAssertEqual(before.exitCode, 0, before.stderr)
+        XCTAssertEqual(before.stdout.split(separator: "\n").filter { $0.hasSuffix("pending") }.count, 6, before.stdout)
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        let after = try mfpipe("status", "pipelines/toy.json")
+        XCTAssertEqual(after.stdout.split(separator: "\n").filter { $0.contains(" done ") }.count, 6, after.stdout)
+        let changed = try mfpipe("status", "pipelines/toy.json", "--set", "factorize.learning_rate=0.02")
+        let lines = changed.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.contains(" done ") }.count, 2, changed.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("factorize") && $0.contains("stale    params changed (learning_rate 0.01 -> 0.02)") }, changed.stdout)
+    }
+
+    func testDryRunSaysWhatWouldRunAndRunsNothing() throws {
+        let result = try mfpipe("run", "pipelines/toy.json", "--dry-run")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertEqual(result.stdout.components(separatedBy: "would run").count - 1, 6, result.stdout)
+        XCTAssertTrue(result.stdout.contains("would run ingest: not run before"), result.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: workdir.appendingPathComponent("artifacts").path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("out/toy.h5").path))
+    }
+
+    func testDamagedArtifactIsDetectedAndRecomputed() throws {
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        let artifacts = workdir.appendingPathComponent("artifacts")
+        let ingest = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("ingest-") })
+        let data = artifacts.appendingPathComponent(ingest).appendingPathComponent("data.h5")
+        let handle = try FileHandle(forWritingTo: data)
+        try handle.seek(toOffset: 600)
+        handle.write(Data([0xFF, 0xFF, 0xFF, 0xFF]))
+        try handle.close()
+        let result = try mfpipe("run", "pipelines/toy.json")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("run ingest: damaged artifact: data.h5 does not match its checksum"), result.stdout)
+        XCTAssertEqual(try RunRecords.latestActions(workdir: workdir)["ingest"], "ran")
+        XCTAssertEqual(try RunRecords.latestActions(workdir: workdir)["factorize"], "cached")
+    }
+
+    func testDeletedExportIsWrittenAgain() throws {
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        try FileManager.default.removeItem(at: scratch.url("out/toy.h5"))
+        let result = try mfpipe("run", "pipelines/toy.json")
+        XCTAssertTrue(result.stdout.contains("run export: damaged artifact: output \(scratch.url("out/toy.h5").path) is missing"), result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.url("out/toy.h5").path))
+        XCTAssertEqual(try RunRecords.latestActions(workdir: workdir).filter { $0.value == "ran" }.keys.sorted(), ["export"])
+    }
+
+    func testALiveLockHolderStopsTheRunAndADeadOneIsTakenOver() throws {
+        try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+        let lock = workdir.appendingPathComponent("lock")
+        let pid = ProcessInfo.processInfo.processIdentifier
+        try Data("\(pid)\n".utf8).write(to: lock)
+        let blocked = try mfpipe("run", "pipelines/toy.json")
+        XCTAssertEqual(blocked.exitCode, 1)
+        XCTAssertEqual(blocked.stderr, "mfpipe: work directory \(workdir.path) is locked by a running mfpipe (pid \(pid)); wait for it or stop it\n")
+
+        try Data("2147483646\n".utf8).write(to: lock)
+        let taken = try mfpipe("run", "pipelines/toy.json", "--quiet")
+        XCTAssertEqual(taken.exitCode, 0, taken.stderr)
+        XCTAssertEqual(taken.stderr, "warning: taking over the lock of \(workdir.path) from pid 2147483646, which is no longer running\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: lock.path), "the lock is released after the run")
+    }
+
+    func testForceRerunsTheStageAndItsDescendants() throws {
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet", "--force", "normalize").exitCode, 0)
+        let actions = try RunRecords.latestActions(workdir: workdir)
+        XCTAssertEqual(actions.filter { $0.value == "cached" }.keys.sorted(), ["ingest"])
+        let unknown = try mfpipe("run", "pipelines/toy.json", "--force", "fit")
+        XCTAssertEqual(unknown.exitCode, 2)
+        XCTAssertEqual(unknown.stderr, "mfpipe: --force fit: no stage with that id; expected one of ingest, normalize, factorize, evaluate, export, report\n")
+    }
+
+    func testCleanUnreferencedKeepsWhatThePipelineUses() throws {
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet", "--set", "factorize.learning_rate=0.02").exitCode, 0)
+        let artifacts = workdir.appendingPathComponent("artifacts")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).count, 10)
+        let clean = try mfpipe("clean", "pipelines/toy.json", "--unreferenced")
+        XCTAssertEqual(clean.stdout, "removed 4 artifacts from runs/toy\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).count, 6)
+        let cached = try mfpipe("run", "pipelines/toy.json", "--quiet")
+        XCTAssertEqual(cached.exitCode, 0)
+        XCTAssertEqual(Set(try RunRecords.latestActions(workdir: workdir).filter { $0.key != "export" && $0.key != "report" }.values), ["cached"])
+        XCTAssertEqual(try mfpipe("clean", "pipelines/toy.json").stdout, "removed 6 artifacts from runs/toy\n")
+    }
+
+    func testDagFormats() throws {
+        try scratch.copyFromRepository("pipelines/movielens.json")
+        let text = try mfpipe("dag", "pipelines/movielens.json")
+        XCTAssertTrue(text.stdout.contains("factorize[k=64] (factorize) <- normalize\n"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("evaluate (evaluate) <- factorize[k=16], factorize[k=32], factorize[k=64], factorize[k=128]\n"), text.stdout)
+        let dot = try mfpipe("dag", "pipelines/movielens.json", "--format", "dot")
+        XCTAssertTrue(dot.stdout.contains("\"normalize\" -> \"factorize[k=128]\";"), dot.stdout)
+        let mermaid = try mfpipe("dag", "pipelines/movielens.json", "--format", "mermaid")
+        XCTAssertTrue(mermaid.stdout.hasPrefix("flowchart LR\n"), mermaid.stdout)
+        let bad = try mfpipe("dag", "pipelines/movielens.json", "--format", "svg")
+        XCTAssertEqual(bad.exitCode, 2)
+        XCTAssertEqual(bad.stderr, "mfpipe: dag: --format svg: expected text, dot or mermaid\n")
+    }
+
+    func testJSONLogFormatWritesOneObjectPerLine() throws {
+        let result = try mfpipe("run", "pipelines/toy.json", "--log-format", "json")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let events = try result.stdout.split(separator: "\n").map { try JSONParser.parse(Data($0.utf8)) }
+        XCTAssertEqual(events.filter { $0["event"]?.stringValue == "done" }.count, 6)
+        XCTAssertEqual(events.last?["event"]?.stringValue, "finish")
+    }
+}
