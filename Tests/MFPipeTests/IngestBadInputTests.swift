@@ -1,0 +1,132 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Every kind of bad input: exit code 2, one line naming file and line (and field) with what
+/// was found and what was expected, and no artifact left behind.
+final class IngestBadInputTests: XCTestCase {
+    private var scratch: Scratch!
+
+    override func setUpWithError() throws {
+        scratch = try Scratch()
+    }
+
+    override func tearDown() {
+        scratch.remove()
+    }
+
+    /// Writes `content` to `name`, ingests it with extra `params`, and checks the failure.
+    private func assertRejected(_ name: String, _ content: Data, params: String = "", _ message: String,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        try FileManager.default.createDirectory(at: scratch.url("inputs"), withIntermediateDirectories: true)
+        try content.write(to: scratch.url("inputs/\(name)"))
+        try InputFixtures.ingestPipeline(reading: "inputs/\(name)", params: params, in: scratch)
+        let result = try MFPipeBinary.run(["run", "pipelines/ingest.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 2, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr, "mfpipe: inputs/\(name)\(message)\n", file: file, line: line)
+        let artifacts = scratch.url("runs/ingest/artifacts")
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: artifacts.path)) ?? [], [], file: file, line: line)
+    }
+
+    private func assertRejected(_ name: String, _ text: String, params: String = "", _ message: String,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        try assertRejected(name, Data(text.utf8), params: params, message, file: file, line: line)
+    }
+
+    func testEmptyFile() throws {
+        try assertRejected("empty.csv", "", ": empty file; expected rows of row, column, value")
+    }
+
+    func testHeaderOnly() throws {
+        try assertRejected("header.csv", "user,item,rating\n", ": only a header; expected at least one data row")
+    }
+
+    func testNonNumericValue() throws {
+        try assertRejected("words.csv", "1,2,3\n1,3,abc\n", ":2:3: found \"abc\" in the value column; expected a number")
+    }
+
+    func testNaNAndInfiniteValues() throws {
+        try assertRejected("nan.csv", "1,2,3\n1,3,NaN\n", ":2:3: found \"NaN\" in the value column; expected a finite number")
+        try assertRejected("inf.csv", "1,2,3\n1,3,-inf\n", ":2:3: found \"-inf\" in the value column; expected a finite number")
+        try assertRejected("huge.csv", "1,2,3\n1,3,1e39\n", ":2:3: found \"1e39\" in the value column; expected a finite number")
+    }
+
+    func testMissingColumn() throws {
+        try assertRejected("short.csv", "1,2,3\n1,3\n", ":2: found 2 fields separated by ','; expected at least 3")
+    }
+
+    func testMissingNamedColumn() throws {
+        try assertRejected("named.csv", "user,item,stars\n1,2,3\n", params: #""columns": {"row": "user", "col": "item", "value": "rating"}"#,
+                           #":1: no value column named "rating" in the header; found "user", "item", "stars""#)
+    }
+
+    func testBinaryGarbage() throws {
+        try assertRejected("binary.csv", Data([0x00, 0x01, 0x02, 0xFF, 0xFE, 0x41, 0x00, 0x0A]), ":1: binary data (a NUL byte); expected delimited text")
+    }
+
+    func testTruncatedGzip() throws {
+        try scratch.write("1,2,3\n4,5,6\n7,8,9\n", to: "whole.csv")
+        try InputFixtures.gzip("whole.csv", in: scratch)
+        let compressed = try Data(contentsOf: scratch.url("whole.csv.gz"))
+        try assertRejected("cut.csv.gz", compressed.prefix(compressed.count - 6), ": truncated gzip file: the compressed stream ends early")
+    }
+
+    func testDuplicatePairsUnderTheErrorPolicy() throws {
+        try assertRejected("dup.csv", "u,i,r\n1,2,3\n1,3,4\n1,2,5\n",
+                           ":4: duplicate entry for row 1, column 2 (first at line 2); expected each pair once, or set duplicates to last, mean or sum")
+    }
+
+    func testMatrixMarketBadBanner() throws {
+        try assertRejected("banner.mtx", "%%MatrixMarket matrix coordinat real general\n1 1 1\n1 1 1\n", params: #""format": "matrixmarket""#,
+                           ":1: unsupported format \"coordinat\"; expected coordinate or array")
+        try assertRejected("nobanner.mtx", "3 3 1\n1 1 1\n", params: #""format": "matrixmarket""#,
+                           ":1: found \"3 3 1\"; expected a banner '%%MatrixMarket matrix <coordinate|array> <real|integer|pattern> <general|symmetric|skew-symmetric>'")
+    }
+
+    func testMatrixMarketComplexField() throws {
+        try assertRejected("complex.mtx", "%%MatrixMarket matrix coordinate complex general\n1 1 1\n1 1 1 0\n",
+                           ":1: unsupported field \"complex\"; expected real, integer or pattern")
+    }
+
+    func testMatrixMarketMalformedSizeLine() throws {
+        try assertRejected("size.mtx", "%%MatrixMarket matrix coordinate real general\n1 x 1\n1 1 1\n",
+                           ":2: malformed size line \"1 x 1\"; expected 'rows columns entries' as non-negative integers")
+    }
+
+    func testMatrixMarketFewerAndMoreEntriesThanDeclared() throws {
+        try assertRejected("fewer.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 1\n", ":4: found 2 entries; the size line declares 3")
+        try assertRejected("more.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 1\n", ":4: more entries than the 1 the size line declares")
+    }
+
+    func testMatrixMarketIndexOutOfRangeAndZeroIndex() throws {
+        try assertRejected("range.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n3 2 1\n", ":4:1: row index 3 is out of range; expected 1 to 2")
+        try assertRejected("zero.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 0 1\n", ":4:2: index 0; MatrixMarket indices start at 1")
+    }
+
+    func testMatrixMarketArrayWithTheWrongCount() throws {
+        try assertRejected("array.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n", ":5: found 3 entries; the size line declares 4")
+    }
+
+    func testSkipPolicyCountsBadRowsAndFailsPastTheCap() throws {
+        try assertRejected("capped.csv", "1,2,3\n1,3,x\n1,4,y\n1,5,6\n", params: #""bad_rows": "skip", "max_bad_rows": 1"#,
+                           ":3: more than 1 bad rows (max_bad_rows); the first was at line 2: found \"x\" in the value column; expected a number")
+        try scratch.write("1,2,3\n1,3,x\n1,5,6\n", to: "inputs/skipped.csv")
+        try InputFixtures.ingestPipeline(reading: "inputs/skipped.csv", params: #""bad_rows": "skip", "max_bad_rows": 1"#, in: scratch)
+        let result = try MFPipeBinary.run(["run", "pipelines/ingest.json"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("2 entries, 1 rows x 2 columns from inputs/skipped.csv, 1 bad rows skipped"), result.stdout)
+    }
+
+    func testEarlierArtifactsAreUntouchedByAFailedRun() throws {
+        try scratch.write("1,2,3\n", to: "inputs/good.csv")
+        try InputFixtures.ingestPipeline(reading: "inputs/good.csv", in: scratch)
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/ingest.json", "--quiet"], in: scratch.root).exitCode, 0)
+        let artifacts = scratch.url("runs/ingest/artifacts")
+        let before = try FileManager.default.contentsOfDirectory(atPath: artifacts.path)
+        try scratch.write("1,2,3\n1,2,x\n", to: "inputs/good.csv")
+        let failed = try MFPipeBinary.run(["run", "pipelines/ingest.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(failed.exitCode, 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path), before)
+    }
+}
