@@ -47,6 +47,24 @@ public struct TrainingSettings {
     public var threads: Int
     /// The settings as JSON, recorded with the model.
     public var json: JSONValue
+
+    /// Creates settings; see each property for its meaning.
+    public init(k: Int, epochs: Int, learningRate: Double, learningRateDecay: Double, regularization: Double,
+                biasRegularization: Double, initScale: Double, tolerance: Double, patience: Int, seed: UInt64,
+                threads: Int, json: JSONValue) {
+        self.k = k
+        self.epochs = epochs
+        self.learningRate = learningRate
+        self.learningRateDecay = learningRateDecay
+        self.regularization = regularization
+        self.biasRegularization = biasRegularization
+        self.initScale = initScale
+        self.tolerance = tolerance
+        self.patience = patience
+        self.seed = seed
+        self.threads = threads
+        self.json = json
+    }
 }
 
 /// A factorization algorithm: one type per method, registered in `FactorizerRegistry`.

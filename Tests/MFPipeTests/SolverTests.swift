@@ -1,0 +1,105 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Each solver reaches a known answer on data whose answer is known.
+final class SolverTests: XCTestCase {
+    /// A rank-`rank` matrix W H (entries of W and H uniform in [0, 1)) with `observed` of its
+    /// entries kept, split 90/10 into train and validation.
+    private func lowRankProblem(rows: Int, cols: Int, rank: Int, observed: Double, seed: UInt64) -> TrainingProblem {
+        var random = SplitMix64(seed: seed)
+        let w = (0..<rows * rank).map { _ in random.nextUnitDouble() }
+        let h = (0..<rank * cols).map { _ in random.nextUnitDouble() }
+        var train = RatingTable()
+        var validation = RatingTable()
+        for row in 0..<rows {
+            for col in 0..<cols where random.nextUnitDouble() < observed {
+                var value = 0.0
+                for factor in 0..<rank { value += w[row * rank + factor] * h[factor * cols + col] }
+                if random.nextUnitDouble() < 0.9 {
+                    train.append(row: Int32(row), col: Int32(col), value: Float(value))
+                } else {
+                    validation.append(row: Int32(row), col: Int32(col), value: Float(value))
+                }
+            }
+        }
+        return TrainingProblem(rows: rows, cols: cols, train: train, validation: validation)
+    }
+
+    private func settings(_ k: Int, epochs: Int, learningRate: Double, decay: Double, regularization: Double, tolerance: Double) -> TrainingSettings {
+        TrainingSettings(k: k, epochs: epochs, learningRate: learningRate, learningRateDecay: decay, regularization: regularization,
+                         biasRegularization: 0, initScale: 0.1, tolerance: tolerance, patience: 0, seed: 1, threads: 1, json: .null)
+    }
+
+    private func validationRMSE(_ model: FactorModel, _ problem: TrainingProblem) -> Double {
+        let predictor = Predictor(normalization: .none(rows: problem.rows, cols: problem.cols), model: model, clip: nil)
+        return ErrorMetrics.measure(problem.validation, predict: predictor.predict).rmse
+    }
+
+    func testSGDRecoversAHeldOutLowRankMatrix() throws {
+        let problem = lowRankProblem(rows: 200, cols: 150, rank: 3, observed: 0.3, seed: 5)
+        let model = try SGDFactorizer.train(
+            problem, settings: settings(3, epochs: 300, learningRate: 0.02, decay: 0.99, regularization: 0.001, tolerance: 0),
+            cancellation: Cancellation()) { _, _, _ in }
+        let spread = ErrorMetrics.measure(problem.validation) { _, _ in Double(problem.train.mean) }.rmse
+        XCTAssertLessThan(validationRMSE(model, problem), 0.1 * spread, "held-out entries of an exactly low-rank matrix are predicted")
+    }
+
+    func testSGDIsBitReproducibleForASeed() throws {
+        let problem = lowRankProblem(rows: 50, cols: 40, rank: 2, observed: 0.5, seed: 9)
+        let run = { try SGDFactorizer.train(
+            problem, settings: self.settings(4, epochs: 20, learningRate: 0.01, decay: 1, regularization: 0.01, tolerance: 0),
+            cancellation: Cancellation()) { _, _, _ in } }
+        let first = try run()
+        let second = try run()
+        XCTAssertEqual(first.w, second.w)
+        XCTAssertEqual(first.h, second.h)
+        XCTAssertEqual(first.rowBias, second.rowBias)
+    }
+
+    func testSGDDivergenceNamesTheEpochAndTheSetting() {
+        let problem = lowRankProblem(rows: 30, cols: 30, rank: 2, observed: 0.8, seed: 3)
+        XCTAssertThrowsError(try SGDFactorizer.train(
+            problem, settings: settings(8, epochs: 50, learningRate: 5, decay: 1, regularization: 0, tolerance: 0),
+            cancellation: Cancellation()) { _, _, _ in }) { error in
+            let divergence = error as? SolverDivergence
+            XCTAssertNotNil(divergence)
+            XCTAssertTrue("\(error)".hasPrefix("diverged at epoch "), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("lower learning_rate (now 5)"), "\(error)")
+        }
+    }
+
+    func testAdamReachesTheExactFactorizationOfALowRankMatrix() throws {
+        var problem = lowRankProblem(rows: 12, cols: 9, rank: 2, observed: 1, seed: 4)
+        problem = TrainingProblem(rows: 12, cols: 9, train: problem.train, validation: RatingTable())
+        let model = try AdamFactorizer.train(
+            problem, settings: settings(2, epochs: 30000, learningRate: 0.01, decay: 0.9997, regularization: 0, tolerance: 1e-12),
+            cancellation: Cancellation()) { _, _, _ in }
+        let predictor = Predictor(normalization: .none(rows: 12, cols: 9), model: model, clip: nil)
+        let rmse = ErrorMetrics.measure(problem.train, predict: predictor.predict).rmse
+        XCTAssertLessThan(rmse, 1e-4)
+    }
+
+    func testRegularizationChangesTheModel() throws {
+        let problem = lowRankProblem(rows: 60, cols: 50, rank: 2, observed: 0.4, seed: 11)
+        let loose = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0, tolerance: 0),
+                                            cancellation: Cancellation()) { _, _, _ in }
+        let tight = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0.5, tolerance: 0),
+                                            cancellation: Cancellation()) { _, _, _ in }
+        let norm = { (model: FactorModel) in model.w.reduce(0) { $0 + Double($1 * $1) } }
+        XCTAssertLessThan(norm(tight), 0.5 * norm(loose))
+    }
+
+    func testNormalizationBiasesShrinkTowardsZeroForSparseRows() {
+        let table = RatingTable(rows: [0, 0, 0, 0, 1], cols: [0, 1, 2, 3, 0], values: [5, 5, 5, 5, 5])
+        let heavy = Normalization.fit(.biases, train: table, rows: 3, cols: 4, rowRegularization: 0, colRegularization: 0)
+        XCTAssertEqual(heavy.mean, 5)
+        let light = Normalization.fit(.biases, train: RatingTable(rows: [0, 1], cols: [0, 0], values: [4, 2]), rows: 3, cols: 1,
+                                      rowRegularization: 1, colRegularization: 0)
+        XCTAssertEqual(light.mean, 3)
+        XCTAssertEqual(light.rowOffsets[0], 0.5, accuracy: 1e-12)
+        XCTAssertEqual(light.rowOffsets[1], -0.5, accuracy: 1e-12)
+        XCTAssertEqual(light.rowOffsets[2], 0, "a row without training entries has no offset")
+    }
+}

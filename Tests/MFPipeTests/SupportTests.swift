@@ -1,0 +1,85 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// The small pieces everything rests on: SHA-256, JSON, the seeded generator.
+final class SupportTests: XCTestCase {
+    func testSHA256KnownVectors() {
+        XCTAssertEqual(SHA256.hex(of: ""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(of: "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(of: "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(SHA256.hex(of: String(repeating: "a", count: 1_000_000)),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    func testSHA256IsIndependentOfHowBytesAreFed() {
+        let text = String(repeating: "mfpipe ", count: 300)
+        var pieces = SHA256()
+        let bytes = Array(text.utf8)
+        var offset = 0
+        for size in [1, 63, 64, 65, 7, 1000] where offset < bytes.count {
+            let end = min(bytes.count, offset + size)
+            bytes[offset..<end].withUnsafeBytes { pieces.update($0) }
+            offset = end
+        }
+        bytes[offset...].withUnsafeBytes { pieces.update($0) }
+        XCTAssertEqual(pieces.finalizeHex(), SHA256.hex(of: text))
+    }
+
+    func testJSONRoundTripKeepsOrderAndCanonicalFormSortsKeys() throws {
+        let text = #"{"b": [1, 2.5, -3e2, true, null], "a": {"z": "\u00e9\n\"q\"", "y": {}}}"#
+        let value = try JSONParser.parse(Data(text.utf8))
+        XCTAssertEqual(value.objectValue?.map(\.key), ["b", "a"])
+        XCTAssertEqual(JSONWriter.canonical(value), #"{"a":{"y":{},"z":"é\n\"q\""},"b":[1,2.5,-300,true,null]}"#)
+        XCTAssertEqual(try JSONParser.parse(Data(JSONWriter.pretty(value).utf8)), value)
+    }
+
+    func testJSONSyntaxErrorsGiveLineAndColumn() {
+        for (text, line, column, message) in [
+            ("{\n  \"a\": 1,\n}", 3, 1, "unexpected '}'; expected a quoted key"),
+            ("[1, 2", 1, 6, "unexpected end of file; expected ',' or ']'"),
+            ("{\"a\": 01}", 1, 7, "a number with a leading zero"),
+            ("{\"a\": tru}", 1, 7, "unexpected 't'; expected a value"),
+            ("{} x", 1, 4, "unexpected 'x' after the document; expected the end of the file"),
+        ] {
+            XCTAssertThrowsError(try JSONParser.parse(Data(text.utf8)), text) { error in
+                let syntax = error as? JSONParser.SyntaxError
+                XCTAssertEqual(syntax?.line, line, text)
+                XCTAssertEqual(syntax?.column, column, text)
+                XCTAssertEqual(syntax?.message, message, text)
+            }
+        }
+    }
+
+    func testSeededGeneratorIsReproducibleAndStreamsDiffer() {
+        var first = SplitMix64(seed: 42, stream: "split")
+        var second = SplitMix64(seed: 42, stream: "split")
+        var other = SplitMix64(seed: 42, stream: "sgd")
+        let a = (0..<5).map { _ in first.next() }
+        XCTAssertEqual(a, (0..<5).map { _ in second.next() })
+        XCTAssertNotEqual(a, (0..<5).map { _ in other.next() })
+        var counts = [Int](repeating: 0, count: 10)
+        for _ in 0..<100_000 { counts[first.nextIndex(below: 10)] += 1 }
+        XCTAssertTrue(counts.allSatisfy { abs($0 - 10_000) < 500 }, "\(counts)")
+        var sum = 0.0
+        var squares = 0.0
+        for _ in 0..<100_000 {
+            let sample = first.nextGaussian()
+            sum += sample
+            squares += sample * sample
+        }
+        XCTAssertEqual(sum / 100_000, 0, accuracy: 0.02)
+        XCTAssertEqual(squares / 100_000, 1, accuracy: 0.02)
+    }
+
+    func testRankSweepForms() {
+        XCTAssertEqual(RankSweep.ranks(.number(16)), [16])
+        XCTAssertEqual(RankSweep.ranks(.array([.number(8), .number(32)])), [8, 32])
+        XCTAssertEqual(RankSweep.ranks(.object([("from", .number(8)), ("to", .number(32)), ("step", .number(8))])), [8, 16, 24, 32])
+        XCTAssertNil(RankSweep.ranks(.number(0)))
+        XCTAssertNil(RankSweep.ranks(.array([.number(8), .number(8)])))
+        XCTAssertNil(RankSweep.ranks(.object([("from", .number(8))])))
+    }
+}
