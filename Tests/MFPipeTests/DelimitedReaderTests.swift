@@ -76,11 +76,52 @@ final class DelimitedReaderTests: XCTestCase {
 
     func testDuplicatePoliciesMergeInFileOrder() throws {
         let table = RatingTable(rows: [0, 1, 0, 0], cols: [0, 0, 0, 1], values: [1, 2, 4, 8])
-        XCTAssertEqual(DuplicatePolicy.last.apply(to: table).table.values, [4, 2, 8])
-        XCTAssertEqual(DuplicatePolicy.sum.apply(to: table).table.values, [5, 2, 8])
-        XCTAssertEqual(DuplicatePolicy.mean.apply(to: table).table.values, [2.5, 2, 8])
-        XCTAssertEqual(DuplicatePolicy.mean.apply(to: table).merged, 1)
-        let conflict = try XCTUnwrap(DuplicatePolicy.error.apply(to: table).conflict)
+        XCTAssertEqual(DuplicatePolicy.last.apply(to: table, rows: 2, cols: 2).table.values, [4, 2, 8])
+        XCTAssertEqual(DuplicatePolicy.sum.apply(to: table, rows: 2, cols: 2).table.values, [5, 2, 8])
+        XCTAssertEqual(DuplicatePolicy.mean.apply(to: table, rows: 2, cols: 2).table.values, [2.5, 2, 8])
+        XCTAssertEqual(DuplicatePolicy.mean.apply(to: table, rows: 2, cols: 2).merged, 1)
+        let conflict = try XCTUnwrap(DuplicatePolicy.error.apply(to: table, rows: 2, cols: 2).conflict)
         XCTAssertEqual([conflict.first, conflict.second], [0, 2])
+    }
+}
+
+/// The fast block parser and the general per-line path read the same file identically.
+final class DelimitedFastPathTests: XCTestCase {
+    func testFastAndGeneralPathsAgreeOnASyntheticFile() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        var synth = SyntheticRatings()
+        synth.rows = 300
+        synth.cols = 200
+        synth.ratings = 20_000
+        synth.timestamps = true
+        synth.step = 0
+        let matrix = synth.generate()
+        let url = scratch.url("synth.csv")
+        try MatrixWriter.write(matrix.table, rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: .delimited(delimiter: ",", header: true), to: url)
+        var options = DelimitedReader.Options()
+        options.timestamp = .index(3)
+        let reader = DelimitedReader(url: url, displayName: "synth.csv", options: options)
+        var policy = BadRowPolicy(skip: false, maximum: 0)
+        let fast = try reader.read(policy: &policy)
+        var lines = 0
+        let general = try reader.read(policy: &policy) { _, _ in lines += 1 }
+        XCTAssertEqual(lines, matrix.table.count)
+        XCTAssertEqual(fast.table, general.table)
+        XCTAssertEqual(fast.rowIDs, general.rowIDs)
+        XCTAssertEqual(fast.colIDs, general.colIDs)
+        XCTAssertEqual(fast.table.values, matrix.table.values)
+        XCTAssertEqual(fast.table.timestamps, matrix.table.timestamps)
+    }
+
+    func testQuotedFieldBeforeTheChosenColumnsIsNotMisread() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        var options = DelimitedReader.Options()
+        options.row = .index(0)
+        options.col = .index(2)
+        options.value = .index(3)
+        let parsed = try InputFixtures.readDelimited("1,\"x,5\",7,4\n2,plain,8,3\n", options: options, in: scratch)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["1 7 4.0", "2 8 3.0"])
     }
 }

@@ -1,10 +1,12 @@
 /// Maps external ids, as read from text, to dense indices in first-seen order.
 ///
-/// Canonical decimal ids (`42`, not `042`) take an integer map that needs no string per
+/// Canonical decimal ids (`42`, not `042`) are mapped by value — through a flat array when
+/// they are small enough for one, else a dictionary — so numeric ids cost no string per
 /// row; everything else is mapped by its text. The two never collide, because text that
-/// is a canonical decimal always takes the integer path.
+/// is a canonical decimal always takes the numeric path.
 public struct IdMapper {
-    private var integerIndex: [Int64: Int32] = [:]
+    private var byValue: [Int32] = []
+    private var largeIndex: [Int64: Int32] = [:]
     private var textIndex: [String: Int32] = [:]
     /// The ids in first-seen order.
     public private(set) var ids: [String] = []
@@ -15,28 +17,44 @@ public struct IdMapper {
     /// The dense index of the id in `field`, assigning the next one when it is new.
     @inline(__always)
     public mutating func index(of field: UnsafeBufferPointer<UInt8>) -> Int32 {
-        if let number = NumberParsing.canonicalID(field) {
-            if let index = integerIndex[number] { return index }
-            let index = Int32(ids.count)
-            integerIndex[number] = index
-            ids.append(String(number))
-            return index
-        }
+        if let number = NumberParsing.canonicalID(field) { return index(ofNumber: number) }
         return index(ofText: String(decoding: field, as: UTF8.self))
+    }
+
+    /// The dense index of a canonical non-negative decimal id given by its value.
+    @inline(__always)
+    public mutating func index(ofNumber number: Int64) -> Int32 {
+        if number < byValue.count {
+            let index = byValue[Int(number)]
+            if index >= 0 { return index }
+            if let earlier = largeIndex[number] {
+                byValue[Int(number)] = earlier
+                return earlier
+            }
+            let assigned = Int32(ids.count)
+            byValue[Int(number)] = assigned
+            ids.append(String(number))
+            return assigned
+        }
+        if number < 1 << 24 && number < 16 * (Int64(ids.count) + 65_536) {
+            byValue.append(contentsOf: repeatElement(-1, count: max(Int(number) + 1, 2 * byValue.count) - byValue.count))
+            return index(ofNumber: number)
+        }
+        if let index = largeIndex[number] { return index }
+        let assigned = Int32(ids.count)
+        largeIndex[number] = assigned
+        ids.append(String(number))
+        return assigned
     }
 
     /// The dense index of an id given as text.
     public mutating func index(ofText text: String) -> Int32 {
+        if let number = Int64(text), number >= 0, String(number) == text { return index(ofNumber: number) }
         if let index = textIndex[text] { return index }
-        if let number = Int64(text), String(number) == text, let index = integerIndex[number] { return index }
-        let index = Int32(ids.count)
-        if let number = Int64(text), String(number) == text, number >= 0 {
-            integerIndex[number] = index
-        } else {
-            textIndex[text] = index
-        }
+        let assigned = Int32(ids.count)
+        textIndex[text] = assigned
         ids.append(text)
-        return index
+        return assigned
     }
 
     /// The ids as an `IdTable`.

@@ -1,21 +1,19 @@
 import Foundation
 
 extension RatingData {
-    /// Writes the data set as an artifact file: `/rows/ids`, `/cols/ids`, and per part
-    /// `/parts/<name>/{row, col, value[, timestamp]}`, one dataset per column.
-    public func write(to url: URL) throws {
-        let file = try HDF5File.create(url)
-        try file.root.setAttribute("kind", "ratings")
-        try file.root.setAttribute("rows", .int(Int64(rowCount)))
-        try file.root.setAttribute("cols", .int(Int64(colCount)))
-        try file.root.createGroup("rows").writeStrings(rowIDs.ids, to: "ids")
-        try file.root.createGroup("cols").writeStrings(colIDs.ids, to: "ids")
-        let partsGroup = try file.root.createGroup("parts")
+    /// Writes the data set into an artifact's root group: `/rows/ids`, `/cols/ids`, and per
+    /// part `/parts/<name>/{row, col, value[, timestamp]}`, one dataset per column.
+    public func write(to root: HDF5Group) throws {
+        try root.setAttribute("kind", "ratings")
+        try root.setAttribute("rows", .int(Int64(rowCount)))
+        try root.setAttribute("cols", .int(Int64(colCount)))
+        try root.createGroup("rows").writeStrings(rowIDs.ids, to: "ids")
+        try root.createGroup("cols").writeStrings(colIDs.ids, to: "ids")
+        let partsGroup = try root.createGroup("parts")
         for part in Part.allCases {
             guard let table = parts[part] else { continue }
             try table.write(to: partsGroup.createGroup(part.rawValue))
         }
-        try file.close()
     }
 
     /// Reads a data set written by `write(to:)`.

@@ -12,22 +12,30 @@ public final class HDF5File {
     public let root: HDF5Group
     private var id: hid_t
 
-    private init(id: hid_t, path: String) throws {
+    /// How numeric datasets are stored.
+    public enum Layout {
+        /// Contiguous and unfiltered: fastest, for the work directory's artifacts.
+        case contiguous
+        /// Chunked (about 256 KiB) with shuffle and deflate level 4: for exported files.
+        case compressed
+    }
+
+    private init(id: hid_t, path: String, layout: Layout) throws {
         self.id = id
         self.path = path
         let rootID = H5Gopen2(id, "/", hid_t(mf_h5p_default()))
         guard rootID >= 0 else { throw HDF5Error("cannot open the root group of \(path)") }
-        root = HDF5Group(id: rootID, path: "/", file: path)
+        root = HDF5Group(id: rootID, path: "/", file: path, compressed: layout == .compressed)
     }
 
-    /// Creates (or truncates) a file at `url` for writing.
-    public static func create(_ url: URL) throws -> HDF5File {
+    /// Creates (or truncates) a file at `url` for writing datasets in `layout`.
+    public static func create(_ url: URL, layout: Layout) throws -> HDF5File {
         HDF5Library.initialize()
         let access = try strongCloseAccess()
         defer { H5Pclose(access) }
         let id = H5Fcreate(url.path, mf_h5f_acc_trunc(), hid_t(mf_h5p_default()), access)
         guard id >= 0 else { throw HDF5Error("cannot create \(url.path)") }
-        return try HDF5File(id: id, path: url.path)
+        return try HDF5File(id: id, path: url.path, layout: layout)
     }
 
     /// Opens an existing file at `url` for reading.
@@ -38,7 +46,7 @@ public final class HDF5File {
         guard FileSystem.exists(url) else { throw HDF5Error("no such file: \(url.path)") }
         let id = H5Fopen(url.path, mf_h5f_acc_rdonly(), access)
         guard id >= 0 else { throw HDF5Error("cannot open \(url.path): not an HDF5 file, or damaged") }
-        return try HDF5File(id: id, path: url.path)
+        return try HDF5File(id: id, path: url.path, layout: .contiguous)
     }
 
     private static func strongCloseAccess() throws -> hid_t {

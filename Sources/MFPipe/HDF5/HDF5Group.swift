@@ -3,20 +3,23 @@ import Foundation
 
 /// A group in an HDF5 file: makes and reads subgroups, datasets and attributes.
 ///
-/// Numeric datasets are written chunked (about 256 KiB a chunk) with the shuffle and
-/// deflate (level 4) filters that every stock HDF5 build has; strings are variable-length
-/// UTF-8, which h5py reads as `str`.
+/// In a compressed file, datasets are written chunked (about 256 KiB a chunk) with the
+/// shuffle and deflate (level 4) filters that every stock HDF5 build has; otherwise
+/// contiguously. Strings are variable-length UTF-8.
 public final class HDF5Group {
     let id: hid_t
     /// The group's path inside the file (`/models/k016`).
     public let path: String
     /// The file's path, for messages.
     public let file: String
+    /// Whether datasets are chunked and compressed.
+    let compressed: Bool
 
-    init(id: hid_t, path: String, file: String) {
+    init(id: hid_t, path: String, file: String, compressed: Bool) {
         self.id = id
         self.path = path
         self.file = file
+        self.compressed = compressed
     }
 
     deinit {
@@ -37,14 +40,14 @@ public final class HDF5Group {
     public func createGroup(_ name: String) throws -> HDF5Group {
         let child = H5Gcreate2(id, name, hid_t(mf_h5p_default()), hid_t(mf_h5p_default()), hid_t(mf_h5p_default()))
         guard child >= 0 else { throw failure("create group", name) }
-        return HDF5Group(id: child, path: childPath(name), file: file)
+        return HDF5Group(id: child, path: childPath(name), file: file, compressed: compressed)
     }
 
     /// Opens an existing subgroup.
     public func openGroup(_ name: String) throws -> HDF5Group {
         let child = H5Gopen2(id, name, hid_t(mf_h5p_default()))
         guard child >= 0 else { throw failure("open group", name) }
-        return HDF5Group(id: child, path: childPath(name), file: file)
+        return HDF5Group(id: child, path: childPath(name), file: file, compressed: compressed)
     }
 
     /// Whether a direct member (group or dataset) named `name` exists.
@@ -101,11 +104,12 @@ public final class HDF5Group {
         }
     }
 
-    /// A creation list with ~256 KiB chunks split along the first axis, shuffle and deflate 4.
+    /// For compressed files, a creation list with ~256 KiB chunks split along the first axis,
+    /// shuffle and deflate 4; otherwise the default (contiguous).
     private func chunkedCreationList(dims: [hsize_t], elementSize: Int, name: String) throws -> hid_t {
         let create = H5Pcreate(mf_h5p_dataset_create())
         guard create >= 0 else { throw failure("create a property list for", name) }
-        guard dims.allSatisfy({ $0 > 0 }) else { return create }
+        guard compressed, dims.allSatisfy({ $0 > 0 }) else { return create }
         let rowBytes = dims.dropFirst().reduce(hsize_t(elementSize), *)
         let rowsPerChunk = max(1, min(dims[0], hsize_t(262_144) / max(rowBytes, 1)))
         let chunk = [rowsPerChunk] + dims.dropFirst()

@@ -59,87 +59,210 @@ public struct DelimitedReader {
 
     /// Reads every entry.
     ///
+    /// Lines are read in blocks; once the header and delimiter are settled, each block is
+    /// split in two at a line end and both halves are parsed on their own threads by
+    /// `DelimitedBlockParser`, whose results are merged in file order (ids mapped in
+    /// first-seen order). Lines the fast parser does not take — quoted fields, comments,
+    /// blank or malformed lines, text ids — go through the general per-line path, in order.
+    ///
     /// - Parameter policy: what to do with bad rows.
-    /// - Parameter lineOfEntry: called with each accepted entry's index and line (for messages about entries).
+    /// - Parameter lineOfEntry: called with each accepted entry's index and line (for messages
+    ///   about entries); reading is then single-threaded.
     public func read(policy: inout BadRowPolicy, lineOfEntry: ((Int, Int) -> Void)? = nil) throws -> ParsedMatrix {
         let source = try ByteSources.open(url, displayName: displayName)
         defer { source.close() }
+        var state = ParseState(reader: self, lineOfEntry: lineOfEntry)
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil, !(source is GzipFile) {
+            state.expectedBytes = size
+        }
+        var lineNumber = 0
+        let slots = DelimitedBlockParser.ResultSlots()
+        try LineScanner(source: source).forEachBlock { block in
+            var start = 0
+            while start < block.count && (state.columns == nil || lineOfEntry != nil || state.fastDelimiter == nil) {
+                let end = Self.lineEnd(block, from: start)
+                lineNumber += 1
+                try state.readLine(Self.trimmed(block, start, end), number: lineNumber, policy: &policy)
+                start = end + 1
+            }
+            guard start < block.count, let columns = state.columns, let delimiter = state.fastDelimiter else { return true }
+            let rest = UnsafeBufferPointer(rebasing: block[start...])
+            let middle = Self.lineEnd(rest, from: rest.count / 2)
+            let halves = middle + 1 < rest.count
+                ? [UnsafeBufferPointer(rebasing: rest[..<(middle + 1)]), UnsafeBufferPointer(rebasing: rest[(middle + 1)...])] : [rest]
+            DelimitedBlockParser.parse(halves, delimiter: delimiter, columns: columns, into: slots)
+            for (index, half) in halves.enumerated() {
+                let result = slots.slot(index)
+                try state.merge(result.pointee, from: half, firstLine: lineNumber + 1, policy: &policy)
+                lineNumber += result.pointee.lines
+            }
+            state.reserveIfUseful()
+            return true
+        }
+        return try state.finish(policy: policy)
+    }
+
+    private static func lineEnd(_ block: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard start < block.count, let newline = memchr(block.baseAddress! + start, 0x0A, block.count - start) else { return block.count }
+        return block.baseAddress!.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+    }
+
+    private static func trimmed(_ block: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UnsafeBufferPointer<UInt8> {
+        let stop = end > start && block[end - 1] == 0x0D ? end - 1 : end
+        return UnsafeBufferPointer(rebasing: block[start..<stop])
+    }
+
+    /// Resolved field indices of the chosen columns.
+    struct ColumnIndices {
+        var row: Int
+        var col: Int
+        var value: Int
+        var timestamp: Int?
+
+        /// The fields a line must have.
+        var needed: Int { max(row, col, value, timestamp ?? 0) + 1 }
+    }
+
+    /// Everything read so far, and the general per-line path.
+    private struct ParseState {
+        let reader: DelimitedReader
+        let lineOfEntry: ((Int, Int) -> Void)?
         var table = RatingTable()
         var rowIDs = IdMapper()
         var colIDs = IdMapper()
         var splitter: FieldSplitter?
-        var indices: (row: Int, col: Int, value: Int, timestamp: Int?)?
+        var columns: ColumnIndices?
         var sawLine = false
         var headerLine: Int?
-        let file = displayName
-        try LineScanner(source: source).forEachLine { line, number in
-            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+        var expectedBytes: Int?
+        var bytesSeen = 0
+        var reserved = false
+
+        init(reader: DelimitedReader, lineOfEntry: ((Int, Int) -> Void)?) {
+            self.reader = reader
+            self.lineOfEntry = lineOfEntry
+        }
+
+        /// The delimiter the fast parser can take, once known.
+        var fastDelimiter: [UInt8]? {
+            switch splitter?.delimiter {
+            case .byte(let byte)?: return byte == UInt8(ascii: "\"") ? nil : [byte]
+            case .sequence(let bytes)?: return bytes
+            default: return nil
+            }
+        }
+
+        /// Pre-sizes the columns from the file size once a block has shown the bytes per entry,
+        /// so that they do not grow by doubling.
+        mutating func reserveIfUseful() {
+            guard !reserved, let expectedBytes, table.count > 1000, bytesSeen > 0 else { return }
+            reserved = true
+            let estimate = Int(Double(expectedBytes) / Double(bytesSeen) * Double(table.count) * 1.02) + 1024
+            table.reserveCapacity(estimate, timestamps: columns?.timestamp != nil)
+        }
+
+        /// Appends one parsed entry.
+        @inline(__always)
+        mutating func append(row: Int32, col: Int32, value: Float, timestamp: Int64?, line: Int) {
+            lineOfEntry?(table.count, line)
+            table.append(row: row, col: col, value: value, timestamp: timestamp)
+        }
+
+        /// Merges a half-block parsed by the fast parser, in file order.
+        mutating func merge(_ result: DelimitedBlockParser.Result, from half: UnsafeBufferPointer<UInt8>, firstLine: Int,
+                            policy: inout BadRowPolicy) throws {
+            bytesSeen += half.count
+            var record = 0
+            for next in result.deferred {
+                appendRecords(result, record..<next.record)
+                record = next.record
+                try readLine(UnsafeBufferPointer(rebasing: half[next.start..<next.end]), number: firstLine + next.line, policy: &policy)
+            }
+            appendRecords(result, record..<result.values.count)
+        }
+
+        /// Appends fast-parsed records, mapping their ids; one column at a time.
+        private mutating func appendRecords(_ result: DelimitedBlockParser.Result, _ records: Range<Int>) {
+            guard !records.isEmpty else { return }
+            for record in records { table.rows.append(rowIDs.index(ofNumber: result.rows[record])) }
+            for record in records { table.cols.append(colIDs.index(ofNumber: result.cols[record])) }
+            table.values.append(contentsOf: result.values[records])
+            if !result.timestamps.isEmpty { table.timestamps.append(contentsOf: result.timestamps[records]) }
+        }
+
+        /// The general path: one line, any delimiter, quotes, comments, headers, errors.
+        mutating func readLine(_ line: UnsafeBufferPointer<UInt8>, number: Int, policy: inout BadRowPolicy) throws {
+            let file = reader.displayName
+            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             if memchr(line.baseAddress!, 0, line.count) != nil {
                 throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected delimited text")
             }
-            if line[0] == UInt8(ascii: "#") { return true }
+            if line[0] == UInt8(ascii: "#") { return }
             if splitter == nil {
-                splitter = FieldSplitter(delimiter: options.delimiter ?? .detect(in: line))
+                splitter = FieldSplitter(delimiter: reader.options.delimiter ?? .detect(in: line))
             }
             guard splitter!.split(line) else {
                 try policy.reject(InputDataError(file: file, line: number, message: "an unterminated or misplaced quote; expected \"...\" fields"))
-                return true
+                return
             }
             if !sawLine {
                 sawLine = true
-                let resolved = try resolveColumns(splitter!, line: line, number: number)
-                indices = resolved.indices
+                let resolved = try reader.resolveColumns(splitter!, line: line, number: number)
+                columns = resolved.indices
                 if resolved.isHeader {
                     headerLine = number
-                    return true
+                    return
                 }
             }
-            let columns = indices!
+            let columns = columns!
             let fields = splitter!.fields.count
-            let needed = max(columns.row, columns.col, columns.value, columns.timestamp ?? 0) + 1
-            guard fields >= needed else {
+            guard fields >= columns.needed else {
                 try policy.reject(InputDataError(
                     file: file, line: number,
-                    message: "found \(fields) field\(fields == 1 ? "" : "s") separated by \(splitter!.delimiter.name); expected at least \(needed)"))
-                return true
+                    message: "found \(fields) field\(fields == 1 ? "" : "s") separated by \(splitter!.delimiter.name); expected at least \(columns.needed)"))
+                return
             }
             let valueBytes = splitter!.bytes(of: columns.value, in: line)
             guard let value = NumberParsing.float(valueBytes) else {
-                try policy.reject(numberError(valueBytes, column: "value", field: columns.value, line: number))
-                return true
+                try policy.reject(reader.numberError(valueBytes, column: "value", field: columns.value, line: number))
+                return
             }
             var timestamp: Int64?
             if let column = columns.timestamp {
                 let bytes = splitter!.bytes(of: column, in: line)
                 guard let stamp = NumberParsing.int64(bytes) else {
-                    try policy.reject(numberError(bytes, column: "timestamp", field: column, line: number, integer: true))
-                    return true
+                    try policy.reject(reader.numberError(bytes, column: "timestamp", field: column, line: number, integer: true))
+                    return
                 }
                 timestamp = stamp
             }
-            let row = Self.id(splitter!, columns.row, line, &rowIDs)
-            let col = Self.id(splitter!, columns.col, line, &colIDs)
-            lineOfEntry?(table.count, number)
-            table.append(row: row, col: col, value: value, timestamp: timestamp)
-            return true
+            let row = DelimitedReader.id(splitter!, columns.row, line, &rowIDs)
+            let col = DelimitedReader.id(splitter!, columns.col, line, &colIDs)
+            append(row: row, col: col, value: value, timestamp: timestamp, line: number)
         }
-        if !sawLine {
-            throw InputDataError(file: file, message: "empty file; expected rows of \(options.timestamp == nil ? "row, column, value" : "row, column, value, timestamp")")
+
+        /// The result, or the error for a file without data.
+        func finish(policy: BadRowPolicy) throws -> ParsedMatrix {
+            let file = reader.displayName
+            if !sawLine {
+                let expected = reader.options.timestamp == nil ? "row, column, value" : "row, column, value, timestamp"
+                throw InputDataError(file: file, message: "empty file; expected rows of \(expected)")
+            }
+            if table.count == 0 {
+                let what = headerLine != nil ? "only a header" : "no valid rows"
+                throw InputDataError(file: file, message: "\(what); expected at least one data row")
+            }
+            return ParsedMatrix(table: table, rowIDs: rowIDs.table, colIDs: colIDs.table, skippedRows: policy.skipped)
         }
-        if table.count == 0 {
-            let what = headerLine != nil ? "only a header" : "no valid rows"
-            throw InputDataError(file: file, message: "\(what); expected at least one data row")
-        }
-        return ParsedMatrix(table: table, rowIDs: rowIDs.table, colIDs: colIDs.table, skippedRows: policy.skipped)
     }
 
     @inline(__always)
-    private static func id(_ splitter: FieldSplitter, _ index: Int, _ line: UnsafeBufferPointer<UInt8>, _ mapper: inout IdMapper) -> Int32 {
+    fileprivate static func id(_ splitter: FieldSplitter, _ index: Int, _ line: UnsafeBufferPointer<UInt8>, _ mapper: inout IdMapper) -> Int32 {
         splitter.hasEscapes(index, in: line) ? mapper.index(ofText: splitter.text(of: index, in: line))
             : mapper.index(of: splitter.bytes(of: index, in: line))
     }
 
-    private func numberError(_ bytes: UnsafeBufferPointer<UInt8>, column: String, field: Int, line: Int, integer: Bool = false) -> InputDataError {
+    fileprivate func numberError(_ bytes: UnsafeBufferPointer<UInt8>, column: String, field: Int, line: Int, integer: Bool = false) -> InputDataError {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         let lowered = text.lowercased()
         let nonFinite = ["nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"].contains(lowered)
@@ -152,8 +275,8 @@ public struct DelimitedReader {
 
     /// Maps the column choices to field indices, reading names from the header; decides
     /// whether the first line is a header.
-    private func resolveColumns(_ splitter: FieldSplitter, line: UnsafeBufferPointer<UInt8>, number: Int)
-        throws -> (indices: (row: Int, col: Int, value: Int, timestamp: Int?), isHeader: Bool)
+    fileprivate func resolveColumns(_ splitter: FieldSplitter, line: UnsafeBufferPointer<UInt8>, number: Int)
+        throws -> (indices: ColumnIndices, isHeader: Bool)
     {
         let choices = [options.row, options.col, options.value] + (options.timestamp.map { [$0] } ?? [])
         let byName = choices.contains { if case .name = $0 { return true } else { return false } }
@@ -182,10 +305,9 @@ public struct DelimitedReader {
         if byName && !isHeader {
             throw InputDataError(file: displayName, line: number, message: "columns are chosen by name but the file has no header; expected header: true, or column indices")
         }
-        let indices = (
+        let indices = ColumnIndices(
             row: try index(options.row, "row"), col: try index(options.col, "col"), value: try index(options.value, "value"),
-            timestamp: try options.timestamp.map { try index($0, "timestamp") }
-        )
+            timestamp: try options.timestamp.map { try index($0, "timestamp") })
         return (indices, isHeader)
     }
 }

@@ -3,23 +3,24 @@ import Foundation
 /// Splits a byte stream into lines without copying them: LF or CRLF line ends, a UTF-8
 /// byte-order mark at the start, and a last line with no newline are all accepted.
 ///
-/// Reads 4 MiB chunks; a line longer than the buffer grows it.
+/// Reads 8 MiB chunks; a line longer than the buffer grows it.
 public struct LineScanner {
     private let source: ByteSource
+    private let chunkSize: Int
 
-    /// Scans `source`.
-    public init(source: ByteSource) {
+    /// Scans `source` in chunks of `chunkSize` bytes.
+    public init(source: ByteSource, chunkSize: Int = 8 << 20) {
         self.source = source
+        self.chunkSize = chunkSize
     }
 
-    /// Calls `body` with each line (without its line end) and its 1-based number.
-    /// `body` returns false to stop early.
-    public func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {
-        var capacity = 4 << 20
+    /// Calls `body` with blocks of whole lines, in order: each block ends with a newline,
+    /// except perhaps the file's last. `body` returns false to stop early.
+    public func forEachBlock(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws {
+        var capacity = chunkSize
         var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         defer { buffer.deallocate() }
         var filled = 0
-        var lineNumber = 0
         var atStart = true
         var finished = false
         while !finished {
@@ -35,29 +36,43 @@ public struct LineScanner {
             filled += count
             let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
             var start = 0
-            if atStart && filled >= 3 || finished {
-                if atStart && filled >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
+            if atStart {
+                guard filled >= 3 || finished else { continue }
+                if filled >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
                 atStart = false
             }
-            if atStart { continue }
-            while start < filled {
-                guard let newline = memchr(base + start, 0x0A, filled - start) else { break }
-                let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+            var end = filled
+            if !finished {
+                while end > start && base[end - 1] != 0x0A { end -= 1 }
+            }
+            if end > start {
+                if try !body(UnsafeBufferPointer(start: base + start, count: end - start)) { return }
+            } else if !finished && start == 0 && filled < capacity {
+                continue
+            }
+            let consumed = end > start ? end : start
+            if consumed > 0 {
+                memmove(base, base + consumed, filled - consumed)
+                filled -= consumed
+            }
+        }
+    }
+
+    /// Calls `body` with each line (without its line end) and its 1-based number.
+    /// `body` returns false to stop early.
+    public func forEachLine(_ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Bool) throws {
+        var lineNumber = 0
+        try forEachBlock { block in
+            var start = 0
+            while start < block.count {
+                let newline = memchr(block.baseAddress! + start, 0x0A, block.count - start)
+                let end = newline.map { block.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? block.count
                 lineNumber += 1
-                let trimmed = end > start && base[end - 1] == 0x0D ? end - 1 : end
-                if try !body(UnsafeBufferPointer(start: base + start, count: trimmed - start), lineNumber) { return }
+                let trimmed = end > start && block[end - 1] == 0x0D ? end - 1 : end
+                if try !body(UnsafeBufferPointer(start: block.baseAddress! + start, count: trimmed - start), lineNumber) { return false }
                 start = end + 1
             }
-            if finished && start < filled {
-                lineNumber += 1
-                let trimmed = base[filled - 1] == 0x0D ? filled - 1 : filled
-                if try !body(UnsafeBufferPointer(start: base + start, count: trimmed - start), lineNumber) { return }
-                start = filled
-            }
-            if start > 0 {
-                memmove(base, base + start, filled - start)
-                filled -= start
-            }
+            return true
         }
     }
 }

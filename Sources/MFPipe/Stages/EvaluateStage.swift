@@ -54,9 +54,7 @@ public enum EvaluateStage: Stage {
             globalMean: (ErrorMetrics.measure(validation, predict: mean.predict), ErrorMetrics.measure(test, predict: mean.predict)),
             biasBaseline: (ErrorMetrics.measure(validation, predict: biases.predict), ErrorMetrics.measure(test, predict: biases.predict)),
             chosen: chosen, clipRange: clip)
-        let file = try HDF5File.create(context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
-        try evaluation.write(to: file.root)
-        try file.close()
+        try context.writeArtifact(evaluation.write)
         let best = evaluation.chosenModel
         for score in scores {
             context.log.info("metrics", String(format: "%@: k=%d validation RMSE %.4f, test RMSE %.4f, test MAE %.4f",

@@ -25,7 +25,7 @@ public enum ExportStage: Stage {
         try FileSystem.createDirectory(destination.deletingLastPathComponent())
         let temporary = AtomicFile.temporaryPath(beside: destination)
         do {
-            let file = try HDF5File.create(temporary)
+            let file = try HDF5File.create(temporary, layout: .compressed)
             try writeRoot(file.root, context: context)
             let train = data.training
             let rows = try file.root.createGroup("rows")

@@ -73,9 +73,7 @@ public enum FactorizeStage: Stage {
             throw StageFailure(node: context.node.id, message: divergence.description)
         }
         model.zeroUnseen(rowCounts: train.counts(byRow: true, size: data.rowCount), colCounts: train.counts(byRow: false, size: data.colCount))
-        let file = try HDF5File.create(context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
-        try model.write(to: file.root)
-        try file.close()
+        try context.writeArtifact(model.write)
         let best = model.info.curve[model.info.bestIteration - 1]
         var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs, train RMSE \(String(format: "%.4f", best.trainRMSE))"
         if !best.validationRMSE.isNaN { summary += String(format: ", validation RMSE %.4f (epoch %d)", best.validationRMSE, model.info.bestIteration) }

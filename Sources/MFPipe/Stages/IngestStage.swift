@@ -52,7 +52,7 @@ public enum IngestStage: Stage {
         }
         let parsed = try read(&policy, nil)
         let duplicates = DuplicatePolicy(rawValue: params.string("duplicates"))!
-        let outcome = duplicates.apply(to: parsed.table)
+        let outcome = duplicates.apply(to: parsed.table, rows: parsed.rowIDs.count, cols: parsed.colIDs.count)
         if let conflict = outcome.conflict {
             var lines: [Int: Int] = [:]
             var again = BadRowPolicy(skip: policy.skip, maximum: policy.maximum)
@@ -66,7 +66,7 @@ public enum IngestStage: Stage {
                 message: "duplicate entry for row \(row), column \(col) (first at line \(lines[conflict.first] ?? 0)); expected each pair once, or set duplicates to last, mean or sum")
         }
         let data = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: outcome.table])
-        try data.write(to: context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
+        try context.writeArtifact(data.write)
         var summary = "\(outcome.table.count) entries, \(data.rowCount) rows x \(data.colCount) columns from \(name)"
         if outcome.merged > 0 { summary += ", \(outcome.merged) duplicates merged (\(duplicates.rawValue))" }
         if parsed.skippedRows > 0 { summary += ", \(parsed.skippedRows) bad rows skipped" }

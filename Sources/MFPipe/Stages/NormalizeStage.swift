@@ -24,9 +24,7 @@ public enum NormalizeStage: Stage {
             Normalization.Method(rawValue: params.string("method"))!, train: data.training,
             rows: data.rowCount, cols: data.colCount,
             rowRegularization: params.double("row_regularization"), colRegularization: params.double("col_regularization"))
-        let file = try HDF5File.create(context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
-        try normalization.write(to: file.root)
-        try file.close()
+        try context.writeArtifact(normalization.write)
         return StageOutcome(summary: String(format: "%@, mean %.4f", normalization.method.rawValue, normalization.mean),
                             metrics: ["mean": normalization.mean])
     }

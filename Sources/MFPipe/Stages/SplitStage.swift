@@ -58,7 +58,7 @@ public enum SplitStage: Stage {
             throw StageFailure(node: context.node.id, message: "the split leaves no training entries; lower validation or test")
         }
         data.parts = [.train: train, .validation: validation, .test: test]
-        try data.write(to: context.outputDirectory.appendingPathComponent(ArtifactStore.dataFileName))
+        try context.writeArtifact(data.write)
         return StageOutcome(
             summary: "train \(train.count), validation \(validation.count), test \(test.count)",
             metrics: ["train": Double(train.count), "validation": Double(validation.count), "test": Double(test.count)])

@@ -52,6 +52,13 @@ public struct StageContext {
         ancestors.filter { $0.kind == kind }.sorted { $0.node.id.localizedStandardCompare($1.node.id) == .orderedAscending }
     }
 
+    /// Writes the node's artifact file (`data.h5`, contiguous datasets): `body` fills its root group.
+    public func writeArtifact(_ body: (HDF5Group) throws -> Void) throws {
+        let file = try HDF5File.create(outputDirectory.appendingPathComponent(ArtifactStore.dataFileName), layout: .contiguous)
+        try body(file.root)
+        try file.close()
+    }
+
     /// Reports progress of the node (`done` of `total` units, with a note such as the loss).
     public func progress(_ done: Int, of total: Int, note: String = "") {
         log.progress(node: node.id, done: done, total: total, note: note)
