@@ -3,8 +3,8 @@ import Foundation
 /// The work directory's stage cache: one folder per node and key under `artifacts/`,
 /// complete only once its `manifest.json` has been written, last, by atomic rename.
 ///
-/// The manifest records the key and its ingredients, a SHA-256 of every file in the
-/// folder and of every output written outside it; an artifact whose files no longer
+/// The manifest records the key and its ingredients, a checksum (CRC-32 and size) of every
+/// file in the folder and of every output written outside it; an artifact whose files no longer
 /// match is reported as damaged and recomputed, never used.
 public struct ArtifactStore {
     /// The name of every artifact's main HDF5 file.
@@ -50,14 +50,14 @@ public struct ArtifactStore {
         else { return .damaged("unreadable manifest") }
         for (name, expected) in manifest["files"]?.objectValue ?? [] {
             let url = folder.appendingPathComponent(name)
-            guard (try? FileDigest.sha256(of: url)) == expected.stringValue else {
+            guard (try? FileDigest.checksum(of: url)) == expected.stringValue else {
                 return .damaged("\(name) does not match its checksum")
             }
         }
         for (path, expected) in manifest["outputs"]?.objectValue ?? [] {
             let url = URL(fileURLWithPath: path)
             guard FileSystem.exists(url) else { return .damaged("output \(path) is missing") }
-            guard (try? FileDigest.sha256(of: url)) == expected.stringValue else {
+            guard (try? FileDigest.checksum(of: url)) == expected.stringValue else {
                 return .damaged("output \(path) was changed")
             }
         }
@@ -89,11 +89,11 @@ public struct ArtifactStore {
         let folder = directory(for: node, key: key)
         var files: [(key: String, value: JSONValue)] = []
         for name in FileSystem.contents(of: folder) where name != Self.manifestName {
-            files.append((name, .string(try FileDigest.sha256(of: folder.appendingPathComponent(name)))))
+            files.append((name, .string(try FileDigest.checksum(of: folder.appendingPathComponent(name)))))
         }
         var outputs: [(key: String, value: JSONValue)] = []
         for url in outcome.outputs {
-            outputs.append((url.path, .string(try FileDigest.sha256(of: url))))
+            outputs.append((url.path, .string(try FileDigest.checksum(of: url))))
         }
         let manifest: JSONValue = .object([
             ("node", .string(node.id)),

@@ -36,6 +36,7 @@ public final class Engine {
     public let store: ArtifactStore
     private let log: EventLog
     private let cancellation: Cancellation
+    private let digests: FileDigestCache
 
     /// Creates an engine for `pipeline`, logging to `log`.
     public init(pipeline: Pipeline, log: EventLog, cancellation: Cancellation = Cancellation()) {
@@ -44,6 +45,7 @@ public final class Engine {
         store = ArtifactStore(workdir: pipeline.workdir)
         self.log = log
         self.cancellation = cancellation
+        digests = FileDigestCache(workdir: pipeline.workdir)
     }
 
     /// Computes every node's key and whether it is cached, without running anything.
@@ -54,7 +56,7 @@ public final class Engine {
         let forced = dag.descendants(including: Set(dag.nodes.filter { options.forceAll || options.force.contains($0.stage.id) }.map(\.id)))
         var keys: [String: StageKey] = [:]
         return try dag.nodes.map { node in
-            let key = try StageKey(node: node, inputKeys: node.inputs.map { keys[$0]!.value })
+            let key = try StageKey(node: node, inputKeys: node.inputs.map { keys[$0]!.value }, digest: digests.sha256(of:))
             keys[node.id] = key
             if forced.contains(node.id) {
                 let reason = options.forceAll || options.force.contains(node.stage.id) ? "forced" : "forced upstream"
@@ -90,6 +92,7 @@ public final class Engine {
         }
         let lock = try WorkdirLock(workdir: pipeline.workdir, log: log)
         defer { lock.release() }
+        try digests.save()
         var record = RunRecord(pipeline: pipeline)
         log.info("start", "run \(pipeline.name): \(decisions.filter { $0.reason != nil }.count) of \(decisions.count) nodes to run",
                  fields: ["pipeline": .string(pipeline.name)])

@@ -14,10 +14,10 @@ public struct StageKey {
     /// What was hashed, as JSON (kept in the manifest to explain later changes).
     public let ingredients: JSONValue
 
-    /// Computes the key of `node` given its inputs' keys.
+    /// Computes the key of `node` given its inputs' keys; `digest` gives input files' SHA-256.
     ///
     /// - Throws: `InputDataError` when an input file the node names does not exist.
-    public init(node: DAGNode, inputKeys: [String]) throws {
+    public init(node: DAGNode, inputKeys: [String], digest: (URL) throws -> String) throws {
         var files: [(key: String, value: JSONValue)] = []
         for spec in node.stage.type.params {
             guard case .path(.input) = spec.kind, node.params.has(spec.name) else { continue }
@@ -25,7 +25,7 @@ public struct StageKey {
             guard FileSystem.exists(url) else {
                 throw InputDataError(file: node.params.string(spec.name), message: "no such file (resolved to \(url.path)); expected an input file for \(node.stage.path).params.\(spec.name)")
             }
-            files.append((spec.name, .string(try FileDigest.sha256(of: url))))
+            files.append((spec.name, .string(try digest(url))))
         }
         ingredients = .object([
             ("format", .number(Double(Self.artifactFormatVersion))),
