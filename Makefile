@@ -11,7 +11,7 @@ VENV = .venv
 PYTHON_PACKAGES = h5py numpy
 BINARY = .build/release/mfpipe
 
-.PHONY: all deps venv build run test install clean
+.PHONY: all deps venv bench-venv build run test bench install clean
 
 all: build
 
@@ -32,6 +32,10 @@ $(VENV)/.installed:
 	@$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_PACKAGES)
 	@touch $@
 
+# pyarrow and pandas beside h5py, for `make bench` only.
+bench-venv: venv
+	@$(VENV)/bin/pip install -q --disable-pip-version-check pyarrow pandas
+
 build: deps
 	@swift build $(SWIFT_FLAGS)
 
@@ -41,8 +45,11 @@ run: build
 test: deps venv
 	swift test $(SWIFT_FLAGS) --disable-swift-testing
 
+bench: build bench-venv
+	bash bench/run.sh
+
 install: build
 	install -D -m 755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/mfpipe
 
 clean:
-	rm -rf .build runs out
+	rm -rf .build runs out bench/work

@@ -108,6 +108,11 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("array.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n", ":5: found 3 entries; the size line declares 4")
     }
 
+    func testDenseMatrixWithARaggedRowOrAWord() throws {
+        try assertRejected("ragged.csv", "a,b,c\n1,2,3\n4,5\n", params: #""format": "dense""#, ":3: found 2 fields; expected 3 as on line 1")
+        try assertRejected("word.csv", "1,2,3\n4,five,6\n", params: #""format": "dense""#, ":2:2: found \"five\"; expected a finite number or an empty field")
+    }
+
     func testSkipPolicyCountsBadRowsAndFailsPastTheCap() throws {
         try assertRejected("capped.csv", "1,2,3\n1,3,x\n1,4,y\n1,5,6\n", params: #""bad_rows": "skip", "max_bad_rows": 1"#,
                            ":3: more than 1 bad rows (max_bad_rows); the first was at line 2: found \"x\" in the value column; expected a number")

@@ -10,8 +10,8 @@ public enum IngestStage: Stage {
 
     public static let params: [ParamSpec] = [
         ParamSpec("path", .path(.input), default: nil, "the input file, relative to the pipeline file"),
-        ParamSpec("format", .choice(["auto", "delimited", "matrixmarket"]), default: .string("auto"),
-                  "file format; auto reads a %%MatrixMarket banner, else delimited text"),
+        ParamSpec("format", .choice(["auto", "delimited", "matrixmarket", "dense"]), default: .string("auto"),
+                  "delimited (row, column, value per line), matrixmarket, dense (one matrix row per line); auto reads a %%MatrixMarket banner, else delimited"),
         ParamSpec("delimiter", .string, default: .string("auto"),
                   "field delimiter: \",\", \"tab\", \"::\", \";\", \"whitespace\", or auto (detected from the first line)"),
         ParamSpec("header", .booleanOrAuto, default: .string("auto"),
@@ -22,6 +22,8 @@ public enum IngestStage: Stage {
             ParamSpec("value", .column, default: .number(2), "the value column"),
             ParamSpec("timestamp", .column, default: .null, "the timestamp column, if any"),
         ]), default: .object([]), "which fields hold row, column, value and timestamp (delimited text)"),
+        ParamSpec("row_names", .booleanOrAuto, default: .string("auto"),
+                  "dense: whether the first field of each line names the row; auto detects a non-numeric first field"),
         ParamSpec("duplicates", .choice(DuplicatePolicy.allCases.map(\.rawValue)), default: .string("error"),
                   "repeated (row, column) pairs: error, last, mean or sum"),
         ParamSpec("bad_rows", .choice(["error", "skip"]), default: .string("error"),
@@ -43,12 +45,18 @@ public enum IngestStage: Stage {
         let url = params.url("path")
         let name = DisplayPath.of(url)
         var policy = BadRowPolicy(skip: params.string("bad_rows") == "skip", maximum: params.int("max_bad_rows"))
-        let matrixMarket = try isMatrixMarket(url, name: name, format: params.string("format"))
+        let format = try resolvedFormat(url, name: name, format: params.string("format"))
         let read = { (policy: inout BadRowPolicy, lines: ((Int, Int) -> Void)?) throws -> ParsedMatrix in
-            if matrixMarket {
+            switch format {
+            case "matrixmarket":
                 return try MatrixMarketReader(url: url, displayName: name).read(policy: &policy, lineOfEntry: lines)
+            case "dense":
+                let options = delimitedOptions(params)
+                return try DenseMatrixReader(url: url, displayName: name, delimiter: options.delimiter, header: options.header,
+                                             rowNames: params.flagOrAuto("row_names")).read(policy: &policy, lineOfEntry: lines)
+            default:
+                return try DelimitedReader(url: url, displayName: name, options: delimitedOptions(params)).read(policy: &policy, lineOfEntry: lines)
             }
-            return try DelimitedReader(url: url, displayName: name, options: delimitedOptions(params)).read(policy: &policy, lineOfEntry: lines)
         }
         let parsed = try read(&policy, nil)
         let duplicates = DuplicatePolicy(rawValue: params.string("duplicates"))!
@@ -89,16 +97,18 @@ public enum IngestStage: Stage {
         return options
     }
 
-    private static func isMatrixMarket(_ url: URL, name: String, format: String) throws -> Bool {
+    /// The format to read: the one named, or for "auto" matrixmarket when the file starts
+    /// with a MatrixMarket banner and delimited otherwise.
+    private static func resolvedFormat(_ url: URL, name: String, format: String) throws -> String {
         switch format {
-        case "matrixmarket": return true
-        case "delimited": return false
-        default:
+        case "auto":
             let source = try ByteSources.open(url, displayName: name)
             defer { source.close() }
             var head = [UInt8](repeating: 0, count: 14)
             let count = try head.withUnsafeMutableBytes { try source.read(into: $0) }
-            return count == 14 && String(decoding: head, as: UTF8.self).lowercased() == "%%matrixmarket"
+            return count == 14 && String(decoding: head, as: UTF8.self).lowercased() == "%%matrixmarket" ? "matrixmarket" : "delimited"
+        default:
+            return format
         }
     }
 }

@@ -1,0 +1,99 @@
+import Foundation
+
+/// Reads a dense matrix written as delimited text: one matrix row per line, an optional
+/// header of column names, an optional first column of row names. An empty field is a
+/// missing entry (not observed); every other field must be a finite number.
+///
+/// Without a header the column ids are "1" … "n"; without row names the row ids are "1" … "m".
+public struct DenseMatrixReader {
+    /// The file, as messages name it.
+    public let displayName: String
+    /// The file's location.
+    public let url: URL
+    /// The delimiter, or nil to detect it from the first line.
+    public let delimiter: FieldSplitter.Delimiter?
+    /// Whether the first line names the columns; nil to detect it (a non-numeric field after the first).
+    public let header: Bool?
+    /// Whether the first field of each line names the row; nil to detect it (a non-numeric first field of the first data line).
+    public let rowNames: Bool?
+
+    /// Creates a reader.
+    public init(url: URL, displayName: String, delimiter: FieldSplitter.Delimiter?, header: Bool?, rowNames: Bool?) {
+        self.url = url
+        self.displayName = displayName
+        self.delimiter = delimiter
+        self.header = header
+        self.rowNames = rowNames
+    }
+
+    /// Reads the matrix; `lineOfEntry` is called with each stored entry's index and line.
+    public func read(policy: inout BadRowPolicy, lineOfEntry: ((Int, Int) -> Void)? = nil) throws -> ParsedMatrix {
+        let source = try ByteSources.open(url, displayName: displayName)
+        defer { source.close() }
+        var splitter: FieldSplitter?
+        var table = RatingTable()
+        var rowIDs = IdMapper()
+        var colNames: [String]?
+        var width: (fields: Int, line: Int)?
+        var named: Bool?
+        var rowCount = 0
+        let file = displayName
+        try LineScanner(source: source).forEachLine { line, number in
+            if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+            if memchr(line.baseAddress!, 0, line.count) != nil {
+                throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected a dense matrix as delimited text")
+            }
+            if splitter == nil { splitter = FieldSplitter(delimiter: delimiter ?? .detect(in: line)) }
+            guard splitter!.split(line) else {
+                throw InputDataError(file: file, line: number, message: "an unterminated or misplaced quote; expected \"...\" fields")
+            }
+            let fields = splitter!.fields.count
+            if width == nil {
+                width = (fields, number)
+                let numeric = (1..<max(fields, 1)).allSatisfy { NumberParsing.double(splitter!.bytes(of: $0, in: line)) != nil }
+                if header ?? !numeric {
+                    colNames = (0..<fields).map { splitter!.text(of: $0, in: line).trimmingCharacters(in: .whitespaces) }
+                    return true
+                }
+            }
+            guard fields == width!.fields else {
+                try policy.reject(InputDataError(file: file, line: number, message: "found \(fields) fields; expected \(width!.fields) as on line \(width!.line)"))
+                return true
+            }
+            if named == nil {
+                named = rowNames ?? (NumberParsing.double(splitter!.bytes(of: 0, in: line)) == nil)
+            }
+            let first = named! ? 1 : 0
+            var values: [(Int32, Float)] = []
+            for field in first..<fields {
+                let bytes = splitter!.bytes(of: field, in: line)
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                guard let value = NumberParsing.float(bytes) else {
+                    let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                    try policy.reject(InputDataError(file: file, line: number, field: field + 1, message: "found \"\(text)\"; expected a finite number or an empty field"))
+                    return true
+                }
+                values.append((Int32(field - first), value))
+            }
+            let row = named! ? rowIDs.index(ofText: splitter!.text(of: 0, in: line)) : rowIDs.index(ofNumber: Int64(rowCount + 1))
+            rowCount += 1
+            for (col, value) in values {
+                lineOfEntry?(table.count, number)
+                table.append(row: row, col: col, value: value)
+            }
+            return true
+        }
+        guard let width else { throw InputDataError(file: file, message: "empty file; expected a dense matrix, one row per line") }
+        if rowCount == 0 { throw InputDataError(file: file, message: "only a header; expected at least one matrix row") }
+        let colCount = width.fields - (named! ? 1 : 0)
+        var colIDs = IdTable.oneBased(count: colCount)
+        if let colNames {
+            let names = Array(colNames.suffix(colCount))
+            guard Set(names).count == names.count else {
+                throw InputDataError(file: file, line: width.line, message: "repeated column names in the header; expected each name once")
+            }
+            colIDs = IdTable(ids: names)
+        }
+        return ParsedMatrix(table: table, rowIDs: rowIDs.table, colIDs: colIDs, skippedRows: policy.skipped)
+    }
+}

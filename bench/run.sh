@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make bench: ingest speed and memory of mfpipe against pyarrow and pandas on the same
+# synthetic MovieLens-25M-shaped CSV (userId,movieId,rating,timestamp) in the same run.
+# BENCH_RATINGS sets the size (default 10 million); BENCH_REPEATS the repeats (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ratings=${BENCH_RATINGS:-10000000}
+repeats=${BENCH_REPEATS:-3}
+binary=.build/release/mfpipe
+work=${BENCH_DIR:-bench/work}
+mkdir -p "$work"
+csv="$work/ratings-$ratings.csv"
+if [ ! -f "$csv" ]; then
+    "$binary" synth --output "$csv" --rows $((ratings / 62 + 1)) --cols $((ratings / 170 + 1)) --ratings "$ratings" --timestamps --header --seed 25
+fi
+bytes=$(stat -c %s "$csv")
+cat > "$work/ingest.json" <<JSON
+{"version": 1, "name": "bench-ingest", "workdir": "runs", "stages": [
+  {"id": "ingest", "type": "ingest", "params": {"path": "$(realpath "$csv")", "header": true,
+   "columns": {"row": 0, "col": 1, "value": 2, "timestamp": 3}}}]}
+JSON
+cat "$csv" > /dev/null
+times=()
+for _ in $(seq "$repeats"); do
+    /usr/bin/time -f "%M" -o "$work/rss.txt" "$binary" run "$work/ingest.json" --force-all --quiet
+    seconds=$(python3 -c "import json,glob,os; f=max(glob.glob('$work/runs/runs/*.json'), key=os.path.getmtime); print(json.load(open(f))['nodes'][0]['seconds'])")
+    times+=("$seconds")
+done
+rss_kb=$(cat "$work/rss.txt")
+peers=$(.venv/bin/python bench/ingest_peers.py "$csv" "$repeats")
+python3 - "$bytes" "$ratings" "$rss_kb" "$peers" "${times[@]}" <<'PY'
+import json, statistics, sys
+size, ratings, rss_kb, peers = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+ours = statistics.median(float(t) for t in sys.argv[5:])
+mb = size / 1e6
+columnar = ratings * (4 + 4 + 4 + 8) / 1e6
+print(f"file: {mb:.0f} MB, {ratings} ratings (integer user id, item id, rating, timestamp)")
+print(f"{'reader':<28}{'seconds':>9}{'MB/s':>9}{'mfpipe speed-up':>17}")
+print(f"{'mfpipe ingest (whole stage)':<28}{ours:>9.3f}{mb / ours:>9.0f}{1.0:>17.2f}")
+for name in ("pyarrow", "pandas"):
+    t = peers[name]
+    print(f"{name + ' read_csv':<28}{t:>9.3f}{mb / t:>9.0f}{t / ours:>17.2f}")
+print(f"mfpipe peak RSS {rss_kb / 1e3:.0f} MB; final columns {columnar:.0f} MB ({rss_kb / 1e3 / columnar:.2f}x)")
+print(f"pyarrow {peers['pyarrow_version']} ({peers['pyarrow_threads']} threads), pandas {peers['pandas_version']}")
+PY
