@@ -10,8 +10,9 @@ public final class TextOutput {
     private var buffer: [UInt8] = []
     private let capacity = 4 << 20
 
-    /// Opens a temporary file beside `destination`.
+    /// Opens a temporary file beside `destination`, creating its folder if needed.
     public init(_ destination: URL) throws {
+        try FileSystem.createDirectory(destination.deletingLastPathComponent())
         self.destination = destination
         temporary = AtomicFile.temporaryPath(beside: destination)
         descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

@@ -1,10 +1,12 @@
 import Foundation
 
-/// A human-readable summary of an exported factor file, for `mfpipe inspect`.
+/// A human-readable summary of an HDF5 file mfpipe wrote, for `mfpipe inspect`: an
+/// exported factor file in detail, any other (a stage artifact) as its tree of groups,
+/// datasets with shapes, and attributes.
 public enum FactorFileSummary {
     /// Summarises the file at `url`.
     ///
-    /// - Throws: `InputDataError` when it is not an mfpipe factor file or has an unknown major version.
+    /// - Throws: `InputDataError` when it is not an HDF5 file, or a factor file of an unknown major version.
     public static func describe(_ url: URL) throws -> String {
         let name = DisplayPath.of(url)
         guard FileSystem.exists(url) else { throw InputDataError(file: name, message: "no such file; expected an exported factor file") }
@@ -17,7 +19,7 @@ public enum FactorFileSummary {
         defer { try? file.close() }
         let root = file.root
         guard (try? root.stringAttribute("format")) == Version.factorFormatName, let version = try? root.stringAttribute("format_version") else {
-            throw InputDataError(file: name, message: "no '\(Version.factorFormatName)' format attribute; expected a file written by mfpipe export")
+            return "\(name): HDF5 (not an exported factor file)\n" + (try tree(root, indent: "  "))
         }
         let major = version.split(separator: ".").first.map(String.init) ?? version
         let ownMajor = Version.factorFormat.split(separator: ".").first.map(String.init)!
@@ -57,5 +59,21 @@ public enum FactorFileSummary {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The groups, datasets (with shapes) and attributes below `group`, one per line.
+    private static func tree(_ group: HDF5Group, indent: String) throws -> String {
+        var text = ""
+        for attribute in try group.attributeNames() {
+            text += "\(indent)@\(attribute): \(try group.attribute(attribute)?.description ?? "")\n"
+        }
+        for member in try group.memberNames() {
+            if group.isGroup(member) {
+                text += "\(indent)\(member)/\n" + (try tree(group.openGroup(member), indent: indent + "  "))
+            } else {
+                text += "\(indent)\(member) (" + (try group.shape(of: member)).map(String.init).joined(separator: " x ") + ")\n"
+            }
+        }
+        return text
     }
 }

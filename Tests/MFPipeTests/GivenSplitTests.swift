@@ -1,0 +1,80 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// A split from given train and test files (as MovieLens' u1.base / u1.test), with a row
+/// and a column seen only in the test file: they become cold-start ids, exported with zero
+/// factors and n_train = 0, and predicted from the baselines.
+final class GivenSplitTests: XCTestCase {
+    func testGivenFilesWithColdStartRowsAndColumns() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        var synth = SyntheticRatings()
+        synth.rows = 60
+        synth.cols = 40
+        synth.ratings = 1500
+        let matrix = synth.generate()
+        let train = matrix.table.selecting(Array(0..<1200))
+        let test = matrix.table.selecting(Array(1200..<matrix.table.count))
+        try MatrixWriter.write(train, rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: .delimited(delimiter: "\t", header: false), to: scratch.url("inputs/u1.base"))
+        try MatrixWriter.write(test, rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: .delimited(delimiter: "\t", header: false), to: scratch.url("inputs/u1.test"))
+        let testText = try String(contentsOf: scratch.url("inputs/u1.test"), encoding: .utf8) + "newcomer\tnew-item\t4\n"
+        try testText.write(to: scratch.url("inputs/u1.test"), atomically: true, encoding: .utf8)
+        try scratch.write("""
+            {"version": 1, "name": "given", "workdir": "../runs/given", "seed": 3, "stages": [
+              {"id": "base", "type": "ingest", "params": {"path": "../inputs/u1.base"}},
+              {"id": "held", "type": "ingest", "params": {"path": "../inputs/u1.test"}},
+              {"id": "split", "type": "split", "inputs": ["base", "held"], "params": {"method": "given", "validation": 0.1}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": [2, 4], "epochs": 20}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/given.h5"}}
+            ]}
+            """, to: "pipelines/given.json")
+        let result = try MFPipeBinary.run(["run", "pipelines/given.json"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("train 1080, validation 120, test \(test.count + 1)"), result.stdout)
+
+        let file = try FactorFile.read(scratch.url("out/given.h5"))
+        let newcomer = try XCTUnwrap(file.rowIDs.existingIndex(of: "newcomer"))
+        let newItem = try XCTUnwrap(file.colIDs.existingIndex(of: "new-item"))
+        XCTAssertEqual(Int(newcomer), file.rowIDs.count - 1, "ids seen only in the test file come after the train file's")
+        let model = try XCTUnwrap(file.models[file.chosen])
+        XCTAssertEqual(Array(model.w[(Int(newcomer) * model.k)..<(Int(newcomer) * model.k + model.k)]), [Float](repeating: 0, count: model.k))
+        let prediction = file.predictor().predict(row: newcomer, col: newItem)
+        XCTAssertEqual(prediction, file.normalization.mean, accuracy: 1e-9, "a pair never seen in training gets the global mean")
+        let h5 = try HDF5File.open(scratch.url("out/given.h5"))
+        defer { try? h5.close() }
+        let counts = try h5.root.openGroup("rows").read("n_train", as: Int32.self).values
+        XCTAssertEqual(counts[Int(newcomer)], 0)
+        XCTAssertEqual(counts.reduce(0, +), 1080)
+    }
+
+    func testInspectListsAStageArtifact() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try scratch.copyFromRepository("pipelines/toy.json")
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/toy.json", "--quiet"], in: scratch.root).exitCode, 0)
+        let artifacts = scratch.url("runs/toy/artifacts")
+        let ingest = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("ingest-") })
+        let result = try MFPipeBinary.run(["inspect", "runs/toy/artifacts/\(ingest)/data.h5"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertEqual(result.stdout, """
+            runs/toy/artifacts/\(ingest)/data.h5: HDF5 (not an exported factor file)
+              @kind: ratings
+              @rows: 4
+              @cols: 2
+              cols/
+                ids (2)
+              parts/
+                all/
+                  col (8)
+                  row (8)
+                  value (8)
+              rows/
+                ids (4)
+
+            """)
+    }
+}
