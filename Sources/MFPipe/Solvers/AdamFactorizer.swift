@@ -42,11 +42,8 @@ public enum AdamFactorizer: Factorizer {
             parameters.withUnsafeBufferPointer { x in
                 gradient.withUnsafeMutableBufferPointer { g in
                     for entry in 0..<train.count {
-                        let wRow = Int(train.rows[entry]) * k
-                        let hCol = hOffset + Int(train.cols[entry]) * k
-                        var prediction = 0.0
-                        for factor in 0..<k { prediction += x[wRow + factor] * x[hCol + factor] }
-                        let error = Double(train.values[entry]) - prediction
+                        let (wRow, hCol) = (Int(train.rows[entry]) * k, hOffset + Int(train.cols[entry]) * k)
+                        let error = Double(train.values[entry]) - dot(x, wRow, hCol, k)
                         squaredError += error * error
                         for factor in 0..<k {
                             g[wRow + factor] -= 2 * error * x[hCol + factor]
@@ -95,17 +92,23 @@ public enum AdamFactorizer: Factorizer {
             rowBias: [], colBias: [], info: info)
     }
 
+    /// W_i · H_j, with W_i at `wRow` and H_j at `hCol` in the parameter vector.
+    @inline(__always)
+    private static func dot(_ x: UnsafeBufferPointer<Double>, _ wRow: Int, _ hCol: Int, _ k: Int) -> Double {
+        var sum = 0.0
+        for factor in 0..<k { sum += x[wRow + factor] * x[hCol + factor] }
+        return sum
+    }
+
     private static func rmse(_ table: RatingTable, _ parameters: [Double], k: Int, hOffset: Int) -> Double {
         guard table.count > 0 else { return .nan }
-        var sum = 0.0
-        for entry in 0..<table.count {
-            let wRow = Int(table.rows[entry]) * k
-            let hCol = hOffset + Int(table.cols[entry]) * k
-            var prediction = 0.0
-            for factor in 0..<k { prediction += parameters[wRow + factor] * parameters[hCol + factor] }
-            let error = Double(table.values[entry]) - prediction
-            sum += error * error
+        return parameters.withUnsafeBufferPointer { x in
+            var sum = 0.0
+            for entry in 0..<table.count {
+                let error = Double(table.values[entry]) - dot(x, Int(table.rows[entry]) * k, hOffset + Int(table.cols[entry]) * k, k)
+                sum += error * error
+            }
+            return (sum / Double(table.count)).squareRoot()
         }
-        return (sum / Double(table.count)).squareRoot()
     }
 }

@@ -16,8 +16,7 @@ public enum EvaluateStage: Stage {
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let params = context.params
-        let data = try RatingData.read(from: context.required(.ratings).dataFile)
-        let normalization = try NormalizeStage.upstream(context, rows: data.rowCount, cols: data.colCount)
+        let (data, normalization) = try NormalizeStage.upstreamData(context)
         let train = data.training
         let validation = data.parts[.validation] ?? RatingTable()
         let test = data.parts[.test] ?? RatingTable()

@@ -18,8 +18,7 @@ public enum ExportStage: Stage {
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let destination = context.params.url("path")
         let (evaluation, _) = try EvaluateStage.upstream(context)
-        let data = try RatingData.read(from: context.required(.ratings).dataFile)
-        let normalization = try NormalizeStage.upstream(context, rows: data.rowCount, cols: data.colCount)
+        let (data, normalization) = try NormalizeStage.upstreamData(context)
         let chosenNode = evaluation.chosenModel.node
         let handles = context.all(.model).filter { context.params.string("models") == "all" || $0.node.id == chosenNode }
         try FileSystem.createDirectory(destination.deletingLastPathComponent())

@@ -29,11 +29,13 @@ public enum NormalizeStage: Stage {
                             metrics: ["mean": normalization.mean])
     }
 
-    /// The normalization upstream of a stage, or the identity when there is none.
-    static func upstream(_ context: StageContext, rows: Int, cols: Int) throws -> Normalization {
-        guard let handle = context.nearest(.normalization) else { return .none(rows: rows, cols: cols) }
+    /// The ratings upstream of a stage and the normalization fitted on them (the identity
+    /// when the pipeline has no normalize stage).
+    static func upstreamData(_ context: StageContext) throws -> (data: RatingData, normalization: Normalization) {
+        let data = try RatingData.read(from: context.required(.ratings).dataFile)
+        guard let handle = context.nearest(.normalization) else { return (data, .none(rows: data.rowCount, cols: data.colCount)) }
         let file = try HDF5File.open(handle.dataFile)
         defer { try? file.close() }
-        return try Normalization.read(from: file.root)
+        return (data, try Normalization.read(from: file.root))
     }
 }
