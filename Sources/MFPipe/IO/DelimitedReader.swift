@@ -184,8 +184,19 @@ public struct DelimitedReader {
         /// Appends fast-parsed records, mapping their ids; one column at a time.
         private mutating func appendRecords(_ result: DelimitedBlockParser.Result, _ records: Range<Int>) {
             guard !records.isEmpty else { return }
-            for record in records { table.rows.append(rowIDs.index(ofNumber: result.rows[record])) }
-            for record in records { table.cols.append(colIDs.index(ofNumber: result.cols[record])) }
+            let start = table.count
+            table.rows.append(contentsOf: repeatElement(0, count: records.count))
+            table.cols.append(contentsOf: repeatElement(0, count: records.count))
+            table.rows.withUnsafeMutableBufferPointer { rows in
+                result.rows.withUnsafeBufferPointer { raw in
+                    for record in records { rows[start + record - records.lowerBound] = rowIDs.index(ofNumber: raw[record]) }
+                }
+            }
+            table.cols.withUnsafeMutableBufferPointer { cols in
+                result.cols.withUnsafeBufferPointer { raw in
+                    for record in records { cols[start + record - records.lowerBound] = colIDs.index(ofNumber: raw[record]) }
+                }
+            }
             table.values.append(contentsOf: result.values[records])
             if !result.timestamps.isEmpty { table.timestamps.append(contentsOf: result.timestamps[records]) }
         }

@@ -8,7 +8,15 @@ import Foundation
 /// rounds once, and the conversion to `Float` is then still correctly rounded (the double
 /// has more than 2 x 24 + 2 bits). Everything else goes to `strtod`.
 public enum NumberParsing {
-    private static let powersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
+    /// 10^exponent for 0 ≤ exponent ≤ 22, each exact in a double; a tuple, not a global
+    /// array, so the hot path has no lazy-initialisation check.
+    @inline(__always)
+    private static func powerOfTen(_ exponent: Int) -> Double {
+        let powers: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+                     Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) = (
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22)
+        return withUnsafeBytes(of: powers) { $0.load(fromByteOffset: exponent * 8, as: Double.self) }
+    }
 
     /// The number in `field`, or nil when it is not a finite decimal number.
     /// Leading and trailing spaces are allowed.
@@ -46,7 +54,7 @@ public enum NumberParsing {
         }
         guard digits > 0 else { return nil }
         if index == end && significant <= 15 && fractionDigits <= 22 {
-            let value = Double(mantissa) / powersOfTen[fractionDigits]
+            let value = Double(mantissa) / powerOfTen(fractionDigits)
             return negative ? -value : value
         }
         return slowDouble(UnsafeBufferPointer(rebasing: field[start..<end]))
