@@ -15,7 +15,7 @@ enum InspectCommand: Command {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(words, command: name, optionNames: [], flagNames: [])
         let file = try arguments.single("factor file", command: name)
-        printOut(try FactorFileSummary.describe(URL(fileURLWithPath: file)))
+        printOut(try HDF5FileSummary.describe(URL(fileURLWithPath: file)))
         return 0
     }
 }

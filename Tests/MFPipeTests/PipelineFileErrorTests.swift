@@ -75,7 +75,7 @@ final class PipelineFileErrorTests: XCTestCase {
 
     func testCycle() throws {
         try assertRejected(
-            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["a", "n"]}, {"id": "n", "type": "normalize", "inputs": ["s"]}]}"#,
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["n"]}, {"id": "n", "type": "normalize", "inputs": ["s"]}]}"#,
             "stages[1].inputs: cycle: s -> n -> s; expected the inputs to form a DAG")
     }
 
@@ -89,6 +89,12 @@ final class PipelineFileErrorTests: XCTestCase {
         try assertRejected(
             #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "e", "type": "evaluate", "inputs": ["a"]}]}"#,
             "stages[1].inputs: an evaluate stage needs an upstream factorize stage; none of its inputs leads to one")
+    }
+
+    func testSplitMethodAndInputCountMustAgree() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["a"], "params": {"method": "given"}}]}"#,
+            #"stages[1].params.method: "given" takes two inputs, the train file's stage then the test file's; found 1"#)
     }
 
     func testUnsupportedVersion() throws {

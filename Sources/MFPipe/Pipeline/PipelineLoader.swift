@@ -170,7 +170,7 @@ public struct PipelineLoader {
                 throw fail(error.location, error.message)
             }
             let params = StageParams(json: type.completeDefaults(resolved), baseFolder: folder)
-            if let problem = type.problem(with: params) {
+            if let problem = type.problem(with: params, inputCount: inputs.count) {
                 throw fail("\(path).params.\(problem.param)", problem.message)
             }
             specs.append(StageSpec(index: index, id: id, type: type, inputs: inputs, params: params))

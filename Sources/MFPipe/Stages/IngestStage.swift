@@ -32,7 +32,7 @@ public enum IngestStage: Stage {
                   "with bad_rows: skip, the most rows that may be skipped before the run stops"),
     ]
 
-    public static func problem(with params: StageParams) -> (param: String, message: String)? {
+    public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? {
         let delimiter = params.string("delimiter")
         if delimiter != "auto" && FieldSplitter.Delimiter(delimiter) == nil {
             return ("delimiter", "expected a delimiter such as \",\", \"tab\" or \"::\", found \"\(delimiter)\"")

@@ -19,7 +19,13 @@ public enum SplitStage: Stage {
         ParamSpec("seed", .integer(0...Int.max), default: .null, "the split's seed; defaults to the pipeline seed"),
     ]
 
-    public static func problem(with params: StageParams) -> (param: String, message: String)? {
+    public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? {
+        let method = params.string("method")
+        if (method == "given") != (inputCount == 2) {
+            return ("method", method == "given"
+                ? "\"given\" takes two inputs, the train file's stage then the test file's; found \(inputCount)"
+                : "\"\(method)\" takes one input; found \(inputCount) (use \"given\" for train and test files)")
+        }
         let held = params.double("validation") + (params.string("method") == "random" ? params.double("test") : 0)
         if held >= 1 {
             return ("validation", "validation and test fractions add up to \(JSONWriter.number(held)); expected less than 1")
@@ -35,9 +41,6 @@ public enum SplitStage: Stage {
         var pool: RatingTable
         var test = RatingTable()
         if method == "given" {
-            guard context.inputs.count == 2 else {
-                throw StageFailure(node: context.node.id, message: "method \"given\" takes two inputs, the train file's stage then the test file's")
-            }
             let train = try RatingData.read(from: context.inputs[0].dataFile)
             let held = try RatingData.read(from: context.inputs[1].dataFile)
             data = train

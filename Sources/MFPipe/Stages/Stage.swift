@@ -33,10 +33,11 @@ public protocol Stage {
     static var produces: ArtifactKind { get }
     /// Fills defaults that depend on other parameters (called after the declared defaults).
     static func completeDefaults(_ params: JSONValue) -> JSONValue
-    /// Checks that concern several parameters at once (after types and ranges are checked).
+    /// Checks that concern several parameters, or parameters and the number of inputs, at
+    /// once (after types and ranges are checked).
     ///
     /// - Returns: a message and the parameter it concerns, when the combination is invalid.
-    static func problem(with params: StageParams) -> (param: String, message: String)?
+    static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)?
     /// Runs the stage, writing its artifact into `context.outputDirectory`.
     static func run(_ context: StageContext) throws -> StageOutcome
 }
@@ -45,7 +46,7 @@ extension Stage {
     public static var inputCount: ClosedRange<Int> { 1...Int.max }
     public static var requires: [ArtifactKind] { [] }
     public static func completeDefaults(_ params: JSONValue) -> JSONValue { params }
-    public static func problem(with params: StageParams) -> (param: String, message: String)? { nil }
+    public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? { nil }
 }
 
 /// What a finished stage reports: a line for the log, metrics for the run record,

@@ -3,7 +3,7 @@ import Foundation
 /// A human-readable summary of an HDF5 file mfpipe wrote, for `mfpipe inspect`: an
 /// exported factor file in detail, any other (a stage artifact) as its tree of groups,
 /// datasets with shapes, and attributes.
-public enum FactorFileSummary {
+public enum HDF5FileSummary {
     /// Summarises the file at `url`.
     ///
     /// - Throws: `InputDataError` when it is not an HDF5 file, or a factor file of an unknown major version.
