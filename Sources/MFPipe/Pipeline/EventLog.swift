@@ -19,6 +19,7 @@ public final class EventLog: @unchecked Sendable {
     private let interactive: Bool
     private let lock = NSLock()
     private var lastProgress: [String: Date] = [:]
+    private var progressStart: [String: Date] = [:]
     private var progressShown = false
     private let write: (String) -> Void
 
@@ -53,10 +54,18 @@ public final class EventLog: @unchecked Sendable {
         let interval: TimeInterval = interactive ? 0.1 : (format == .json ? 1 : 10)
         let due = done == total || now.timeIntervalSince(lastProgress[node] ?? .distantPast) >= interval
         if due { lastProgress[node] = now }
+        let started = progressStart[node] ?? now
+        progressStart[node] = started
         lock.unlock()
         guard due else { return }
         let percent = total > 0 ? 100 * done / total : 100
-        let message = "\(node): \(done)/\(total) (\(percent)%)" + (note.isEmpty ? "" : " \(note)")
+        let elapsed = now.timeIntervalSince(started)
+        var pace = ""
+        if elapsed > 0.5 && done > 0 {
+            let rate = Double(done) / elapsed
+            pace = String(format: ", %.1f/s, ETA %@", rate, Self.duration(Double(total - done) / rate))
+        }
+        let message = "\(node): \(done)/\(total) (\(percent)%\(pace))" + (note.isEmpty ? "" : " \(note)")
         if interactive {
             lock.lock()
             write("\r\u{1B}[2K" + message)
@@ -89,6 +98,14 @@ public final class EventLog: @unchecked Sendable {
             write("\r\u{1B}[2K")
             progressShown = false
         }
+    }
+
+    /// A duration as `1h02m`, `3m05s` or `42s`.
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole >= 3600 { return String(format: "%dh%02dm", whole / 3600, whole % 3600 / 60) }
+        if whole >= 60 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
+        return "\(whole)s"
     }
 
     /// An ISO 8601 UTC timestamp with seconds.
