@@ -1,3 +1,5 @@
+import Foundation
+
 /// Observed entries of a sparse matrix, held column-wise: 32-bit row and column
 /// indices, 32-bit values and optional 64-bit timestamps, aligned by position.
 public struct RatingTable: Equatable, Sendable {
@@ -34,6 +36,27 @@ public struct RatingTable: Equatable, Sendable {
         cols.reserveCapacity(capacity)
         values.reserveCapacity(capacity)
         if withTimestamps { timestamps.reserveCapacity(capacity) }
+    }
+
+    /// Asks the kernel to back the columns' reserved capacity with transparent huge pages,
+    /// so that filling hundreds of megabytes takes hundreds of page faults, not tens of
+    /// thousands. Only advice: without huge pages nothing changes.
+    public mutating func adviseHugePages() {
+        Self.advise(&rows)
+        Self.advise(&cols)
+        Self.advise(&values)
+        Self.advise(&timestamps)
+    }
+
+    private static func advise<T>(_ column: inout [T]) {
+        let capacity = column.capacity
+        column.withUnsafeMutableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            let huge = 2 << 20
+            let start = (Int(bitPattern: base) + huge - 1) / huge * huge
+            let end = (Int(bitPattern: base) + capacity * MemoryLayout<T>.stride) / huge * huge
+            if end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+        }
     }
 
     /// Appends one entry.

@@ -2,34 +2,43 @@ import Dispatch
 import Foundation
 
 /// The fast path of delimited-text reading: parses whole blocks of plain numeric lines
-/// (integer ids without leading zeros, a decimal value, an integer timestamp) straight
-/// from the bytes, one block half per thread.
+/// (integer ids without leading zeros, a plain decimal value, an integer timestamp)
+/// straight from the bytes, one block half per thread.
 ///
-/// Any line it does not take whole — a quote anywhere in it, a text id, a comment, a blank or short line,
-/// a value that is not a plain finite decimal — is handed back as `deferred`, with its
-/// position among the parsed records, for the general per-line path to read or reject.
+/// Digits are read eight at a time (SWAR: one 64-bit load finds the first non-digit and
+/// converts the digits before it with three multiplications), so the block must be followed
+/// by readable slack (`LineScanner.slack`). Any line it does not take whole — a quote
+/// anywhere in it, a text id, a comment, a blank or short line, a value that is not a plain
+/// decimal — is handed back as `deferred`, with its position among the parsed records, for
+/// the general per-line path to read or reject.
 enum DelimitedBlockParser {
-    /// What one half-block gave.
+    /// What one half-block gave. The arrays are sized for the worst case and reused from
+    /// block to block; only the first `count` records are valid.
     struct Result {
-        /// Row ids by value, one per parsed record.
+        /// Row ids by value.
         var rows: [Int64] = []
         /// Column ids by value.
         var cols: [Int64] = []
         /// Values.
         var values: [Float] = []
-        /// Timestamps (empty without a timestamp column).
+        /// Timestamps (unused without a timestamp column).
         var timestamps: [Int64] = []
+        /// The number of parsed records.
+        var count = 0
         /// Lines left to the general path: before record `record`, bytes `start..<end`, line offset `line`.
         var deferred: [(record: Int, start: Int, end: Int, line: Int)] = []
         /// Lines in the half.
         var lines = 0
 
-        /// Empties the result, keeping its memory.
-        mutating func clear() {
-            rows.removeAll(keepingCapacity: true)
-            cols.removeAll(keepingCapacity: true)
-            values.removeAll(keepingCapacity: true)
-            timestamps.removeAll(keepingCapacity: true)
+        /// Empties the result and makes room for `capacity` records, keeping its memory.
+        mutating func reset(capacity: Int, timestamps withTimestamps: Bool) {
+            if rows.count < capacity {
+                rows = [Int64](repeating: 0, count: capacity)
+                cols = [Int64](repeating: 0, count: capacity)
+                values = [Float](repeating: 0, count: capacity)
+            }
+            if withTimestamps && timestamps.count < capacity { timestamps = [Int64](repeating: 0, count: capacity) }
+            count = 0
             deferred.removeAll(keepingCapacity: true)
             lines = 0
         }
@@ -42,38 +51,44 @@ enum DelimitedBlockParser {
         precondition(halves.count <= ResultSlots.count)
         let pointers = halves.map { SendableBuffer(buffer: $0) }
         DispatchQueue.concurrentPerform(iterations: halves.count) { index in
-            let slot = results.slot(index)
-            slot.pointee.clear()
-            parse(pointers[index].buffer, delimiter: delimiter, columns: columns, into: &slot.pointee)
+            parse(pointers[index].buffer, delimiter: delimiter, columns: columns, into: &results.slot(index).pointee)
         }
     }
 
     /// What the fast parser does with a field.
-    private enum FieldRole {
+    private enum FieldRole: UInt8 {
         case skip, row, col, value, timestamp
     }
 
-    /// Parses one run of whole lines into an empty `result`.
+    /// Parses one run of whole lines into `result`.
     static func parse(_ block: UnsafeBufferPointer<UInt8>, delimiter: [UInt8], columns: DelimitedReader.ColumnIndices,
                       into result: inout Result) {
-        guard delimiter.count <= 2, memchr(block.baseAddress!, 0, block.count) == nil else {
-            deferAll(block, into: &result)
+        let wantsTimestamp = columns.timestamp != nil
+        let needed = columns.needed
+        result.reset(capacity: block.count / (2 * needed) + 2, timestamps: wantsTimestamp)
+        guard delimiter.count <= 2, block.count > 0, memchr(block.baseAddress!, 0, block.count) == nil else {
+            deferLines(block, from: 0, into: &result)
             return
         }
-        let wantsTimestamp = columns.timestamp != nil
-        var roles = [FieldRole](repeating: .skip, count: columns.needed)
+        var roles = [FieldRole](repeating: .skip, count: needed)
         roles[columns.row] = .row
         roles[columns.col] = .col
         roles[columns.value] = .value
         if let timestamp = columns.timestamp { roles[timestamp] = .timestamp }
         let base = block.baseAddress!
-        let count = block.count
+        var count = block.count
+        while count > 0 && base[count - 1] != 0x0A { count -= 1 }
         let quotes = memchr(base, Int32(UInt8(ascii: "\"")), count) != nil
         let first = delimiter[0]
         let second = delimiter.count == 2 ? delimiter[1] : 0
         let width = delimiter.count
         var position = 0
         var line = 0
+        var records = 0
+        result.rows.withUnsafeMutableBufferPointer { rowsOut in
+        result.cols.withUnsafeMutableBufferPointer { colsOut in
+        result.values.withUnsafeMutableBufferPointer { valuesOut in
+        result.timestamps.withUnsafeMutableBufferPointer { timestampsOut in
         roles.withUnsafeBufferPointer { roles in
             while position < count {
                 let lineStart = position
@@ -82,89 +97,133 @@ enum DelimitedBlockParser {
                 var value: Float = 0
                 var timestamp: Int64 = 0
                 var ok = true
-                var field = 0
-                fields: while field < roles.count {
-                    let fieldStart = position
+                for field in 0..<roles.count {
                     switch roles[field] {
-                    case .row, .col, .timestamp:
-                        var number: Int64 = 0
-                        var negative = false
-                        if roles[field] == .timestamp && position < count && base[position] == UInt8(ascii: "-") {
-                            negative = true
-                            position += 1
-                        }
-                        let digitsStart = position
-                        while position < count {
-                            let digit = base[position] &- 0x30
-                            if digit > 9 { break }
-                            number = number &* 10 &+ Int64(digit)
-                            position += 1
-                        }
-                        let digits = position - digitsStart
-                        if digits == 0 || digits > 18 || (roles[field] != .timestamp && (negative || (digits > 1 && base[digitsStart] == 0x30))) {
-                            ok = false
-                            break fields
-                        }
-                        switch roles[field] {
-                        case .row: row = number
-                        case .col: col = number
-                        default: timestamp = negative ? -number : number
-                        }
+                    case .row, .col:
+                        let (number, digits) = Self.digits(base + position)
+                        if digits == 0 || digits > 18 || (digits > 1 && base[position] == 0x30) { ok = false }
+                        position += digits
+                        if roles[field] == .row { row = number } else { col = number }
+                    case .timestamp:
+                        let negative = base[position] == UInt8(ascii: "-")
+                        if negative { position += 1 }
+                        let (number, digits) = Self.digits(base + position)
+                        if digits == 0 || digits > 18 { ok = false }
+                        position += digits
+                        timestamp = negative ? -number : number
                     case .value:
-                        while position < count && base[position] != first && base[position] != 0x0A && base[position] != 0x0D { position += 1 }
-                        guard let number = NumberParsing.float(UnsafeBufferPointer(start: base + fieldStart, count: position - fieldStart)) else {
-                            ok = false
-                            break fields
+                        let start = position
+                        let negative = base[position] == UInt8(ascii: "-")
+                        if negative { position += 1 }
+                        let (whole, wholeDigits) = Self.digits(base + position)
+                        position += wholeDigits
+                        var mantissa = whole
+                        var scale = 0
+                        if base[position] == UInt8(ascii: ".") {
+                            let (fraction, fractionDigits) = Self.digits(base + position + 1)
+                            position += 1 + fractionDigits
+                            if fractionDigits <= 7 && wholeDigits <= 8 {
+                                mantissa = whole * Self.powerOfTen(fractionDigits) + fraction
+                                scale = fractionDigits
+                            } else {
+                                ok = false
+                            }
                         }
-                        value = number
+                        if wholeDigits == 0 && scale == 0 { ok = false }
+                        if wholeDigits > 15 { ok = false }
+                        let byte = base[position]
+                        if ok && byte != first && byte != 0x0A && byte != 0x0D {
+                            while base[position] != first && base[position] != 0x0A && base[position] != 0x0D { position += 1 }
+                            if let parsed = NumberParsing.float(UnsafeBufferPointer(start: base + start, count: position - start)) {
+                                value = parsed
+                                break
+                            }
+                            ok = false
+                            break
+                        }
+                        let magnitude = Float(Double(mantissa) / Double(Self.powerOfTen(scale)))
+                        value = negative ? -magnitude : magnitude
                     case .skip:
-                        while position < count && base[position] != first && base[position] != 0x0A { position += 1 }
+                        while base[position] != first && base[position] != 0x0A { position += 1 }
                     }
-                    field += 1
-                    guard position < count else { break }
+                    if !ok { break }
                     let byte = base[position]
-                    if byte == first && (width == 1 || (position + 1 < count && base[position + 1] == second)) {
-                        if field == roles.count { break }
-                        position += width
-                    } else if byte == 0x0A || (byte == 0x0D && (position + 1 == count || base[position + 1] == 0x0A)) {
-                        break
-                    } else {
+                    if field + 1 < roles.count {
+                        if byte == first && (width == 1 || base[position + 1] == second) {
+                            position += width
+                        } else {
+                            ok = false
+                            break
+                        }
+                    } else if byte != first && byte != 0x0A && !(byte == 0x0D && base[position + 1] == 0x0A) {
                         ok = false
-                        break
                     }
                 }
-                var lineEnd = position
-                if let newline = memchr(base + position, 0x0A, count - position) {
-                    lineEnd = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                } else {
-                    lineEnd = count
-                }
+                let lineEnd = base[position] == 0x0A ? position
+                    : base.distance(to: memchr(base + position, 0x0A, count - position)!.assumingMemoryBound(to: UInt8.self))
                 position = lineEnd + 1
-                if ok && field < roles.count { ok = false }
                 if ok && quotes && memchr(base + lineStart, Int32(UInt8(ascii: "\"")), lineEnd - lineStart) != nil { ok = false }
                 if ok {
-                    result.rows.append(row)
-                    result.cols.append(col)
-                    result.values.append(value)
-                    if wantsTimestamp { result.timestamps.append(timestamp) }
+                    rowsOut[records] = row
+                    colsOut[records] = col
+                    valuesOut[records] = value
+                    if wantsTimestamp { timestampsOut[records] = timestamp }
+                    records += 1
                 } else {
                     let end = lineEnd > lineStart && base[lineEnd - 1] == 0x0D ? lineEnd - 1 : lineEnd
-                    result.deferred.append((result.values.count, lineStart, end, line))
+                    result.deferred.append((records, lineStart, end, line))
                 }
                 line += 1
             }
         }
+        }
+        }
+        }
+        }
+        result.count = records
         result.lines = line
+        if count < block.count { deferLines(block, from: count, into: &result) }
     }
 
-    /// Hands every line of `block` to the general path.
-    private static func deferAll(_ block: UnsafeBufferPointer<UInt8>, into result: inout Result) {
-        var start = 0
+    /// The value of the decimal digits at `pointer` (up to the first non-digit) and their
+    /// number, eight digits per step.
+    @inline(__always)
+    private static func digits(_ pointer: UnsafePointer<UInt8>) -> (Int64, Int) {
+        var value: UInt64 = 0
+        var length = 0
+        while true {
+            let chunk = UnsafeRawPointer(pointer + length).loadUnaligned(as: UInt64.self)
+            let high = chunk & 0xF0F0_F0F0_F0F0_F0F0
+            let nonDigits = (high ^ 0x3030_3030_3030_3030) | (((chunk &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030)
+            let run = nonDigits == 0 ? 8 : nonDigits.trailingZeroBitCount / 8
+            if run > 0 {
+                var digits = (chunk << UInt64((8 - run) * 8)) &- (0x3030_3030_3030_3030 << UInt64((8 - run) * 8))
+                digits = (digits &* 10 &+ (digits >> 8)) & 0x00FF_00FF_00FF_00FF
+                digits = (digits &* 100 &+ (digits >> 16)) & 0x0000_FFFF_0000_FFFF
+                digits = (digits &* 10000 &+ (digits >> 32)) & 0xFFFF_FFFF
+                value = value &* UInt64(powerOfTen(run)) &+ digits
+                length += run
+            }
+            if run < 8 || length > 18 { return (Int64(truncatingIfNeeded: value), length) }
+        }
+    }
+
+    /// 10^exponent for 0 ≤ exponent ≤ 18.
+    @inline(__always)
+    private static func powerOfTen(_ exponent: Int) -> Int64 {
+        var result: Int64 = 1
+        for _ in 0..<exponent { result &*= 10 }
+        return result
+    }
+
+    /// Hands every line of `block` from byte `start` on to the general path.
+    private static func deferLines(_ block: UnsafeBufferPointer<UInt8>, from start: Int, into result: inout Result) {
+        var start = start
         while start < block.count {
             var end = start
             while end < block.count && block[end] != 0x0A { end += 1 }
             let trimmed = end > start && block[end - 1] == 0x0D ? end - 1 : end
-            result.deferred.append((0, start, trimmed, result.lines))
+            result.deferred.append((result.count, start, trimmed, result.lines))
             result.lines += 1
             start = end + 1
         }
@@ -196,11 +255,6 @@ enum DelimitedBlockParser {
         /// Slot `index`, for its worker to fill.
         func slot(_ index: Int) -> UnsafeMutablePointer<Result> {
             slots + index
-        }
-
-        /// The first `count` results.
-        func results(_ count: Int) -> [Result] {
-            (0..<count).map { slots[$0] }
         }
     }
 }

@@ -112,6 +112,21 @@ public struct DelimitedReader {
         return UnsafeBufferPointer(rebasing: block[start..<stop])
     }
 
+    /// Maps one id column of fast-parsed records into the table; two such jobs (rows and
+    /// columns) run at once, each owning its mapper and its output column.
+    private struct IdMappingJob: @unchecked Sendable {
+        let mapper: UnsafeMutablePointer<IdMapper>
+        let raw: UnsafeBufferPointer<Int64>
+        let output: UnsafeMutableBufferPointer<Int32>
+        let start: Int
+
+        func run(_ records: Range<Int>) {
+            for record in records {
+                output[start + record - records.lowerBound] = mapper.pointee.index(ofNumber: raw[record])
+            }
+        }
+    }
+
     /// Resolved field indices of the chosen columns.
     struct ColumnIndices {
         var row: Int
@@ -159,6 +174,7 @@ public struct DelimitedReader {
             reserved = true
             let estimate = Int(Double(expectedBytes) / Double(bytesSeen) * Double(table.count) * 1.02) + 1024
             table.reserveCapacity(estimate, timestamps: columns?.timestamp != nil)
+            table.adviseHugePages()
         }
 
         /// Appends one parsed entry.
@@ -178,27 +194,35 @@ public struct DelimitedReader {
                 record = next.record
                 try readLine(UnsafeBufferPointer(rebasing: half[next.start..<next.end]), number: firstLine + next.line, policy: &policy)
             }
-            appendRecords(result, record..<result.values.count)
+            appendRecords(result, record..<result.count)
         }
 
-        /// Appends fast-parsed records, mapping their ids; one column at a time.
+        /// Appends fast-parsed records, mapping row ids on one thread while column ids are
+        /// mapped (and values copied) on another: the two id tables are independent.
         private mutating func appendRecords(_ result: DelimitedBlockParser.Result, _ records: Range<Int>) {
             guard !records.isEmpty else { return }
             let start = table.count
             table.rows.append(contentsOf: repeatElement(0, count: records.count))
             table.cols.append(contentsOf: repeatElement(0, count: records.count))
-            table.rows.withUnsafeMutableBufferPointer { rows in
-                result.rows.withUnsafeBufferPointer { raw in
-                    for record in records { rows[start + record - records.lowerBound] = rowIDs.index(ofNumber: raw[record]) }
-                }
-            }
-            table.cols.withUnsafeMutableBufferPointer { cols in
-                result.cols.withUnsafeBufferPointer { raw in
-                    for record in records { cols[start + record - records.lowerBound] = colIDs.index(ofNumber: raw[record]) }
-                }
-            }
             table.values.append(contentsOf: result.values[records])
-            if !result.timestamps.isEmpty { table.timestamps.append(contentsOf: result.timestamps[records]) }
+            if columns?.timestamp != nil { table.timestamps.append(contentsOf: result.timestamps[records]) }
+            table.rows.withUnsafeMutableBufferPointer { rows in
+                table.cols.withUnsafeMutableBufferPointer { cols in
+                    result.rows.withUnsafeBufferPointer { rawRows in
+                        result.cols.withUnsafeBufferPointer { rawCols in
+                            withUnsafeMutablePointer(to: &rowIDs) { rowIDs in
+                                withUnsafeMutablePointer(to: &colIDs) { colIDs in
+                                    let jobs = [
+                                        IdMappingJob(mapper: rowIDs, raw: rawRows, output: rows, start: start),
+                                        IdMappingJob(mapper: colIDs, raw: rawCols, output: cols, start: start),
+                                    ]
+                                    DispatchQueue.concurrentPerform(iterations: 2) { jobs[$0].run(records) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
 
         /// The general path: one line, any delimiter, quotes, comments, headers, errors.

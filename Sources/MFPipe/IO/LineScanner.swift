@@ -3,10 +3,14 @@ import Foundation
 /// Splits a byte stream into lines without copying them: LF or CRLF line ends, a UTF-8
 /// byte-order mark at the start, and a last line with no newline are all accepted.
 ///
-/// Reads 8 MiB chunks; a line longer than the buffer grows it.
+/// Reads 8 MiB chunks; a line longer than the buffer grows it. The buffer has 64 readable
+/// bytes past every block, so that parsers may load 8 bytes at a time near a block's end.
 public struct LineScanner {
     private let source: ByteSource
     private let chunkSize: Int
+
+    /// Readable bytes after the end of every block.
+    public static let slack = 64
 
     /// Scans `source` in chunks of `chunkSize` bytes.
     public init(source: ByteSource, chunkSize: Int = 8 << 20) {
@@ -18,20 +22,22 @@ public struct LineScanner {
     /// except perhaps the file's last. `body` returns false to stop early.
     public func forEachBlock(_ body: (UnsafeBufferPointer<UInt8>) throws -> Bool) throws {
         var capacity = chunkSize
-        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity + Self.slack, alignment: 64)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
         defer { buffer.deallocate() }
         var filled = 0
         var atStart = true
         var finished = false
         while !finished {
             if filled == capacity {
-                let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2, alignment: 64)
-                larger.copyMemory(from: UnsafeRawBufferPointer(buffer))
+                let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity * 2 + Self.slack, alignment: 64)
+                larger.initializeMemory(as: UInt8.self, repeating: 0)
+                larger.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[..<capacity]))
                 buffer.deallocate()
                 buffer = larger
                 capacity *= 2
             }
-            let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<capacity]))
             if count == 0 { finished = true }
             filled += count
             let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)

@@ -58,7 +58,9 @@ public enum IngestStage: Stage {
                 return try DelimitedReader(url: url, displayName: name, options: delimitedOptions(params)).read(policy: &policy, lineOfEntry: lines)
             }
         }
+        let started = Date()
         let parsed = try read(&policy, nil)
+        let readSeconds = Date().timeIntervalSince(started)
         let duplicates = DuplicatePolicy(rawValue: params.string("duplicates"))!
         let outcome = duplicates.apply(to: parsed.table, rows: parsed.rowIDs.count, cols: parsed.colIDs.count)
         if let conflict = outcome.conflict {
@@ -81,6 +83,7 @@ public enum IngestStage: Stage {
         return StageOutcome(summary: summary, metrics: [
             "entries": Double(outcome.table.count), "rows": Double(data.rowCount), "cols": Double(data.colCount),
             "duplicates_merged": Double(outcome.merged), "bad_rows_skipped": Double(parsed.skippedRows),
+            "read_seconds": readSeconds,
         ])
     }
 
