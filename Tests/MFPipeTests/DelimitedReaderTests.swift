@@ -74,6 +74,25 @@ final class DelimitedReaderTests: XCTestCase {
         XCTAssertEqual(InputFixtures.triples(parsed), ["1 2 3.0", "4 5 6.0"])
     }
 
+    func testProgressReachesTheFileSizeForPlainAndGzipFiles() throws {
+        let text = (1...5000).map { "\($0),\($0 % 7),\($0 % 5)" }.joined(separator: "\n") + "\n"
+        try scratch.write(text, to: "many.csv")
+        try scratch.write(text, to: "many-copy.csv")
+        try InputFixtures.gzip("many-copy.csv", in: scratch)
+        for name in ["many.csv", "many-copy.csv.gz"] {
+            let url = scratch.url(name)
+            var reports: [(Int, Int)] = []
+            var reader = DelimitedReader(url: url, displayName: name, options: .init())
+            reader.progress = { reports.append(($0, $1)) }
+            var policy = BadRowPolicy(skip: false, maximum: 0)
+            XCTAssertEqual(try reader.read(policy: &policy).table.count, 5000)
+            let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)
+            XCTAssertEqual(reports.last?.0, size, name)
+            XCTAssertEqual(reports.last?.1, size, name)
+            XCTAssertEqual(reports.map(\.0), reports.map(\.0).sorted(), "\(name): progress never goes back")
+        }
+    }
+
     func testDuplicatePoliciesMergeInFileOrder() throws {
         let table = RatingTable(rows: [0, 1, 0, 0], cols: [0, 0, 0, 1], values: [1, 2, 4, 8])
         XCTAssertEqual(DuplicatePolicy.last.apply(to: table, rows: 2, cols: 2).table.values, [4, 2, 8])

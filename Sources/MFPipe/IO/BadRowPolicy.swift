@@ -27,15 +27,3 @@ public struct BadRowPolicy {
         }
     }
 }
-
-/// A matrix read from a file: its observed entries and id tables.
-public struct ParsedMatrix {
-    /// The entries.
-    public var table: RatingTable
-    /// Row ids in dense-index order.
-    public var rowIDs: IdTable
-    /// Column ids in dense-index order.
-    public var colIDs: IdTable
-    /// Rows skipped under the skip policy.
-    public var skippedRows: Int
-}

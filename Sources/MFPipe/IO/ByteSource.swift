@@ -9,15 +9,51 @@ public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
     /// Releases the file.
     func close()
+    /// How far into the file (in its stored bytes: compressed for gzip) reading has come.
+    var position: Int { get }
 }
 
+/// Reports reading progress: bytes of the file consumed so far, and the file's size.
+public typealias ReadProgress = (_ consumed: Int, _ total: Int) -> Void
+
 extension ReadOnlyFile: ByteSource {}
+
+/// A source that reports its position after every read.
+final class ProgressSource: ByteSource {
+    private let inner: ByteSource
+    private let total: Int
+    private let report: ReadProgress
+
+    init(_ inner: ByteSource, total: Int, report: @escaping ReadProgress) {
+        self.inner = inner
+        self.total = total
+        self.report = report
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let count = try inner.read(into: buffer)
+        report(count == 0 ? total : min(inner.position, total), total)
+        return count
+    }
+
+    func close() { inner.close() }
+
+    var position: Int { inner.position }
+}
 
 /// Opens an input file for reading, choosing gzip decompression by its magic bytes
 /// (not its name), so `ratings.csv.gz` and a gzip file named `.csv` both work.
 public enum ByteSources {
-    /// Opens `url`; `displayName` is how messages name the file.
-    public static func open(_ url: URL, displayName: String) throws -> ByteSource {
+    /// Opens `url`; `displayName` is how messages name the file; `progress`, when given, hears
+    /// after every read how many of the file's bytes have been consumed.
+    public static func open(_ url: URL, displayName: String, progress: ReadProgress? = nil) throws -> ByteSource {
+        let source = try open(url, displayName: displayName)
+        guard let progress else { return source }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
+        return ProgressSource(source, total: size ?? 0, report: progress)
+    }
+
+    private static func open(_ url: URL, displayName: String) throws -> ByteSource {
         guard FileSystem.exists(url) else {
             throw InputDataError(file: displayName, message: "no such file; expected an input file")
         }
@@ -69,6 +105,8 @@ public final class GzipFile: ByteSource {
             self.handle = nil
         }
     }
+
+    public var position: Int { handle.map { Int(gzoffset($0)) } ?? 0 }
 
     deinit { close() }
 }

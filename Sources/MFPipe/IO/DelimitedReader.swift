@@ -45,6 +45,8 @@ public struct DelimitedReader {
 
     /// The file, as messages name it.
     public let displayName: String
+    /// Hears how far reading has come, when set.
+    public var progress: ReadProgress?
     /// The file's location.
     public let url: URL
     /// How to read it.
@@ -69,7 +71,7 @@ public struct DelimitedReader {
     /// - Parameter lineOfEntry: called with each accepted entry's index and line (for messages
     ///   about entries); reading is then single-threaded.
     public func read(policy: inout BadRowPolicy, lineOfEntry: ((Int, Int) -> Void)? = nil) throws -> ParsedMatrix {
-        let source = try ByteSources.open(url, displayName: displayName)
+        let source = try ByteSources.open(url, displayName: displayName, progress: progress)
         defer { source.close() }
         var state = ParseState(reader: self, lineOfEntry: lineOfEntry)
         if let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil, !(source is GzipFile) {

@@ -8,6 +8,8 @@ import Foundation
 public struct DenseMatrixReader {
     /// The file, as messages name it.
     public let displayName: String
+    /// Hears how far reading has come, when set.
+    public var progress: ReadProgress?
     /// The file's location.
     public let url: URL
     /// The delimiter, or nil to detect it from the first line.
@@ -28,7 +30,7 @@ public struct DenseMatrixReader {
 
     /// Reads the matrix; `lineOfEntry` is called with each stored entry's index and line.
     public func read(policy: inout BadRowPolicy, lineOfEntry: ((Int, Int) -> Void)? = nil) throws -> ParsedMatrix {
-        let source = try ByteSources.open(url, displayName: displayName)
+        let source = try ByteSources.open(url, displayName: displayName, progress: progress)
         defer { source.close() }
         var splitter: FieldSplitter?
         var table = RatingTable()

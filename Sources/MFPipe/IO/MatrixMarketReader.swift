@@ -25,6 +25,8 @@ public struct MatrixMarketReader {
 
     /// The file, as messages name it.
     public let displayName: String
+    /// Hears how far reading has come, when set.
+    public var progress: ReadProgress?
     /// The file's location.
     public let url: URL
 
@@ -36,7 +38,7 @@ public struct MatrixMarketReader {
 
     /// Reads the whole matrix; `lineOfEntry` is called with each stored entry's index and line.
     public func read(policy: inout BadRowPolicy, lineOfEntry: ((Int, Int) -> Void)? = nil) throws -> ParsedMatrix {
-        let source = try ByteSources.open(url, displayName: displayName)
+        let source = try ByteSources.open(url, displayName: displayName, progress: progress)
         defer { source.close() }
         var banner: (layout: Layout, field: Field, symmetry: Symmetry)?
         var size: (rows: Int, cols: Int, entries: Int)?

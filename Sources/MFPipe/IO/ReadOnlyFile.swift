@@ -5,6 +5,8 @@ public final class ReadOnlyFile {
     /// The file's path, as given.
     public let path: String
     private var descriptor: Int32
+    /// Bytes read so far.
+    public private(set) var position = 0
 
     /// Opens `url` for reading.
     public init(url: URL) throws {
@@ -19,7 +21,10 @@ public final class ReadOnlyFile {
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         while true {
             let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
+            if count >= 0 {
+                position += count
+                return count
+            }
             if errno != EINTR { throw WorkdirError.io("read", path, errno: errno) }
         }
     }

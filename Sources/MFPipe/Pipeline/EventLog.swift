@@ -63,7 +63,7 @@ public final class EventLog: @unchecked Sendable {
         var pace = ""
         if elapsed > 0.5 && done > 0 {
             let rate = Double(done) / elapsed
-            pace = String(format: ", %.1f/s, ETA %@", rate, Self.duration(Double(total - done) / rate))
+            pace = ", \(Self.quantity(rate))/s, ETA \(Self.duration(Double(total - done) / rate))"
         }
         let message = "\(node): \(done)/\(total) (\(percent)%\(pace))" + (note.isEmpty ? "" : " \(note)")
         if interactive {
@@ -98,6 +98,14 @@ public final class EventLog: @unchecked Sendable {
             write("\r\u{1B}[2K")
             progressShown = false
         }
+    }
+
+    /// A count in short form: `950`, `12.5k`, `34.1M`, `1.2G`.
+    static func quantity(_ value: Double) -> String {
+        for (limit, suffix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] where value >= limit {
+            return String(format: "%.1f%@", value / limit, suffix)
+        }
+        return String(format: value >= 100 ? "%.0f" : "%.1f", value)
     }
 
     /// A duration as `1h02m`, `3m05s` or `42s`.

@@ -46,17 +46,21 @@ public enum IngestStage: Stage {
         let name = DisplayPath.of(url)
         var policy = BadRowPolicy(skip: params.string("bad_rows") == "skip", maximum: params.int("max_bad_rows"))
         let format = try resolvedFormat(url, name: name, format: params.string("format"))
+        let reader: any MatrixFileReader
+        switch format {
+        case "matrixmarket":
+            reader = MatrixMarketReader(url: url, displayName: name)
+        case "dense":
+            let options = delimitedOptions(params)
+            reader = DenseMatrixReader(url: url, displayName: name, delimiter: options.delimiter, header: options.header,
+                                       rowNames: params.flagOrAuto("row_names"))
+        default:
+            reader = DelimitedReader(url: url, displayName: name, options: delimitedOptions(params))
+        }
         let read = { (policy: inout BadRowPolicy, lines: ((Int, Int) -> Void)?) throws -> ParsedMatrix in
-            switch format {
-            case "matrixmarket":
-                return try MatrixMarketReader(url: url, displayName: name).read(policy: &policy, lineOfEntry: lines)
-            case "dense":
-                let options = delimitedOptions(params)
-                return try DenseMatrixReader(url: url, displayName: name, delimiter: options.delimiter, header: options.header,
-                                             rowNames: params.flagOrAuto("row_names")).read(policy: &policy, lineOfEntry: lines)
-            default:
-                return try DelimitedReader(url: url, displayName: name, options: delimitedOptions(params)).read(policy: &policy, lineOfEntry: lines)
-            }
+            var reading = reader
+            if lines == nil { reading.progress = { done, total in context.progress(done, of: total, note: "bytes") } }
+            return try reading.read(policy: &policy, lineOfEntry: lines)
         }
         let started = Date()
         let parsed = try read(&policy, nil)
