@@ -208,12 +208,16 @@ enum DelimitedBlockParser {
         }
     }
 
-    /// 10^exponent for 0 ≤ exponent ≤ 18.
+    /// 10^exponent for 0 ≤ exponent ≤ 18, by table lookup (a tuple, so no lazily
+    /// initialised global sits on the hot path).
     @inline(__always)
     private static func powerOfTen(_ exponent: Int) -> Int64 {
-        var result: Int64 = 1
-        for _ in 0..<exponent { result &*= 10 }
-        return result
+        let powers: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64,
+                     Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (
+            1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+            10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
+            1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000)
+        return withUnsafeBytes(of: powers) { $0.load(fromByteOffset: exponent * 8, as: Int64.self) }
     }
 
     /// Hands every line of `block` from byte `start` on to the general path.
