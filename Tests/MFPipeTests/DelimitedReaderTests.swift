@@ -106,7 +106,15 @@ final class DelimitedReaderTests: XCTestCase {
 
 /// The fast block parser and the general per-line path read the same file identically.
 final class DelimitedFastPathTests: XCTestCase {
-    func testFastAndGeneralPathsAgreeOnASyntheticFile() throws {
+    func testFastAndGeneralPathsAgreeOnContinuousValues() throws {
+        try assertFastAndGeneralPathsAgree(step: 0)
+    }
+
+    func testFastAndGeneralPathsAgreeOnHalfStarRatings() throws {
+        try assertFastAndGeneralPathsAgree(step: 0.5)
+    }
+
+    private func assertFastAndGeneralPathsAgree(step: Double) throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
         var synth = SyntheticRatings()
@@ -114,7 +122,7 @@ final class DelimitedFastPathTests: XCTestCase {
         synth.cols = 200
         synth.ratings = 20_000
         synth.timestamps = true
-        synth.step = 0
+        synth.step = step
         let matrix = synth.generate()
         let url = scratch.url("synth.csv")
         try MatrixWriter.write(matrix.table, rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: .delimited(delimiter: ",", header: true), to: url)

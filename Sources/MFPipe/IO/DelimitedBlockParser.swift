@@ -113,6 +113,14 @@ enum DelimitedBlockParser {
                         timestamp = negative ? -number : number
                     case .value:
                         let start = position
+                        let lead = base[position] &- 0x30
+                        if lead <= 9 && base[position + 1] == UInt8(ascii: ".") && base[position + 2] &- 0x30 <= 9
+                            && base[position + 3] &- 0x30 > 9 {
+                            // The common short form "d.d": one correctly rounded float division.
+                            value = Float(Int(lead) * 10 + Int(base[position + 2] &- 0x30)) / 10
+                            position += 3
+                            break
+                        }
                         let negative = base[position] == UInt8(ascii: "-")
                         if negative { position += 1 }
                         let (whole, wholeDigits) = Self.digits(base + position)
