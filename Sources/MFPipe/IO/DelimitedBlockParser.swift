@@ -56,8 +56,35 @@ enum DelimitedBlockParser {
     }
 
     /// What the fast parser does with a field.
-    private enum FieldRole: UInt8 {
+    fileprivate enum FieldRole: UInt8 {
         case skip, row, col, value, timestamp
+    }
+
+    /// The roles of a line's fields, up to the last one needed. The parse loop is generic
+    /// over it, so that for the usual layouts the compiler sees the roles as constants and
+    /// unrolls the field loop; other layouts go through the runtime table.
+    fileprivate protocol FieldLayout {
+        var count: Int { get }
+        func role(_ field: Int) -> FieldRole
+    }
+
+    /// Any layout, from a table.
+    private struct TableLayout: FieldLayout {
+        let roles: [FieldRole]
+        var count: Int { roles.count }
+        func role(_ field: Int) -> FieldRole { roles[field] }
+    }
+
+    /// row, column, value: the usual order of rating files.
+    private struct RowColValue: FieldLayout {
+        var count: Int { 3 }
+        @inline(__always) func role(_ field: Int) -> FieldRole { field == 0 ? .row : field == 1 ? .col : .value }
+    }
+
+    /// row, column, value, timestamp: MovieLens' order.
+    private struct RowColValueTimestamp: FieldLayout {
+        var count: Int { 4 }
+        @inline(__always) func role(_ field: Int) -> FieldRole { field == 0 ? .row : field == 1 ? .col : field == 2 ? .value : .timestamp }
     }
 
     /// Parses one run of whole lines into `result`.
@@ -75,6 +102,19 @@ enum DelimitedBlockParser {
         roles[columns.col] = .col
         roles[columns.value] = .value
         if let timestamp = columns.timestamp { roles[timestamp] = .timestamp }
+        if roles == [.row, .col, .value] {
+            parseLines(block, delimiter: delimiter, layout: RowColValue(), into: &result)
+        } else if roles == [.row, .col, .value, .timestamp] {
+            parseLines(block, delimiter: delimiter, layout: RowColValueTimestamp(), into: &result)
+        } else {
+            parseLines(block, delimiter: delimiter, layout: TableLayout(roles: roles), into: &result)
+        }
+    }
+
+    /// The parse loop proper, for one field layout.
+    private static func parseLines<Layout: FieldLayout>(_ block: UnsafeBufferPointer<UInt8>, delimiter: [UInt8], layout: Layout,
+                                                        into result: inout Result) {
+        let wantsTimestamp = (0..<layout.count).contains { layout.role($0) == .timestamp }
         let base = block.baseAddress!
         var count = block.count
         while count > 0 && base[count - 1] != 0x0A { count -= 1 }
@@ -89,7 +129,6 @@ enum DelimitedBlockParser {
         result.cols.withUnsafeMutableBufferPointer { colsOut in
         result.values.withUnsafeMutableBufferPointer { valuesOut in
         result.timestamps.withUnsafeMutableBufferPointer { timestampsOut in
-        roles.withUnsafeBufferPointer { roles in
             while position < count {
                 let lineStart = position
                 var row: Int64 = 0
@@ -97,13 +136,13 @@ enum DelimitedBlockParser {
                 var value: Float = 0
                 var timestamp: Int64 = 0
                 var ok = true
-                for field in 0..<roles.count {
-                    switch roles[field] {
+                for field in 0..<layout.count {
+                    switch layout.role(field) {
                     case .row, .col:
                         let (number, digits) = Self.digits(base + position)
                         if digits == 0 || digits > 18 || (digits > 1 && base[position] == 0x30) { ok = false }
                         position += digits
-                        if roles[field] == .row { row = number } else { col = number }
+                        if layout.role(field) == .row { row = number } else { col = number }
                     case .timestamp:
                         let negative = base[position] == UInt8(ascii: "-")
                         if negative { position += 1 }
@@ -156,7 +195,7 @@ enum DelimitedBlockParser {
                     }
                     if !ok { break }
                     let byte = base[position]
-                    if field + 1 < roles.count {
+                    if field + 1 < layout.count {
                         if byte == first && (width == 1 || base[position + 1] == second) {
                             position += width
                         } else {
@@ -183,7 +222,6 @@ enum DelimitedBlockParser {
                 }
                 line += 1
             }
-        }
         }
         }
         }
