@@ -25,8 +25,15 @@ public struct IdMapper {
     @inline(__always)
     public mutating func index(ofNumber number: Int64) -> Int32 {
         if number < byValue.count {
-            let index = byValue[Int(number)]
+            let index = byValue.withUnsafeBufferPointer { $0[Int(number)] }
             if index >= 0 { return index }
+        }
+        return assign(number)
+    }
+
+    /// The slow path of `index(ofNumber:)`: an id not seen before, or one too large for the flat array.
+    private mutating func assign(_ number: Int64) -> Int32 {
+        if number < byValue.count {
             if let earlier = largeIndex[number] {
                 byValue[Int(number)] = earlier
                 return earlier
@@ -38,7 +45,7 @@ public struct IdMapper {
         }
         if number < 1 << 24 && number < 16 * (Int64(ids.count) + 65_536) {
             byValue.append(contentsOf: repeatElement(-1, count: max(Int(number) + 1, 2 * byValue.count) - byValue.count))
-            return index(ofNumber: number)
+            return assign(number)
         }
         if let index = largeIndex[number] { return index }
         let assigned = Int32(ids.count)
