@@ -34,11 +34,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// A uniform `Float` in [0, 1) with 24 random bits.
-    public mutating func nextUnitFloat() -> Float {
-        Float(next() >> 40) * (1.0 / 16_777_216.0)
-    }
-
     /// A uniform `Double` in [0, 1) with 53 random bits.
     public mutating func nextUnitDouble() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
