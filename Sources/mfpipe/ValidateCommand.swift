@@ -13,14 +13,15 @@ enum ValidateCommand: Command {
 
         options:
         \(PipelineOptions.help)
-          --print                  print the resolved pipeline (defaults filled in) as JSON
+          --print                  print the resolved pipeline as JSON: defaults filled in, and under
+                                   "nodes" the DAG with sweeps expanded (one node per rank)
         """
 
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(words, command: name, optionNames: ["--set", "--threads"], flagNames: ["--print"])
         let pipeline = try PipelineOptions.load(arguments, command: name)
         if arguments.has("--print") {
-            printOut(JSONWriter.pretty(pipeline.resolvedJSON) + "\n")
+            printOut(JSONWriter.pretty(pipeline.resolvedJSON.setting("nodes", to: PipelineDAG(pipeline).resolvedJSON)) + "\n")
         } else {
             let nodes = PipelineDAG(pipeline).nodes.count
             printOut("\(DisplayPath.of(pipeline.file)): valid (\(pipeline.stages.count) stages, \(nodes) nodes)\n")

@@ -113,6 +113,22 @@ final class PipelineFileErrorTests: XCTestCase {
         XCTAssertEqual(unknown.stderr, "mfpipe: --set fit.k: no stage with id \"fit\" in pipelines/toy.json\n")
     }
 
+    func testPrintShowsDefaultsAndTheExpandedSweep() throws {
+        try scratch.copyFromRepository("pipelines/movielens.json")
+        let result = try MFPipeBinary.run(["validate", "pipelines/movielens.json", "--print", "--set", "factorize.k=[8,16]"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let resolved = try JSONParser.parse(Data(result.stdout.utf8))
+        let factorize = try XCTUnwrap(resolved["stages"]?.arrayValue?.first { $0["id"]?.stringValue == "factorize" })
+        XCTAssertEqual(factorize["params"]?["epochs"]?.intValue, 200, "the algorithm's default is filled in")
+        XCTAssertEqual(factorize["params"]?["seed"]?.intValue, 42, "the pipeline seed is filled in")
+        let nodes = try XCTUnwrap(resolved["nodes"]?.arrayValue)
+        XCTAssertEqual(nodes.compactMap { $0["id"]?.stringValue }, [
+            "ratings", "split", "normalize", "factorize[k=8]", "factorize[k=16]", "evaluate", "export", "report",
+        ])
+        XCTAssertEqual(nodes[3]["params"]?["k"]?.intValue, 8)
+        XCTAssertEqual(nodes[5]["inputs"], .array([.string("factorize[k=8]"), .string("factorize[k=16]")]))
+    }
+
     func testValidFileIsReportedValid() throws {
         try scratch.copyFromRepository("pipelines/movielens.json")
         let result = try MFPipeBinary.run(["validate", "pipelines/movielens.json"], in: scratch.root)

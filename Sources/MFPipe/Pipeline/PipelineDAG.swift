@@ -51,6 +51,17 @@ public struct PipelineDAG {
         indexByID = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.id, $0) })
     }
 
+    /// The expanded nodes as JSON: id, stage, inputs and the node's own params (a sweep's
+    /// `k` narrowed to the node's rank), for `validate --print`.
+    public var resolvedJSON: JSONValue {
+        .array(nodes.map { node in
+            .object([
+                ("id", .string(node.id)), ("stage", .string(node.stage.id)),
+                ("inputs", .array(node.inputs.map(JSONValue.string))), ("params", node.params.json),
+            ])
+        })
+    }
+
     /// The node with id `id`.
     public func node(_ id: String) -> DAGNode? {
         indexByID[id].map { nodes[$0] }
