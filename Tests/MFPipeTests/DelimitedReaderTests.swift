@@ -133,6 +133,9 @@ final class DelimitedFastPathTests: XCTestCase {
         let fast = try reader.read(policy: &policy)
         var lines = 0
         let general = try reader.read(policy: &policy) { _, _ in lines += 1 }
+        var oneThread = reader
+        oneThread.threads = 1
+        XCTAssertEqual(try oneThread.read(policy: &policy).table, fast.table)
         XCTAssertEqual(lines, matrix.table.count)
         XCTAssertEqual(fast.table, general.table)
         XCTAssertEqual(fast.rowIDs, general.rowIDs)

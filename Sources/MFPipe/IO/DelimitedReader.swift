@@ -47,6 +47,9 @@ public struct DelimitedReader {
     public let displayName: String
     /// Hears how far reading has come, when set.
     public var progress: ReadProgress?
+    /// Threads to parse with: 2 splits each block in two halves parsed at once (the most
+    /// the parser uses), 1 parses in the calling thread only.
+    public var threads = 2
     /// The file's location.
     public let url: URL
     /// How to read it.
@@ -92,7 +95,7 @@ public struct DelimitedReader {
             guard start < block.count, let columns = state.columns, let delimiter = state.fastDelimiter else { return true }
             let rest = UnsafeBufferPointer(rebasing: block[start...])
             let middle = Self.lineEnd(rest, from: rest.count / 2)
-            let halves = middle + 1 < rest.count
+            let halves = threads > 1 && middle + 1 < rest.count
                 ? [UnsafeBufferPointer(rebasing: rest[..<(middle + 1)]), UnsafeBufferPointer(rebasing: rest[(middle + 1)...])] : [rest]
             DelimitedBlockParser.parse(halves, delimiter: delimiter, columns: columns, into: slots)
             for (index, half) in halves.enumerated() {
@@ -220,7 +223,11 @@ public struct DelimitedReader {
                                         IdMappingJob(mapper: rowIDs, raw: rawRows, output: rows, start: start),
                                         IdMappingJob(mapper: colIDs, raw: rawCols, output: cols, start: start),
                                     ]
-                                    DispatchQueue.concurrentPerform(iterations: 2) { jobs[$0].run(records) }
+                                    if reader.threads > 1 {
+                                        DispatchQueue.concurrentPerform(iterations: 2) { jobs[$0].run(records) }
+                                    } else {
+                                        jobs.forEach { $0.run(records) }
+                                    }
                                 }
                             }
                         }

@@ -55,7 +55,9 @@ public enum IngestStage: Stage {
             reader = DenseMatrixReader(url: url, displayName: name, delimiter: options.delimiter, header: options.header,
                                        rowNames: params.flagOrAuto("row_names"))
         default:
-            reader = DelimitedReader(url: url, displayName: name, options: delimitedOptions(params))
+            var delimited = DelimitedReader(url: url, displayName: name, options: delimitedOptions(params))
+            delimited.threads = context.threads
+            reader = delimited
         }
         let read = { (policy: inout BadRowPolicy, lines: ((Int, Int) -> Void)?) throws -> ParsedMatrix in
             var reading = reader
