@@ -22,11 +22,12 @@ enum StatusCommand: Command {
         let width = engine.dag.nodes.map(\.id.count).max() ?? 0
         for decision in try engine.plan() {
             let state: String
-            switch decision.reason {
-            case nil: state = "done     " + (decision.manifest?["summary"]?.stringValue ?? "")
-            case let reason? where reason == "not run before": state = "pending"
-            case let reason? where reason.hasPrefix("damaged"): state = "damaged  " + reason
-            case let reason?: state = "stale    " + reason
+            let reason = decision.reason ?? ""
+            switch decision.state {
+            case .cached: state = "done     " + (decision.manifest?["summary"]?.stringValue ?? "")
+            case .new: state = "pending"
+            case .damaged: state = "damaged  " + reason
+            case .changed, .forced: state = "stale    " + reason
             }
             printOut(decision.node.id.padding(toLength: width + 2, withPad: " ", startingAt: 0) + state + "\n")
         }

@@ -32,10 +32,4 @@ public struct RatingData: Equatable, Sendable {
     public var training: RatingTable {
         parts[.train] ?? parts[.all] ?? RatingTable()
     }
-
-    /// A held-out part, or nil when absent or empty.
-    public func heldOut(_ part: Part) -> RatingTable? {
-        guard let table = parts[part], table.count > 0 else { return nil }
-        return table
-    }
 }

@@ -22,17 +22,6 @@ public struct FactorModel: Sendable {
     /// How the model was trained.
     public var info: TrainingInfo
 
-    /// The model's own prediction for (row, col), without the normalization offsets:
-    /// rowBias[i] + colBias[j] + W[i, :] · H[:, j].
-    public func predictResidual(row: Int, col: Int) -> Double {
-        var sum = 0.0
-        for factor in 0..<k {
-            sum += Double(w[row * k + factor]) * Double(h[factor * cols + col])
-        }
-        if !rowBias.isEmpty { sum += Double(rowBias[row]) + Double(colBias[col]) }
-        return sum
-    }
-
     /// Zeroes the factors and biases of rows and columns with no training entries, so that
     /// they predict from the baselines and export as zeros, never as their random start.
     public mutating func zeroUnseen(rowCounts: [Int32], colCounts: [Int32]) {
@@ -95,7 +84,8 @@ public struct TrainingInfo: Sendable {
     public var iterations: Int
     /// Whether it met its tolerance (or stopped early on validation) rather than running out of epochs.
     public var converged: Bool
-    /// The final value of the training objective.
+    /// The training objective (squared error plus penalties) at the kept epoch; for SGD the
+    /// squared errors are those met during the epoch, before each update.
     public var objective: Double
     /// Wall seconds of training.
     public var seconds: Double

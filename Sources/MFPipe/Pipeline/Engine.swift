@@ -18,10 +18,26 @@ public final class Engine {
 
     /// The decision for one node.
     public struct Decision {
+        /// Where a node's artifact stands.
+        public enum State {
+            /// Complete and intact under the current key.
+            case cached
+            /// Never run (no artifact under any key).
+            case new
+            /// An artifact exists under another key: params, inputs or files changed.
+            case changed
+            /// Present but unusable.
+            case damaged
+            /// Rerun on request (`--force`, or downstream of a forced stage).
+            case forced
+        }
+
         /// The node.
         public let node: DAGNode
         /// Its key.
         public let key: StageKey
+        /// Where its artifact stands.
+        public let state: State
         /// nil when cached; otherwise why it must run.
         public let reason: String?
         /// The cached manifest, when cached.
@@ -60,16 +76,18 @@ public final class Engine {
             keys[node.id] = key
             if forced.contains(node.id) {
                 let reason = options.forceAll || options.force.contains(node.stage.id) ? "forced" : "forced upstream"
-                return Decision(node: node, key: key, reason: reason, manifest: nil)
+                return Decision(node: node, key: key, state: .forced, reason: reason, manifest: nil)
             }
             switch store.state(of: node, key: key) {
             case .complete(let manifest):
-                return Decision(node: node, key: key, reason: nil, manifest: manifest)
+                return Decision(node: node, key: key, state: .cached, reason: nil, manifest: manifest)
             case .damaged(let why):
-                return Decision(node: node, key: key, reason: "damaged artifact: \(why)", manifest: nil)
+                return Decision(node: node, key: key, state: .damaged, reason: "damaged artifact: \(why)", manifest: nil)
             case .missing:
-                let previous = store.latestManifest(of: node)?["ingredients"]
-                return Decision(node: node, key: key, reason: previous.map { key.change(since: $0) } ?? "not run before", manifest: nil)
+                guard let previous = store.latestManifest(of: node)?["ingredients"] else {
+                    return Decision(node: node, key: key, state: .new, reason: "not run before", manifest: nil)
+                }
+                return Decision(node: node, key: key, state: .changed, reason: key.change(since: previous), manifest: nil)
             }
         }
     }

@@ -114,14 +114,15 @@ public struct PipelineLoader {
         guard let stageValues = stagesValue.arrayValue, !stageValues.isEmpty else {
             throw fail("stages", "expected a non-empty array of stages, found \(stagesValue.typeName)")
         }
-        let stages = try validateStages(stageValues, seed: seed, folder: folder, fail: fail)
+        let stages = try validateStages(stageValues, seed: seed, folder: folder, file: displayName, fail: fail)
         try DAGValidation.checkAcyclic(stages, fail: fail)
         return Pipeline(file: file, name: name, workdir: workdir, seed: seed, threads: threadCount, stages: stages)
     }
 
     private static func validateStages(
-        _ values: [JSONValue], seed: Int, folder: URL, fail: (String, String) -> PipelineFileError
+        _ values: [JSONValue], seed: Int, folder: URL, file: String, fail: (String, String) -> PipelineFileError
     ) throws -> [StageSpec] {
+        let validator = ParamValidator(file: file)
         var specs: [StageSpec] = []
         var indexByID: [String: Int] = [:]
         for (index, value) in values.enumerated() {
@@ -162,13 +163,7 @@ public struct PipelineLoader {
                     : range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
                 throw fail("\(path).inputs", "\(DAGValidation.article(typeName)) \(typeName) stage takes \(expected) input(s), found \(inputs.count)")
             }
-            let validator = ParamValidator(file: "")
-            let resolved: JSONValue
-            do {
-                resolved = try validator.resolve(value["params"], specs: type.params, path: "\(path).params", seed: seed)
-            } catch let error as PipelineFileError {
-                throw fail(error.location, error.message)
-            }
+            let resolved = try validator.resolve(value["params"], specs: type.params, path: "\(path).params", seed: seed)
             let params = StageParams(json: type.completeDefaults(resolved), baseFolder: folder)
             if let problem = type.problem(with: params, inputCount: inputs.count) {
                 throw fail("\(path).params.\(problem.param)", problem.message)

@@ -33,6 +33,7 @@ public enum SGDFactorizer: Factorizer {
         var colBias = [Float](repeating: 0, count: problem.cols)
         var best = (w: w, h: h, rowBias: rowBias, colBias: colBias, rmse: Double.infinity, epoch: 0)
         var curve: [(trainRMSE: Double, validationRMSE: Double)] = []
+        var objectives: [Double] = []
         var order = Array(0..<Int32(problem.train.count))
         var learningRate = Float(settings.learningRate)
         var previousLoss = Double.infinity
@@ -61,6 +62,8 @@ public enum SGDFactorizer: Factorizer {
                 }
             }
             curve.append((trainRMSE, validationRMSE))
+            objectives.append(squaredError + settings.regularization * (sumOfSquares(w) + sumOfSquares(h))
+                              + settings.biasRegularization * (sumOfSquares(rowBias) + sumOfSquares(colBias)))
             progress(epoch, settings.epochs, String(format: "train RMSE %.4f", trainRMSE) + (validationRMSE.isNaN ? "" : String(format: ", validation RMSE %.4f", validationRMSE)))
             if !validationRMSE.isNaN {
                 if validationRMSE < best.rmse {
@@ -85,11 +88,15 @@ public enum SGDFactorizer: Factorizer {
             k: k, rows: problem.rows, cols: problem.cols, w: [], h: [], rowBias: rowBias, colBias: colBias,
             info: TrainingInfo(
                 algorithm: name, hyperparameters: settings.json, seed: settings.seed, iterations: epoch, converged: converged,
-                objective: curve[keptEpoch - 1].trainRMSE, seconds: Date().timeIntervalSince(started),
+                objective: objectives[keptEpoch - 1], seconds: Date().timeIntervalSince(started),
                 bestIteration: keptEpoch, curve: curve))
         model.w = (0..<problem.rows * k).map { w[($0 / k) * stride + $0 % k] }
         model.h = (0..<k * problem.cols).map { h[($0 % problem.cols) * stride + $0 / problem.cols] }
         return model
+    }
+
+    private static func sumOfSquares(_ values: [Float]) -> Double {
+        values.reduce(0.0) { $0 + Double($1) * Double($1) }
     }
 
     /// One pass over the training entries in `order`; returns the sum of squared errors

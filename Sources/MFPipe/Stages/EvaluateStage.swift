@@ -76,10 +76,9 @@ public enum EvaluateStage: Stage {
     }
 
     /// Reads the evaluation upstream of a stage.
-    static func upstream(_ context: StageContext) throws -> (Evaluation, ArtifactHandle) {
-        let handle = context.required(.evaluation)
-        let file = try HDF5File.open(handle.dataFile)
+    static func upstream(_ context: StageContext) throws -> Evaluation {
+        let file = try HDF5File.open(context.required(.evaluation).dataFile)
         defer { try? file.close() }
-        return (try Evaluation.read(from: file.root), handle)
+        return try Evaluation.read(from: file.root)
     }
 }

@@ -17,7 +17,7 @@ public enum ExportStage: Stage {
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let destination = context.params.url("path")
-        let (evaluation, _) = try EvaluateStage.upstream(context)
+        let evaluation = try EvaluateStage.upstream(context)
         let (data, normalization) = try NormalizeStage.upstreamData(context)
         let chosenNode = evaluation.chosenModel.node
         let handles = context.all(.model).filter { context.params.string("models") == "all" || $0.node.id == chosenNode }
@@ -74,7 +74,7 @@ public enum ExportStage: Stage {
         ])
         try root.setAttribute("pipeline_hash", SHA256.hex(of: JSONWriter.canonical(stages)))
         var inputs = ""
-        for handle in context.ancestors where handle.node.stage.type.requires.isEmpty {
+        for handle in context.ancestors where handle.node.inputs.isEmpty {
             let manifest = try JSONParser.parse(FileSystem.read(handle.directory.appendingPathComponent(ArtifactStore.manifestName)))
             inputs += JSONWriter.canonical(manifest["ingredients"]?["files"] ?? .null)
         }

@@ -16,7 +16,7 @@ public enum ReportStage: Stage {
     ]
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
-        let (evaluation, _) = try EvaluateStage.upstream(context)
+        let evaluation = try EvaluateStage.upstream(context)
         let markdown = context.params.url("path")
         let stem = markdown.deletingPathExtension().lastPathComponent
         let folder = markdown.deletingLastPathComponent()
