@@ -1,11 +1,10 @@
 # mfpipe — build, run and test. `make run` and `make test` install what is missing first.
 #
-# The release build targets this machine's CPU (AVX2/FMA where present): the binary runs
-# on CPUs with the same features. Set NATIVE= to build a portable binary instead.
+# A plain release build: the binary runs on any CPU of its architecture, and the hot
+# kernels (Sources/CMFKernels) choose AVX-512, AVX2+FMA or SSE2 at run time.
 
 PREFIX ?= /usr/local
-NATIVE ?= -Xswiftc -target-cpu -Xswiftc native
-SWIFT_FLAGS = -c release $(NATIVE)
+SWIFT_FLAGS = -c release
 DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev hdf5-tools pkg-config python3-venv
 VENV = .venv
 PYTHON_PACKAGES = h5py numpy

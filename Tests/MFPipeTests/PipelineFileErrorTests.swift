@@ -119,7 +119,7 @@ final class PipelineFileErrorTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         let resolved = try JSONParser.parse(Data(result.stdout.utf8))
         let factorize = try XCTUnwrap(resolved["stages"]?.arrayValue?.first { $0["id"]?.stringValue == "factorize" })
-        XCTAssertEqual(factorize["params"]?["epochs"]?.intValue, 200, "the algorithm's default is filled in")
+        XCTAssertEqual(factorize["params"]?["epochs"]?.intValue, 100, "the algorithm's default is filled in")
         XCTAssertEqual(factorize["params"]?["seed"]?.intValue, 42, "the pipeline seed is filled in")
         let nodes = try XCTUnwrap(resolved["nodes"]?.arrayValue)
         XCTAssertEqual(nodes.compactMap { $0["id"]?.stringValue }, [

@@ -29,7 +29,7 @@ final class SolverTests: XCTestCase {
 
     private func settings(_ k: Int, epochs: Int, learningRate: Double, decay: Double, regularization: Double, tolerance: Double) -> TrainingSettings {
         TrainingSettings(k: k, epochs: epochs, learningRate: learningRate, learningRateDecay: decay, regularization: regularization,
-                         biasRegularization: 0, initScale: 0.1, tolerance: tolerance, patience: 0, seed: 1, threads: 1, json: .null)
+                         biasRegularization: 0, initScale: 0.1, tolerance: tolerance, patience: 0, seed: 1, json: .null)
     }
 
     private func validationRMSE(_ model: FactorModel, _ problem: TrainingProblem) -> Double {
@@ -40,8 +40,7 @@ final class SolverTests: XCTestCase {
     func testSGDRecoversAHeldOutLowRankMatrix() throws {
         let problem = lowRankProblem(rows: 200, cols: 150, rank: 3, observed: 0.3, seed: 5)
         let model = try SGDFactorizer.train(
-            problem, settings: settings(3, epochs: 300, learningRate: 0.02, decay: 0.99, regularization: 0.001, tolerance: 0),
-            cancellation: Cancellation()) { _, _, _ in }
+            problem, settings: settings(3, epochs: 300, learningRate: 0.1, decay: 1, regularization: 0.001, tolerance: 0))
         let spread = ErrorMetrics.measure(problem.validation) { _, _ in Double(problem.train.mean) }.rmse
         XCTAssertLessThan(validationRMSE(model, problem), 0.1 * spread, "held-out entries of an exactly low-rank matrix are predicted")
     }
@@ -49,8 +48,7 @@ final class SolverTests: XCTestCase {
     func testSGDIsBitReproducibleForASeed() throws {
         let problem = lowRankProblem(rows: 50, cols: 40, rank: 2, observed: 0.5, seed: 9)
         let run = { try SGDFactorizer.train(
-            problem, settings: self.settings(4, epochs: 20, learningRate: 0.01, decay: 1, regularization: 0.01, tolerance: 0),
-            cancellation: Cancellation()) { _, _, _ in } }
+            problem, settings: self.settings(4, epochs: 20, learningRate: 0.01, decay: 1, regularization: 0.01, tolerance: 0)) }
         let first = try run()
         let second = try run()
         XCTAssertEqual(first.w, second.w)
@@ -61,8 +59,7 @@ final class SolverTests: XCTestCase {
     func testSGDDivergenceNamesTheEpochAndTheSetting() {
         let problem = lowRankProblem(rows: 30, cols: 30, rank: 2, observed: 0.8, seed: 3)
         XCTAssertThrowsError(try SGDFactorizer.train(
-            problem, settings: settings(8, epochs: 50, learningRate: 5, decay: 1, regularization: 0, tolerance: 0),
-            cancellation: Cancellation()) { _, _, _ in }) { error in
+            problem, settings: settings(8, epochs: 50, learningRate: 5, decay: 1, regularization: 0, tolerance: 0))) { error in
             let divergence = error as? SolverDivergence
             XCTAssertNotNil(divergence)
             XCTAssertTrue("\(error)".hasPrefix("diverged at epoch "), "\(error)")
@@ -74,8 +71,7 @@ final class SolverTests: XCTestCase {
         var problem = lowRankProblem(rows: 12, cols: 9, rank: 2, observed: 1, seed: 4)
         problem = TrainingProblem(rows: 12, cols: 9, train: problem.train, validation: RatingTable())
         let model = try AdamFactorizer.train(
-            problem, settings: settings(2, epochs: 30000, learningRate: 0.01, decay: 0.9997, regularization: 0, tolerance: 1e-12),
-            cancellation: Cancellation()) { _, _, _ in }
+            problem, settings: settings(2, epochs: 30000, learningRate: 0.01, decay: 0.9997, regularization: 0, tolerance: 1e-12))
         let predictor = Predictor(normalization: .none(rows: 12, cols: 9), model: model, clip: nil)
         let rmse = ErrorMetrics.measure(problem.train, predict: predictor.predict).rmse
         XCTAssertLessThan(rmse, 1e-4)
@@ -83,10 +79,8 @@ final class SolverTests: XCTestCase {
 
     func testRegularizationChangesTheModel() throws {
         let problem = lowRankProblem(rows: 60, cols: 50, rank: 2, observed: 0.4, seed: 11)
-        let loose = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0, tolerance: 0),
-                                            cancellation: Cancellation()) { _, _, _ in }
-        let tight = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0.5, tolerance: 0),
-                                            cancellation: Cancellation()) { _, _, _ in }
+        let loose = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0, tolerance: 0))
+        let tight = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0.5, tolerance: 0))
         let norm = { (model: FactorModel) in model.w.reduce(0) { $0 + Double($1 * $1) } }
         XCTAssertLessThan(norm(tight), 0.5 * norm(loose))
     }

@@ -30,6 +30,8 @@ public final class Engine {
             case damaged
             /// Rerun on request (`--force`, or downstream of a forced stage).
             case forced
+            /// Not complete, but an in-stage checkpoint lets it resume at epoch `epoch` of `epochs`.
+            case partial(epoch: Int, epochs: Int)
         }
 
         /// The node.
@@ -50,6 +52,8 @@ public final class Engine {
     public let dag: PipelineDAG
     /// The work directory's cache.
     public let store: ArtifactStore
+    /// The work directory's in-stage checkpoints.
+    public let checkpoints: CheckpointStore
     private let log: EventLog
     private let cancellation: Cancellation
     private let digests: FileDigestCache
@@ -59,6 +63,7 @@ public final class Engine {
         self.pipeline = pipeline
         dag = PipelineDAG(pipeline)
         store = ArtifactStore(workdir: pipeline.workdir)
+        checkpoints = CheckpointStore(workdir: pipeline.workdir)
         self.log = log
         self.cancellation = cancellation
         digests = FileDigestCache(workdir: pipeline.workdir)
@@ -78,9 +83,17 @@ public final class Engine {
                 let reason = options.forceAll || options.force.contains(node.stage.id) ? "forced" : "forced upstream"
                 return Decision(node: node, key: key, state: .forced, reason: reason, manifest: nil)
             }
-            switch store.state(of: node, key: key) {
-            case .complete(let manifest):
+            let state = store.state(of: node, key: key)
+            if case .complete(let manifest) = state {
                 return Decision(node: node, key: key, state: .cached, reason: nil, manifest: manifest)
+            }
+            if let checkpoint = checkpoints.slot(for: node, key: key).load() {
+                return Decision(node: node, key: key, state: .partial(epoch: checkpoint.epoch, epochs: checkpoint.epochs),
+                                reason: "resume from the checkpoint at epoch \(checkpoint.epoch) of \(checkpoint.epochs)", manifest: nil)
+            }
+            switch state {
+            case .complete:
+                preconditionFailure("handled above")
             case .damaged(let why):
                 return Decision(node: node, key: key, state: .damaged, reason: "damaged artifact: \(why)", manifest: nil)
             case .missing:
@@ -161,6 +174,12 @@ public final class Engine {
         let condition = NSCondition()
         var results: [String: Result] = [:]
         var running = 0
+        let budget: ThreadBudget
+        let cache = RunCache()
+
+        init(threads: Int) {
+            budget = ThreadBudget(total: threads)
+        }
     }
 
     /// One node handed to a worker thread with everything it reads.
@@ -169,12 +188,13 @@ public final class Engine {
         let inputs: [ArtifactHandle]
         let ancestors: [ArtifactHandle]
         let threads: Int
+        let grant: ThreadGrant
     }
 
     /// Runs the nodes that need it, each once all its inputs are complete, at most
     /// `pipeline.threads` at a time; stops launching after the first failure.
     private func execute(_ decisions: [Decision]) -> [String: Result] {
-        let state = Execution()
+        let state = Execution(threads: pipeline.threads)
         for decision in decisions where decision.reason == nil {
             state.results[decision.node.id] = .cached(decision.manifest!)
             log.info("cached", "cached \(decision.node.id): \(decision.manifest?["summary"]?.stringValue ?? "")",
@@ -201,13 +221,19 @@ public final class Engine {
                 let job = Job(
                     decision: decision, inputs: decision.node.inputs.map { handle(dag.node($0)!) },
                     ancestors: dag.ancestors(of: decision.node).map(handle),
-                    threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : pipeline.threads)
+                    threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : pipeline.threads,
+                    grant: ThreadGrant(limit: Self.threadLimit(of: decision.node) ?? pipeline.threads, budget: state.budget))
                 state.running += 1
+                state.budget.take(1)
                 DispatchQueue.global().async {
-                    let result = self.runNode(job.decision, inputs: job.inputs, ancestors: job.ancestors, threads: job.threads)
+                    let result = self.runNode(job.decision, inputs: job.inputs, ancestors: job.ancestors, threads: job.threads,
+                                              grant: job.grant, cache: state.cache)
                     state.condition.lock()
                     state.results[job.decision.node.id] = result
                     state.running -= 1
+                    state.budget.giveBack(1)
+                    let stage = job.decision.node.stage.id
+                    if self.dag.nodes(ofStage: stage).allSatisfy({ state.results[$0.id] != nil }) { state.cache.release(owner: stage) }
                     state.condition.signal()
                     state.condition.unlock()
                 }
@@ -220,15 +246,24 @@ public final class Engine {
         return state.results
     }
 
-    private func runNode(_ decision: Decision, inputs: [ArtifactHandle], ancestors: [ArtifactHandle], threads: Int) -> Result {
+    /// A node's own `threads` parameter, when its stage has one and it is set.
+    private static func threadLimit(of node: DAGNode) -> Int? {
+        guard node.stage.type.params.contains(where: { $0.name == "threads" }), node.params.has("threads") else { return nil }
+        return node.params.int("threads")
+    }
+
+    private func runNode(_ decision: Decision, inputs: [ArtifactHandle], ancestors: [ArtifactHandle], threads: Int,
+                         grant: ThreadGrant, cache: RunCache) -> Result {
         let node = decision.node
         log.info("run", "run \(node.id): \(decision.reason ?? "")", fields: ["node": .string(node.id), "reason": .string(decision.reason ?? "")])
         let started = Date()
         do {
             let folder = try store.prepare(node, key: decision.key)
+            checkpoints.discardStale(of: node, keeping: decision.key)
+            let checkpoint = checkpoints.slot(for: node, key: decision.key)
             let context = StageContext(
                 node: node, pipeline: pipeline, outputDirectory: folder, inputs: inputs, ancestors: ancestors,
-                threads: threads, log: log, cancellation: cancellation)
+                threads: threads, threadGrant: grant, checkpoint: checkpoint, cache: cache, log: log, cancellation: cancellation)
             let outcome: StageOutcome
             do {
                 outcome = try node.stage.type.run(context)
@@ -238,6 +273,7 @@ public final class Engine {
             }
             let seconds = Date().timeIntervalSince(started)
             let manifest = try store.commit(node, key: decision.key, outcome: outcome, seconds: seconds)
+            checkpoint.remove()
             log.info("done", String(format: "done \(node.id) in %.2fs: \(outcome.summary)", seconds),
                      fields: ["node": .string(node.id), "seconds": .number(seconds), "metrics": manifest["metrics"] ?? .null])
             return .ran(manifest, seconds)

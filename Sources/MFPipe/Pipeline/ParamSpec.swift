@@ -43,13 +43,17 @@ public struct ParamSpec: Sendable {
     public let defaultValue: JSONValue?
     /// One line for `--help` and the docs.
     public let summary: String
+    /// Whether the value can change the stage's output: only such parameters enter the
+    /// stage key (thread counts and checkpoint intervals do not).
+    public let affectsResult: Bool
 
     /// Declares a parameter.
-    public init(_ name: String, _ kind: Kind, default defaultValue: JSONValue?, _ summary: String) {
+    public init(_ name: String, _ kind: Kind, default defaultValue: JSONValue?, _ summary: String, affectsResult: Bool = true) {
         self.name = name
         self.kind = kind
         self.defaultValue = defaultValue
         self.summary = summary
+        self.affectsResult = affectsResult
     }
 
     /// The expectation in words, for error messages ("an integer from 1 to 4096").

@@ -31,11 +31,18 @@ public struct StageKey {
             ("format", .number(Double(Self.artifactFormatVersion))),
             ("mfpipe", .string(Version.mfpipe)),
             ("type", .string(node.stage.type.typeName)),
-            ("params", node.params.json),
+            ("params", Self.resultParams(node)),
             ("inputs", .array(inputKeys.map(JSONValue.string))),
             ("files", .object(files)),
         ])
         value = SHA256.hex(of: JSONWriter.canonical(ingredients))
+    }
+
+    /// The node's parameters that can change its output.
+    private static func resultParams(_ node: DAGNode) -> JSONValue {
+        let excluded = Set(node.stage.type.params.filter { !$0.affectsResult }.map(\.name))
+        guard !excluded.isEmpty, let members = node.params.json.objectValue else { return node.params.json }
+        return .object(members.filter { !excluded.contains($0.key) })
     }
 
     /// Why a node whose previous ingredients were `previous` must run again, in words.

@@ -2,7 +2,10 @@ import Foundation
 
 /// The data a solver fits: training residuals (after normalization) and, when there is
 /// one, a validation set on the same scale for monitoring and early stopping.
-public struct TrainingProblem {
+///
+/// A reference type so that every rank of a sweep shares one copy, and the blocked layout
+/// SGD builds from it is built once (`blocked(grid:seed:threads:)`).
+public final class TrainingProblem: @unchecked Sendable {
     /// m.
     public let rows: Int
     /// n.
@@ -11,6 +14,8 @@ public struct TrainingProblem {
     public let train: RatingTable
     /// Validation entries on the same scale, possibly empty.
     public let validation: RatingTable
+    private let lock = NSLock()
+    private var layouts: [String: BlockedRatings] = [:]
 
     /// Creates a problem.
     public init(rows: Int, cols: Int, train: RatingTable, validation: RatingTable) {
@@ -18,6 +23,19 @@ public struct TrainingProblem {
         self.cols = cols
         self.train = train
         self.validation = validation
+    }
+
+    /// The training entries laid out in a grid (0: automatic) shuffled by `seed`; built on
+    /// first use and shared by every caller asking for the same grid and seed (concurrent
+    /// callers wait for the first to finish building).
+    public func blocked(grid: Int, seed: UInt64, threads: Int) -> BlockedRatings {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = "\(grid)/\(seed)"
+        if let layout = layouts[key] { return layout }
+        let layout = BlockedRatings(train: train, validation: validation, rows: rows, cols: cols, grid: grid, seed: seed, threads: threads)
+        layouts[key] = layout
+        return layout
     }
 }
 
@@ -27,31 +45,35 @@ public struct TrainingSettings {
     public var k: Int
     /// The most epochs (SGD) or iterations (Adam).
     public var epochs: Int
-    /// The step size.
+    /// The step size (SGD: the base of each row's and column's adaptive step).
     public var learningRate: Double
-    /// Per-epoch multiplicative decay of the step size (SGD).
+    /// Per-epoch multiplicative decay of the step size.
     public var learningRateDecay: Double
     /// L2 penalty on the factors.
     public var regularization: Double
     /// L2 penalty on the biases (SGD).
     public var biasRegularization: Double
-    /// Standard deviation of the Gaussian initial factors.
+    /// Standard deviation of the Gaussian initial factors (SGD: on the unit-RMS scale).
     public var initScale: Double
     /// Stop when the objective's relative improvement falls below this.
     public var tolerance: Double
-    /// Stop after this many epochs without a better validation RMSE (0: never); the best epoch's factors are kept.
+    /// Stop after this many epochs without a better validation RMSE and keep the best
+    /// epoch's factors (0: no early stopping; the last epoch is kept).
     public var patience: Int
     /// The seed of initialisation and ordering.
     public var seed: UInt64
-    /// Threads the solver may use.
-    public var threads: Int
+    /// Blocks per side of the SGD grid (0: chosen from the data).
+    public var grid: Int = 0
+    /// Checkpoint every this many epochs (0: by time only).
+    public var checkpointEpochs: Int = 0
+    /// Checkpoint after this many seconds since the last one (0: by epochs only).
+    public var checkpointSeconds: Double = 30
     /// The settings as JSON, recorded with the model.
     public var json: JSONValue
 
     /// Creates settings; see each property for its meaning.
     public init(k: Int, epochs: Int, learningRate: Double, learningRateDecay: Double, regularization: Double,
-                biasRegularization: Double, initScale: Double, tolerance: Double, patience: Int, seed: UInt64,
-                threads: Int, json: JSONValue) {
+                biasRegularization: Double, initScale: Double, tolerance: Double, patience: Int, seed: UInt64, json: JSONValue) {
         self.k = k
         self.epochs = epochs
         self.learningRate = learningRate
@@ -62,22 +84,35 @@ public struct TrainingSettings {
         self.tolerance = tolerance
         self.patience = patience
         self.seed = seed
-        self.threads = threads
         self.json = json
     }
 }
 
 /// A factorization algorithm: one type per method, registered in `FactorizerRegistry`.
+///
+/// A method supplies its initial state (`solver`) and how the common `TrainingLoop`
+/// should drive it (`loopSettings`); the loop does the rest.
 public protocol Factorizer {
     /// The `algorithm` value in the pipeline file.
     static var name: String { get }
-    /// Trains a model; `progress(epoch, epochs, note)` reports after every epoch.
+    /// The solver's initial state for `problem` (building any layout on `threads` threads).
+    static func solver(for problem: TrainingProblem, settings: TrainingSettings, threads: Int) throws -> IterativeSolver
+    /// How the training loop runs this method.
+    static func loopSettings(_ settings: TrainingSettings) -> TrainingLoop.Settings
+}
+
+extension Factorizer {
+    /// Trains a model under `environment`, resuming from its checkpoint when there is one.
     ///
     /// - Throws: `SolverDivergence` when the objective becomes non-finite; `Interrupted` when cancelled.
-    static func train(
-        _ problem: TrainingProblem, settings: TrainingSettings, cancellation: Cancellation,
-        progress: (Int, Int, String) -> Void
-    ) throws -> FactorModel
+    public static func train(_ problem: TrainingProblem, settings: TrainingSettings, environment: SolverEnvironment = .plain()) throws -> FactorModel {
+        let solver = try solver(for: problem, settings: settings, threads: environment.threads.limit)
+        var loop = loopSettings(settings)
+        loop.checkpointEpochs = settings.checkpointEpochs
+        loop.checkpointSeconds = settings.checkpointSeconds
+        return try TrainingLoop(settings: loop, algorithm: name, hyperparameters: settings.json, seed: settings.seed,
+                                trainCount: problem.train.count).run(solver, environment: environment)
+    }
 }
 
 /// Every factorization algorithm, by name.
@@ -99,39 +134,4 @@ public struct SolverDivergence: Error, CustomStringConvertible {
     public let advice: String
 
     public var description: String { "diverged at epoch \(epoch) (the objective is no longer finite); \(advice)" }
-}
-
-/// Root-mean-square error of a model's residual prediction over a table of residual targets.
-enum ResidualRMSE {
-    /// RMSE of `rowBias + colBias + W·H` against `table.values`; `columnFactors` is H transposed.
-    static func compute(_ table: RatingTable, w: UnsafePointer<Float>, columnFactors: UnsafePointer<Float>, stride: Int,
-                        rowBias: UnsafePointer<Float>?, colBias: UnsafePointer<Float>?) -> Double {
-        guard table.count > 0 else { return .nan }
-        var sum = 0.0
-        for entry in 0..<table.count {
-            let row = Int(table.rows[entry])
-            let col = Int(table.cols[entry])
-            var prediction = DotProduct.compute(w + row * stride, columnFactors + col * stride, count: stride)
-            if let rowBias, let colBias { prediction += rowBias[row] + colBias[col] }
-            let error = Double(table.values[entry] - prediction)
-            sum += error * error
-        }
-        return (sum / Double(table.count)).squareRoot()
-    }
-}
-
-/// A SIMD dot product of two float vectors whose length is a multiple of 8.
-enum DotProduct {
-    @inline(__always)
-    static func compute(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        var accumulator = SIMD8<Float>()
-        var offset = 0
-        while offset < count {
-            let x = UnsafeRawPointer(a + offset).loadUnaligned(as: SIMD8<Float>.self)
-            let y = UnsafeRawPointer(b + offset).loadUnaligned(as: SIMD8<Float>.self)
-            accumulator.addProduct(x, y)
-            offset += 8
-        }
-        return accumulator.sum()
-    }
 }

@@ -10,32 +10,40 @@ public enum FactorizeStage: Stage {
 
     /// Per-algorithm defaults of the parameters left unset.
     static let algorithmDefaults: [String: [String: Double]] = [
-        "sgd": ["epochs": 200, "learning_rate": 0.01, "learning_rate_decay": 0.98, "regularization": 0.08,
-                "bias_regularization": 0.05, "tolerance": 1e-5],
+        "sgd": ["epochs": 100, "learning_rate": 0.1, "learning_rate_decay": 1, "regularization": 0.05,
+                "bias_regularization": 0.05, "init_scale": 0.1, "tolerance": 1e-5],
         "adam": ["epochs": 20000, "learning_rate": 0.01, "learning_rate_decay": 0.9997, "regularization": 0,
-                 "bias_regularization": 0, "tolerance": 1e-9],
+                 "bias_regularization": 0, "init_scale": 0.05, "tolerance": 1e-9],
     ]
 
     public static let params: [ParamSpec] = [
         ParamSpec("algorithm", .choice(FactorizerRegistry.all.map { $0.name }), default: .string("sgd"),
-                  "sgd: biased matrix factorization by SGD (Funk/Koren); adam: full-batch gradient descent with Adam on the Frobenius loss"),
+                  "sgd: biased matrix factorization by parallel blocked SGD with adaptive steps (Funk/Koren, DSGD, AdaGrad); adam: full-batch gradient descent with Adam on the Frobenius loss"),
         ParamSpec("k", .rankSweep, default: nil, "the rank, or a sweep: a list [8, 16, 32] or {\"from\": 8, \"to\": 64, \"step\": 8}"),
-        ParamSpec("epochs", .integer(1...Int.max), default: .null, "the most epochs (sgd, default 200) or iterations (adam, default 20000)"),
+        ParamSpec("epochs", .integer(1...Int.max), default: .null, "the most epochs (sgd, default 100) or iterations (adam, default 20000)"),
         ParamSpec("learning_rate", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
-                  "the step size (sgd 0.01, adam 0.01)"),
+                  "the step size (sgd 0.1: each row's and column's step is this over the root of its accumulated squared gradients; adam 0.01)"),
         ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .null,
-                  "step-size factor per epoch (sgd 0.98) or per iteration (adam 0.9997)"),
+                  "step-size factor per epoch (sgd 1: none) or per iteration (adam 0.9997)"),
         ParamSpec("regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the factors (sgd 0.08, adam 0)"),
+                  "L2 penalty on the factors (sgd 0.05 per rating, relative to the residuals' root mean square; adam 0)"),
         ParamSpec("bias_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
                   "L2 penalty on the learned biases (sgd 0.05)"),
-        ParamSpec("init_scale", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .number(0.05),
-                  "standard deviation of the Gaussian initial factors"),
+        ParamSpec("init_scale", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
+                  "standard deviation of the Gaussian initial factors (sgd 0.1, in units of the residuals' root mean square; adam 0.05)"),
         ParamSpec("tolerance", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
                   "stop when the objective's relative improvement falls below this (sgd 1e-5, adam 1e-9)"),
         ParamSpec("patience", .integer(0...Int.max), default: .number(10),
-                  "with a validation set: stop this many epochs after the best validation RMSE and keep that epoch's factors (0: off)"),
+                  "with a validation set: stop this many epochs after the best validation RMSE and keep that epoch's factors (0: no early stopping, the last epoch is kept)"),
         ParamSpec("seed", .integer(0...Int.max), default: .null, "the seed of initialisation and ordering; defaults to the pipeline seed"),
+        ParamSpec("grid", .integer(0...4096), default: .number(0),
+                  "sgd: blocks per side of the training grid (0: chosen from the data); the result depends on it"),
+        ParamSpec("checkpoint_epochs", .integer(0...Int.max), default: .number(0),
+                  "write an in-stage checkpoint every this many epochs (0: by time only)", affectsResult: false),
+        ParamSpec("checkpoint_seconds", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(30),
+                  "write an in-stage checkpoint when this many seconds passed since the last (0: by epochs only)", affectsResult: false),
+        ParamSpec("threads", .integer(1...4096), default: .null,
+                  "the most threads one model may use (default: the pipeline's); results do not depend on it", affectsResult: false),
     ]
 
     public static func completeDefaults(_ params: JSONValue) -> JSONValue {
@@ -49,29 +57,30 @@ public enum FactorizeStage: Stage {
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let params = context.params
-        let (data, normalization) = try NormalizeStage.upstreamData(context)
-        let train = data.training
-        let validation = data.parts[.validation] ?? RatingTable()
-        let problem = TrainingProblem(
-            rows: data.rowCount, cols: data.colCount,
-            train: RatingTable(rows: train.rows, cols: train.cols, values: normalization.residuals(of: train)),
-            validation: RatingTable(rows: validation.rows, cols: validation.cols, values: normalization.residuals(of: validation)))
-        let settings = TrainingSettings(
+        let problem = try sharedProblem(context)
+        var settings = TrainingSettings(
             k: params.int("k"), epochs: params.int("epochs"), learningRate: params.double("learning_rate"),
             learningRateDecay: params.double("learning_rate_decay"), regularization: params.double("regularization"),
             biasRegularization: params.double("bias_regularization"), initScale: params.double("init_scale"),
-            tolerance: params.double("tolerance"), patience: params.int("patience"), seed: params.seed,
-            threads: context.threads, json: params.json)
+            tolerance: params.double("tolerance"), patience: params.int("patience"), seed: params.seed, json: params.json)
+        settings.grid = params.int("grid")
+        settings.checkpointEpochs = params.int("checkpoint_epochs")
+        settings.checkpointSeconds = params.double("checkpoint_seconds")
         let solver = FactorizerRegistry.named(params.string("algorithm"))!
+        let node = context.node.id
+        let environment = SolverEnvironment(
+            threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
+            progress: { done, total, note in context.progress(done, of: total, note: note) },
+            note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
         var model: FactorModel
         do {
-            model = try solver.train(problem, settings: settings, cancellation: context.cancellation) { done, total, note in
-                context.progress(done, of: total, note: note)
-            }
+            model = try solver.train(problem, settings: settings, environment: environment)
         } catch let divergence as SolverDivergence {
+            context.checkpoint.remove()
             throw StageFailure(node: context.node.id, message: divergence.description)
         }
-        model.zeroUnseen(rowCounts: train.counts(byRow: true, size: data.rowCount), colCounts: train.counts(byRow: false, size: data.colCount))
+        model.zeroUnseen(rowCounts: problem.train.counts(byRow: true, size: problem.rows),
+                         colCounts: problem.train.counts(byRow: false, size: problem.cols))
         try context.writeArtifact(model.write)
         let best = model.info.curve[model.info.bestIteration - 1]
         var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs, train RMSE \(String(format: "%.4f", best.trainRMSE))"
@@ -80,5 +89,20 @@ public enum FactorizeStage: Stage {
             "k": Double(model.k), "iterations": Double(model.info.iterations), "seconds": model.info.seconds,
             "train_rmse": best.trainRMSE, "validation_rmse": best.validationRMSE.isNaN ? -1 : best.validationRMSE,
         ])
+    }
+
+    /// The normalized training and validation entries upstream of the node, read once per
+    /// run and shared by every rank of the stage's sweep.
+    private static func sharedProblem(_ context: StageContext) throws -> TrainingProblem {
+        let key = ([context.required(.ratings)] + (context.nearest(.normalization).map { [$0] } ?? [])).map(\.directory.path).joined(separator: "|")
+        return try context.cache.value(for: "training-problem:" + key, owner: context.node.stage.id) {
+            let (data, normalization) = try NormalizeStage.upstreamData(context)
+            let train = data.training
+            let validation = data.parts[.validation] ?? RatingTable()
+            return TrainingProblem(
+                rows: data.rowCount, cols: data.colCount,
+                train: RatingTable(rows: train.rows, cols: train.cols, values: normalization.residuals(of: train)),
+                validation: RatingTable(rows: validation.rows, cols: validation.cols, values: normalization.residuals(of: validation)))
+        }
     }
 }

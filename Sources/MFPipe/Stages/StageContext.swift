@@ -28,6 +28,12 @@ public struct StageContext {
     public let ancestors: [ArtifactHandle]
     /// Threads this node may use.
     public let threads: Int
+    /// The threads a solver may use: the node's own plus idle ones of the run's budget.
+    public let threadGrant: ThreadGrant
+    /// Where the node keeps in-stage checkpoints.
+    public let checkpoint: CheckpointSlot
+    /// Values shared with the run's other nodes.
+    public let cache: RunCache
     /// The run's event log.
     public let log: EventLog
     /// Set when the run is being interrupted; long loops poll it.

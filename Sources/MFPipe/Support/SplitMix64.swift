@@ -59,4 +59,16 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         }
         return Int(product.high)
     }
+
+    /// A uniformly random permutation of `0..<count` (Fisher–Yates), independent of the
+    /// standard library's shuffling algorithm so that orders never change with the toolchain.
+    public mutating func permutation(_ count: Int) -> [Int] {
+        var result = Array(0..<count)
+        var index = count - 1
+        while index > 0 {
+            result.swapAt(index, nextIndex(below: index + 1))
+            index -= 1
+        }
+        return result
+    }
 }

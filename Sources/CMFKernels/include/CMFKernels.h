@@ -1,0 +1,89 @@
+#ifndef CMFKERNELS_H
+#define CMFKERNELS_H
+/*
+ * The hot loops of mfpipe's solvers, compiled once per instruction set and chosen at run
+ * time: a plain `swift build -c release` targets baseline x86-64, so the fast paths live here
+ * behind target attributes instead of relying on -target-cpu native.
+ *
+ * Factor rows are `stride` floats apart, `stride` a multiple of 16, each row 64-byte
+ * aligned; the padding past k is zero and stays zero.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+/* One training rating inside a block of the SGD grid: indices local to the block's bins. */
+typedef struct {
+    uint16_t major; /* index within the major side's bin (the side the block is sorted by) */
+    uint16_t minor; /* index within the other side's bin */
+    float value;    /* the residual to fit, on the solver's unit scale */
+} mfk_record;
+
+/* One held-out rating: global internal indices. */
+typedef struct {
+    uint32_t row;
+    uint32_t col;
+    float value;
+} mfk_entry;
+
+/* What one SGD pass over a block reads and updates; every pointer is offset to its bin. */
+typedef struct {
+    float *major;        /* factor rows of the major side's bin */
+    float *minor;        /* factor rows of the minor side's bin */
+    float *major_bias;   /* biases of the major bin */
+    float *minor_bias;
+    float *major_g;      /* AdaGrad accumulators (mean squared gradient), start at 1 */
+    float *minor_g;
+    size_t stride;       /* floats per factor row, a multiple of 16 */
+    int k;               /* the rank: factors used of each row */
+    float learning_rate; /* the base step; each coordinate's step is learning_rate / sqrt(g) */
+    float lambda;        /* L2 penalty on factors, per update */
+    float lambda_bias;   /* L2 penalty on biases, per update */
+} mfk_sgd_args;
+
+/* A model to score: prediction = row_bias[i] + col_bias[j] + w_i . h_j (biases may be NULL). */
+typedef struct {
+    const float *w;
+    const float *h; /* column factors, one row of `stride` floats per column */
+    const float *row_bias;
+    const float *col_bias;
+    size_t stride;
+} mfk_model_view;
+
+/* Instruction sets with a kernel; mfk_isa_best is whatever the CPU supports best. */
+typedef enum {
+    mfk_isa_best = 0,
+    mfk_isa_scalar = 1, /* portable C, no fused multiply-add: the reference */
+    mfk_isa_sse2 = 2,
+    mfk_isa_avx2 = 3,   /* AVX2 + FMA */
+    mfk_isa_avx512 = 4, /* AVX-512F */
+} mfk_isa;
+
+/*
+ * One SGD pass over `count` records in order, with per-row and per-column AdaGrad steps.
+ * For each record: z = value - (b + c + p.q); p -= s_p (lambda p - z q), q -= s_q (lambda q
+ * - z p), biases likewise with lambda_bias, where s = learning_rate / sqrt(g); then each g
+ * grows by the mean squared gradient over its k factors and bias.
+ * Returns the sum of z^2 met before each update.
+ */
+double mfk_sgd_block(const mfk_record *records, size_t count, const mfk_sgd_args *args);
+
+/* The sum of squared errors of a model over `count` entries. */
+double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
+
+/* The instruction set the kernels use now. */
+mfk_isa mfk_active_isa(void);
+
+/* Whether this CPU can run `isa`. */
+int mfk_isa_supported(mfk_isa isa);
+
+/*
+ * Makes the kernels use `isa` (mfk_isa_best: the best supported). Returns 0 when the CPU
+ * lacks it (nothing changes). The first call of any kernel picks the best supported, or
+ * the one named by the environment variable MFPIPE_ISA (scalar, sse2, avx2, avx512).
+ */
+int mfk_use_isa(mfk_isa isa);
+
+/* The name of an instruction set ("avx2"). */
+const char *mfk_isa_name(mfk_isa isa);
+
+#endif

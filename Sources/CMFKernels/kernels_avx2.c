@@ -1,0 +1,45 @@
+/* AVX2 with FMA: eight floats at a time, fused multiply-adds. */
+#if defined(__x86_64__)
+#include "kernels_internal.h"
+#include <immintrin.h>
+
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+
+typedef __m256 vec;
+#define VEC_WIDTH 8
+#define KERNEL(name) name##_avx2
+static inline vec v_zero(void) { return _mm256_setzero_ps(); }
+static inline vec v_set(float x) { return _mm256_set1_ps(x); }
+static inline vec v_load(const float *p) { return _mm256_load_ps(p); }
+static inline void v_store(float *p, vec v) { _mm256_store_ps(p, v); }
+static inline vec v_mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
+static inline vec v_fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
+static inline vec v_fnmadd(vec a, vec b, vec c) { return _mm256_fnmadd_ps(a, b, c); }
+static inline float v_sum(vec v) {
+    const __m128 quads = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 pairs = _mm_add_ps(quads, _mm_movehl_ps(quads, quads));
+    return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+}
+
+static inline vec v_add(vec a, vec b) { return _mm256_add_ps(a, b); }
+static inline void v_steps(float rate, float ga, float gb, float *sa, float *sb) {
+    const __m128 steps = _mm_div_ps(_mm_set1_ps(rate), _mm_sqrt_ps(_mm_set_ps(1, 1, gb, ga)));
+    *sa = _mm_cvtss_f32(steps);
+    *sb = _mm_cvtss_f32(_mm_movehdup_ps(steps));
+}
+static inline void quads_sum2(__m128 a, __m128 b, float *sa, float *sb) {
+    const __m128 low = _mm_unpacklo_ps(a, b), high = _mm_unpackhi_ps(a, b);
+    const __m128 pairs = _mm_add_ps(low, high);
+    const __m128 sums = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
+    *sa = _mm_cvtss_f32(sums);
+    *sb = _mm_cvtss_f32(_mm_movehdup_ps(sums));
+}
+static inline void v_sum2(vec a, vec b, float *sa, float *sb) {
+    quads_sum2(_mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1)),
+               _mm_add_ps(_mm256_castps256_ps128(b), _mm256_extractf128_ps(b, 1)), sa, sb);
+}
+
+#include "kernel_body.inc"
+
+#pragma clang attribute pop
+#endif

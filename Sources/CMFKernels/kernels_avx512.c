@@ -1,0 +1,47 @@
+/* AVX-512F: sixteen floats (one cache line) at a time, fused multiply-adds. */
+#if defined(__x86_64__)
+#include "kernels_internal.h"
+#include <immintrin.h>
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx2,fma"))), apply_to = function)
+
+typedef __m512 vec;
+#define VEC_WIDTH 16
+#define KERNEL(name) name##_avx512
+static inline vec v_zero(void) { return _mm512_setzero_ps(); }
+static inline vec v_set(float x) { return _mm512_set1_ps(x); }
+static inline vec v_load(const float *p) { return _mm512_load_ps(p); }
+static inline void v_store(float *p, vec v) { _mm512_store_ps(p, v); }
+static inline vec v_mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
+static inline vec v_fmadd(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
+static inline vec v_fnmadd(vec a, vec b, vec c) { return _mm512_fnmadd_ps(a, b, c); }
+static inline float v_sum(vec v) {
+    const __m256 octets = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    const __m128 quads = _mm_add_ps(_mm256_castps256_ps128(octets), _mm256_extractf128_ps(octets, 1));
+    const __m128 pairs = _mm_add_ps(quads, _mm_movehl_ps(quads, quads));
+    return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_movehdup_ps(pairs)));
+}
+
+static inline vec v_add(vec a, vec b) { return _mm512_add_ps(a, b); }
+static inline void v_steps(float rate, float ga, float gb, float *sa, float *sb) {
+    const __m128 steps = _mm_div_ps(_mm_set1_ps(rate), _mm_sqrt_ps(_mm_set_ps(1, 1, gb, ga)));
+    *sa = _mm_cvtss_f32(steps);
+    *sb = _mm_cvtss_f32(_mm_movehdup_ps(steps));
+}
+static inline void quads_sum2(__m128 a, __m128 b, float *sa, float *sb) {
+    const __m128 low = _mm_unpacklo_ps(a, b), high = _mm_unpackhi_ps(a, b);
+    const __m128 pairs = _mm_add_ps(low, high);
+    const __m128 sums = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
+    *sa = _mm_cvtss_f32(sums);
+    *sb = _mm_cvtss_f32(_mm_movehdup_ps(sums));
+}
+static inline __m128 quads(vec v) {
+    const __m256 octets = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    return _mm_add_ps(_mm256_castps256_ps128(octets), _mm256_extractf128_ps(octets, 1));
+}
+static inline void v_sum2(vec a, vec b, float *sa, float *sb) { quads_sum2(quads(a), quads(b), sa, sb); }
+
+#include "kernel_body.inc"
+
+#pragma clang attribute pop
+#endif

@@ -1,0 +1,17 @@
+#ifndef CMFKERNELS_INTERNAL_H
+#define CMFKERNELS_INTERNAL_H
+#include "CMFKernels.h"
+
+/* One instruction set's kernels. */
+typedef struct {
+    double (*sgd_block)(const mfk_record *, size_t, const mfk_sgd_args *);
+    double (*squared_error)(const mfk_entry *, size_t, const mfk_model_view *);
+} mfk_kernel_table;
+
+extern const mfk_kernel_table mfk_kernels_scalar;
+#if defined(__x86_64__)
+extern const mfk_kernel_table mfk_kernels_sse2;
+extern const mfk_kernel_table mfk_kernels_avx2;
+extern const mfk_kernel_table mfk_kernels_avx512;
+#endif
+#endif

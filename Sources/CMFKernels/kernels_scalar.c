@@ -1,0 +1,26 @@
+/* The portable reference: one float at a time, multiplies and adds never fused. */
+#include "kernels_internal.h"
+#include <math.h>
+
+#pragma clang fp contract(off)
+
+typedef float vec;
+#define VEC_WIDTH 1
+#define KERNEL(name) name##_scalar
+static inline vec v_zero(void) { return 0.0f; }
+static inline vec v_set(float x) { return x; }
+static inline vec v_load(const float *p) { return *p; }
+static inline void v_store(float *p, vec v) { *p = v; }
+static inline vec v_mul(vec a, vec b) { return a * b; }
+static inline vec v_fmadd(vec a, vec b, vec c) { return a * b + c; }
+static inline vec v_fnmadd(vec a, vec b, vec c) { return c - a * b; }
+static inline float v_sum(vec v) { return v; }
+
+static inline vec v_add(vec a, vec b) { return a + b; }
+static inline void v_sum2(vec a, vec b, float *sa, float *sb) { *sa = a; *sb = b; }
+static inline void v_steps(float rate, float ga, float gb, float *sa, float *sb) {
+    *sa = rate / sqrtf(ga);
+    *sb = rate / sqrtf(gb);
+}
+
+#include "kernel_body.inc"

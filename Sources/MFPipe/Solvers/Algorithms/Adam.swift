@@ -1,0 +1,141 @@
+import Foundation
+
+/// The reference method: full-batch gradient descent with Adam on the Frobenius objective
+/// Σ_observed (r_ij − W_i · H_j)² + λ(‖W‖² + ‖H‖²), in double precision.
+///
+/// Slow but simple and deterministic; it checks the other solvers and reconstructs small
+/// dense matrices to near machine precision. The step size decays geometrically each
+/// iteration, so that Adam settles instead of hovering at the minimum. It stops when the
+/// objective's relative improvement over 10 iterations falls below `tolerance`, or after
+/// `epochs` iterations.
+public enum AdamFactorizer: Factorizer {
+    public static let name = "adam"
+
+    public static func solver(for problem: TrainingProblem, settings: TrainingSettings, threads: Int) throws -> IterativeSolver {
+        AdamSolver(problem: problem, settings: settings)
+    }
+
+    public static func loopSettings(_ settings: TrainingSettings) -> TrainingLoop.Settings {
+        var loop = TrainingLoop.Settings(
+            epochs: settings.epochs, patience: settings.patience, tolerance: settings.tolerance,
+            divergenceAdvice: "lower learning_rate (now \(JSONWriter.number(settings.learningRate)))")
+        loop.toleranceWindow = 10
+        loop.progressEvery = 50
+        return loop
+    }
+}
+
+/// The state of one Adam run: W then H (n x k, each column's factors contiguous) in one vector.
+final class AdamSolver: IterativeSolver {
+    private static let beta1 = 0.9
+    private static let beta2 = 0.999
+    private static let epsilon = 1e-12
+
+    private let problem: TrainingProblem
+    private let settings: TrainingSettings
+    private let k: Int
+    private let hOffset: Int
+    private var parameters: [Double]
+    private var gradient: [Double]
+    private var firstMoment: [Double]
+    private var secondMoment: [Double]
+    private var best: [Double]?
+
+    init(problem: TrainingProblem, settings: TrainingSettings) {
+        self.problem = problem
+        self.settings = settings
+        k = settings.k
+        hOffset = problem.rows * settings.k
+        var random = SplitMix64(seed: settings.seed, stream: "adam")
+        parameters = (0..<(problem.rows + problem.cols) * settings.k).map { _ in random.nextGaussian() * settings.initScale }
+        gradient = [Double](repeating: 0, count: parameters.count)
+        firstMoment = gradient
+        secondMoment = gradient
+    }
+
+    func trainEpoch(_ iteration: Int, threads: Int, cancellation: Cancellation) -> Double? {
+        let train = problem.train
+        let (k, hOffset, regularization) = (self.k, self.hOffset, settings.regularization)
+        for index in gradient.indices { gradient[index] = 2 * regularization * parameters[index] }
+        var squaredError = 0.0
+        parameters.withUnsafeBufferPointer { x in
+            gradient.withUnsafeMutableBufferPointer { g in
+                for entry in 0..<train.count {
+                    let (wRow, hCol) = (Int(train.rows[entry]) * k, hOffset + Int(train.cols[entry]) * k)
+                    let error = Double(train.values[entry]) - Self.dot(x, wRow, hCol, k)
+                    squaredError += error * error
+                    for factor in 0..<k {
+                        g[wRow + factor] -= 2 * error * x[hCol + factor]
+                        g[hCol + factor] -= 2 * error * x[wRow + factor]
+                    }
+                }
+            }
+        }
+        let learningRate = settings.learningRate * pow(settings.learningRateDecay, Double(iteration - 1))
+        let correction1 = 1 - pow(Self.beta1, Double(iteration))
+        let correction2 = 1 - pow(Self.beta2, Double(iteration))
+        for index in parameters.indices {
+            firstMoment[index] = Self.beta1 * firstMoment[index] + (1 - Self.beta1) * gradient[index]
+            secondMoment[index] = Self.beta2 * secondMoment[index] + (1 - Self.beta2) * gradient[index] * gradient[index]
+            let step = (firstMoment[index] / correction1) / ((secondMoment[index] / correction2).squareRoot() + Self.epsilon)
+            parameters[index] -= learningRate * step
+        }
+        return squaredError
+    }
+
+    /// W_i · H_j, with W_i at `wRow` and H_j at `hCol` in the parameter vector.
+    @inline(__always)
+    private static func dot(_ x: UnsafeBufferPointer<Double>, _ wRow: Int, _ hCol: Int, _ k: Int) -> Double {
+        var sum = 0.0
+        for factor in 0..<k { sum += x[wRow + factor] * x[hCol + factor] }
+        return sum
+    }
+
+    func validationRMSE(threads: Int) -> Double {
+        let table = problem.validation
+        guard table.count > 0 else { return .nan }
+        return parameters.withUnsafeBufferPointer { x in
+            var sum = 0.0
+            for entry in 0..<table.count {
+                let error = Double(table.values[entry]) - Self.dot(x, Int(table.rows[entry]) * k, hOffset + Int(table.cols[entry]) * k, k)
+                sum += error * error
+            }
+            return (sum / Double(table.count)).squareRoot()
+        }
+    }
+
+    func penalty() -> Double {
+        guard settings.regularization > 0 else { return 0 }
+        return settings.regularization * parameters.reduce(0) { $0 + $1 * $1 }
+    }
+
+    func keepBest() { best = parameters }
+
+    func restoreBest() {
+        if let best { parameters = best }
+    }
+
+    func save(to checkpoint: inout Checkpoint) {
+        checkpoint.arrays["adam.parameters"] = .doubles(parameters)
+        checkpoint.arrays["adam.first_moment"] = .doubles(firstMoment)
+        checkpoint.arrays["adam.second_moment"] = .doubles(secondMoment)
+        if let best { checkpoint.arrays["adam.best"] = .doubles(best) }
+    }
+
+    func restore(from checkpoint: Checkpoint) throws {
+        let restored = try ["adam.parameters", "adam.first_moment", "adam.second_moment"].map { try checkpoint.doubles($0) }
+        for values in restored where values.count != parameters.count {
+            throw CheckpointError.shape("adam state", parameters.count, values.count)
+        }
+        (parameters, firstMoment, secondMoment) = (restored[0], restored[1], restored[2])
+        best = checkpoint.arrays["adam.best"] != nil ? try checkpoint.doubles("adam.best") : nil
+    }
+
+    func model(info: TrainingInfo) -> FactorModel {
+        FactorModel(
+            k: k, rows: problem.rows, cols: problem.cols,
+            w: parameters[0..<hOffset].map { Float($0) },
+            h: (0..<k * problem.cols).map { Float(parameters[hOffset + ($0 % problem.cols) * k + $0 / problem.cols]) },
+            rowBias: [], colBias: [], info: info)
+    }
+}

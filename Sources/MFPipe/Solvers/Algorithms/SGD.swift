@@ -1,0 +1,200 @@
+import CMFKernels
+import Foundation
+
+/// Biased matrix factorization by parallel, blocked stochastic gradient descent with
+/// per-row and per-column adaptive steps (Funk; Koren, Bell and Volinsky; the schedule of
+/// Gemulla et al.'s DSGD; the AdaGrad steps of Chin, Zhuang, Juan and Lin's LIBMF).
+///
+/// Fits r − offset ≈ b_i + c_j + W_i · H_j by minimising, over training entries,
+/// (r − offset − b_i − c_j − W_i · H_j)² + λ(‖W_i‖² + ‖H_j‖²) + λ_b(b_i² + c_j²). The
+/// residuals are standardized (centred, divided by their standard deviation) before
+/// training and the factors and biases scaled back after (the mean joins the column
+/// biases), so that the learning rate, regularization and initial scale mean the same on
+/// any rating scale and with or without an upstream normalization. Each epoch visits the `BlockedRatings` grid stratum by
+/// stratum; a stratum's blocks share no row or column and run on any number of threads with
+/// the same result. Row i's step is learning_rate / √g_i, where g_i (from 1) accumulates the
+/// mean squared gradient of its factors and bias; likewise for columns.
+public enum SGDFactorizer: Factorizer {
+    public static let name = "sgd"
+
+    public static func solver(for problem: TrainingProblem, settings: TrainingSettings, threads: Int) throws -> IterativeSolver {
+        SGDSolver(layout: problem.blocked(grid: settings.grid, seed: settings.seed, threads: threads), settings: settings)
+    }
+
+    public static func loopSettings(_ settings: TrainingSettings) -> TrainingLoop.Settings {
+        TrainingLoop.Settings(
+            epochs: settings.epochs, patience: settings.patience, tolerance: settings.tolerance,
+            divergenceAdvice: "lower learning_rate (now \(JSONWriter.number(settings.learningRate)))")
+    }
+}
+
+/// The state of one SGD run over a blocked layout; indices are the layout's internal ones.
+final class SGDSolver: IterativeSolver {
+    private let layout: BlockedRatings
+    private let settings: TrainingSettings
+    private let w: FactorMatrix
+    private let h: FactorMatrix
+    /// Row biases, column biases, row and column AdaGrad accumulators, one buffer.
+    private let scalars: UnsafeMutableBufferPointer<Float>
+    private var best: (w: FactorMatrix, h: FactorMatrix, scalars: [Float])?
+    /// Strata of the current epoch already trained, and their squared error so far.
+    private var position = 0
+    private var partialLoss = 0.0
+
+    init(layout: BlockedRatings, settings: TrainingSettings) {
+        self.layout = layout
+        self.settings = settings
+        w = FactorMatrix(rows: layout.rows, k: settings.k)
+        h = FactorMatrix(rows: layout.cols, k: settings.k)
+        var random = SplitMix64(seed: settings.seed, stream: "sgd-init")
+        w.fillGaussian(scale: settings.initScale, using: &random)
+        h.fillGaussian(scale: settings.initScale, using: &random)
+        scalars = .allocate(capacity: 2 * (layout.rows + layout.cols))
+        scalars.initialize(repeating: 0)
+        for index in (layout.rows + layout.cols)..<scalars.count { scalars[index] = 1 }
+    }
+
+    deinit {
+        scalars.deallocate()
+    }
+
+    private var rowBias: UnsafeMutablePointer<Float> { scalars.baseAddress! }
+    private var colBias: UnsafeMutablePointer<Float> { scalars.baseAddress! + layout.rows }
+    private var rowG: UnsafeMutablePointer<Float> { scalars.baseAddress! + layout.rows + layout.cols }
+    private var colG: UnsafeMutablePointer<Float> { scalars.baseAddress! + 2 * layout.rows + layout.cols }
+
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
+        let strata = Strata(grid: layout.grid, seed: settings.seed, epoch: epoch)
+        let learningRate = Float(settings.learningRate * pow(settings.learningRateDecay, Double(epoch - 1)))
+        while position < layout.grid {
+            if cancellation.isCancelled { return nil }
+            let stratum = position
+            partialLoss += ParallelWork.sum(layout.grid, threads: threads) { index in
+                let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
+                return trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
+            }
+            position += 1
+        }
+        let loss = partialLoss * layout.scale * layout.scale
+        (position, partialLoss) = (0, 0)
+        return loss
+    }
+
+    private func trainBlock(rowBin: Int, colBin: Int, learningRate: Float) -> Double {
+        let records = layout.block(rowBin: rowBin, colBin: colBin)
+        guard let first = records.baseAddress, records.count > 0 else { return 0 }
+        let (row, col) = (rowBin * layout.rowsPerBin, colBin * layout.colsPerBin)
+        var args = mfk_sgd_args()
+        if layout.majorIsRow {
+            (args.major, args.minor) = (w.row(row), h.row(col))
+            (args.major_bias, args.minor_bias, args.major_g, args.minor_g) = (rowBias + row, colBias + col, rowG + row, colG + col)
+        } else {
+            (args.major, args.minor) = (h.row(col), w.row(row))
+            (args.major_bias, args.minor_bias, args.major_g, args.minor_g) = (colBias + col, rowBias + row, colG + col, rowG + row)
+        }
+        args.stride = w.stride
+        args.k = Int32(settings.k)
+        args.learning_rate = learningRate
+        args.lambda = Float(settings.regularization)
+        args.lambda_bias = Float(settings.biasRegularization)
+        return mfk_sgd_block(first, records.count, &args)
+    }
+
+    func validationRMSE(threads: Int) -> Double {
+        let entries = layout.validation
+        guard !entries.isEmpty else { return .nan }
+        let chunk = 16_384
+        let sum = entries.withUnsafeBufferPointer { entries in
+            var view = mfk_model_view(w: w.base, h: h.base, row_bias: rowBias, col_bias: colBias, stride: w.stride)
+            return ParallelWork.sum((entries.count + chunk - 1) / chunk, threads: threads) { part in
+                let start = part * chunk
+                return mfk_squared_error(entries.baseAddress! + start, min(chunk, entries.count - start), &view)
+            }
+        }
+        return (sum / Double(entries.count)).squareRoot() * layout.scale
+    }
+
+    func penalty() -> Double {
+        var factors = 0.0
+        var biases = 0.0
+        for (matrix, counts, bias) in [(w, layout.rowCounts, rowBias), (h, layout.colCounts, colBias)] {
+            for index in 0..<matrix.rows where counts[index] > 0 {
+                let row = matrix.row(index)
+                var squares = 0.0
+                for factor in 0..<matrix.k { squares += Double(row[factor]) * Double(row[factor]) }
+                factors += Double(counts[index]) * squares
+                biases += Double(counts[index]) * Double(bias[index]) * Double(bias[index])
+            }
+        }
+        let scale2 = layout.scale * layout.scale
+        return scale2 * (settings.regularization * factors + settings.biasRegularization * biases)
+    }
+
+    func keepBest() {
+        if let best {
+            best.w.assign(from: w)
+            best.h.assign(from: h)
+            self.best = (best.w, best.h, Array(scalars))
+        } else {
+            best = (w.copy(), h.copy(), Array(scalars))
+        }
+    }
+
+    func restoreBest() {
+        guard let best else { return }
+        w.assign(from: best.w)
+        h.assign(from: best.h)
+        _ = scalars.update(fromContentsOf: best.scalars)
+    }
+
+    func save(to checkpoint: inout Checkpoint) {
+        checkpoint.arrays["sgd.w"] = .floats(w.padded)
+        checkpoint.arrays["sgd.h"] = .floats(h.padded)
+        checkpoint.arrays["sgd.scalars"] = .floats(Array(scalars))
+        checkpoint.arrays["sgd.position"] = .integers([Int64(position)])
+        checkpoint.arrays["sgd.partial_loss"] = .doubles([partialLoss])
+        if let best {
+            checkpoint.arrays["sgd.best_w"] = .floats(best.w.padded)
+            checkpoint.arrays["sgd.best_h"] = .floats(best.h.padded)
+            checkpoint.arrays["sgd.best_scalars"] = .floats(best.scalars)
+        }
+    }
+
+    func restore(from checkpoint: Checkpoint) throws {
+        let values = try checkpoint.floats("sgd.scalars")
+        guard values.count == scalars.count else { throw CheckpointError.shape("sgd.scalars", scalars.count, values.count) }
+        try w.load(padded: checkpoint.floats("sgd.w"))
+        try h.load(padded: checkpoint.floats("sgd.h"))
+        _ = scalars.update(fromContentsOf: values)
+        position = try checkpoint.integer("sgd.position")
+        partialLoss = try checkpoint.double("sgd.partial_loss")
+        if checkpoint.arrays["sgd.best_w"] != nil {
+            let (bestW, bestH) = (FactorMatrix(rows: w.rows, k: w.k), FactorMatrix(rows: h.rows, k: h.k))
+            try bestW.load(padded: checkpoint.floats("sgd.best_w"))
+            try bestH.load(padded: checkpoint.floats("sgd.best_h"))
+            best = (bestW, bestH, try checkpoint.floats("sgd.best_scalars"))
+        } else {
+            best = nil
+        }
+    }
+
+    func model(info: TrainingInfo) -> FactorModel {
+        let k = settings.k
+        let factorScale = Float(layout.scale.squareRoot())
+        let biasScale = Float(layout.scale)
+        var model = FactorModel(k: k, rows: layout.rows, cols: layout.cols, w: [Float](repeating: 0, count: layout.rows * k),
+                                h: [Float](repeating: 0, count: k * layout.cols), rowBias: [Float](repeating: 0, count: layout.rows),
+                                colBias: [Float](repeating: 0, count: layout.cols), info: info)
+        for row in 0..<layout.rows {
+            let source = w.row(Int(layout.rowPosition[row]))
+            for factor in 0..<k { model.w[row * k + factor] = source[factor] * factorScale }
+            model.rowBias[row] = rowBias[Int(layout.rowPosition[row])] * biasScale
+        }
+        for col in 0..<layout.cols {
+            let source = h.row(Int(layout.colPosition[col]))
+            for factor in 0..<k { model.h[factor * layout.cols + col] = source[factor] * factorScale }
+            model.colBias[col] = colBias[Int(layout.colPosition[col])] * biasScale + Float(layout.offset)
+        }
+        return model
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// A solver's mutable state, trained epoch by epoch by `TrainingLoop`, which owns
+/// everything common to every method: cancellation, progress, validation, patience, the
+/// kept best epoch, divergence and checkpoints. A method supplies only its epoch and its
+/// state.
+public protocol IterativeSolver: AnyObject {
+    /// Trains epoch `epoch` (1-based), or the rest of it after a restore, on `threads`
+    /// threads; returns the training squared error on the original scale, or nil when it
+    /// stopped early at a safe point because `cancellation` was set (its state then
+    /// records where, for `save`).
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double?
+    /// The validation RMSE on the original scale of the current factors (NaN without a validation set).
+    func validationRMSE(threads: Int) -> Double
+    /// The regularization part of the objective, on the original scale.
+    func penalty() -> Double
+    /// Remembers the current factors as the best so far.
+    func keepBest()
+    /// Returns to the factors last kept by `keepBest` (when there are any).
+    func restoreBest()
+    /// Adds the solver's state, best factors included, to `checkpoint` under names of its own.
+    func save(to checkpoint: inout Checkpoint)
+    /// Restores what `save` wrote.
+    func restore(from checkpoint: Checkpoint) throws
+    /// The current factors as a model (W m x k, H k x n, biases), in the problem's indices.
+    func model(info: TrainingInfo) -> FactorModel
+}
+
+/// Where a solver runs: its threads, the run's cancellation flag, its checkpoint slot and
+/// where progress goes.
+public struct SolverEnvironment {
+    /// The threads the solver may use.
+    public var threads: ThreadGrant
+    /// Set when the run is being interrupted.
+    public var cancellation: Cancellation
+    /// Where checkpoints go, or nil for none.
+    public var checkpoint: CheckpointSlot?
+    /// Reports progress: (epoch, epochs, note).
+    public var progress: (Int, Int, String) -> Void
+    /// Reports a notable event in words (resuming from a checkpoint).
+    public var note: (String) -> Void
+
+    /// An environment with no checkpoints and silent progress, for tests and tools.
+    public static func plain(threads: Int = 1, cancellation: Cancellation = Cancellation()) -> SolverEnvironment {
+        SolverEnvironment(threads: .fixed(threads), cancellation: cancellation, checkpoint: nil, progress: { _, _, _ in }, note: { _ in })
+    }
+
+    /// Creates an environment.
+    public init(threads: ThreadGrant, cancellation: Cancellation, checkpoint: CheckpointSlot?,
+                progress: @escaping (Int, Int, String) -> Void, note: @escaping (String) -> Void) {
+        self.threads = threads
+        self.cancellation = cancellation
+        self.checkpoint = checkpoint
+        self.progress = progress
+        self.note = note
+    }
+}

@@ -1,0 +1,53 @@
+import Dispatch
+import Synchronization
+
+/// Runs independent tasks on a fixed number of threads, each task on whichever thread is free.
+///
+/// Which thread runs a task is left to timing, so callers give every task its own output
+/// slot and combine the slots in task order afterwards: results never depend on the
+/// thread count or on timing.
+public enum ParallelWork {
+    /// Calls `body(index)` once for every index in `0..<count`, on up to `threads` threads,
+    /// and returns when all calls have returned. One thread runs them in order, inline.
+    public static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        let workers = min(max(threads, 1), count)
+        if workers <= 1 {
+            for index in 0..<count { body(index) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { body in
+            let task = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let index = next.add(1, ordering: .relaxed).oldValue
+                    if index >= count { break }
+                    task.value(index)
+                }
+            }
+        }
+    }
+
+    /// Sums `part(index)` for every index in `0..<count`, computed on up to `threads`
+    /// threads and added in index order, so the sum has the same bits for any thread count.
+    public static func sum(_ count: Int, threads: Int, _ part: (Int) -> Double) -> Double {
+        var parts = [Double](repeating: 0, count: count)
+        parts.withUnsafeMutableBufferPointer { slots in
+            let output = UncheckedSendable(slots)
+            forEach(count, threads: threads) { index in output.value[index] = part(index) }
+        }
+        return parts.reduce(0, +)
+    }
+}
+
+/// A value handed to worker threads whose safe use the caller guarantees (each thread
+/// touches its own part).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    /// The wrapped value.
+    public let value: Value
+
+    /// Wraps `value`.
+    public init(_ value: Value) {
+        self.value = value
+    }
+}
