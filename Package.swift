@@ -15,7 +15,7 @@ let package = Package(
         .target(name: "MFPipe", dependencies: ["CHDF5", "CBLAS", "CZlib", "CMFKernels"]),
         .executableTarget(name: "mfpipe", dependencies: ["MFPipe"]),
         .target(name: "MFPipeTestSupport", dependencies: ["MFPipe"], path: "Tests/MFPipeTestSupport"),
-        .testTarget(name: "MFPipeTests", dependencies: ["MFPipe", "MFPipeTestSupport"]),
+        .testTarget(name: "MFPipeTests", dependencies: ["MFPipe", "MFPipeTestSupport", "CMFKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

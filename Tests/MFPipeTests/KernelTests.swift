@@ -1,0 +1,128 @@
+import CMFKernels
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Every instruction set's kernels agree with the portable scalar reference, at every kind
+/// of stride: one vector, an odd number of vectors, the unrolled widths, and wider.
+final class KernelTests: XCTestCase {
+    private static let instructionSets = [mfk_isa_sse2, mfk_isa_avx2, mfk_isa_avx512].filter { mfk_isa_supported($0) != 0 }
+    private static let ranks = [1, 8, 16, 17, 32, 40, 64, 100, 128, 130, 200]
+
+    override func tearDown() {
+        mfk_use_isa(mfk_isa_best)
+        super.tearDown()
+    }
+
+    /// One SGD block's inputs, as plain arrays. Each factor matrix has one extra row of huge
+    /// values after the last used one, so a kernel reading past a row gives a wrong answer.
+    private struct BlockCase {
+        let k: Int
+        let rows: Int
+        let major: [Float]
+        let minor: [Float]
+        let scalars: [Float]
+        let records: [mfk_record]
+
+        init(k: Int, rows: Int, records count: Int, seed: UInt64) {
+            var random = SplitMix64(seed: seed)
+            let stride = FactorMatrix.stride(for: k)
+            func factors() -> [Float] {
+                (0...rows).flatMap { row in
+                    (0..<stride).map { factor in row == rows ? 1e6 : factor < k ? Float(random.nextGaussian() * 0.3) : 0 }
+                }
+            }
+            (self.k, self.rows) = (k, rows)
+            major = factors()
+            minor = factors()
+            scalars = (0..<4 * rows).map { $0 < 2 * rows ? Float(random.nextGaussian() * 0.1) : 1 }
+            records = (0..<count).map { _ in
+                mfk_record(major: UInt16(random.nextIndex(below: rows)), minor: UInt16(random.nextIndex(below: rows)),
+                           value: Float(random.nextGaussian()))
+            }
+        }
+
+        /// Runs the active kernel on fresh aligned copies; returns the loss and every value after.
+        func run() -> (loss: Double, values: [Float]) {
+            let (major, minor) = (FactorMatrix(rows: rows + 1, k: k), FactorMatrix(rows: rows + 1, k: k))
+            _ = major.storage.update(fromContentsOf: self.major)
+            _ = minor.storage.update(fromContentsOf: self.minor)
+            var scalars = self.scalars
+            let rows = self.rows
+            let loss = scalars.withUnsafeMutableBufferPointer { scalars in
+                let base = scalars.baseAddress!
+                var args = mfk_sgd_args(
+                    major: major.base, minor: minor.base, major_bias: base, minor_bias: base + rows,
+                    major_g: base + 2 * rows, minor_g: base + 3 * rows, stride: major.stride, k: Int32(k),
+                    learning_rate: 0.1, lambda: 0.05, lambda_bias: 0.02)
+                return mfk_sgd_block(records, records.count, &args)
+            }
+            return (loss, Array(major.storage.prefix(rows * major.stride)) + Array(minor.storage.prefix(rows * minor.stride)) + scalars)
+        }
+    }
+
+    func testEveryInstructionSetTrainsLikeTheScalarReference() {
+        // Tolerance: vector kernels fuse multiply-adds and add in another order, so each
+        // operation may differ from the reference by a few ulps; over 400 updates of rows seen
+        // about 12 times each, differences measured stay below 1e-5 relative. 1e-4 relative
+        // (with 1e-6 absolute for values near zero) leaves room for that and still fails a
+        // kernel that reads or writes a wrong lane (errors of order 1, or 1e6 from the sentinel).
+        for k in Self.ranks {
+            let block = BlockCase(k: k, rows: 33, records: 400, seed: UInt64(k) * 7 + 1)
+            XCTAssertNotEqual(mfk_use_isa(mfk_isa_scalar), 0)
+            let reference = block.run()
+            for isa in Self.instructionSets {
+                XCTAssertNotEqual(mfk_use_isa(isa), 0)
+                let result = block.run()
+                let name = String(cString: mfk_isa_name(isa))
+                XCTAssertTrue(isApproximatelyEqual(result.loss, reference.loss, absolute: 1e-6, relative: 1e-4),
+                              "\(name) k=\(k): loss \(result.loss), reference \(reference.loss)")
+                if let index = result.values.indices.first(where: {
+                    !isApproximatelyEqual(Double(result.values[$0]), Double(reference.values[$0]), absolute: 1e-6, relative: 1e-4)
+                }) {
+                    XCTFail("\(name) k=\(k): value \(index) is \(result.values[index]), the reference has \(reference.values[index])")
+                }
+            }
+        }
+    }
+
+    func testEveryInstructionSetScoresLikeExactArithmetic() {
+        for k in Self.ranks {
+            let (w, h) = (FactorMatrix(rows: 51, k: k), FactorMatrix(rows: 41, k: k))
+            var random = SplitMix64(seed: UInt64(k))
+            w.fillGaussian(scale: 0.5, using: &random)
+            h.fillGaussian(scale: 0.5, using: &random)
+            for factor in 0..<w.stride { w.row(50)[factor] = 1e6; h.row(40)[factor] = 1e6 }
+            let entries = (0..<300).map { _ in
+                mfk_entry(row: UInt32(random.nextIndex(below: 50)), col: UInt32(random.nextIndex(below: 40)), value: Float(random.nextGaussian()))
+            }
+            let bias = (0..<50).map { _ in Float(random.nextGaussian()) }
+            var exact = 0.0
+            for entry in entries {
+                var dot = 0.0
+                for factor in 0..<k { dot += Double(w.row(Int(entry.row))[factor]) * Double(h.row(Int(entry.col))[factor]) }
+                let error = Double(entry.value) - (dot + Double(bias[Int(entry.row)]) + Double(bias[Int(entry.col)]))
+                exact += error * error
+            }
+            for isa in [mfk_isa_scalar] + Self.instructionSets {
+                XCTAssertNotEqual(mfk_use_isa(isa), 0)
+                let sum = bias.withUnsafeBufferPointer { bias in
+                    var view = mfk_model_view(w: w.base, h: h.base, row_bias: bias.baseAddress, col_bias: bias.baseAddress, stride: w.stride)
+                    return mfk_squared_error(entries, entries.count, &view)
+                }
+                // Float products summed in float before each error is squared in double: about
+                // 1e-6 relative to the exact sum; 1e-4 fails any wrong lane.
+                XCTAssertTrue(isApproximatelyEqual(sum, exact, relative: 1e-4), "\(String(cString: mfk_isa_name(isa))) k=\(k): \(sum), exact \(exact)")
+            }
+        }
+    }
+
+    func testTheWidestSupportedInstructionSetIsChosenByDefault() {
+        XCTAssertNotEqual(mfk_use_isa(mfk_isa_best), 0)
+        let best = mfk_active_isa()
+        XCTAssertEqual(best, Self.instructionSets.last ?? mfk_isa_scalar)
+        XCTAssertEqual(mfk_use_isa(mfk_isa(rawValue: 99)), 0, "an unknown instruction set is refused")
+        XCTAssertEqual(mfk_active_isa(), best, "a refused request changes nothing")
+    }
+}
