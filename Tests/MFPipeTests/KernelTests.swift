@@ -36,7 +36,7 @@ final class KernelTests: XCTestCase {
             (self.k, self.rows) = (k, rows)
             major = factors()
             minor = factors()
-            scalars = (0..<4 * rows).map { $0 < 2 * rows ? Float(random.nextGaussian() * 0.1) : 1 }
+            scalars = (0..<6 * rows).map { $0 < 2 * rows ? Float(random.nextGaussian() * 0.1) : 1 }
             records = (0..<count).map { _ in
                 mfk_record(major: UInt16(random.nextIndex(below: rows)), minor: UInt16(random.nextIndex(below: rows)),
                            value: Float(random.nextGaussian()))
@@ -50,12 +50,14 @@ final class KernelTests: XCTestCase {
             _ = minor.storage.update(fromContentsOf: self.minor)
             var scalars = self.scalars
             let rows = self.rows
+            let penalties = (0..<rows).map { 0.05 / Float($0 + 1).squareRoot() }
             let loss = scalars.withUnsafeMutableBufferPointer { scalars in
                 let base = scalars.baseAddress!
                 var args = mfk_sgd_args(
                     major: major.base, minor: minor.base, major_bias: base, minor_bias: base + rows,
-                    major_g: base + 2 * rows, minor_g: base + 3 * rows, stride: major.stride, k: Int32(k),
-                    learning_rate: 0.1, lambda: 0.05, lambda_bias: 0.02)
+                    major_g: base + 2 * rows, minor_g: base + 3 * rows, major_bias_g: base + 4 * rows, minor_bias_g: base + 5 * rows,
+                    major_lambda: penalties, minor_lambda: penalties, stride: major.stride, k: Int32(k),
+                    learning_rate: 0.1, lambda_bias: 0.02)
                 return mfk_sgd_block(records, records.count, &args)
             }
             return (loss, Array(major.storage.prefix(rows * major.stride)) + Array(minor.storage.prefix(rows * minor.stride)) + scalars)

@@ -31,12 +31,15 @@ typedef struct {
     float *minor;        /* factor rows of the minor side's bin */
     float *major_bias;   /* biases of the major bin */
     float *minor_bias;
-    float *major_g;      /* AdaGrad accumulators (mean squared gradient), start at 1 */
+    float *major_g;      /* AdaGrad accumulators of the factors (mean squared gradient), start at 1 */
     float *minor_g;
+    float *major_bias_g; /* AdaGrad accumulators of the biases (squared gradient), start at 1 */
+    float *minor_bias_g;
+    const float *major_lambda; /* each row's L2 penalty on its factors, per update */
+    const float *minor_lambda;
     size_t stride;       /* floats per factor row, a multiple of 16 */
     int k;               /* the rank: factors used of each row */
     float learning_rate; /* the base step; each coordinate's step is learning_rate / sqrt(g) */
-    float lambda;        /* L2 penalty on factors, per update */
     float lambda_bias;   /* L2 penalty on biases, per update */
 } mfk_sgd_args;
 
@@ -60,9 +63,10 @@ typedef enum {
 
 /*
  * One SGD pass over `count` records in order, with per-row and per-column AdaGrad steps.
- * For each record: z = value - (b + c + p.q); p -= s_p (lambda p - z q), q -= s_q (lambda q
- * - z p), biases likewise with lambda_bias, where s = learning_rate / sqrt(g); then each g
- * grows by the mean squared gradient over its k factors and bias.
+ * For each record: z = value - (b + c + p.q); p -= s_p (lambda_p p - z q), q -= s_q (lambda_q
+ * q - z p) with lambda_p, lambda_q the rows' own penalties and s = learning_rate / sqrt(g), g growing by the mean squared gradient over the
+ * row's k factors; each bias b -= learning_rate / sqrt(g_b) (lambda_bias b - z), g_b growing
+ * by its squared gradient.
  * Returns the sum of z^2 met before each update.
  */
 double mfk_sgd_block(const mfk_record *records, size_t count, const mfk_sgd_args *args);

@@ -33,6 +33,22 @@ public struct Evaluation: Sendable {
     public var chosen: Int
     /// Whether predictions were clipped to the training range, and that range.
     public var clipRange: ClosedRange<Double>?
+    /// The chosen model retrained on training plus validation entries, when it was.
+    public var refit: Refit?
+
+    /// How the chosen model did once retrained on training plus validation entries for the
+    /// epochs it had chosen; it replaces the chosen model in the export.
+    public struct Refit: Sendable {
+        /// Epochs trained (the chosen model's best epoch).
+        public var epochs: Int
+        /// Metrics on the entries it was trained on (training plus validation).
+        public var train: ErrorMetrics
+        /// Metrics on the test entries.
+        public var test: ErrorMetrics
+    }
+
+    /// The test metrics of the model that is exported: the refit one, or the chosen one.
+    public var finalTest: ErrorMetrics { refit?.test ?? chosenModel.test }
 
     /// The chosen model's score.
     public var chosenModel: ModelScore { models[chosen] }
@@ -56,6 +72,13 @@ public struct Evaluation: Sendable {
         if let clipRange {
             try group.setAttribute("clip_min", .double(clipRange.lowerBound))
             try group.setAttribute("clip_max", .double(clipRange.upperBound))
+        }
+        if let refit {
+            try group.setAttribute("refit_epochs", .int(Int64(refit.epochs)))
+            for (name, value) in [("refit_train_rmse", refit.train.rmse), ("refit_train_mae", refit.train.mae),
+                                  ("refit_test_rmse", refit.test.rmse), ("refit_test_mae", refit.test.mae)] {
+                try group.setAttribute(name, .double(value))
+            }
         }
     }
 
@@ -97,10 +120,14 @@ public struct Evaluation: Sendable {
         if try group.attribute("clip_min") != nil {
             clip = try group.doubleAttribute("clip_min")...group.doubleAttribute("clip_max")
         }
+        var refit: Refit?
+        if try group.attribute("refit_epochs") != nil {
+            refit = Refit(epochs: try group.intAttribute("refit_epochs"), train: try metrics("refit_train"), test: try metrics("refit_test"))
+        }
         return Evaluation(
             models: models,
             globalMean: (try metrics("global_mean_validation"), try metrics("global_mean_test")),
             biasBaseline: (try metrics("bias_baseline_validation"), try metrics("bias_baseline_test")),
-            chosen: try group.intAttribute("chosen_index"), clipRange: clip)
+            chosen: try group.intAttribute("chosen_index"), clipRange: clip, refit: refit)
     }
 }

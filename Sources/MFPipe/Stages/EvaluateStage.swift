@@ -1,7 +1,8 @@
 import Foundation
 
 /// Scores every upstream model on validation and test beside the global-mean and bias
-/// baselines, and chooses the model with the lowest validation RMSE.
+/// baselines, chooses the model with the lowest validation RMSE, and (with `refit`)
+/// retrains the chosen one on training plus validation entries.
 public enum EvaluateStage: Stage {
     public static let typeName = "evaluate"
     public static let summary = "RMSE and MAE of every model and of the baselines; choose k by validation RMSE"
@@ -10,6 +11,8 @@ public enum EvaluateStage: Stage {
 
     public static let params: [ParamSpec] = [
         ParamSpec("clip", .boolean, default: .bool(true), "clip predictions to the range of the training values"),
+        ParamSpec("refit", .boolean, default: .bool(true),
+                  "after choosing by validation RMSE, retrain the chosen model on training plus validation entries for its best number of epochs; that model is exported and its test metrics reported"),
         ParamSpec("baseline_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(10),
                   "shrinkage of the bias baseline's row and column biases"),
     ]
@@ -48,26 +51,65 @@ public enum EvaluateStage: Stage {
         } else {
             throw StageFailure(node: context.node.id, message: "\(scores.count) models but no validation entries to choose among them; add a split stage with validation > 0")
         }
-        let evaluation = Evaluation(
+        var evaluation = Evaluation(
             models: scores,
             globalMean: (ErrorMetrics.measure(validation, predict: mean.predict), ErrorMetrics.measure(test, predict: mean.predict)),
             biasBaseline: (ErrorMetrics.measure(validation, predict: biases.predict), ErrorMetrics.measure(test, predict: biases.predict)),
             chosen: chosen, clipRange: clip)
-        try context.writeArtifact(evaluation.write)
+        var refitModel: FactorModel?
+        if params.bool("refit"), validation.count > 0,
+            let handle = context.all(.model).first(where: { $0.node.id == scores[chosen].node }),
+            handle.node.stage.type.typeName == FactorizeStage.typeName {
+            let model = try refit(handle, data: data, normalization: normalization, context: context)
+            let predictor = Predictor(normalization: normalization, model: model, clip: clip)
+            let seen = RatingTable(rows: train.rows + validation.rows, cols: train.cols + validation.cols, values: train.values + validation.values)
+            evaluation.refit = Evaluation.Refit(epochs: model.info.iterations, train: ErrorMetrics.measure(seen, predict: predictor.predict),
+                                                test: ErrorMetrics.measure(test, predict: predictor.predict))
+            refitModel = model
+        }
+        try context.writeArtifact { root in
+            try evaluation.write(to: root)
+            if let refitModel { try refitModel.write(to: root.createGroup(Self.refitGroup)) }
+        }
         let best = evaluation.chosenModel
         for score in scores {
             context.log.info("metrics", String(format: "%@: k=%d validation RMSE %.4f, test RMSE %.4f, test MAE %.4f",
                                                score.node, score.k, score.validation.rmse, score.test.rmse, score.test.mae),
                              fields: ["node": .string(score.node), "k": .number(Double(score.k))])
         }
+        var summary = String(format: "chose k=%d: validation RMSE %.4f, test RMSE %.4f", best.k, best.validation.rmse, best.test.rmse)
+        if let refit = evaluation.refit {
+            summary += String(format: "; refit on train+validation (%d epochs): test RMSE %.4f", refit.epochs, refit.test.rmse)
+        }
+        summary += String(format: " (bias baseline %.4f, global mean %.4f)", evaluation.biasBaseline.test.rmse, evaluation.globalMean.test.rmse)
         return StageOutcome(
-            summary: String(format: "chose k=%d: validation RMSE %.4f, test RMSE %.4f (bias baseline %.4f, global mean %.4f)",
-                            best.k, best.validation.rmse, best.test.rmse, evaluation.biasBaseline.test.rmse, evaluation.globalMean.test.rmse),
+            summary: summary,
             metrics: [
-                "chosen_k": Double(best.k), "validation_rmse": best.validation.rmse, "test_rmse": best.test.rmse, "test_mae": best.test.mae,
+                "chosen_k": Double(best.k), "validation_rmse": best.validation.rmse, "test_rmse": evaluation.finalTest.rmse,
+                "test_mae": evaluation.finalTest.mae, "chosen_test_rmse": best.test.rmse,
                 "train_rmse": best.train.rmse, "bias_baseline_test_rmse": evaluation.biasBaseline.test.rmse,
                 "global_mean_test_rmse": evaluation.globalMean.test.rmse,
             ].filter { $0.value.isFinite })
+    }
+
+    /// The evaluation artifact's group holding the refit model.
+    static let refitGroup = "refit_model"
+
+    /// Retrains the model of `handle` on training plus validation entries, with its own
+    /// settings, for the epochs it kept (no early stopping: there is no held-out set left).
+    private static func refit(_ handle: ArtifactHandle, data: RatingData, normalization: Normalization, context: StageContext) throws -> FactorModel {
+        let file = try HDF5File.open(handle.dataFile)
+        let chosen = try FactorModel.read(from: file.root)
+        try file.close()
+        var settings = FactorizeStage.settings(handle.node.params)
+        settings.epochs = chosen.info.bestIteration
+        settings.patience = 0
+        settings.tolerance = 0
+        let (train, validation) = (data.training, data.parts[.validation] ?? RatingTable())
+        let seen = RatingTable(rows: train.rows + validation.rows, cols: train.cols + validation.cols,
+                               values: normalization.residuals(of: train) + normalization.residuals(of: validation))
+        let problem = TrainingProblem(rows: data.rowCount, cols: data.colCount, train: seen, validation: RatingTable())
+        return try FactorizeStage.train(problem, settings: settings, algorithm: handle.node.params.string("algorithm"), context: context)
     }
 
     private static func range(of table: RatingTable) -> ClosedRange<Double>? {

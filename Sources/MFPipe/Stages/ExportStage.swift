@@ -38,8 +38,9 @@ public enum ExportStage: Stage {
             try models.setAttribute("selection_metric", "validation_rmse")
             var names: [String] = []
             for handle in handles {
-                let source = try HDF5File.open(handle.dataFile)
-                let model = try FactorModel.read(from: source.root)
+                let refit = evaluation.refit != nil && handle.node.id == chosenNode
+                let source = try HDF5File.open(refit ? context.required(.evaluation).dataFile : handle.dataFile)
+                let model = try FactorModel.read(from: refit ? source.root.openGroup(EvaluateStage.refitGroup) : source.root)
                 try source.close()
                 var name = String(format: "k%03d", model.k)
                 if names.contains(name) { name += "_" + handle.node.stage.id }
@@ -47,6 +48,13 @@ public enum ExportStage: Stage {
                 let group = try models.createGroup(name)
                 try model.write(to: group)
                 try writeScores(evaluation.models.first { $0.node == handle.node.id }, clip: evaluation.clipRange, to: group)
+                if refit, let details = evaluation.refit {
+                    try group.setAttribute("refit", .int(1))
+                    try group.setAttribute("test_rmse", .double(details.test.rmse))
+                    try group.setAttribute("test_mae", .double(details.test.mae))
+                    try group.setAttribute("train_rmse", .double(details.train.rmse))
+                    try group.setAttribute("train_mae", .double(details.train.mae))
+                }
                 if handle.node.id == chosenNode { try models.setAttribute("chosen", name) }
             }
             try writeSweep(evaluation, to: file.root.createGroup("sweep"))

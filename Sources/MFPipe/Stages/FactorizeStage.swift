@@ -10,8 +10,8 @@ public enum FactorizeStage: Stage {
 
     /// Per-algorithm defaults of the parameters left unset.
     static let algorithmDefaults: [String: [String: Double]] = [
-        "sgd": ["epochs": 100, "learning_rate": 0.1, "learning_rate_decay": 1, "regularization": 0.05,
-                "bias_regularization": 0.05, "init_scale": 0.1, "tolerance": 1e-5],
+        "sgd": ["epochs": 100, "learning_rate": 0.05, "learning_rate_decay": 1, "regularization": 1,
+                "bias_regularization": 0.5, "init_scale": 0.05, "tolerance": 1e-5],
         "adam": ["epochs": 20000, "learning_rate": 0.01, "learning_rate_decay": 0.9997, "regularization": 0,
                  "bias_regularization": 0, "init_scale": 0.05, "tolerance": 1e-9],
     ]
@@ -22,15 +22,15 @@ public enum FactorizeStage: Stage {
         ParamSpec("k", .rankSweep, default: nil, "the rank, or a sweep: a list [8, 16, 32] or {\"from\": 8, \"to\": 64, \"step\": 8}"),
         ParamSpec("epochs", .integer(1...Int.max), default: .null, "the most epochs (sgd, default 100) or iterations (adam, default 20000)"),
         ParamSpec("learning_rate", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
-                  "the step size (sgd 0.1: each row's and column's step is this over the root of its accumulated squared gradients; adam 0.01)"),
+                  "the step size (sgd 0.05: each row's and column's step is this over the root of its accumulated squared gradients; adam 0.01)"),
         ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .null,
                   "step-size factor per epoch (sgd 1: none) or per iteration (adam 0.9997)"),
         ParamSpec("regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the factors (sgd 0.05 per rating, relative to the residuals' root mean square; adam 0)"),
+                  "L2 penalty on the factors (sgd 1: a row with n ratings pays this / sqrt(n) per rating, on the standardized scale; adam 0)"),
         ParamSpec("bias_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the learned biases (sgd 0.05)"),
+                  "L2 penalty on the learned biases, per rating (sgd 0.5)"),
         ParamSpec("init_scale", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
-                  "standard deviation of the Gaussian initial factors (sgd 0.1, in units of the residuals' root mean square; adam 0.05)"),
+                  "standard deviation of the Gaussian initial factors (sgd 0.05, on the standardized scale; adam 0.05)"),
         ParamSpec("tolerance", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
                   "stop when the objective's relative improvement falls below this (sgd 1e-5, adam 1e-9)"),
         ParamSpec("patience", .integer(0...Int.max), default: .number(10),
@@ -58,29 +58,8 @@ public enum FactorizeStage: Stage {
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let params = context.params
         let problem = try sharedProblem(context)
-        var settings = TrainingSettings(
-            k: params.int("k"), epochs: params.int("epochs"), learningRate: params.double("learning_rate"),
-            learningRateDecay: params.double("learning_rate_decay"), regularization: params.double("regularization"),
-            biasRegularization: params.double("bias_regularization"), initScale: params.double("init_scale"),
-            tolerance: params.double("tolerance"), patience: params.int("patience"), seed: params.seed, json: params.json)
-        settings.grid = params.int("grid")
-        settings.checkpointEpochs = params.int("checkpoint_epochs")
-        settings.checkpointSeconds = params.double("checkpoint_seconds")
-        let solver = FactorizerRegistry.named(params.string("algorithm"))!
-        let node = context.node.id
-        let environment = SolverEnvironment(
-            threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
-            progress: { done, total, note in context.progress(done, of: total, note: note) },
-            note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
-        var model: FactorModel
-        do {
-            model = try solver.train(problem, settings: settings, environment: environment)
-        } catch let divergence as SolverDivergence {
-            context.checkpoint.remove()
-            throw StageFailure(node: context.node.id, message: divergence.description)
-        }
-        model.zeroUnseen(rowCounts: problem.train.counts(byRow: true, size: problem.rows),
-                         colCounts: problem.train.counts(byRow: false, size: problem.cols))
+        let settings = Self.settings(params)
+        let model = try train(problem, settings: settings, algorithm: params.string("algorithm"), context: context)
         try context.writeArtifact(model.write)
         let best = model.info.curve[model.info.bestIteration - 1]
         var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs, train RMSE \(String(format: "%.4f", best.trainRMSE))"
@@ -89,6 +68,41 @@ public enum FactorizeStage: Stage {
             "k": Double(model.k), "iterations": Double(model.info.iterations), "seconds": model.info.seconds,
             "train_rmse": best.trainRMSE, "validation_rmse": best.validationRMSE.isNaN ? -1 : best.validationRMSE,
         ])
+    }
+
+    /// The training settings a node's parameters describe.
+    static func settings(_ params: StageParams) -> TrainingSettings {
+        var settings = TrainingSettings(
+            k: params.int("k"), epochs: params.int("epochs"), learningRate: params.double("learning_rate"),
+            learningRateDecay: params.double("learning_rate_decay"), regularization: params.double("regularization"),
+            biasRegularization: params.double("bias_regularization"), initScale: params.double("init_scale"),
+            tolerance: params.double("tolerance"), patience: params.int("patience"), seed: params.seed, json: params.json)
+        settings.grid = params.int("grid")
+        settings.checkpointEpochs = params.int("checkpoint_epochs")
+        settings.checkpointSeconds = params.double("checkpoint_seconds")
+        return settings
+    }
+
+    /// Trains `algorithm` on `problem` in the node's threads, with its checkpoint slot and
+    /// progress; rows and columns without training entries end with zero factors.
+    ///
+    /// - Throws: `StageFailure` when the solver diverges (its checkpoint is discarded).
+    static func train(_ problem: TrainingProblem, settings: TrainingSettings, algorithm: String, context: StageContext) throws -> FactorModel {
+        let node = context.node.id
+        let environment = SolverEnvironment(
+            threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
+            progress: { done, total, note in context.progress(done, of: total, note: note) },
+            note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
+        var model: FactorModel
+        do {
+            model = try FactorizerRegistry.named(algorithm)!.train(problem, settings: settings, environment: environment)
+        } catch let divergence as SolverDivergence {
+            context.checkpoint.remove()
+            throw StageFailure(node: node, message: divergence.description)
+        }
+        model.zeroUnseen(rowCounts: problem.train.counts(byRow: true, size: problem.rows),
+                         colCounts: problem.train.counts(byRow: false, size: problem.cols))
+        return model
     }
 
     /// The normalized training and validation entries upstream of the node, read once per

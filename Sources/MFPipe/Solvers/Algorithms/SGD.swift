@@ -6,14 +6,18 @@ import Foundation
 /// Gemulla et al.'s DSGD; the AdaGrad steps of Chin, Zhuang, Juan and Lin's LIBMF).
 ///
 /// Fits r − offset ≈ b_i + c_j + W_i · H_j by minimising, over training entries,
-/// (r − offset − b_i − c_j − W_i · H_j)² + λ(‖W_i‖² + ‖H_j‖²) + λ_b(b_i² + c_j²). The
+/// (r − offset − b_i − c_j − W_i · H_j)² + λ_i‖W_i‖² + λ_j‖H_j‖² + λ_b(b_i² + c_j²), where a
+/// row's (column's) penalty per rating is λ_i = λ / √n_i for its n_i training ratings: its
+/// total penalty grows like √n_i, so rows with little data shrink more, and one default
+/// serves sparse, noisy ratings and dense, clean ones alike. The
 /// residuals are standardized (centred, divided by their standard deviation) before
 /// training and the factors and biases scaled back after (the mean joins the column
 /// biases), so that the learning rate, regularization and initial scale mean the same on
 /// any rating scale and with or without an upstream normalization. Each epoch visits the `BlockedRatings` grid stratum by
 /// stratum; a stratum's blocks share no row or column and run on any number of threads with
-/// the same result. Row i's step is learning_rate / √g_i, where g_i (from 1) accumulates the
-/// mean squared gradient of its factors and bias; likewise for columns.
+/// the same result. Row i's factors step by learning_rate / √g_i, where g_i (from 1)
+/// accumulates the mean squared gradient of its factors; its bias has an accumulator of its
+/// own; likewise for columns.
 public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
 
@@ -34,8 +38,11 @@ final class SGDSolver: IterativeSolver {
     private let settings: TrainingSettings
     private let w: FactorMatrix
     private let h: FactorMatrix
-    /// Row biases, column biases, row and column AdaGrad accumulators, one buffer.
+    /// Row biases, column biases, then the AdaGrad accumulators of row factors, column
+    /// factors, row biases and column biases: one buffer.
     private let scalars: UnsafeMutableBufferPointer<Float>
+    /// Each row's, then each column's, factor penalty per update: λ / √n.
+    private let penalties: [Float]
     private var best: (w: FactorMatrix, h: FactorMatrix, scalars: [Float])?
     /// Strata of the current epoch already trained, and their squared error so far.
     private var position = 0
@@ -49,7 +56,8 @@ final class SGDSolver: IterativeSolver {
         var random = SplitMix64(seed: settings.seed, stream: "sgd-init")
         w.fillGaussian(scale: settings.initScale, using: &random)
         h.fillGaussian(scale: settings.initScale, using: &random)
-        scalars = .allocate(capacity: 2 * (layout.rows + layout.cols))
+        penalties = (layout.rowCounts + layout.colCounts).map { Float(settings.regularization / Double(max($0, 1)).squareRoot()) }
+        scalars = .allocate(capacity: 3 * (layout.rows + layout.cols))
         scalars.initialize(repeating: 0)
         for index in (layout.rows + layout.cols)..<scalars.count { scalars[index] = 1 }
     }
@@ -62,6 +70,8 @@ final class SGDSolver: IterativeSolver {
     private var colBias: UnsafeMutablePointer<Float> { scalars.baseAddress! + layout.rows }
     private var rowG: UnsafeMutablePointer<Float> { scalars.baseAddress! + layout.rows + layout.cols }
     private var colG: UnsafeMutablePointer<Float> { scalars.baseAddress! + 2 * layout.rows + layout.cols }
+    private var rowBiasG: UnsafeMutablePointer<Float> { scalars.baseAddress! + 2 * (layout.rows + layout.cols) }
+    private var colBiasG: UnsafeMutablePointer<Float> { scalars.baseAddress! + 3 * layout.rows + 2 * layout.cols }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
         let strata = Strata(grid: layout.grid, seed: settings.seed, epoch: epoch)
@@ -88,16 +98,21 @@ final class SGDSolver: IterativeSolver {
         if layout.majorIsRow {
             (args.major, args.minor) = (w.row(row), h.row(col))
             (args.major_bias, args.minor_bias, args.major_g, args.minor_g) = (rowBias + row, colBias + col, rowG + row, colG + col)
+            (args.major_bias_g, args.minor_bias_g) = (rowBiasG + row, colBiasG + col)
         } else {
             (args.major, args.minor) = (h.row(col), w.row(row))
             (args.major_bias, args.minor_bias, args.major_g, args.minor_g) = (colBias + col, rowBias + row, colG + col, rowG + row)
+            (args.major_bias_g, args.minor_bias_g) = (colBiasG + col, rowBiasG + row)
         }
         args.stride = w.stride
         args.k = Int32(settings.k)
         args.learning_rate = learningRate
-        args.lambda = Float(settings.regularization)
         args.lambda_bias = Float(settings.biasRegularization)
-        return mfk_sgd_block(first, records.count, &args)
+        return penalties.withUnsafeBufferPointer { penalties in
+            let (rowPenalty, colPenalty) = (penalties.baseAddress! + row, penalties.baseAddress! + layout.rows + col)
+            (args.major_lambda, args.minor_lambda) = layout.majorIsRow ? (rowPenalty, colPenalty) : (colPenalty, rowPenalty)
+            return mfk_sgd_block(first, records.count, &args)
+        }
     }
 
     func validationRMSE(threads: Int) -> Double {
@@ -121,17 +136,16 @@ final class SGDSolver: IterativeSolver {
     func penalty() -> Double {
         var factors = 0.0
         var biases = 0.0
-        for (matrix, counts, bias) in [(w, layout.rowCounts, rowBias), (h, layout.colCounts, colBias)] {
+        for (matrix, counts, bias, first) in [(w, layout.rowCounts, rowBias, 0), (h, layout.colCounts, colBias, layout.rows)] {
             for index in 0..<matrix.rows where counts[index] > 0 {
                 let row = matrix.row(index)
                 var squares = 0.0
                 for factor in 0..<matrix.k { squares += Double(row[factor]) * Double(row[factor]) }
-                factors += Double(counts[index]) * squares
+                factors += Double(counts[index]) * Double(penalties[first + index]) * squares
                 biases += Double(counts[index]) * Double(bias[index]) * Double(bias[index])
             }
         }
-        let scale2 = layout.scale * layout.scale
-        return scale2 * (settings.regularization * factors + settings.biasRegularization * biases)
+        return layout.scale * layout.scale * (factors + settings.biasRegularization * biases)
     }
 
     func keepBest() {
