@@ -52,13 +52,15 @@ final class KernelTests: XCTestCase {
             let rows = self.rows
             let penalties = (0..<rows).map { 0.05 / Float($0 + 1).squareRoot() }
             let loss = scalars.withUnsafeMutableBufferPointer { scalars in
-                let base = scalars.baseAddress!
-                var args = mfk_sgd_args(
-                    major: major.base, minor: minor.base, major_bias: base, minor_bias: base + rows,
-                    major_g: base + 2 * rows, minor_g: base + 3 * rows, major_bias_g: base + 4 * rows, minor_bias_g: base + 5 * rows,
-                    major_lambda: penalties, minor_lambda: penalties, stride: major.stride, k: Int32(k),
-                    learning_rate: 0.1, lambda_bias: 0.02)
-                return mfk_sgd_block(records, records.count, &args)
+                penalties.withUnsafeBufferPointer { penalties in
+                    let base = scalars.baseAddress!
+                    var args = mfk_sgd_args(
+                        major: major.base, minor: minor.base, major_bias: base, minor_bias: base + rows,
+                        major_g: base + 2 * rows, minor_g: base + 3 * rows, major_bias_g: base + 4 * rows, minor_bias_g: base + 5 * rows,
+                        major_lambda: penalties.baseAddress, minor_lambda: penalties.baseAddress, stride: major.stride, k: Int32(k),
+                        learning_rate: 0.1, lambda_bias: 0.02)
+                    return mfk_sgd_block(records, records.count, &args)
+                }
             }
             return (loss, Array(major.storage.prefix(rows * major.stride)) + Array(minor.storage.prefix(rows * minor.stride)) + scalars)
         }
