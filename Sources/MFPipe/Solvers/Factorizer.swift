@@ -68,6 +68,8 @@ public struct TrainingSettings {
     public var checkpointEpochs: Int = 0
     /// Checkpoint after this many seconds since the last one (0: by epochs only).
     public var checkpointSeconds: Double = 30
+    /// A model to start from instead of random factors (SGD), or nil.
+    public var warmStart: WarmStart?
     /// The settings as JSON, recorded with the model.
     public var json: JSONValue
 

@@ -105,6 +105,7 @@ public enum EvaluateStage: Stage {
         settings.epochs = chosen.info.bestIteration
         settings.patience = 0
         settings.tolerance = 0
+        if handle.node.params.has("warm_start") { settings.warmStart = try FactorizeStage.warmStart(handle.node.params, context: context) }
         let (train, validation) = (data.training, data.parts[.validation] ?? RatingTable())
         let seen = RatingTable(rows: train.rows + validation.rows, cols: train.cols + validation.cols,
                                values: normalization.residuals(of: train) + normalization.residuals(of: validation))

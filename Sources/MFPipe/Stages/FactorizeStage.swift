@@ -38,6 +38,8 @@ public enum FactorizeStage: Stage {
         ParamSpec("seed", .integer(0...Int.max), default: .null, "the seed of initialisation and ordering; defaults to the pipeline seed"),
         ParamSpec("grid", .integer(0...4096), default: .number(0),
                   "sgd: blocks per side of the training grid (0: chosen from the data); the result depends on it"),
+        ParamSpec("warm_start", .path(.input), default: .null,
+                  "sgd: an earlier export to start from; its model of the same rank gives the initial factors and biases of the rows and columns it knows (matched by id)"),
         ParamSpec("checkpoint_epochs", .integer(0...Int.max), default: .number(0),
                   "write an in-stage checkpoint every this many epochs (0: by time only)", affectsResult: false),
         ParamSpec("checkpoint_seconds", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(30),
@@ -58,7 +60,8 @@ public enum FactorizeStage: Stage {
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let params = context.params
         let problem = try sharedProblem(context)
-        let settings = Self.settings(params)
+        var settings = Self.settings(params)
+        if params.has("warm_start") { settings.warmStart = try warmStart(params, context: context) }
         let model = try train(problem, settings: settings, algorithm: params.string("algorithm"), context: context)
         try context.writeArtifact(model.write)
         let best = model.info.curve[model.info.bestIteration - 1]
@@ -68,6 +71,26 @@ public enum FactorizeStage: Stage {
             "k": Double(model.k), "iterations": Double(model.info.iterations), "seconds": model.info.seconds,
             "train_rmse": best.trainRMSE, "validation_rmse": best.validationRMSE.isNaN ? -1 : best.validationRMSE,
         ])
+    }
+
+    /// The export named by the `warm_start` of `params`, mapped onto the rows and columns
+    /// upstream of `context`.
+    static func warmStart(_ params: StageParams, context: StageContext) throws -> WarmStart {
+        let file = try HDF5File.open(context.required(.ratings).dataFile)
+        let rowIDs = IdTable(ids: try file.root.openGroup("rows").readStrings("ids"))
+        let colIDs = IdTable(ids: try file.root.openGroup("cols").readStrings("ids"))
+        try file.close()
+        let normalization = try NormalizeStage.upstreamNormalization(context, rows: rowIDs.count, cols: colIDs.count)
+        return try WarmStart.load(params.url("warm_start"), displayName: params.string("warm_start"), k: params.int("k"),
+                                  rowIDs: rowIDs, colIDs: colIDs, normalization: normalization)
+    }
+
+    /// A combination of parameters that cannot work.
+    public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? {
+        if params.has("warm_start") && params.string("algorithm") != SGDFactorizer.name {
+            return ("warm_start", "applies to algorithm \"sgd\" only; remove it or set algorithm to \"sgd\"")
+        }
+        return nil
     }
 
     /// The training settings a node's parameters describe.

@@ -33,9 +33,15 @@ public enum NormalizeStage: Stage {
     /// when the pipeline has no normalize stage).
     static func upstreamData(_ context: StageContext) throws -> (data: RatingData, normalization: Normalization) {
         let data = try RatingData.read(from: context.required(.ratings).dataFile)
-        guard let handle = context.nearest(.normalization) else { return (data, .none(rows: data.rowCount, cols: data.colCount)) }
+        return (data, try upstreamNormalization(context, rows: data.rowCount, cols: data.colCount))
+    }
+
+    /// The normalization upstream of a stage (the identity for `rows` x `cols` when the
+    /// pipeline has no normalize stage).
+    static func upstreamNormalization(_ context: StageContext, rows: Int, cols: Int) throws -> Normalization {
+        guard let handle = context.nearest(.normalization) else { return .none(rows: rows, cols: cols) }
         let file = try HDF5File.open(handle.dataFile)
         defer { try? file.close() }
-        return (data, try Normalization.read(from: file.root))
+        return try Normalization.read(from: file.root)
     }
 }

@@ -60,6 +60,27 @@ final class SGDSolver: IterativeSolver {
         scalars = .allocate(capacity: 3 * (layout.rows + layout.cols))
         scalars.initialize(repeating: 0)
         for index in (layout.rows + layout.cols)..<scalars.count { scalars[index] = 1 }
+        if let start = settings.warmStart { begin(from: start) }
+    }
+
+    /// Replaces the initial factors and biases of the rows and columns `start` knows, on the
+    /// layout's standardized scale: factors / √scale, biases / scale (the mean leaving the
+    /// column biases).
+    private func begin(from start: WarmStart) {
+        let k = settings.k
+        let factorScale = Float(1 / layout.scale.squareRoot())
+        for row in 0..<layout.rows where start.rowKnown[row] {
+            let position = Int(layout.rowPosition[row])
+            let target = w.row(position)
+            for factor in 0..<k { target[factor] = start.w[row * k + factor] * factorScale }
+            rowBias[position] = Float(Double(start.rowBias[row]) / layout.scale)
+        }
+        for col in 0..<layout.cols where start.colKnown[col] {
+            let position = Int(layout.colPosition[col])
+            let target = h.row(position)
+            for factor in 0..<k { target[factor] = start.columnFactors[col * k + factor] * factorScale }
+            colBias[position] = Float((Double(start.colBias[col]) - layout.offset) / layout.scale)
+        }
     }
 
     deinit {

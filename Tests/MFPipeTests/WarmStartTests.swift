@@ -1,0 +1,75 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// `warm_start`: training from an earlier export converges in fewer epochs, and a file that
+/// cannot serve is a clear input error.
+final class WarmStartTests: XCTestCase {
+    private var scratch: Scratch!
+
+    override func setUpWithError() throws {
+        scratch = try Scratch()
+        try scratch.write("""
+            {"version": 1, "name": "nightly", "workdir": "../runs", "seed": 42, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ml-latest-small/ratings.csv",
+                "columns": {"row": "userId", "col": "movieId", "value": "rating"}}},
+              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.1, "test": 0.2}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 32}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/nightly.h5"}}]}
+            """, to: "pipelines/nightly.json")
+    }
+
+    override func tearDown() {
+        scratch.remove()
+        super.tearDown()
+    }
+
+    /// The validation RMSE curve of the exported chosen model.
+    private func validationCurve() throws -> [Double] {
+        let file = try HDF5File.open(scratch.url("out/nightly.h5"))
+        defer { try? file.close() }
+        let models = try file.root.openGroup("models")
+        return try models.openGroup(try models.stringAttribute("chosen")).read("curve_validation_rmse", as: Double.self).values
+    }
+
+    func testAWarmStartReachesTheColdRunsValidationRMSEInFewerEpochs() throws {
+        let cold = try MFPipeBinary.run(["run", "pipelines/nightly.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(cold.exitCode, 0, cold.stderr)
+        let coldCurve = try validationCurve()
+        let target = try XCTUnwrap(coldCurve.min())
+        let coldEpochs = try XCTUnwrap(coldCurve.firstIndex { $0 <= target }) + 1
+        try FileManager.default.moveItem(at: scratch.url("out/nightly.h5"), to: scratch.url("out/yesterday.h5"))
+        // The export was trained on the training entries only (no refit), so the validation
+        // entries the warm run is judged on were never seen by the model it starts from.
+        let warm = try MFPipeBinary.run(["run", "pipelines/nightly.json", "--quiet", "--set", "factorize.warm_start=../out/yesterday.h5"],
+                                        in: scratch.root)
+        XCTAssertEqual(warm.exitCode, 0, warm.stderr)
+        let warmCurve = try validationCurve()
+        let warmEpochs = try XCTUnwrap(warmCurve.firstIndex { $0 <= target * 1.0005 }, "the warm run reaches the cold run's best") + 1
+        XCTAssertLessThanOrEqual(warmEpochs * 3, coldEpochs, "warm: \(warmEpochs) epochs, cold: \(coldEpochs) to validation RMSE \(target)")
+    }
+
+    func testAnExportWithoutTheRankIsAnInputError() throws {
+        let cold = try MFPipeBinary.run(["run", "pipelines/nightly.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(cold.exitCode, 0, cold.stderr)
+        let result = try MFPipeBinary.run(["run", "pipelines/nightly.json", "--quiet", "--set", "factorize.warm_start=../out/nightly.h5",
+                                           "--set", "factorize.k=16"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 2)
+        XCTAssertEqual(result.stderr, "mfpipe: ../out/nightly.h5: has no model of rank 16 to start from; it has k = 32\n")
+        let notExport = try MFPipeBinary.run(["run", "pipelines/nightly.json", "--quiet", "--set",
+                                              "factorize.warm_start=../data/ml-latest-small/ratings.csv"], in: scratch.root)
+        XCTAssertEqual(notExport.exitCode, 2)
+        XCTAssertEqual(notExport.stderr, "mfpipe: ../data/ml-latest-small/ratings.csv: not an HDF5 file; expected an export written by mfpipe\n")
+    }
+
+    func testWarmStartIsRefusedForAlgorithmsWithoutIt() throws {
+        let result = try MFPipeBinary.run(["validate", "pipelines/nightly.json", "--set", "factorize.algorithm=adam",
+                                           "--set", "factorize.warm_start=x.h5"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 2)
+        XCTAssertEqual(result.stderr,
+                       "mfpipe: pipelines/nightly.json: stages[3].params.warm_start: applies to algorithm \"sgd\" only; remove it or set algorithm to \"sgd\"\n")
+    }
+}
