@@ -33,7 +33,7 @@ final class MovieLensPipelineTests: XCTestCase {
         let chosen = try models.openGroup(try models.stringAttribute("chosen"))
         let testRMSE = try chosen.doubleAttribute("test_rmse")
         let baseline = try file.root.openGroup("sweep").doubleAttribute("bias_baseline_test_rmse")
-        XCTAssertLessThanOrEqual(testRMSE, 0.860)
+        XCTAssertLessThanOrEqual(testRMSE, 0.845, "the target of a seeded 80/20 split with shipped defaults")
         XCTAssertLessThanOrEqual(testRMSE, baseline - 0.01, "test RMSE \(testRMSE) against the bias baseline's \(baseline)")
         let sweep = try file.root.openGroup("sweep").read("k", as: Int32.self).values
         XCTAssertGreaterThanOrEqual(sweep.count, 4)
