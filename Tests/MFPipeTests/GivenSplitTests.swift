@@ -77,4 +77,29 @@ final class GivenSplitTests: XCTestCase {
 
             """)
     }
+
+    func testTheSecondFileCanBeTheValidationSet() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        var synth = SyntheticRatings()
+        (synth.rows, synth.cols, synth.ratings) = (50, 30, 900)
+        let matrix = synth.generate()
+        let format = MatrixWriter.Format.delimited(delimiter: "\t", header: false)
+        try MatrixWriter.write(matrix.table.selecting(Array(0..<700)), rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: format,
+                               to: scratch.url("inputs/train.tsv"))
+        try MatrixWriter.write(matrix.table.selecting(Array(700..<matrix.table.count)), rowIDs: matrix.rowIDs, colIDs: matrix.colIDs,
+                               format: format, to: scratch.url("inputs/held.tsv"))
+        try scratch.write("""
+            {"version": 1, "name": "held", "workdir": "../runs/held", "stages": [
+              {"id": "base", "type": "ingest", "params": {"path": "../inputs/train.tsv"}},
+              {"id": "held", "type": "ingest", "params": {"path": "../inputs/held.tsv"}},
+              {"id": "split", "type": "split", "inputs": ["base", "held"], "params": {"method": "given", "held_out": "validation"}}]}
+            """, to: "pipelines/held.json")
+        let result = try MFPipeBinary.run(["run", "pipelines/held.json"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("train 700, validation \(matrix.table.count - 700), test 0"), result.stdout)
+        let misplaced = try MFPipeBinary.run(["validate", "pipelines/held.json", "--set", "split.method=random"], in: scratch.root)
+        XCTAssertEqual(misplaced.exitCode, 2)
+        XCTAssertEqual(misplaced.stderr, "mfpipe: pipelines/held.json: stages[2].params.method: \"random\" takes one input; found 2 (use \"given\" for train and test files)\n")
+    }
 }

@@ -16,6 +16,8 @@ public enum SplitStage: Stage {
                   "fraction held out for validation (of all entries for random, of the train file for given)"),
         ParamSpec("test", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
                   "fraction held out for the test set (random only)"),
+        ParamSpec("held_out", .choice(["test", "validation"]), default: .string("test"),
+                  "given: what the second file holds out — the test set, or the validation set (then nothing is carved from the train file and there is no test set)"),
         ParamSpec("seed", .integer(0...Int.max), default: .null, "the split's seed; defaults to the pipeline seed"),
     ]
 
@@ -25,6 +27,9 @@ public enum SplitStage: Stage {
             return ("method", method == "given"
                 ? "\"given\" takes two inputs, the train file's stage then the test file's; found \(inputCount)"
                 : "\"\(method)\" takes one input; found \(inputCount) (use \"given\" for train and test files)")
+        }
+        if method != "given" && params.string("held_out") != "test" {
+            return ("held_out", "applies to method \"given\" only")
         }
         let held = params.double("validation") + (params.string("method") == "random" ? params.double("test") : 0)
         if held >= 1 {
@@ -55,8 +60,11 @@ public enum SplitStage: Stage {
         let testCount = method == "random" ? Int((params.double("test") * Double(pool.count)).rounded()) : 0
         let validationCount = Int((params.double("validation") * Double(pool.count)).rounded())
         if method == "random" { test = pool.selecting(order[0..<testCount].sorted()) }
-        let validation = pool.selecting(order[testCount..<testCount + validationCount].sorted())
-        let train = pool.selecting(order[(testCount + validationCount)...].sorted())
+        var validation = pool.selecting(order[testCount..<testCount + validationCount].sorted())
+        var train = pool.selecting(order[(testCount + validationCount)...].sorted())
+        if method == "given" && params.string("held_out") == "validation" {
+            (train, validation, test) = (pool, test, RatingTable())
+        }
         guard train.count > 0 else {
             throw StageFailure(node: context.node.id, message: "the split leaves no training entries; lower validation or test")
         }
