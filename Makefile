@@ -31,9 +31,9 @@ $(VENV)/.installed:
 	@$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_PACKAGES)
 	@touch $@
 
-# pyarrow and pandas beside h5py, for `make bench` only.
+# The peers `make bench` measures against (PyPI), beside h5py.
 bench-venv: venv
-	@$(VENV)/bin/pip install -q --disable-pip-version-check pyarrow pandas
+	@$(VENV)/bin/pip install -q --disable-pip-version-check pyarrow pandas scikit-surprise
 
 build: deps
 	@swift build $(SWIFT_FLAGS)
@@ -46,6 +46,7 @@ test: deps venv
 
 bench: build bench-venv
 	bash bench/run.sh
+	bash bench/sgd.sh
 
 install: build
 	install -D -m 755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/mfpipe

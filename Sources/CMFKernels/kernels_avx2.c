@@ -22,10 +22,12 @@ static inline float v_sum(vec v) {
 }
 
 static inline vec v_add(vec a, vec b) { return _mm256_add_ps(a, b); }
-static inline void v_steps(float rate, float ga, float gb, float *sa, float *sb) {
-    const __m128 steps = _mm_div_ps(_mm_set1_ps(rate), _mm_sqrt_ps(_mm_set_ps(1, 1, gb, ga)));
-    *sa = _mm_cvtss_f32(steps);
-    *sb = _mm_cvtss_f32(_mm_movehdup_ps(steps));
+static inline void v_steps(float rate, float g0, float g1, float g2, float g3, float *s0, float *s1, float *s2, float *s3) {
+    const __m128 steps = _mm_div_ps(_mm_set1_ps(rate), _mm_sqrt_ps(_mm_set_ps(g3, g2, g1, g0)));
+    *s0 = _mm_cvtss_f32(steps);
+    *s1 = _mm_cvtss_f32(_mm_movehdup_ps(steps));
+    *s2 = _mm_cvtss_f32(_mm_movehl_ps(steps, steps));
+    *s3 = _mm_cvtss_f32(_mm_shuffle_ps(steps, steps, 3));
 }
 static inline void quads_sum2(__m128 a, __m128 b, float *sa, float *sb) {
     const __m128 low = _mm_unpacklo_ps(a, b), high = _mm_unpackhi_ps(a, b);

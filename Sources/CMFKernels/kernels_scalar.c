@@ -18,9 +18,11 @@ static inline float v_sum(vec v) { return v; }
 
 static inline vec v_add(vec a, vec b) { return a + b; }
 static inline void v_sum2(vec a, vec b, float *sa, float *sb) { *sa = a; *sb = b; }
-static inline void v_steps(float rate, float ga, float gb, float *sa, float *sb) {
-    *sa = rate / sqrtf(ga);
-    *sb = rate / sqrtf(gb);
+static inline void v_steps(float rate, float g0, float g1, float g2, float g3, float *s0, float *s1, float *s2, float *s3) {
+    *s0 = rate / sqrtf(g0);
+    *s1 = rate / sqrtf(g1);
+    *s2 = rate / sqrtf(g2);
+    *s3 = rate / sqrtf(g3);
 }
 
 #include "kernel_body.inc"

@@ -28,10 +28,14 @@ static inline void v_sum2(vec a, vec b, float *sa, float *sb) {
     *sa = _mm_cvtss_f32(sums);
     *sb = _mm_cvtss_f32(_mm_shuffle_ps(sums, sums, 1));
 }
-static inline void v_steps(float rate, float ga, float gb, float *sa, float *sb) {
-    const __m128 steps = _mm_div_ps(_mm_set1_ps(rate), _mm_sqrt_ps(_mm_set_ps(1, 1, gb, ga)));
-    *sa = _mm_cvtss_f32(steps);
-    *sb = _mm_cvtss_f32(_mm_shuffle_ps(steps, steps, 1));
+static inline void v_steps(float rate, float g0, float g1, float g2, float g3, float *s0, float *s1, float *s2, float *s3) {
+    const __m128 steps = _mm_div_ps(_mm_set1_ps(rate), _mm_sqrt_ps(_mm_set_ps(g3, g2, g1, g0)));
+    float lanes[4];
+    _mm_storeu_ps(lanes, steps);
+    *s0 = lanes[0];
+    *s1 = lanes[1];
+    *s2 = lanes[2];
+    *s3 = lanes[3];
 }
 
 #include "kernel_body.inc"

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# make bench (SGD part): mfpipe's SGD against LIBMF and scikit-surprise on the same data in
+# the same run.
+#
+# - 10 M synthetic ratings (70,000 x 10,000, rank 16, noise 0.5; 9 M train / 1 M held out),
+#   k = 32 and 128, 1 and 2 threads, 20 epochs: seconds per epoch, held-out RMSE after each
+#   epoch, time to a held-out RMSE both reach, peak RSS of the factorization. LIBMF runs
+#   with the issue's settings (-l2 0.05 -r 0.1) where LIBMF_DIR names a folder holding an
+#   mf-train built from LIBMF's own repository; mfpipe runs with its defaults.
+# - MovieLens latest-small, the default pipeline's seeded 80/20 split: scikit-surprise's SVD
+#   (defaults, and the best of a small grid) trained on train + validation, tested on test,
+#   beside mfpipe's refit model.
+# BENCH_DIR sets the work folder (default bench/work).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=$PWD/.build/release/mfpipe
+work=$(realpath -m "${BENCH_DIR:-bench/work}")/sgd
+mkdir -p "$work"
+if [ ! -f "$work/test.txt" ]; then
+    "$binary" synth --output "$work/all.tsv" --format tsv --rows 70000 --cols 10000 --ratings 10000000 --rank 16 --noise 0.5 --seed 6
+    python3 bench/split_lines.py "$work/all.tsv" "$work/train.txt" "$work/test.txt" 1000000 6
+    rm "$work/all.tsv"
+fi
+cat > "$work/sgd.json" <<JSON
+{"version": 1, "name": "bench-sgd", "workdir": "runs", "seed": 1, "stages": [
+  {"id": "train", "type": "ingest", "params": {"path": "train.txt", "delimiter": " "}},
+  {"id": "held", "type": "ingest", "params": {"path": "test.txt", "delimiter": " "}},
+  {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "validation"}},
+  {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+  {"id": "factorize", "type": "factorize", "inputs": ["normalize"],
+   "params": {"k": 32, "epochs": 20, "patience": 0, "tolerance": 0, "checkpoint_seconds": 0}}]}
+JSON
+"$binary" run "$work/sgd.json" --quiet
+results="$work/results.jsonl"
+: > "$results"
+for k in 32 128; do
+    for threads in 1 2; do
+        /usr/bin/time -f "%M" -o "$work/rss.txt" "$binary" run "$work/sgd.json" --quiet --force factorize --threads "$threads" --set factorize.k="$k"
+        .venv/bin/python bench/sgd_record.py mfpipe "$k" "$threads" "$work" "$(cat "$work/rss.txt")" >> "$results"
+        if [ -n "${LIBMF_DIR:-}" ] && [ -x "$LIBMF_DIR/mf-train" ]; then
+            start=$(date +%s.%N)
+            /usr/bin/time -f "%M" -o "$work/rss.txt" "$LIBMF_DIR/mf-train" -k "$k" -t 1 -s "$threads" -l2 0.05 -r 0.1 --quiet "$work/train.txt" "$work/libmf.model"
+            one=$(python3 -c "import time; print(time.time() - $start)")
+            start=$(date +%s.%N)
+            /usr/bin/time -f "%M" -o "$work/rss.txt" "$LIBMF_DIR/mf-train" -k "$k" -t 21 -s "$threads" -l2 0.05 -r 0.1 --quiet "$work/train.txt" "$work/libmf.model"
+            many=$(python3 -c "import time; print(time.time() - $start)")
+            "$LIBMF_DIR/mf-train" -k "$k" -t 20 -s "$threads" -l2 0.05 -r 0.1 -p "$work/test.txt" "$work/train.txt" "$work/libmf.model" > "$work/libmf-curve.txt"
+            .venv/bin/python bench/sgd_record.py libmf "$k" "$threads" "$work" "$(cat "$work/rss.txt")" "$one" "$many" >> "$results"
+        fi
+    done
+done
+[ -n "${LIBMF_DIR:-}" ] && [ -x "$LIBMF_DIR/mf-train" ] || echo "LIBMF: not measured (set LIBMF_DIR to a folder with an mf-train built from LIBMF's repository)"
+python3 bench/sgd_report.py "$results"
+"$binary" run pipelines/movielens.json --quiet
+.venv/bin/python bench/surprise_peer.py runs/movielens
