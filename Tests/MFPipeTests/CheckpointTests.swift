@@ -164,7 +164,7 @@ final class CheckpointTests: XCTestCase {
         let problem = TrainingProblem(rows: 2000, cols: 900, train: train, validation: RatingTable())
         let settings = TrainingSettings(k: 20, epochs: 6, learningRate: 0.05, learningRateDecay: 1, regularization: 1, biasRegularization: 0.5,
                                         initScale: 0.05, tolerance: 0, patience: 0, seed: 4, json: .null)
-        XCTAssertGreaterThanOrEqual(problem.blocked(grid: 0, seed: 4, threads: 1).grid, 4, "enough blocks for threads to share")
+        XCTAssertGreaterThanOrEqual(try problem.blocked(grid: 0, seed: 4, threads: 1).grid, 4, "enough blocks for threads to share")
         let one = try SGDFactorizer.train(problem, settings: settings, environment: .plain(threads: 1))
         let two = try SGDFactorizer.train(problem, settings: settings, environment: .plain(threads: 2))
         XCTAssertEqual(one.w, two.w)

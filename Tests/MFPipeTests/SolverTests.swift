@@ -41,7 +41,7 @@ final class SolverTests: XCTestCase {
         let problem = lowRankProblem(rows: 200, cols: 150, rank: 3, observed: 0.3, seed: 5)
         let model = try SGDFactorizer.train(
             problem, settings: settings(3, epochs: 300, learningRate: 0.1, decay: 1, regularization: 0.001, tolerance: 0))
-        let spread = ErrorMetrics.measure(problem.validation) { _, _ in Double(problem.train.mean) }.rmse
+        let spread = ErrorMetrics.measure(problem.validation) { _, _ in Double((try? problem.entries.table())?.mean ?? 0) }.rmse
         XCTAssertLessThan(validationRMSE(model, problem), 0.1 * spread, "held-out entries of an exactly low-rank matrix are predicted")
     }
 
@@ -69,11 +69,11 @@ final class SolverTests: XCTestCase {
 
     func testAdamReachesTheExactFactorizationOfALowRankMatrix() throws {
         var problem = lowRankProblem(rows: 12, cols: 9, rank: 2, observed: 1, seed: 4)
-        problem = TrainingProblem(rows: 12, cols: 9, train: problem.train, validation: RatingTable())
+        problem = TrainingProblem(rows: 12, cols: 9, train: try problem.entries.table(), validation: RatingTable())
         let model = try AdamFactorizer.train(
             problem, settings: settings(2, epochs: 30000, learningRate: 0.01, decay: 0.9997, regularization: 0, tolerance: 1e-12))
         let predictor = Predictor(normalization: .none(rows: 12, cols: 9), model: model, clip: nil)
-        let rmse = ErrorMetrics.measure(problem.train, predict: predictor.predict).rmse
+        let rmse = ErrorMetrics.measure(try problem.entries.table(), predict: predictor.predict).rmse
         XCTAssertLessThan(rmse, 1e-4)
     }
 

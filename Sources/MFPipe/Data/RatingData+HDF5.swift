@@ -22,13 +22,25 @@ extension RatingData {
         defer { try? file.close() }
         let rowIDs = IdTable(ids: try file.root.openGroup("rows").readStrings("ids"))
         let colIDs = IdTable(ids: try file.root.openGroup("cols").readStrings("ids"))
+        return RatingData(rowIDs: rowIDs, colIDs: colIDs, parts: try readParts(file, Set(Part.allCases), timestamps: true))
+    }
+
+    /// Reads only the parts named in `wanted` (those present) and, unless `timestamps`,
+    /// no timestamps: what a solver needs, without the rest's memory.
+    public static func readParts(from url: URL, _ wanted: Set<Part>, timestamps: Bool) throws -> (rows: Int, cols: Int, parts: [Part: RatingTable]) {
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        return (try file.root.intAttribute("rows"), try file.root.intAttribute("cols"), try readParts(file, wanted, timestamps: timestamps))
+    }
+
+    private static func readParts(_ file: HDF5File, _ wanted: Set<Part>, timestamps: Bool) throws -> [Part: RatingTable] {
         let partsGroup = try file.root.openGroup("parts")
         var parts: [Part: RatingTable] = [:]
         for name in try partsGroup.memberNames() {
-            guard let part = Part(rawValue: name) else { continue }
-            parts[part] = try RatingTable.read(from: partsGroup.openGroup(name))
+            guard let part = Part(rawValue: name), wanted.contains(part) else { continue }
+            parts[part] = try RatingTable.read(from: partsGroup.openGroup(name), timestamps: timestamps)
         }
-        return RatingData(rowIDs: rowIDs, colIDs: colIDs, parts: parts)
+        return parts
     }
 }
 
@@ -41,12 +53,12 @@ extension RatingTable {
         if hasTimestamps { try group.write(timestamps, to: "timestamp") }
     }
 
-    /// Reads the columns written by `write(to:)`.
-    public static func read(from group: HDF5Group) throws -> RatingTable {
+    /// Reads the columns written by `write(to:)` (without timestamps unless `timestamps`).
+    public static func read(from group: HDF5Group, timestamps: Bool = true) throws -> RatingTable {
         RatingTable(
             rows: try group.read("row", as: Int32.self).values,
             cols: try group.read("col", as: Int32.self).values,
             values: try group.read("value", as: Float.self).values,
-            timestamps: group.contains("timestamp") ? try group.read("timestamp", as: Int64.self).values : [])
+            timestamps: timestamps && group.contains("timestamp") ? try group.read("timestamp", as: Int64.self).values : [])
     }
 }

@@ -159,6 +159,27 @@ public final class HDF5Group {
         return (values, dims)
     }
 
+    /// Reads `buffer.count` elements of the 1-D dataset `name` starting at `offset`, into
+    /// `buffer`: a window of a column too large to hold whole.
+    public func read<T: HDF5Element>(_ name: String, from offset: Int, into buffer: UnsafeMutableBufferPointer<T>) throws {
+        guard buffer.count > 0 else { return }
+        let dataset = H5Dopen2(id, name, hid_t(mf_h5p_default()))
+        guard dataset >= 0 else { throw failure("open dataset", name) }
+        defer { H5Dclose(dataset) }
+        let fileSpace = H5Dget_space(dataset)
+        guard fileSpace >= 0 else { throw failure("read", name) }
+        defer { H5Sclose(fileSpace) }
+        var start = [hsize_t(offset)]
+        var count = [hsize_t(buffer.count)]
+        var memoryDims = [hsize_t(buffer.count)]
+        let memorySpace = H5Screate_simple(1, &memoryDims, nil)
+        guard memorySpace >= 0 else { throw failure("read", name) }
+        defer { H5Sclose(memorySpace) }
+        guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil) >= 0,
+            H5Dread(dataset, T.hdf5Type, memorySpace, fileSpace, hid_t(mf_h5p_default()), buffer.baseAddress) >= 0
+        else { throw failure("read part of", name) }
+    }
+
     // MARK: String datasets
 
     /// Writes strings as a 1-D dataset of variable-length UTF-8 strings.

@@ -68,6 +68,13 @@ public struct Normalization: Equatable, Sendable {
         mean + rowOffsets[Int(row)] + colOffsets[Int(col)]
     }
 
+    /// Replaces `table`'s values by their residuals after removing the offsets, in place.
+    public func removeOffsets(from table: inout RatingTable) {
+        for index in 0..<table.count {
+            table.values[index] = Float(Double(table.values[index]) - offset(row: table.rows[index], col: table.cols[index]))
+        }
+    }
+
     /// The residuals of `table`'s values after removing the offsets, as floats.
     public func residuals(of table: RatingTable) -> [Float] {
         (0..<table.count).map { Float(Double(table.values[$0]) - offset(row: table.rows[$0], col: table.cols[$0])) }

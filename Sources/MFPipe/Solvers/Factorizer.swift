@@ -3,37 +3,59 @@ import Foundation
 /// The data a solver fits: training residuals (after normalization) and, when there is
 /// one, a validation set on the same scale for monitoring and early stopping.
 ///
-/// A reference type so that every rank of a sweep shares one copy, and the blocked layout
+/// The training entries are read through `TrainingEntries`, so that a solver that lays
+/// them out in blocks streams them from the artifact and never holds a second copy. A
+/// reference type so that every rank of a sweep shares one problem, and the blocked layout
 /// SGD builds from it is built once (`blocked(grid:seed:threads:)`).
 public final class TrainingProblem: @unchecked Sendable {
     /// m.
     public let rows: Int
     /// n.
     public let cols: Int
-    /// Training entries; `values` are residuals after normalization.
-    public let train: RatingTable
+    /// The training entries.
+    public let entries: TrainingEntries
     /// Validation entries on the same scale, possibly empty.
     public let validation: RatingTable
+    /// Training entries per row.
+    public let rowCounts: [Int32]
+    /// Training entries per column.
+    public let colCounts: [Int32]
     private let lock = NSLock()
     private var layouts: [String: BlockedRatings] = [:]
 
-    /// Creates a problem.
-    public init(rows: Int, cols: Int, train: RatingTable, validation: RatingTable) {
+    /// A problem over `entries` (read once here, to count each row's and column's entries).
+    public init(rows: Int, cols: Int, entries: TrainingEntries, validation: RatingTable) throws {
         self.rows = rows
         self.cols = cols
-        self.train = train
+        self.entries = entries
         self.validation = validation
+        var rowCounts = [Int32](repeating: 0, count: rows)
+        var colCounts = [Int32](repeating: 0, count: cols)
+        try entries.forEachChunk { chunkRows, chunkCols, _ in
+            for row in chunkRows { rowCounts[Int(row)] += 1 }
+            for col in chunkCols { colCounts[Int(col)] += 1 }
+        }
+        self.rowCounts = rowCounts
+        self.colCounts = colCounts
     }
+
+    /// A problem over entries held in memory.
+    public convenience init(rows: Int, cols: Int, train: RatingTable, validation: RatingTable) {
+        try! self.init(rows: rows, cols: cols, entries: TableEntries(train), validation: validation)
+    }
+
+    /// The number of training entries.
+    public var trainCount: Int { entries.count }
 
     /// The training entries laid out in a grid (0: automatic) shuffled by `seed`; built on
     /// first use and shared by every caller asking for the same grid and seed (concurrent
     /// callers wait for the first to finish building).
-    public func blocked(grid: Int, seed: UInt64, threads: Int) -> BlockedRatings {
+    public func blocked(grid: Int, seed: UInt64, threads: Int) throws -> BlockedRatings {
         lock.lock()
         defer { lock.unlock() }
         let key = "\(grid)/\(seed)"
         if let layout = layouts[key] { return layout }
-        let layout = BlockedRatings(train: train, validation: validation, rows: rows, cols: cols, grid: grid, seed: seed, threads: threads)
+        let layout = try BlockedRatings(train: entries, validation: validation, rows: rows, cols: cols, grid: grid, seed: seed, threads: threads)
         layouts[key] = layout
         return layout
     }
@@ -113,7 +135,7 @@ extension Factorizer {
         loop.checkpointEpochs = settings.checkpointEpochs
         loop.checkpointSeconds = settings.checkpointSeconds
         return try TrainingLoop(settings: loop, algorithm: name, hyperparameters: settings.json, seed: settings.seed,
-                                trainCount: problem.train.count).run(solver, environment: environment)
+                                trainCount: problem.trainCount).run(solver, environment: environment)
     }
 }
 

@@ -123,23 +123,23 @@ public enum FactorizeStage: Stage {
             context.checkpoint.remove()
             throw StageFailure(node: node, message: divergence.description)
         }
-        model.zeroUnseen(rowCounts: problem.train.counts(byRow: true, size: problem.rows),
-                         colCounts: problem.train.counts(byRow: false, size: problem.cols))
+        model.zeroUnseen(rowCounts: problem.rowCounts, colCounts: problem.colCounts)
         return model
     }
 
-    /// The normalized training and validation entries upstream of the node, read once per
-    /// run and shared by every rank of the stage's sweep.
+    /// The normalized training and validation entries upstream of the node, shared by every
+    /// rank of the stage's sweep: the training entries are streamed from the artifact (never
+    /// held whole by SGD), the validation entries read without timestamps.
     private static func sharedProblem(_ context: StageContext) throws -> TrainingProblem {
-        let key = ([context.required(.ratings)] + (context.nearest(.normalization).map { [$0] } ?? [])).map(\.directory.path).joined(separator: "|")
-        return try context.cache.value(for: "training-problem:" + key, owner: context.node.stage.id) {
-            let (data, normalization) = try NormalizeStage.upstreamData(context)
-            let train = data.training
-            let validation = data.parts[.validation] ?? RatingTable()
-            return TrainingProblem(
-                rows: data.rowCount, cols: data.colCount,
-                train: RatingTable(rows: train.rows, cols: train.cols, values: normalization.residuals(of: train)),
-                validation: RatingTable(rows: validation.rows, cols: validation.cols, values: normalization.residuals(of: validation)))
+        let stage = context.node.stage.id
+        return try context.cache.value(for: "training-problem:" + stage, owner: stage) {
+            let ratings = context.required(.ratings).dataFile
+            let (rows, cols, parts) = try RatingData.readParts(from: ratings, [.validation], timestamps: false)
+            let normalization = try NormalizeStage.upstreamNormalization(context, rows: rows, cols: cols)
+            var validation = parts[.validation] ?? RatingTable()
+            normalization.removeOffsets(from: &validation)
+            return try TrainingProblem(rows: rows, cols: cols, entries: ArtifactEntries(url: ratings, normalization: normalization),
+                                       validation: validation)
         }
     }
 }

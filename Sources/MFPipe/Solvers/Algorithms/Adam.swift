@@ -12,7 +12,7 @@ public enum AdamFactorizer: Factorizer {
     public static let name = "adam"
 
     public static func solver(for problem: TrainingProblem, settings: TrainingSettings, threads: Int) throws -> IterativeSolver {
-        AdamSolver(problem: problem, settings: settings)
+        AdamSolver(problem: problem, train: try problem.entries.table(), settings: settings)
     }
 
     public static func loopSettings(_ settings: TrainingSettings) -> TrainingLoop.Settings {
@@ -32,6 +32,7 @@ final class AdamSolver: IterativeSolver {
     private static let epsilon = 1e-12
 
     private let problem: TrainingProblem
+    private let train: RatingTable
     private let settings: TrainingSettings
     private let k: Int
     private let hOffset: Int
@@ -41,8 +42,9 @@ final class AdamSolver: IterativeSolver {
     private var secondMoment: [Double]
     private var best: [Double]?
 
-    init(problem: TrainingProblem, settings: TrainingSettings) {
+    init(problem: TrainingProblem, train: RatingTable, settings: TrainingSettings) {
         self.problem = problem
+        self.train = train
         self.settings = settings
         k = settings.k
         hOffset = problem.rows * settings.k
@@ -54,7 +56,7 @@ final class AdamSolver: IterativeSolver {
     }
 
     func trainEpoch(_ iteration: Int, threads: Int, cancellation: Cancellation) -> Double? {
-        let train = problem.train
+        let train = self.train
         let (k, hOffset, regularization) = (self.k, self.hOffset, settings.regularization)
         for index in gradient.indices { gradient[index] = 2 * regularization * parameters[index] }
         var squaredError = 0.0

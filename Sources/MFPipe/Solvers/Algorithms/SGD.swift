@@ -22,7 +22,7 @@ public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
 
     public static func solver(for problem: TrainingProblem, settings: TrainingSettings, threads: Int) throws -> IterativeSolver {
-        SGDSolver(layout: problem.blocked(grid: settings.grid, seed: settings.seed, threads: threads), settings: settings)
+        SGDSolver(layout: try problem.blocked(grid: settings.grid, seed: settings.seed, threads: threads), settings: settings)
     }
 
     public static func loopSettings(_ settings: TrainingSettings) -> TrainingLoop.Settings {

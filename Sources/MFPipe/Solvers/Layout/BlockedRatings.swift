@@ -51,62 +51,69 @@ public final class BlockedRatings: @unchecked Sendable {
     public var count: Int { records.count }
 
     /// Lays out `train` (values already normalized) for a grid of `grid` x `grid` blocks
-    /// (0: `automaticGrid`), shuffling rows and columns with `seed`.
-    public init(train: RatingTable, validation: RatingTable, rows: Int, cols: Int, grid requested: Int, seed: UInt64, threads: Int) {
+    /// (0: `automaticGrid`), shuffling rows and columns with `seed`. Two passes over the
+    /// entries — counts and moments, then placement — so they are never held twice.
+    public init(train: TrainingEntries, validation: RatingTable, rows: Int, cols: Int, grid requested: Int, seed: UInt64, threads: Int) throws {
         self.rows = rows
         self.cols = cols
         let grid = Self.validGrid(requested > 0 ? requested : Self.automaticGrid(rows: rows, cols: cols, count: train.count), rows: rows, cols: cols)
         self.grid = grid
-        rowsPerBin = max(1, (rows + grid - 1) / grid)
-        colsPerBin = max(1, (cols + grid - 1) / grid)
-        majorIsRow = rows > cols
+        let (rowsPerBin, colsPerBin) = (max(1, (rows + grid - 1) / grid), max(1, (cols + grid - 1) / grid))
+        (self.rowsPerBin, self.colsPerBin) = (rowsPerBin, colsPerBin)
+        let majorIsRow = rows > cols
+        self.majorIsRow = majorIsRow
         var random = SplitMix64(seed: seed, stream: "sgd-layout")
-        rowPosition = Self.shuffledPositions(rows, using: &random)
-        colPosition = Self.shuffledPositions(cols, using: &random)
-        let mean = train.mean
-        var squares = 0.0
-        for value in train.values { squares += (Double(value) - mean) * (Double(value) - mean) }
-        let deviation = train.count > 0 ? (squares / Double(train.count)).squareRoot() : 1
-        offset = mean
-        scale = deviation.isFinite && deviation > 0 ? deviation : 1
+        let rowPosition = random.permutation(rows).map { Int32($0) }
+        let colPosition = random.permutation(cols).map { Int32($0) }
+        (self.rowPosition, self.colPosition) = (rowPosition, colPosition)
         var rowCounts = [Int32](repeating: 0, count: rows)
         var colCounts = [Int32](repeating: 0, count: cols)
         var blockCounts = [Int](repeating: 0, count: grid * grid + 1)
-        let (rowsPerBin, colsPerBin) = (self.rowsPerBin, self.colsPerBin)
-        for entry in 0..<train.count {
-            let row = Int(rowPosition[Int(train.rows[entry])])
-            let col = Int(colPosition[Int(train.cols[entry])])
-            rowCounts[row] += 1
-            colCounts[col] += 1
-            blockCounts[(row / rowsPerBin) * grid + col / colsPerBin + 1] += 1
+        var (sum, squares) = (0.0, 0.0)
+        try train.forEachChunk { chunkRows, chunkCols, values in
+            for entry in 0..<values.count {
+                let row = Int(rowPosition[Int(chunkRows[entry])])
+                let col = Int(colPosition[Int(chunkCols[entry])])
+                rowCounts[row] += 1
+                colCounts[col] += 1
+                blockCounts[(row / rowsPerBin) * grid + col / colsPerBin + 1] += 1
+                sum += Double(values[entry])
+                squares += Double(values[entry]) * Double(values[entry])
+            }
         }
+        let count = Double(max(train.count, 1))
+        let mean = sum / count
+        let deviation = (max(squares / count - mean * mean, 0)).squareRoot()
+        offset = mean
+        scale = deviation.isFinite && deviation > 0 ? deviation : 1
         for block in 0..<grid * grid { blockCounts[block + 1] += blockCounts[block] }
         blockStart = blockCounts
         self.rowCounts = rowCounts
         self.colCounts = colCounts
-        records = .allocate(capacity: train.count)
+        let records = UnsafeMutableBufferPointer<mfk_record>.allocate(capacity: train.count)
+        self.records = records
         var cursor = Array(blockCounts.dropLast())
-        let (inverseScale, offset) = (1 / scale, mean)
-        let majorIsRow = self.majorIsRow
-        for entry in 0..<train.count {
-            let row = Int(rowPosition[Int(train.rows[entry])])
-            let col = Int(colPosition[Int(train.cols[entry])])
-            let block = (row / rowsPerBin) * grid + col / colsPerBin
-            let (localRow, localCol) = (UInt16(row % rowsPerBin), UInt16(col % colsPerBin))
-            records[cursor[block]] = mfk_record(
-                major: majorIsRow ? localRow : localCol, minor: majorIsRow ? localCol : localRow,
-                value: Float((Double(train.values[entry]) - offset) * inverseScale))
-            cursor[block] += 1
+        let inverseScale = 1 / scale
+        try train.forEachChunk { chunkRows, chunkCols, values in
+            for entry in 0..<values.count {
+                let row = Int(rowPosition[Int(chunkRows[entry])])
+                let col = Int(colPosition[Int(chunkCols[entry])])
+                let block = (row / rowsPerBin) * grid + col / colsPerBin
+                let (localRow, localCol) = (UInt16(row % rowsPerBin), UInt16(col % colsPerBin))
+                records[cursor[block]] = mfk_record(
+                    major: majorIsRow ? localRow : localCol, minor: majorIsRow ? localCol : localRow,
+                    value: Float((Double(values[entry]) - mean) * inverseScale))
+                cursor[block] += 1
+            }
         }
-        let records = UncheckedSendable(self.records)
+        let shared = UncheckedSendable(records)
         let starts = blockStart
         ParallelWork.forEach(grid * grid, threads: threads) { block in
-            Self.sort(UnsafeMutableBufferPointer(rebasing: records.value[starts[block]..<starts[block + 1]]))
+            Self.sort(UnsafeMutableBufferPointer(rebasing: shared.value[starts[block]..<starts[block + 1]]))
         }
-        let (rowPosition, colPosition) = (self.rowPosition, self.colPosition)
         var held = (0..<validation.count).map { entry in
             mfk_entry(row: UInt32(rowPosition[Int(validation.rows[entry])]), col: UInt32(colPosition[Int(validation.cols[entry])]),
-                      value: Float((Double(validation.values[entry]) - offset) * inverseScale))
+                      value: Float((Double(validation.values[entry]) - mean) * inverseScale))
         }
         held.sort { ($0.row, $0.col) < ($1.row, $1.col) }
         self.validation = held
