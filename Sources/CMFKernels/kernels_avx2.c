@@ -22,20 +22,7 @@ static inline float v_sum(vec v) {
 }
 
 static inline vec v_add(vec a, vec b) { return _mm256_add_ps(a, b); }
-static inline void v_steps(float rate, float g0, float g1, float g2, float g3, float *s0, float *s1, float *s2, float *s3) {
-    const __m128 steps = _mm_div_ps(_mm_set1_ps(rate), _mm_sqrt_ps(_mm_set_ps(g3, g2, g1, g0)));
-    *s0 = _mm_cvtss_f32(steps);
-    *s1 = _mm_cvtss_f32(_mm_movehdup_ps(steps));
-    *s2 = _mm_cvtss_f32(_mm_movehl_ps(steps, steps));
-    *s3 = _mm_cvtss_f32(_mm_shuffle_ps(steps, steps, 3));
-}
-static inline void quads_sum2(__m128 a, __m128 b, float *sa, float *sb) {
-    const __m128 low = _mm_unpacklo_ps(a, b), high = _mm_unpackhi_ps(a, b);
-    const __m128 pairs = _mm_add_ps(low, high);
-    const __m128 sums = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
-    *sa = _mm_cvtss_f32(sums);
-    *sb = _mm_cvtss_f32(_mm_movehdup_ps(sums));
-}
+#include "kernels_quads.inc"
 static inline void v_sum2(vec a, vec b, float *sa, float *sb) {
     quads_sum2(_mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1)),
                _mm_add_ps(_mm256_castps256_ps128(b), _mm256_extractf128_ps(b, 1)), sa, sb);

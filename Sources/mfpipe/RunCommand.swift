@@ -12,6 +12,11 @@ enum RunCommand: Command {
         files) matches a complete artifact are skipped; the rest run, independent ones in
         parallel. Every run leaves a record under WORKDIR/runs/.
 
+        Long factorizations write in-stage checkpoints (factorize params checkpoint_epochs,
+        checkpoint_seconds; always on SIGINT/SIGTERM). After an interruption — kill -9 and
+        power loss included — the next run resumes from the last checkpoint and ends with the
+        same bits as an uninterrupted run. Results never depend on --threads.
+
         options:
         \(PipelineOptions.help)
           --force STAGE            rerun STAGE even if cached; repeatable
@@ -22,6 +27,9 @@ enum RunCommand: Command {
 
         exit codes: 0 success, 1 a stage failed, 2 bad usage, pipeline file or input data,
         130/143 interrupted by SIGINT/SIGTERM.
+
+        environment: MFPIPE_ISA=avx512|avx2|sse2|scalar forces the kernels' instruction set
+        (default: the best the CPU has; results depend on it).
         """
 
     static func run(_ words: [String]) throws -> Int32 {
