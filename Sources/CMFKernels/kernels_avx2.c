@@ -14,7 +14,6 @@ static inline vec v_load(const float *p) { return _mm256_load_ps(p); }
 static inline void v_store(float *p, vec v) { _mm256_store_ps(p, v); }
 static inline vec v_mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
 static inline vec v_fmadd(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
-static inline vec v_fnmadd(vec a, vec b, vec c) { return _mm256_fnmadd_ps(a, b, c); }
 static inline float v_sum(vec v) {
     const __m128 quads = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     const __m128 pairs = _mm_add_ps(quads, _mm_movehl_ps(quads, quads));
@@ -23,10 +22,8 @@ static inline float v_sum(vec v) {
 
 static inline vec v_add(vec a, vec b) { return _mm256_add_ps(a, b); }
 #include "kernels_quads.inc"
-static inline void v_sum2(vec a, vec b, float *sa, float *sb) {
-    quads_sum2(_mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1)),
-               _mm_add_ps(_mm256_castps256_ps128(b), _mm256_extractf128_ps(b, 1)), sa, sb);
-}
+static inline __m128 quads(vec v) { return _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)); }
+static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) { quads_sum3(quads(a), quads(b), quads(c), sa, sb, sc); }
 
 #include "kernel_body.inc"
 

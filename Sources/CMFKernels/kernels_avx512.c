@@ -14,7 +14,6 @@ static inline vec v_load(const float *p) { return _mm512_load_ps(p); }
 static inline void v_store(float *p, vec v) { _mm512_store_ps(p, v); }
 static inline vec v_mul(vec a, vec b) { return _mm512_mul_ps(a, b); }
 static inline vec v_fmadd(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
-static inline vec v_fnmadd(vec a, vec b, vec c) { return _mm512_fnmadd_ps(a, b, c); }
 static inline float v_sum(vec v) {
     const __m256 octets = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
     const __m128 quads = _mm_add_ps(_mm256_castps256_ps128(octets), _mm256_extractf128_ps(octets, 1));
@@ -28,7 +27,7 @@ static inline __m128 quads(vec v) {
     const __m256 octets = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
     return _mm_add_ps(_mm256_castps256_ps128(octets), _mm256_extractf128_ps(octets, 1));
 }
-static inline void v_sum2(vec a, vec b, float *sa, float *sb) { quads_sum2(quads(a), quads(b), sa, sb); }
+static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) { quads_sum3(quads(a), quads(b), quads(c), sa, sb, sc); }
 
 #include "kernel_body.inc"
 

@@ -13,11 +13,14 @@ static inline vec v_load(const float *p) { return *p; }
 static inline void v_store(float *p, vec v) { *p = v; }
 static inline vec v_mul(vec a, vec b) { return a * b; }
 static inline vec v_fmadd(vec a, vec b, vec c) { return a * b + c; }
-static inline vec v_fnmadd(vec a, vec b, vec c) { return c - a * b; }
 static inline float v_sum(vec v) { return v; }
 
 static inline vec v_add(vec a, vec b) { return a + b; }
-static inline void v_sum2(vec a, vec b, float *sa, float *sb) { *sa = a; *sb = b; }
+static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) {
+    *sa = a;
+    *sb = b;
+    *sc = c;
+}
 static inline void v_steps(float rate, float g0, float g1, float g2, float g3, float *s0, float *s1, float *s2, float *s3) {
     *s0 = rate / sqrtf(g0);
     *s1 = rate / sqrtf(g1);

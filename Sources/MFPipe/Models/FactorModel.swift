@@ -89,10 +89,19 @@ public struct TrainingInfo: Sendable {
     public var objective: Double
     /// Wall seconds of training.
     public var seconds: Double
-    /// The epoch whose factors were kept (differs from `iterations` after early stopping).
+    /// The epoch whose factors were kept (differs from `iterations` after early stopping;
+    /// 0 when no epoch beat the warm start, or none ran).
     public var bestIteration: Int
     /// Per epoch: training RMSE (on the normalized scale) and validation RMSE (NaN when none).
     public var curve: [(trainRMSE: Double, validationRMSE: Double)]
+    /// The validation RMSE of the warm start before any epoch, or nil for a cold start.
+    public var startValidationRMSE: Double?
+
+    /// The kept model's training and validation RMSE: its epoch's point of the curve, or for
+    /// a kept warm start its validation RMSE (its training RMSE is not measured: NaN).
+    public var kept: (trainRMSE: Double, validationRMSE: Double) {
+        bestIteration > 0 ? curve[bestIteration - 1] : (.nan, startValidationRMSE ?? .nan)
+    }
 
     /// Writes the information as attributes and the curve as `curve_train_rmse` / `curve_validation_rmse`.
     public func write(to group: HDF5Group) throws {
@@ -106,6 +115,7 @@ public struct TrainingInfo: Sendable {
         try group.setAttribute("seconds", .double(seconds))
         try group.write(curve.map(\.trainRMSE), to: "curve_train_rmse")
         try group.write(curve.map(\.validationRMSE), to: "curve_validation_rmse")
+        if let startValidationRMSE { try group.setAttribute("start_validation_rmse", .double(startValidationRMSE)) }
     }
 
     /// Reads what `write(to:)` wrote.
@@ -121,6 +131,7 @@ public struct TrainingInfo: Sendable {
             objective: try group.doubleAttribute("final_objective"),
             seconds: try group.doubleAttribute("seconds"),
             bestIteration: try group.intAttribute("best_iteration"),
-            curve: zip(train, validation).map { ($0, $1) })
+            curve: zip(train, validation).map { ($0, $1) },
+            startValidationRMSE: try group.attribute("start_validation_rmse") != nil ? try group.doubleAttribute("start_validation_rmse") : nil)
     }
 }

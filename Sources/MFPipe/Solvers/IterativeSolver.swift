@@ -24,6 +24,13 @@ public protocol IterativeSolver: AnyObject {
     func restore(from checkpoint: Checkpoint) throws
     /// The current factors as a model (W m x k, H k x n, biases), in the problem's indices.
     func model(info: TrainingInfo) -> FactorModel
+    /// Whether training starts from an earlier model (`warm_start`) rather than at random:
+    /// the start is then scored on validation and kept when no epoch beats it.
+    var startsFromModel: Bool { get }
+}
+
+extension IterativeSolver {
+    public var startsFromModel: Bool { false }
 }
 
 /// Where a solver runs: its threads, the run's cancellation flag, its checkpoint slot and

@@ -64,8 +64,11 @@ public struct TrainingLoop {
         var epoch = 0
         var curve: [(trainRMSE: Double, validationRMSE: Double)] = []
         var objectives: [Double] = []
+        /// The epoch whose factors are kept (0: the warm start, or none yet).
         var bestEpoch = 0
         var bestRMSE = Double.infinity
+        /// The warm start's validation RMSE, before any epoch (NaN: a cold start).
+        var startRMSE = Double.nan
         var converged = false
         var seconds = 0.0
 
@@ -74,7 +77,7 @@ public struct TrainingLoop {
             checkpoint.arrays["loop.validation_rmse"] = .doubles(curve.map(\.validationRMSE))
             checkpoint.arrays["loop.objectives"] = .doubles(objectives)
             checkpoint.arrays["loop.state"] = .integers([Int64(epoch), Int64(bestEpoch), converged ? 1 : 0])
-            checkpoint.arrays["loop.scalars"] = .doubles([bestRMSE, seconds])
+            checkpoint.arrays["loop.scalars"] = .doubles([bestRMSE, seconds, startRMSE])
         }
 
         init() {}
@@ -85,11 +88,11 @@ public struct TrainingLoop {
             objectives = try checkpoint.doubles("loop.objectives")
             let state = try checkpoint.integers("loop.state")
             let scalars = try checkpoint.doubles("loop.scalars")
-            guard state.count == 3, scalars.count == 2, curve.count == objectives.count else {
+            guard state.count == 3, scalars.count == 3, curve.count == objectives.count else {
                 throw CheckpointError.damaged("inconsistent loop state")
             }
             (epoch, bestEpoch, converged) = (Int(state[0]), Int(state[1]), state[2] != 0)
-            (bestRMSE, seconds) = (scalars[0], scalars[1])
+            (bestRMSE, seconds, startRMSE) = (scalars[0], scalars[1], scalars[2])
         }
     }
 
@@ -121,6 +124,13 @@ public struct TrainingLoop {
             lastCheckpoint = Date()
         }
         let keepsBest = settings.patience > 0
+        if progress.epoch == 0 && solver.startsFromModel {
+            progress.startRMSE = environment.threads.withThreads { solver.validationRMSE(threads: $0) }
+            if keepsBest && progress.startRMSE.isFinite {
+                progress.bestRMSE = progress.startRMSE
+                solver.keepBest()
+            }
+        }
         while !progress.converged && progress.epoch < settings.epochs {
             if environment.cancellation.isCancelled {
                 try checkpoint()
@@ -166,14 +176,16 @@ public struct TrainingLoop {
             let dueByTime = settings.checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= settings.checkpointSeconds
             if !progress.converged && epoch < settings.epochs && (dueByEpochs || dueByTime) { try checkpoint() }
         }
-        let kept = keepsBest && progress.bestEpoch > 0 ? progress.bestEpoch : progress.epoch
+        let keptStart = keepsBest && progress.bestEpoch == 0 && progress.bestRMSE.isFinite
+        let kept = keepsBest && (progress.bestEpoch > 0 || keptStart) ? progress.bestEpoch : progress.epoch
         if kept != progress.epoch { solver.restoreBest() }
         progress.seconds += Date().timeIntervalSince(started)
         started = Date()
         let info = TrainingInfo(
             algorithm: algorithm, hyperparameters: hyperparameters, seed: seed, iterations: progress.epoch,
             converged: progress.converged, objective: kept > 0 ? progress.objectives[kept - 1] : .nan,
-            seconds: progress.seconds, bestIteration: max(kept, 1), curve: progress.curve)
+            seconds: progress.seconds, bestIteration: kept, curve: progress.curve,
+            startValidationRMSE: progress.startRMSE.isNaN ? nil : progress.startRMSE)
         return solver.model(info: info)
     }
 }

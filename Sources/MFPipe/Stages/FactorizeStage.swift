@@ -10,7 +10,7 @@ public enum FactorizeStage: Stage {
 
     /// Per-algorithm defaults of the parameters left unset.
     static let algorithmDefaults: [String: [String: Double]] = [
-        "sgd": ["epochs": 100, "learning_rate": 0.05, "learning_rate_decay": 1, "regularization": 1,
+        "sgd": ["epochs": 100, "learning_rate": 0.05, "learning_rate_decay": 1, "regularization": 0.8,
                 "bias_regularization": 0.5, "init_scale": 0.05, "tolerance": 1e-5],
         "adam": ["epochs": 20000, "learning_rate": 0.01, "learning_rate_decay": 0.9997, "regularization": 0,
                  "bias_regularization": 0, "init_scale": 0.05, "tolerance": 1e-9],
@@ -26,7 +26,7 @@ public enum FactorizeStage: Stage {
         ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .null,
                   "step-size factor per epoch (sgd 1: none) or per iteration (adam 0.9997)"),
         ParamSpec("regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the factors (sgd 1: a row with n ratings pays this / sqrt(n) per rating, on the standardized scale; adam 0)"),
+                  "L2 penalty on the factors (sgd 0.8: a row with n ratings pays this / sqrt(n) per rating, on the standardized scale; adam 0)"),
         ParamSpec("bias_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
                   "L2 penalty on the learned biases, per rating (sgd 0.5)"),
         ParamSpec("init_scale", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
@@ -64,13 +64,17 @@ public enum FactorizeStage: Stage {
         if params.has("warm_start") { settings.warmStart = try warmStart(params, context: context) }
         let model = try train(problem, settings: settings, algorithm: params.string("algorithm"), context: context)
         try context.writeArtifact(model.write)
-        let best = model.info.curve[model.info.bestIteration - 1]
-        var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs, train RMSE \(String(format: "%.4f", best.trainRMSE))"
-        if !best.validationRMSE.isNaN { summary += String(format: ", validation RMSE %.4f (epoch %d)", best.validationRMSE, model.info.bestIteration) }
+        let best = model.info.kept
+        var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs"
+        if !best.trainRMSE.isNaN { summary += String(format: ", train RMSE %.4f", best.trainRMSE) }
+        if !best.validationRMSE.isNaN {
+            summary += String(format: ", validation RMSE %.4f (%@)", best.validationRMSE,
+                              model.info.bestIteration > 0 ? "epoch \(model.info.bestIteration)" : "the warm start, kept")
+        }
         return StageOutcome(summary: summary, metrics: [
             "k": Double(model.k), "iterations": Double(model.info.iterations), "seconds": model.info.seconds,
-            "train_rmse": best.trainRMSE, "validation_rmse": best.validationRMSE.isNaN ? -1 : best.validationRMSE,
-        ])
+            "train_rmse": best.trainRMSE, "validation_rmse": best.validationRMSE,
+        ].filter { $0.value.isFinite })
     }
 
     /// The export named by the `warm_start` of `params`, mapped onto the rows and columns

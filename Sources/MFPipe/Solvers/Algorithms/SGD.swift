@@ -87,6 +87,8 @@ final class SGDSolver: IterativeSolver {
         scalars.deallocate()
     }
 
+    var startsFromModel: Bool { settings.warmStart != nil }
+
     private var rowBias: UnsafeMutablePointer<Float> { scalars.baseAddress! }
     private var colBias: UnsafeMutablePointer<Float> { scalars.baseAddress! + layout.rows }
     private var rowG: UnsafeMutablePointer<Float> { scalars.baseAddress! + layout.rows + layout.cols }
