@@ -162,11 +162,11 @@ final class CheckpointTests: XCTestCase {
             train.append(row: Int32(row), col: Int32(col), value: Float(Double(row % 7) + Double(col % 5) + random.nextGaussian()))
         }
         let problem = TrainingProblem(rows: 2000, cols: 900, train: train, validation: RatingTable())
-        let settings = TrainingSettings(k: 20, epochs: 6, learningRate: 0.05, learningRateDecay: 1, regularization: 1, biasRegularization: 0.5,
-                                        initScale: 0.05, tolerance: 0, patience: 0, seed: 4, json: .null)
+        let request = try FactorizeStage.request(.object([("k", .number(20)), ("epochs", .number(6)), ("tolerance", .number(0)),
+                                                          ("patience", .number(0)), ("seed", .number(4))]))
         XCTAssertGreaterThanOrEqual(try problem.blocked(grid: 0, seed: 4, threads: 1).grid, 4, "enough blocks for threads to share")
-        let one = try SGDFactorizer.train(problem, settings: settings, environment: .plain(threads: 1))
-        let two = try SGDFactorizer.train(problem, settings: settings, environment: .plain(threads: 2))
+        let one = try SGDFactorizer.train(problem, request: request, environment: .plain(threads: 1))
+        let two = try SGDFactorizer.train(problem, request: request, environment: .plain(threads: 2))
         XCTAssertEqual(one.w, two.w)
         XCTAssertEqual(one.h, two.h)
         XCTAssertEqual(one.rowBias, two.rowBias)

@@ -27,9 +27,16 @@ final class SolverTests: XCTestCase {
         return TrainingProblem(rows: rows, cols: cols, train: train, validation: validation)
     }
 
-    private func settings(_ k: Int, epochs: Int, learningRate: Double, decay: Double, regularization: Double, tolerance: Double) -> TrainingSettings {
-        TrainingSettings(k: k, epochs: epochs, learningRate: learningRate, learningRateDecay: decay, regularization: regularization,
-                         biasRegularization: 0, initScale: 0.1, tolerance: tolerance, patience: 0, seed: 1, json: .null)
+    /// A request for `algorithm` with `params` over its defaults, as a pipeline file would give it.
+    private func request(_ algorithm: String, _ params: [(String, JSONValue)]) throws -> FactorizationRequest {
+        try FactorizeStage.request(.object([("algorithm", .string(algorithm)), ("seed", .number(1))] + params))
+    }
+
+    /// SGD with no bias penalty and no early stopping or tolerance.
+    private func sgd(_ k: Int, epochs: Int, learningRate: Double, regularization: Double) throws -> FactorizationRequest {
+        try request("sgd", [("k", .number(Double(k))), ("epochs", .number(Double(epochs))), ("learning_rate", .number(learningRate)),
+                            ("regularization", .number(regularization)), ("bias_regularization", .number(0)), ("init_scale", .number(0.1)),
+                            ("tolerance", .number(0)), ("patience", .number(0))])
     }
 
     private func validationRMSE(_ model: FactorModel, _ problem: TrainingProblem) -> Double {
@@ -40,7 +47,7 @@ final class SolverTests: XCTestCase {
     func testSGDRecoversAHeldOutLowRankMatrix() throws {
         let problem = lowRankProblem(rows: 200, cols: 150, rank: 3, observed: 0.3, seed: 5)
         let model = try SGDFactorizer.train(
-            problem, settings: settings(3, epochs: 300, learningRate: 0.1, decay: 1, regularization: 0.001, tolerance: 0))
+            problem, request: sgd(3, epochs: 300, learningRate: 0.1, regularization: 0.001))
         let spread = ErrorMetrics.measure(problem.validation) { _, _ in Double((try? problem.entries.table())?.mean ?? 0) }.rmse
         XCTAssertLessThan(validationRMSE(model, problem), 0.1 * spread, "held-out entries of an exactly low-rank matrix are predicted")
     }
@@ -48,7 +55,7 @@ final class SolverTests: XCTestCase {
     func testSGDIsBitReproducibleForASeed() throws {
         let problem = lowRankProblem(rows: 50, cols: 40, rank: 2, observed: 0.5, seed: 9)
         let run = { try SGDFactorizer.train(
-            problem, settings: self.settings(4, epochs: 20, learningRate: 0.01, decay: 1, regularization: 0.01, tolerance: 0)) }
+            problem, request: self.sgd(4, epochs: 20, learningRate: 0.01, regularization: 0.01)) }
         let first = try run()
         let second = try run()
         XCTAssertEqual(first.w, second.w)
@@ -59,7 +66,7 @@ final class SolverTests: XCTestCase {
     func testSGDDivergenceNamesTheEpochAndTheSetting() {
         let problem = lowRankProblem(rows: 30, cols: 30, rank: 2, observed: 0.8, seed: 3)
         XCTAssertThrowsError(try SGDFactorizer.train(
-            problem, settings: settings(8, epochs: 50, learningRate: 5, decay: 1, regularization: 0, tolerance: 0))) { error in
+            problem, request: sgd(8, epochs: 50, learningRate: 5, regularization: 0))) { error in
             let divergence = error as? SolverDivergence
             XCTAssertNotNil(divergence)
             XCTAssertTrue("\(error)".hasPrefix("diverged at epoch "), "\(error)")
@@ -71,7 +78,8 @@ final class SolverTests: XCTestCase {
         var problem = lowRankProblem(rows: 12, cols: 9, rank: 2, observed: 1, seed: 4)
         problem = TrainingProblem(rows: 12, cols: 9, train: try problem.entries.table(), validation: RatingTable())
         let model = try AdamFactorizer.train(
-            problem, settings: settings(2, epochs: 30000, learningRate: 0.01, decay: 0.9997, regularization: 0, tolerance: 1e-12))
+            problem, request: request("adam", [("k", .number(2)), ("epochs", .number(30000)), ("init_scale", .number(0.1)),
+                                               ("tolerance", .number(1e-12)), ("patience", .number(0))]))
         let predictor = Predictor(normalization: .none(rows: 12, cols: 9), model: model, clip: nil)
         let rmse = ErrorMetrics.measure(try problem.entries.table(), predict: predictor.predict).rmse
         XCTAssertLessThan(rmse, 1e-4)
@@ -79,8 +87,8 @@ final class SolverTests: XCTestCase {
 
     func testRegularizationChangesTheModel() throws {
         let problem = lowRankProblem(rows: 60, cols: 50, rank: 2, observed: 0.4, seed: 11)
-        let loose = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0, tolerance: 0))
-        let tight = try SGDFactorizer.train(problem, settings: settings(4, epochs: 30, learningRate: 0.02, decay: 1, regularization: 0.5, tolerance: 0))
+        let loose = try SGDFactorizer.train(problem, request: sgd(4, epochs: 30, learningRate: 0.02, regularization: 0))
+        let tight = try SGDFactorizer.train(problem, request: sgd(4, epochs: 30, learningRate: 0.02, regularization: 0.5))
         let norm = { (model: FactorModel) in model.w.reduce(0) { $0 + Double($1 * $1) } }
         XCTAssertLessThan(norm(tight), 0.5 * norm(loose))
     }

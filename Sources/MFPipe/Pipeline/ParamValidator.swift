@@ -5,9 +5,12 @@ struct ParamValidator {
 
     /// Returns the params with every declared key present, in declaration order.
     ///
-    /// - Throws: `PipelineFileError` at `path.KEY` for an unknown key, a missing required
-    ///   key or a value of the wrong type or range.
-    func resolve(_ value: JSONValue?, specs: [ParamSpec], path: String, seed: Int) throws -> JSONValue {
+    /// - Parameter misplaced: why a key that `specs` lacks belongs elsewhere (a parameter of
+    ///   another algorithm), or nil for a key the stage does not know at all.
+    /// - Throws: `PipelineFileError` at `path.KEY` for an unknown or misplaced key, a missing
+    ///   required key or a value of the wrong type or range.
+    func resolve(_ value: JSONValue?, specs: [ParamSpec], path: String, seed: Int,
+                 misplaced: (String) -> String? = { _ in nil }) throws -> JSONValue {
         let given = value ?? .object([])
         guard let members = given.objectValue else {
             throw PipelineFileError(file: file, location: path, message: "expected an object, found \(given.typeName)")
@@ -16,7 +19,7 @@ struct ParamValidator {
         for member in members where !known.contains(member.key) {
             throw PipelineFileError(
                 file: file, location: "\(path).\(member.key)",
-                message: "unknown parameter; expected one of " + specs.map(\.name).joined(separator: ", "))
+                message: misplaced(member.key) ?? "unknown parameter; expected one of " + specs.map(\.name).joined(separator: ", "))
         }
         var resolved: [(key: String, value: JSONValue)] = []
         for spec in specs {

@@ -163,8 +163,11 @@ public struct PipelineLoader {
                     : range.upperBound == Int.max ? "at least \(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
                 throw fail("\(path).inputs", "\(DAGValidation.article(typeName)) \(typeName) stage takes \(expected) input(s), found \(inputs.count)")
             }
-            let resolved = try validator.resolve(value["params"], specs: type.params, path: "\(path).params", seed: seed)
-            let params = StageParams(json: type.completeDefaults(resolved), baseFolder: folder)
+            let given = value["params"] ?? .object([])
+            let resolved = try validator.resolve(given, specs: type.params(for: given), path: "\(path).params", seed: seed) { name in
+                type.misplacedParameter(name, given: given)
+            }
+            let params = StageParams(json: resolved, baseFolder: folder)
             if let problem = type.problem(with: params, inputCount: inputs.count) {
                 throw fail("\(path).params.\(problem.param)", problem.message)
             }

@@ -19,7 +19,7 @@ public struct StageKey {
     /// - Throws: `InputDataError` when an input file the node names does not exist.
     public init(node: DAGNode, inputKeys: [String], digest: (URL) throws -> String) throws {
         var files: [(key: String, value: JSONValue)] = []
-        for spec in node.stage.type.params {
+        for spec in node.stage.type.params(for: node.params.json) {
             guard case .path(.input) = spec.kind, node.params.has(spec.name) else { continue }
             let url = node.params.url(spec.name)
             guard FileSystem.exists(url) else {
@@ -40,7 +40,7 @@ public struct StageKey {
 
     /// The node's parameters that can change its output.
     private static func resultParams(_ node: DAGNode) -> JSONValue {
-        let excluded = Set(node.stage.type.params.filter { !$0.affectsResult }.map(\.name))
+        let excluded = Set(node.stage.type.params(for: node.params.json).filter { !$0.affectsResult }.map(\.name))
         guard !excluded.isEmpty, let members = node.params.json.objectValue else { return node.params.json }
         return .object(members.filter { !excluded.contains($0.key) })
     }

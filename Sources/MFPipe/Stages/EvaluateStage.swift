@@ -101,16 +101,16 @@ public enum EvaluateStage: Stage {
         let file = try HDF5File.open(handle.dataFile)
         let chosen = try FactorModel.read(from: file.root)
         try file.close()
-        var settings = FactorizeStage.settings(handle.node.params)
-        settings.epochs = chosen.info.bestIteration
-        settings.patience = 0
-        settings.tolerance = 0
-        if handle.node.params.has("warm_start") { settings.warmStart = try FactorizeStage.warmStart(handle.node.params, context: context) }
+        let request = try FactorizeStage.request(for: handle.node.params, context: context)
         let (train, validation) = (data.training, data.parts[.validation] ?? RatingTable())
         let seen = RatingTable(rows: train.rows + validation.rows, cols: train.cols + validation.cols,
                                values: normalization.residuals(of: train) + normalization.residuals(of: validation))
         let problem = TrainingProblem(rows: data.rowCount, cols: data.colCount, train: seen, validation: RatingTable())
-        return try FactorizeStage.train(problem, settings: settings, algorithm: handle.node.params.string("algorithm"), context: context)
+        return try FactorizeStage.train(problem, request: request, context: context) { loop in
+            loop.epochs = chosen.info.bestIteration
+            loop.patience = 0
+            loop.tolerance = 0
+        }
     }
 
     private static func range(of table: RatingTable) -> ClosedRange<Double>? {

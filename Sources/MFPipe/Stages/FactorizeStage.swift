@@ -4,42 +4,16 @@ import Foundation
 /// when `k` is a sweep.
 public enum FactorizeStage: Stage {
     public static let typeName = "factorize"
-    public static let summary = "factorize the training entries (sgd: biased MF; adam: full-batch reference); k may be a sweep"
+    public static let summary = "factorize the training entries (sgd, als, ccd, nmf, svd, adam); k may be a sweep"
     public static let requires = [ArtifactKind.ratings]
     public static let produces = ArtifactKind.model
 
-    /// Per-algorithm defaults of the parameters left unset.
-    static let algorithmDefaults: [String: [String: Double]] = [
-        "sgd": ["epochs": 100, "learning_rate": 0.05, "learning_rate_decay": 1, "regularization": 0.8,
-                "bias_regularization": 0.5, "init_scale": 0.05, "tolerance": 1e-5],
-        "adam": ["epochs": 20000, "learning_rate": 0.01, "learning_rate_decay": 0.9997, "regularization": 0,
-                 "bias_regularization": 0, "init_scale": 0.05, "tolerance": 1e-9],
-    ]
-
-    public static let params: [ParamSpec] = [
-        ParamSpec("algorithm", .choice(FactorizerRegistry.all.map { $0.name }), default: .string("sgd"),
-                  "sgd: biased matrix factorization by parallel blocked SGD with adaptive steps (Funk/Koren, DSGD, AdaGrad); adam: full-batch gradient descent with Adam on the Frobenius loss"),
+    /// The parameters every algorithm takes; each algorithm adds its own (`Factorizer.params`).
+    public static let commonParams: [ParamSpec] = [
+        ParamSpec("algorithm", .choice(FactorizerRegistry.names), default: .string(SGDFactorizer.name),
+                  FactorizerRegistry.all.map { "\($0.name): \($0.summary)" }.joined(separator: "; ")),
         ParamSpec("k", .rankSweep, default: nil, "the rank, or a sweep: a list [8, 16, 32] or {\"from\": 8, \"to\": 64, \"step\": 8}"),
-        ParamSpec("epochs", .integer(1...Int.max), default: .null, "the most epochs (sgd, default 100) or iterations (adam, default 20000)"),
-        ParamSpec("learning_rate", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
-                  "the step size (sgd 0.05: each row's and column's step is this over the root of its accumulated squared gradients; adam 0.01)"),
-        ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .null,
-                  "step-size factor per epoch (sgd 1: none) or per iteration (adam 0.9997)"),
-        ParamSpec("regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the factors (sgd 0.8: a row with n ratings pays this / sqrt(n) per rating, on the standardized scale; adam 0)"),
-        ParamSpec("bias_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "L2 penalty on the learned biases, per rating (sgd 0.5)"),
-        ParamSpec("init_scale", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .null,
-                  "standard deviation of the Gaussian initial factors (sgd 0.05, on the standardized scale; adam 0.05)"),
-        ParamSpec("tolerance", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .null,
-                  "stop when the objective's relative improvement falls below this (sgd 1e-5, adam 1e-9)"),
-        ParamSpec("patience", .integer(0...Int.max), default: .number(10),
-                  "with a validation set: stop this many epochs after the best validation RMSE and keep that epoch's factors (0: no early stopping, the last epoch is kept)"),
         ParamSpec("seed", .integer(0...Int.max), default: .null, "the seed of initialisation and ordering; defaults to the pipeline seed"),
-        ParamSpec("grid", .integer(0...4096), default: .number(0),
-                  "sgd: blocks per side of the training grid (0: chosen from the data); the result depends on it"),
-        ParamSpec("warm_start", .path(.input), default: .null,
-                  "sgd: an earlier export to start from; its model of the same rank gives the initial factors and biases of the rows and columns it knows (matched by id)"),
         ParamSpec("checkpoint_epochs", .integer(0...Int.max), default: .number(0),
                   "write an in-stage checkpoint every this many epochs (0: by time only)", affectsResult: false),
         ParamSpec("checkpoint_seconds", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(30),
@@ -48,21 +22,54 @@ public enum FactorizeStage: Stage {
                   "the most threads one model may use (default: the pipeline's); results do not depend on it", affectsResult: false),
     ]
 
-    public static func completeDefaults(_ params: JSONValue) -> JSONValue {
-        guard let defaults = params["algorithm"]?.stringValue.flatMap({ algorithmDefaults[$0] }) else { return params }
-        var result = params
-        for (name, value) in defaults.sorted(by: { $0.key < $1.key }) where result[name] == .null {
-            result = result.setting(name, to: .number(value))
+    /// Every parameter of any algorithm, each once (for the docs).
+    public static var params: [ParamSpec] {
+        var all = commonParams
+        for algorithm in FactorizerRegistry.all {
+            for spec in algorithm.params where !all.contains(where: { $0.name == spec.name }) { all.append(spec) }
         }
-        return result
+        return all
+    }
+
+    /// The common parameters and those of the algorithm `given` names (sgd when it names
+    /// none, or one that does not exist: the common `algorithm` check reports that).
+    public static func params(for given: JSONValue) -> [ParamSpec] {
+        commonParams + algorithm(given).params
+    }
+
+    public static func misplacedParameter(_ name: String, given: JSONValue) -> String? {
+        let owners = FactorizerRegistry.all.filter { type in type.params.contains { $0.name == name } }.map { "\"\($0.name)\"" }
+        guard !owners.isEmpty else { return nil }
+        return "applies to algorithm \(owners.joined(separator: ", ")), not to \"\(algorithm(given).name)\"; remove it or change algorithm"
+    }
+
+    private static func algorithm(_ given: JSONValue) -> any Factorizer.Type {
+        given["algorithm"]?.stringValue.flatMap(FactorizerRegistry.named) ?? SGDFactorizer.self
+    }
+
+    /// A factorization request from a params object as a pipeline file would give it
+    /// (defaults filled in, checked as `validate` checks them), for tests and tools.
+    ///
+    /// - Throws: `PipelineFileError` for a parameter the algorithm does not take or a bad value.
+    public static func request(_ params: JSONValue, seed: Int = 0) throws -> FactorizationRequest {
+        let resolved = try ParamValidator(file: "params").resolve(params, specs: Self.params(for: params), path: "params", seed: seed) { name in
+            misplacedParameter(name, given: params)
+        }
+        let stageParams = StageParams(json: resolved, baseFolder: URL(fileURLWithPath: "/"))
+        if let problem = problem(with: stageParams, inputCount: 1) {
+            throw PipelineFileError(file: "params", location: "params.\(problem.param)", message: problem.message)
+        }
+        return FactorizationRequest(params: stageParams)
+    }
+
+    public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? {
+        FactorizerRegistry.named(params.string("algorithm"))!.problem(with: params)
     }
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
-        let params = context.params
         let problem = try sharedProblem(context)
-        var settings = Self.settings(params)
-        if params.has("warm_start") { settings.warmStart = try warmStart(params, context: context) }
-        let model = try train(problem, settings: settings, algorithm: params.string("algorithm"), context: context)
+        let request = try self.request(for: context.node.params, context: context)
+        let model = try train(problem, request: request, context: context)
         try context.writeArtifact(model.write)
         let best = model.info.kept
         var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs"
@@ -77,6 +84,14 @@ public enum FactorizeStage: Stage {
         ].filter { $0.value.isFinite })
     }
 
+    /// The request of a factorize node's `params`, its warm start loaded and mapped onto the
+    /// rows and columns upstream of `context`.
+    static func request(for params: StageParams, context: StageContext) throws -> FactorizationRequest {
+        var request = FactorizationRequest(params: params)
+        if params.has("warm_start") { request.warmStart = try warmStart(params, context: context) }
+        return request
+    }
+
     /// The export named by the `warm_start` of `params`, mapped onto the rows and columns
     /// upstream of `context`.
     static func warmStart(_ params: StageParams, context: StageContext) throws -> WarmStart {
@@ -89,32 +104,13 @@ public enum FactorizeStage: Stage {
                                   rowIDs: rowIDs, colIDs: colIDs, normalization: normalization)
     }
 
-    /// A combination of parameters that cannot work.
-    public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? {
-        if params.has("warm_start") && params.string("algorithm") != SGDFactorizer.name {
-            return ("warm_start", "applies to algorithm \"sgd\" only; remove it or set algorithm to \"sgd\"")
-        }
-        return nil
-    }
-
-    /// The training settings a node's parameters describe.
-    static func settings(_ params: StageParams) -> TrainingSettings {
-        var settings = TrainingSettings(
-            k: params.int("k"), epochs: params.int("epochs"), learningRate: params.double("learning_rate"),
-            learningRateDecay: params.double("learning_rate_decay"), regularization: params.double("regularization"),
-            biasRegularization: params.double("bias_regularization"), initScale: params.double("init_scale"),
-            tolerance: params.double("tolerance"), patience: params.int("patience"), seed: params.seed, json: params.json)
-        settings.grid = params.int("grid")
-        settings.checkpointEpochs = params.int("checkpoint_epochs")
-        settings.checkpointSeconds = params.double("checkpoint_seconds")
-        return settings
-    }
-
-    /// Trains `algorithm` on `problem` in the node's threads, with its checkpoint slot and
-    /// progress; rows and columns without training entries end with zero factors.
+    /// Trains the request's algorithm on `problem` in the node's threads, with its
+    /// checkpoint slot and progress; rows and columns without training entries end with zero
+    /// factors.
     ///
     /// - Throws: `StageFailure` when the solver diverges (its checkpoint is discarded).
-    static func train(_ problem: TrainingProblem, settings: TrainingSettings, algorithm: String, context: StageContext) throws -> FactorModel {
+    static func train(_ problem: TrainingProblem, request: FactorizationRequest, context: StageContext,
+                      adjust: (inout TrainingLoop.Settings) -> Void = { _ in }) throws -> FactorModel {
         let node = context.node.id
         let environment = SolverEnvironment(
             threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
@@ -122,7 +118,8 @@ public enum FactorizeStage: Stage {
             note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
         var model: FactorModel
         do {
-            model = try FactorizerRegistry.named(algorithm)!.train(problem, settings: settings, environment: environment)
+            model = try FactorizerRegistry.named(request.params.string("algorithm"))!
+                .train(problem, request: request, environment: environment, adjust: adjust)
         } catch let divergence as SolverDivergence {
             context.checkpoint.remove()
             throw StageFailure(node: node, message: divergence.description)

@@ -23,16 +23,20 @@ public protocol Stage {
     static var typeName: String { get }
     /// One line for `--help` and the docs.
     static var summary: String { get }
-    /// The accepted parameters, with defaults.
+    /// Every parameter the stage may take, with defaults (for the docs and `--help`).
     static var params: [ParamSpec] { get }
+    /// The parameters accepted when the params object is `given` (as written): the stage's
+    /// `params`, unless some depend on another parameter, as factorize's on `algorithm`.
+    static func params(for given: JSONValue) -> [ParamSpec]
+    /// Why `name`, a parameter the stage takes in another configuration, is not accepted
+    /// with `given`; nil when the stage does not know it at all.
+    static func misplacedParameter(_ name: String, given: JSONValue) -> String?
     /// How many direct inputs the stage takes.
     static var inputCount: ClosedRange<Int> { get }
     /// Artifact kinds the stage needs among its ancestors.
     static var requires: [ArtifactKind] { get }
     /// The artifact kind it produces.
     static var produces: ArtifactKind { get }
-    /// Fills defaults that depend on other parameters (called after the declared defaults).
-    static func completeDefaults(_ params: JSONValue) -> JSONValue
     /// Checks that concern several parameters, or parameters and the number of inputs, at
     /// once (after types and ranges are checked).
     ///
@@ -45,7 +49,8 @@ public protocol Stage {
 extension Stage {
     public static var inputCount: ClosedRange<Int> { 1...Int.max }
     public static var requires: [ArtifactKind] { [] }
-    public static func completeDefaults(_ params: JSONValue) -> JSONValue { params }
+    public static func params(for given: JSONValue) -> [ParamSpec] { params }
+    public static func misplacedParameter(_ name: String, given: JSONValue) -> String? { nil }
     public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? { nil }
 }
 

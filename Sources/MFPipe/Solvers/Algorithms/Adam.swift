@@ -10,18 +10,52 @@ import Foundation
 /// `epochs` iterations.
 public enum AdamFactorizer: Factorizer {
     public static let name = "adam"
+    public static let summary = "full-batch gradient descent with Adam on the Frobenius loss, in double precision: the reference"
 
-    public static func solver(for problem: TrainingProblem, settings: TrainingSettings, threads: Int) throws -> IterativeSolver {
-        AdamSolver(problem: problem, train: try problem.entries.table(), settings: settings)
+    public static let params: [ParamSpec] = [
+        FactorizerParams.epochs(20000, unit: "iterations"),
+        ParamSpec("learning_rate", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .number(0.01), "Adam's step size"),
+        ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .number(0.9997),
+                  "factor applied to the step size after each iteration"),
+        FactorizerParams.regularization(0, "lambda in lambda (|W|^2 + |H|^2)"),
+        FactorizerParams.initScale(0.05, "on the data's scale"),
+        FactorizerParams.tolerance(1e-9, window: 10),
+        FactorizerParams.patience(10, unit: "iterations"),
+    ]
+
+    public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
+        AdamSolver(problem: problem, train: try problem.entries.table(), request: request, settings: AdamSettings(request.params))
     }
 
-    public static func loopSettings(_ settings: TrainingSettings) -> TrainingLoop.Settings {
+    public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
+        let settings = AdamSettings(request.params)
         var loop = TrainingLoop.Settings(
             epochs: settings.epochs, patience: settings.patience, tolerance: settings.tolerance,
             divergenceAdvice: "lower learning_rate (now \(JSONWriter.number(settings.learningRate)))")
         loop.toleranceWindow = 10
         loop.progressEvery = 50
         return loop
+    }
+}
+
+/// Adam's own settings, read from the parameters `AdamFactorizer.params` declares.
+struct AdamSettings {
+    let epochs: Int
+    let learningRate: Double
+    let learningRateDecay: Double
+    let regularization: Double
+    let initScale: Double
+    let tolerance: Double
+    let patience: Int
+
+    init(_ params: StageParams) {
+        epochs = params.int("epochs")
+        learningRate = params.double("learning_rate")
+        learningRateDecay = params.double("learning_rate_decay")
+        regularization = params.double("regularization")
+        initScale = params.double("init_scale")
+        tolerance = params.double("tolerance")
+        patience = params.int("patience")
     }
 }
 
@@ -33,7 +67,7 @@ final class AdamSolver: IterativeSolver {
 
     private let problem: TrainingProblem
     private let train: RatingTable
-    private let settings: TrainingSettings
+    private let settings: AdamSettings
     private let k: Int
     private let hOffset: Int
     private var parameters: [Double]
@@ -42,14 +76,14 @@ final class AdamSolver: IterativeSolver {
     private var secondMoment: [Double]
     private var best: [Double]?
 
-    init(problem: TrainingProblem, train: RatingTable, settings: TrainingSettings) {
+    init(problem: TrainingProblem, train: RatingTable, request: FactorizationRequest, settings: AdamSettings) {
         self.problem = problem
         self.train = train
         self.settings = settings
-        k = settings.k
-        hOffset = problem.rows * settings.k
-        var random = SplitMix64(seed: settings.seed, stream: "adam")
-        parameters = (0..<(problem.rows + problem.cols) * settings.k).map { _ in random.nextGaussian() * settings.initScale }
+        k = request.k
+        hOffset = problem.rows * k
+        var random = SplitMix64(seed: request.seed, stream: "adam")
+        parameters = (0..<(problem.rows + problem.cols) * k).map { _ in random.nextGaussian() * settings.initScale }
         gradient = [Double](repeating: 0, count: parameters.count)
         firstMoment = gradient
         secondMoment = gradient

@@ -20,22 +20,70 @@ import Foundation
 /// own; likewise for columns.
 public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
+    public static let summary = "biased matrix factorization by parallel blocked SGD with adaptive steps (Funk/Koren, DSGD, AdaGrad)"
 
-    public static func solver(for problem: TrainingProblem, settings: TrainingSettings, threads: Int) throws -> IterativeSolver {
-        SGDSolver(layout: try problem.blocked(grid: settings.grid, seed: settings.seed, threads: threads), settings: settings)
+    public static let params: [ParamSpec] = [
+        FactorizerParams.epochs(100),
+        ParamSpec("learning_rate", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .number(0.05),
+                  "the base step: each row's and column's step is this over the root of its accumulated mean squared gradient"),
+        ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .number(1),
+                  "factor applied to the base step after each epoch (1: none)"),
+        FactorizerParams.regularization(0.8, "a row (column) with n training ratings pays this / sqrt(n) per rating, on the standardized scale"),
+        FactorizerParams.biasRegularization(0.5, "per rating, on the standardized scale"),
+        FactorizerParams.initScale(0.05, "on the standardized scale"),
+        FactorizerParams.tolerance(1e-5),
+        FactorizerParams.patience(10),
+        ParamSpec("grid", .integer(0...4096), default: .number(0),
+                  "blocks per side of the training grid (0: chosen from the data); the result depends on it"),
+        FactorizerParams.warmStart,
+    ]
+
+    public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
+        let settings = SGDSettings(request.params)
+        return SGDSolver(layout: try problem.blocked(grid: settings.grid, seed: request.seed, threads: threads), request: request,
+                         settings: settings)
     }
 
-    public static func loopSettings(_ settings: TrainingSettings) -> TrainingLoop.Settings {
-        TrainingLoop.Settings(
+    public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
+        let settings = SGDSettings(request.params)
+        return TrainingLoop.Settings(
             epochs: settings.epochs, patience: settings.patience, tolerance: settings.tolerance,
             divergenceAdvice: "lower learning_rate (now \(JSONWriter.number(settings.learningRate)))")
+    }
+}
+
+/// SGD's own settings, read from the parameters `SGDFactorizer.params` declares.
+struct SGDSettings {
+    let epochs: Int
+    let learningRate: Double
+    let learningRateDecay: Double
+    let regularization: Double
+    let biasRegularization: Double
+    let initScale: Double
+    let tolerance: Double
+    let patience: Int
+    let grid: Int
+
+    init(_ params: StageParams) {
+        epochs = params.int("epochs")
+        learningRate = params.double("learning_rate")
+        learningRateDecay = params.double("learning_rate_decay")
+        regularization = params.double("regularization")
+        biasRegularization = params.double("bias_regularization")
+        initScale = params.double("init_scale")
+        tolerance = params.double("tolerance")
+        patience = params.int("patience")
+        grid = params.int("grid")
     }
 }
 
 /// The state of one SGD run over a blocked layout; indices are the layout's internal ones.
 final class SGDSolver: IterativeSolver {
     private let layout: BlockedRatings
-    private let settings: TrainingSettings
+    private let settings: SGDSettings
+    private let k: Int
+    private let warmStart: WarmStart?
+    private let seed: UInt64
     private let w: FactorMatrix
     private let h: FactorMatrix
     /// Row biases, column biases, then the AdaGrad accumulators of row factors, column
@@ -48,26 +96,28 @@ final class SGDSolver: IterativeSolver {
     private var position = 0
     private var partialLoss = 0.0
 
-    init(layout: BlockedRatings, settings: TrainingSettings) {
+    init(layout: BlockedRatings, request: FactorizationRequest, settings: SGDSettings) {
         self.layout = layout
         self.settings = settings
-        w = FactorMatrix(rows: layout.rows, k: settings.k)
-        h = FactorMatrix(rows: layout.cols, k: settings.k)
-        var random = SplitMix64(seed: settings.seed, stream: "sgd-init")
+        k = request.k
+        seed = request.seed
+        warmStart = request.warmStart
+        w = FactorMatrix(rows: layout.rows, k: k)
+        h = FactorMatrix(rows: layout.cols, k: k)
+        var random = SplitMix64(seed: seed, stream: "sgd-init")
         w.fillGaussian(scale: settings.initScale, using: &random)
         h.fillGaussian(scale: settings.initScale, using: &random)
         penalties = (layout.rowCounts + layout.colCounts).map { Float(settings.regularization / Double(max($0, 1)).squareRoot()) }
         scalars = .allocate(capacity: 3 * (layout.rows + layout.cols))
         scalars.initialize(repeating: 0)
         for index in (layout.rows + layout.cols)..<scalars.count { scalars[index] = 1 }
-        if let start = settings.warmStart { begin(from: start) }
+        if let warmStart { begin(from: warmStart) }
     }
 
     /// Replaces the initial factors and biases of the rows and columns `start` knows, on the
     /// layout's standardized scale: factors / √scale, biases / scale (the mean leaving the
     /// column biases).
     private func begin(from start: WarmStart) {
-        let k = settings.k
         let factorScale = Float(1 / layout.scale.squareRoot())
         for row in 0..<layout.rows where start.rowKnown[row] {
             let position = Int(layout.rowPosition[row])
@@ -87,7 +137,7 @@ final class SGDSolver: IterativeSolver {
         scalars.deallocate()
     }
 
-    var startsFromModel: Bool { settings.warmStart != nil }
+    var startsFromModel: Bool { warmStart != nil }
 
     private var rowBias: UnsafeMutablePointer<Float> { scalars.baseAddress! }
     private var colBias: UnsafeMutablePointer<Float> { scalars.baseAddress! + layout.rows }
@@ -97,7 +147,7 @@ final class SGDSolver: IterativeSolver {
     private var colBiasG: UnsafeMutablePointer<Float> { scalars.baseAddress! + 3 * layout.rows + 2 * layout.cols }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
-        let strata = Strata(grid: layout.grid, seed: settings.seed, epoch: epoch)
+        let strata = Strata(grid: layout.grid, seed: seed, epoch: epoch)
         let learningRate = Float(settings.learningRate * pow(settings.learningRateDecay, Double(epoch - 1)))
         while position < layout.grid {
             if cancellation.isCancelled { return nil }
@@ -128,7 +178,7 @@ final class SGDSolver: IterativeSolver {
             (args.major_bias_g, args.minor_bias_g) = (colBiasG + col, rowBiasG + row)
         }
         args.stride = w.stride
-        args.k = Int32(settings.k)
+        args.k = Int32(k)
         args.learning_rate = learningRate
         args.lambda_bias = Float(settings.biasRegularization)
         return penalties.withUnsafeBufferPointer { penalties in
@@ -220,7 +270,6 @@ final class SGDSolver: IterativeSolver {
     }
 
     func model(info: TrainingInfo) -> FactorModel {
-        let k = settings.k
         let factorScale = Float(layout.scale.squareRoot())
         let biasScale = Float(layout.scale)
         var model = FactorModel(k: k, rows: layout.rows, cols: layout.cols, w: [Float](repeating: 0, count: layout.rows * k),

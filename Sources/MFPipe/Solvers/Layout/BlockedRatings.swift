@@ -50,10 +50,11 @@ public final class BlockedRatings: @unchecked Sendable {
     /// The number of training entries.
     public var count: Int { records.count }
 
-    /// Lays out `train` (values already normalized) for a grid of `grid` x `grid` blocks
+    /// Lays out the training entries of `problem` for a grid of `grid` x `grid` blocks
     /// (0: `automaticGrid`), shuffling rows and columns with `seed`. Two passes over the
-    /// entries — counts and moments, then placement — so they are never held twice.
-    public init(train: TrainingEntries, validation: RatingTable, rows: Int, cols: Int, grid requested: Int, seed: UInt64, threads: Int) throws {
+    /// entries — block counts, then placement — so they are never held twice.
+    public init(problem: TrainingProblem, grid requested: Int, seed: UInt64, threads: Int) throws {
+        let (train, validation, rows, cols) = (problem.entries, problem.validation, problem.rows, problem.cols)
         self.rows = rows
         self.cols = cols
         let grid = Self.validGrid(requested > 0 ? requested : Self.automaticGrid(rows: rows, cols: cols, count: train.count), rows: rows, cols: cols)
@@ -68,24 +69,19 @@ public final class BlockedRatings: @unchecked Sendable {
         (self.rowPosition, self.colPosition) = (rowPosition, colPosition)
         var rowCounts = [Int32](repeating: 0, count: rows)
         var colCounts = [Int32](repeating: 0, count: cols)
+        for row in 0..<rows { rowCounts[Int(rowPosition[row])] = problem.rowCounts[row] }
+        for col in 0..<cols { colCounts[Int(colPosition[col])] = problem.colCounts[col] }
         var blockCounts = [Int](repeating: 0, count: grid * grid + 1)
-        var (sum, squares) = (0.0, 0.0)
-        try train.forEachChunk { chunkRows, chunkCols, values in
-            for entry in 0..<values.count {
+        try train.forEachChunk { chunkRows, chunkCols, _ in
+            for entry in 0..<chunkRows.count {
                 let row = Int(rowPosition[Int(chunkRows[entry])])
                 let col = Int(colPosition[Int(chunkCols[entry])])
-                rowCounts[row] += 1
-                colCounts[col] += 1
                 blockCounts[(row / rowsPerBin) * grid + col / colsPerBin + 1] += 1
-                sum += Double(values[entry])
-                squares += Double(values[entry]) * Double(values[entry])
             }
         }
-        let count = Double(max(train.count, 1))
-        let mean = sum / count
-        let deviation = (max(squares / count - mean * mean, 0)).squareRoot()
+        let mean = problem.mean
         offset = mean
-        scale = deviation.isFinite && deviation > 0 ? deviation : 1
+        scale = problem.deviation
         for block in 0..<grid * grid { blockCounts[block + 1] += blockCounts[block] }
         blockStart = blockCounts
         self.rowCounts = rowCounts
@@ -141,10 +137,6 @@ public final class BlockedRatings: @unchecked Sendable {
     static func validGrid(_ grid: Int, rows: Int, cols: Int) -> Int {
         let needed = max((rows + 65_534) / 65_535, (cols + 65_534) / 65_535, 1)
         return max(needed, min(grid, max(1, min(rows, cols))))
-    }
-
-    private static func shuffledPositions(_ count: Int, using random: inout SplitMix64) -> [Int32] {
-        random.permutation(count).map { Int32($0) }
     }
 
     /// Sorts a block by (major, minor) with two stable counting passes.
