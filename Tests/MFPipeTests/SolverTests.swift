@@ -5,33 +5,6 @@ import XCTest
 
 /// Each solver reaches a known answer on data whose answer is known.
 final class SolverTests: XCTestCase {
-    /// A rank-`rank` matrix W H (entries of W and H uniform in [0, 1)) with `observed` of its
-    /// entries kept, split 90/10 into train and validation.
-    private func lowRankProblem(rows: Int, cols: Int, rank: Int, observed: Double, seed: UInt64) -> TrainingProblem {
-        var random = SplitMix64(seed: seed)
-        let w = (0..<rows * rank).map { _ in random.nextUnitDouble() }
-        let h = (0..<rank * cols).map { _ in random.nextUnitDouble() }
-        var train = RatingTable()
-        var validation = RatingTable()
-        for row in 0..<rows {
-            for col in 0..<cols where random.nextUnitDouble() < observed {
-                var value = 0.0
-                for factor in 0..<rank { value += w[row * rank + factor] * h[factor * cols + col] }
-                if random.nextUnitDouble() < 0.9 {
-                    train.append(row: Int32(row), col: Int32(col), value: Float(value))
-                } else {
-                    validation.append(row: Int32(row), col: Int32(col), value: Float(value))
-                }
-            }
-        }
-        return TrainingProblem(rows: rows, cols: cols, train: train, validation: validation)
-    }
-
-    /// A request for `algorithm` with `params` over its defaults, as a pipeline file would give it.
-    private func request(_ algorithm: String, _ params: [(String, JSONValue)]) throws -> FactorizationRequest {
-        try FactorizeStage.request(.object([("algorithm", .string(algorithm)), ("seed", .number(1))] + params))
-    }
-
     /// SGD with no bias penalty and no early stopping or tolerance.
     private func sgd(_ k: Int, epochs: Int, learningRate: Double, regularization: Double) throws -> FactorizationRequest {
         try request("sgd", [("k", .number(Double(k))), ("epochs", .number(Double(epochs))), ("learning_rate", .number(learningRate)),
@@ -39,9 +12,16 @@ final class SolverTests: XCTestCase {
                             ("tolerance", .number(0)), ("patience", .number(0))])
     }
 
+    private func lowRankProblem(rows: Int, cols: Int, rank: Int, observed: Double, seed: UInt64) -> TrainingProblem {
+        SolverFixtures.lowRankProblem(rows: rows, cols: cols, rank: rank, observed: observed, seed: seed)
+    }
+
+    private func request(_ algorithm: String, _ params: [(String, JSONValue)]) throws -> FactorizationRequest {
+        try SolverFixtures.request(algorithm, params)
+    }
+
     private func validationRMSE(_ model: FactorModel, _ problem: TrainingProblem) -> Double {
-        let predictor = Predictor(normalization: .none(rows: problem.rows, cols: problem.cols), model: model, clip: nil)
-        return ErrorMetrics.measure(problem.validation, predict: predictor.predict).rmse
+        SolverFixtures.rmse(model, on: problem.validation)
     }
 
     func testSGDRecoversAHeldOutLowRankMatrix() throws {

@@ -74,6 +74,16 @@ double mfk_sgd_block(const mfk_record *records, size_t count, const mfk_sgd_args
 /* The sum of squared errors of a model over `count` entries. */
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
 
+/*
+ * The design matrix and targets of one least-squares solve over a line's entries (ALS):
+ * for entry e, row e of `x` (`size` = k + 1 floats) is the other side's factor row
+ * factors[index[e]] (k floats, rows `stride` apart) followed by 1, and
+ * y[e] = value[e] - offset - bias[index[e]]. Rows ahead are prefetched: the factor rows are
+ * read at random and usually come from the last-level cache or memory.
+ */
+void mfk_gather_design(const int32_t *index, const float *value, size_t count, const float *factors, size_t stride, int k,
+                       const float *bias, float offset, float *x, float *y);
+
 /* The instruction set the kernels use now. */
 mfk_isa mfk_active_isa(void);
 

@@ -94,6 +94,8 @@ public struct TrainingInfo: Sendable {
     public var bestIteration: Int
     /// Per epoch: training RMSE (on the normalized scale) and validation RMSE (NaN when none).
     public var curve: [(trainRMSE: Double, validationRMSE: Double)]
+    /// Per epoch: the training objective (squared error plus penalties) after it.
+    public var objectives: [Double]
     /// The validation RMSE of the warm start before any epoch, or nil for a cold start.
     public var startValidationRMSE: Double?
 
@@ -115,6 +117,7 @@ public struct TrainingInfo: Sendable {
         try group.setAttribute("seconds", .double(seconds))
         try group.write(curve.map(\.trainRMSE), to: "curve_train_rmse")
         try group.write(curve.map(\.validationRMSE), to: "curve_validation_rmse")
+        try group.write(objectives, to: "curve_objective")
         if let startValidationRMSE { try group.setAttribute("start_validation_rmse", .double(startValidationRMSE)) }
     }
 
@@ -132,6 +135,7 @@ public struct TrainingInfo: Sendable {
             seconds: try group.doubleAttribute("seconds"),
             bestIteration: try group.intAttribute("best_iteration"),
             curve: zip(train, validation).map { ($0, $1) },
+            objectives: try group.read("curve_objective", as: Double.self).values,
             startValidationRMSE: try group.attribute("start_validation_rmse") != nil ? try group.doubleAttribute("start_validation_rmse") : nil)
     }
 }

@@ -41,6 +41,12 @@ public struct CheckpointSlot: Sendable {
     /// The key a checkpoint must carry to be used.
     public let key: String
 
+    /// The slot at `url` for checkpoints carrying `key`.
+    public init(url: URL, key: String) {
+        self.url = url
+        self.key = key
+    }
+
     /// The checkpoint, when one exists, is intact and carries this slot's key.
     public func load() -> Checkpoint? {
         guard FileSystem.exists(url), let data = try? FileSystem.read(url),

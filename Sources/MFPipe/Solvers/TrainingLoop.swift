@@ -184,7 +184,7 @@ public struct TrainingLoop {
         let info = TrainingInfo(
             algorithm: algorithm, hyperparameters: hyperparameters, seed: seed, iterations: progress.epoch,
             converged: progress.converged, objective: kept > 0 ? progress.objectives[kept - 1] : .nan,
-            seconds: progress.seconds, bestIteration: kept, curve: progress.curve,
+            seconds: progress.seconds, bestIteration: kept, curve: progress.curve, objectives: progress.objectives,
             startValidationRMSE: progress.startRMSE.isNaN ? nil : progress.startRMSE)
         return solver.model(info: info)
     }

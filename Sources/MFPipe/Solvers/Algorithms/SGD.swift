@@ -189,21 +189,7 @@ final class SGDSolver: IterativeSolver {
     }
 
     func validationRMSE(threads: Int) -> Double {
-        let entries = layout.validation
-        guard !entries.isEmpty else { return .nan }
-        let chunk = 16_384
-        let view = mfk_model_view(w: w.base, h: h.base, row_bias: rowBias, col_bias: colBias, stride: w.stride)
-        let sum = entries.withUnsafeBufferPointer { entries in
-            withUnsafePointer(to: view) { view in
-                let shared = UncheckedSendable((entries: entries, view: view))
-                return ParallelWork.sum((entries.count + chunk - 1) / chunk, threads: threads) { part in
-                    let start = part * chunk
-                    return mfk_squared_error(shared.value.entries.baseAddress! + start, min(chunk, shared.value.entries.count - start),
-                                             shared.value.view)
-                }
-            }
-        }
-        return (sum / Double(entries.count)).squareRoot() * layout.scale
+        layout.validation.rmse(w: w, h: h, rowBias: rowBias, colBias: colBias, threads: threads)
     }
 
     func penalty() -> Double {

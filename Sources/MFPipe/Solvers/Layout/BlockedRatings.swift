@@ -40,8 +40,8 @@ public final class BlockedRatings: @unchecked Sendable {
     public let rowCounts: [Int32]
     /// Training entries per internal column.
     public let colCounts: [Int32]
-    /// Validation entries with internal indices and scaled values, sorted by internal row.
-    public let validation: [mfk_entry]
+    /// Validation entries with internal indices and standardized values.
+    let validation: HeldOutSet
     /// Every block's records, block after block (block (r, c) is number r * grid + c).
     public let records: UnsafeMutableBufferPointer<mfk_record>
     /// Where each block starts in `records`, plus the end: `grid * grid + 1` offsets.
@@ -54,7 +54,7 @@ public final class BlockedRatings: @unchecked Sendable {
     /// (0: `automaticGrid`), shuffling rows and columns with `seed`. Two passes over the
     /// entries — block counts, then placement — so they are never held twice.
     public init(problem: TrainingProblem, grid requested: Int, seed: UInt64, threads: Int) throws {
-        let (train, validation, rows, cols) = (problem.entries, problem.validation, problem.rows, problem.cols)
+        let (train, rows, cols) = (problem.entries, problem.rows, problem.cols)
         self.rows = rows
         self.cols = cols
         let grid = Self.validGrid(requested > 0 ? requested : Self.automaticGrid(rows: rows, cols: cols, count: train.count), rows: rows, cols: cols)
@@ -107,12 +107,7 @@ public final class BlockedRatings: @unchecked Sendable {
         ParallelWork.forEach(grid * grid, threads: threads) { block in
             Self.sort(UnsafeMutableBufferPointer(rebasing: shared.value[starts[block]..<starts[block + 1]]))
         }
-        var held = (0..<validation.count).map { entry in
-            mfk_entry(row: UInt32(rowPosition[Int(validation.rows[entry])]), col: UInt32(colPosition[Int(validation.cols[entry])]),
-                      value: Float((Double(validation.values[entry]) - mean) * inverseScale))
-        }
-        held.sort { ($0.row, $0.col) < ($1.row, $1.col) }
-        self.validation = held
+        self.validation = HeldOutSet(problem.validation, offset: mean, scale: scale, rowIndex: rowPosition, colIndex: colPosition)
     }
 
     deinit {

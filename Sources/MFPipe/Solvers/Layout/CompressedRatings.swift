@@ -86,3 +86,28 @@ public final class CompressedRatings: @unchecked Sendable {
     /// The lines of one side: rows (`byRow`) or columns.
     public func lines(byRow rowSide: Bool) -> SparseLines { rowSide ? byRow : byColumn }
 }
+
+/// The lines of one side cut into fixed slices of consecutive lines, one task each: the
+/// same slices whatever the thread count, so results never depend on it.
+public struct LineSlices {
+    /// Lines per slice.
+    public static let size = 64
+    /// The number of slices.
+    public let count: Int
+    private let total: Int
+    /// The slices in the order to hand them out: most entries first.
+    public let heaviestFirst: [Int]
+
+    /// The slices of `lines`.
+    public init(_ lines: SparseLines) {
+        total = lines.count
+        count = (lines.count + Self.size - 1) / Self.size
+        let total = self.total
+        heaviestFirst = ParallelWork.heaviestFirst((0..<count).map { slice in
+            lines.start[min(total, (slice + 1) * Self.size)] - lines.start[slice * Self.size]
+        })
+    }
+
+    /// The lines of slice `slice`.
+    public func lines(_ slice: Int) -> Range<Int> { slice * Self.size..<min(total, (slice + 1) * Self.size) }
+}

@@ -30,13 +30,25 @@ public enum ParallelWork {
 
     /// Sums `part(index)` for every index in `0..<count`, computed on up to `threads`
     /// threads and added in index order, so the sum has the same bits for any thread count.
-    public static func sum(_ count: Int, threads: Int, _ part: (Int) -> Double) -> Double {
+    ///
+    /// - Parameter order: the order in which tasks are handed out (default: index order) —
+    ///   largest first balances uneven tasks; it never changes the result.
+    public static func sum(_ count: Int, threads: Int, order: [Int]? = nil, _ part: (Int) -> Double) -> Double {
         var parts = [Double](repeating: 0, count: count)
         parts.withUnsafeMutableBufferPointer { slots in
             let output = UncheckedSendable(slots)
-            forEach(count, threads: threads) { index in output.value[index] = part(index) }
+            forEach(count, threads: threads) { position in
+                let index = order?[position] ?? position
+                output.value[index] = part(index)
+            }
         }
         return parts.reduce(0, +)
+    }
+
+    /// The indices of `weights`, heaviest first (ties in index order): the order that
+    /// keeps threads busy to the end when tasks differ in size.
+    public static func heaviestFirst(_ weights: [Int]) -> [Int] {
+        weights.indices.sorted { (weights[$0], $1) > (weights[$1], $0) }
     }
 }
 

@@ -1,0 +1,23 @@
+/* Gathers for the line-by-line solvers; plain C, the same on every instruction set. */
+#include "CMFKernels.h"
+#include <string.h>
+
+/* How many entries ahead a factor row is prefetched. */
+#define MFK_GATHER_AHEAD 8
+
+void mfk_gather_design(const int32_t *index, const float *value, size_t count, const float *factors, size_t stride, int k,
+                       const float *bias, float offset, float *x, float *y) {
+    const size_t size = (size_t)k + 1;
+    for (size_t entry = 0; entry < count; entry++) {
+        if (entry + MFK_GATHER_AHEAD < count) {
+            const float *ahead = factors + (size_t)index[entry + MFK_GATHER_AHEAD] * stride;
+            for (size_t offset_floats = 0; offset_floats < (size_t)k; offset_floats += 16) __builtin_prefetch(ahead + offset_floats);
+            __builtin_prefetch(bias + index[entry + MFK_GATHER_AHEAD]);
+        }
+        const size_t other = (size_t)index[entry];
+        float *row = x + entry * size;
+        memcpy(row, factors + other * stride, (size_t)k * sizeof(float));
+        row[k] = 1.0f;
+        y[entry] = value[entry] - offset - bias[other];
+    }
+}

@@ -1,0 +1,187 @@
+import CMFKernels
+import Foundation
+
+/// Biased matrix factorization by alternating least squares with weighted-λ
+/// regularization (Zhou, Wilkinson, Schreiber and Pan 2008; biases as in Koren 2008).
+///
+/// Fits r − offset ≈ μ + b_i + c_j + W_i · H_j by minimising, over training entries,
+/// (r − offset − μ − b_i − c_j − W_i · H_j)² + λ n_i ‖W_i‖² + λ n_j ‖H_j‖² + λ_b (n_i b_i² + n_j c_j²),
+/// where n_i, n_j count the row's and column's training entries and μ is their mean. Values
+/// are divided by their root mean square first, so that λ means the same on any scale. Each
+/// iteration solves every row exactly with the columns fixed — (W_i, b_i) from the normal
+/// equations over the row's entries, Gram matrix by BLAS `ssyrk`, Cholesky by LAPACK
+/// `sposv` — then every column with the rows fixed, so the objective never increases. Rows
+/// (columns) are independent given the other side: they are solved in parallel, in fixed
+/// slices, with the same bits on any number of threads.
+public enum ALSFactorizer: Factorizer {
+    public static let name = "als"
+    public static let summary = "biased matrix factorization by alternating least squares with weighted-λ regularization (exact BLAS/LAPACK solves per row and column)"
+
+    public static let params: [ParamSpec] = [
+        FactorizerParams.epochs(20, unit: "iterations"),
+        FactorizerParams.regularization(0.05, "a row (column) with n training ratings pays this x n, on the unit-RMS scale (weighted-λ)"),
+        FactorizerParams.biasRegularization(0.05, "per rating, on the unit-RMS scale"),
+        FactorizerParams.initScale(0.1, "on the unit-RMS scale"),
+        FactorizerParams.tolerance(1e-4),
+        FactorizerParams.patience(3, unit: "iterations"),
+        FactorizerParams.warmStart,
+    ]
+
+    public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
+        ALSSolver(problem: problem, layout: try problem.compressed(), request: request, settings: ALSSettings(request.params))
+    }
+
+    public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
+        let settings = ALSSettings(request.params)
+        return TrainingLoop.Settings(
+            epochs: settings.epochs, patience: settings.patience, tolerance: settings.tolerance,
+            divergenceAdvice: "raise regularization (now \(JSONWriter.number(settings.regularization)))")
+    }
+}
+
+/// ALS's own settings, read from the parameters `ALSFactorizer.params` declares.
+struct ALSSettings {
+    let epochs: Int
+    let regularization: Double
+    let biasRegularization: Double
+    let initScale: Double
+    let tolerance: Double
+    let patience: Int
+
+    init(_ params: StageParams) {
+        epochs = params.int("epochs")
+        regularization = params.double("regularization")
+        biasRegularization = params.double("bias_regularization")
+        initScale = params.double("init_scale")
+        tolerance = params.double("tolerance")
+        patience = params.int("patience")
+    }
+}
+
+/// The state of one ALS run: factors and biases on the layout's unit-RMS, centred scale.
+final class ALSSolver: IterativeSolver {
+    private let layout: CompressedRatings
+    private let settings: ALSSettings
+    private let k: Int
+    /// The training mean on the unit-RMS scale, fitted by neither side (it joins the column biases at the end).
+    private let mean: Float
+    private let validation: HeldOutSet
+    private let warmStart: WarmStart?
+    private let factors: BiasedFactors
+    private var best: BiasedFactors?
+    /// Whether the rows of the current iteration are solved already (its columns are next).
+    private var rowsDone = false
+    private let scratch: ScratchPool<NormalEquations>
+
+    init(problem: TrainingProblem, layout: CompressedRatings, request: FactorizationRequest, settings: ALSSettings) {
+        self.layout = layout
+        self.settings = settings
+        k = request.k
+        mean = Float(problem.mean / layout.scale)
+        validation = HeldOutSet(problem.validation, offset: problem.mean, scale: layout.scale)
+        warmStart = request.warmStart
+        factors = BiasedFactors(rows: layout.rows, cols: layout.cols, k: request.k)
+        scratch = ScratchPool { [k = request.k] in NormalEquations(size: k + 1) }
+        var random = SplitMix64(seed: request.seed, stream: "als-init")
+        factors.w.fillGaussian(scale: settings.initScale, using: &random)
+        factors.h.fillGaussian(scale: settings.initScale, using: &random)
+        if let warmStart { factors.begin(from: warmStart, scale: layout.scale, mean: problem.mean) }
+    }
+
+    var startsFromModel: Bool { warmStart != nil }
+
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
+        if !rowsDone {
+            _ = solve(rowSide: true, threads: threads)
+            rowsDone = true
+            if cancellation.isCancelled { return nil }
+        }
+        let squaredError = solve(rowSide: false, threads: threads)
+        rowsDone = false
+        return squaredError * layout.scale * layout.scale
+    }
+
+    /// Solves every row (or column) with the other side fixed; returns the squared error
+    /// of the training entries afterwards (on the unit-RMS scale).
+    private func solve(rowSide: Bool, threads: Int) -> Double {
+        let lines = layout.lines(byRow: rowSide)
+        let (own, other) = rowSide ? (factors.w, factors.h) : (factors.h, factors.w)
+        let (ownBias, otherBias) = rowSide ? (factors.rowBias, factors.colBias) : (factors.colBias, factors.rowBias)
+        let (k, mean) = (self.k, self.mean)
+        let (lambda, lambdaBias) = (Float(settings.regularization), Float(settings.biasRegularization))
+        let slices = LineSlices(lines)
+        return ParallelWork.sum(slices.count, threads: threads, order: slices.heaviestFirst) { task in
+            scratch.borrow { scratch in
+                var squaredError = 0.0
+                for line in slices.lines(task) {
+                    let entries = lines.range(line)
+                    let target = own.row(line)
+                    guard !entries.isEmpty else {
+                        for factor in 0..<k { target[factor] = 0 }
+                        ownBias[line] = 0
+                        continue
+                    }
+                    scratch.reserve(entries.count)
+                    mfk_gather_design(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
+                                      entries.count, other.base, other.stride, Int32(k), otherBias, mean, scratch.x, scratch.y)
+                    let count = Float(entries.count)
+                    let theta = scratch.solve(count: entries.count, ridge: { $0 < k ? lambda * count : lambdaBias * count })
+                    for factor in 0..<k { target[factor] = theta[factor] }
+                    ownBias[line] = theta[k]
+                    if !rowSide { squaredError += scratch.residualSquares(count: entries.count) }
+                }
+                return squaredError
+            }
+        }
+    }
+
+    func validationRMSE(threads: Int) -> Double {
+        withCentredColumnBiases { colBias in
+            validation.rmse(w: factors.w, h: factors.h, rowBias: factors.rowBias, colBias: colBias, threads: threads)
+        }
+    }
+
+    /// Calls `body` with the column biases plus the mean, the biases a prediction adds.
+    private func withCentredColumnBiases<T>(_ body: (UnsafePointer<Float>) -> T) -> T {
+        let shifted = UnsafeMutablePointer<Float>.allocate(capacity: max(layout.cols, 1))
+        defer { shifted.deallocate() }
+        for col in 0..<layout.cols { shifted[col] = factors.colBias[col] + mean }
+        return body(shifted)
+    }
+
+    func penalty() -> Double {
+        let scale = layout.scale * layout.scale
+        return scale * factors.weightedPenalty(rowCounts: layout.byRow, colCounts: layout.byColumn,
+                                               lambda: settings.regularization, lambdaBias: settings.biasRegularization)
+    }
+
+    func keepBest() {
+        if let best { best.assign(from: factors) } else { best = factors.copy() }
+    }
+
+    func restoreBest() {
+        if let best { factors.assign(from: best) }
+    }
+
+    func save(to checkpoint: inout Checkpoint) {
+        factors.save(to: &checkpoint, prefix: "als")
+        checkpoint.arrays["als.rows_done"] = .integers([rowsDone ? 1 : 0])
+        if let best { best.save(to: &checkpoint, prefix: "als.best") }
+    }
+
+    func restore(from checkpoint: Checkpoint) throws {
+        try factors.restore(from: checkpoint, prefix: "als")
+        rowsDone = try checkpoint.integer("als.rows_done") != 0
+        if checkpoint.arrays["als.best.w"] != nil {
+            let kept = factors.copy()
+            try kept.restore(from: checkpoint, prefix: "als.best")
+            best = kept
+        } else {
+            best = nil
+        }
+    }
+
+    func model(info: TrainingInfo) -> FactorModel {
+        factors.model(info: info, scale: layout.scale, mean: Double(mean) * layout.scale)
+    }
+}

@@ -1,0 +1,63 @@
+import CBLAS
+import Foundation
+
+/// The one door to BLAS and LAPACK (OpenBLAS and LAPACKE): the dense kernels the solvers
+/// build on, on row-major float matrices.
+///
+/// OpenBLAS is held to one thread, once, before the first call: mfpipe parallelises
+/// above BLAS itself (over rows, columns, or fixed slices of a product), so that a node
+/// uses exactly the threads it was granted and results never depend on how many it got.
+public enum LinearAlgebra {
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+
+    /// Makes sure OpenBLAS runs on the calling thread only.
+    @inline(__always)
+    static func prepare() { _ = singleThreaded }
+
+    /// The upper triangle of the Gram matrix G = Xᵀ X (`size` x `size`, row-major) of the
+    /// `count` x `size` row-major matrix `x`; the lower triangle is left as it was.
+    static func gram(_ x: UnsafePointer<Float>, count: Int, size: Int, into g: UnsafeMutablePointer<Float>) {
+        prepare()
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(size), Int32(count), 1, x, Int32(size), 0, g, Int32(size))
+    }
+
+    /// The upper triangle of K = X Xᵀ (`count` x `count`, row-major) of the `count` x
+    /// `size` row-major matrix `x`, plus `diagonal` on the diagonal.
+    static func outerGram(_ x: UnsafePointer<Float>, count: Int, size: Int, diagonal: Float, into k: UnsafeMutablePointer<Float>) {
+        prepare()
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(count), Int32(size), 1, x, Int32(size), 0, k, Int32(count))
+        for index in 0..<count { k[index * count + index] += diagonal }
+    }
+
+    /// b = Xᵀ y for the `count` x `size` row-major `x`.
+    static func transposeTimes(_ x: UnsafePointer<Float>, count: Int, size: Int, _ y: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>) {
+        prepare()
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(count), Int32(size), 1, x, Int32(size), y, 1, 0, b, 1)
+    }
+
+    /// y = X θ for the `count` x `size` row-major `x`.
+    static func times(_ x: UnsafePointer<Float>, count: Int, size: Int, _ theta: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        prepare()
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(size), 1, x, Int32(size), theta, 1, 0, y, 1)
+    }
+
+    /// Solves G θ = b in place (θ replaces b) for a symmetric positive definite G whose
+    /// upper triangle (row-major) is given; G is overwritten by its Cholesky factor.
+    ///
+    /// - Returns: false when G is not positive definite (b is then unchanged in meaning).
+    static func solvePositiveDefinite(_ g: UnsafeMutablePointer<Float>, size: Int, _ b: UnsafeMutablePointer<Float>) -> Bool {
+        prepare()
+        // Row-major upper is column-major lower: LAPACK reads it without a transposed copy.
+        return LAPACKE_sposv_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(size), 1, g, Int32(size), b, Int32(size)) == 0
+    }
+
+    /// C = A B (`rows` x `cols`) for row-major A (`rows` x `inner`) and B (`inner` x
+    /// `cols`), with leading dimensions given; `accumulate` adds to C instead.
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+                         rows: Int, inner: Int, cols: Int, lda: Int, ldb: Int, ldc: Int,
+                         transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1, accumulate: Bool = false) {
+        prepare()
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    }
+}
