@@ -92,3 +92,8 @@ double mfk_sgd_block(const mfk_record *records, size_t count, const mfk_sgd_args
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model) {
     return kernels()->squared_error(entries, count, model);
 }
+
+double mfk_line_residuals(const int32_t *index, const float *value, size_t count, const float *own, const float *others,
+                          size_t stride, float own_bias, const float *other_bias, float offset, float *residual) {
+    return kernels()->line_residuals(index, value, count, own, others, stride, own_bias, other_bias, offset, residual);
+}

@@ -71,6 +71,15 @@ typedef enum {
  */
 double mfk_sgd_block(const mfk_record *records, size_t count, const mfk_sgd_args *args);
 
+/*
+ * The residuals of one line's entries under a model: for entry e,
+ * residual[e] = value[e] - offset - own_bias - other_bias[index[e]] - own . others[index[e]],
+ * `own` one factor row and `others` the other side's rows, `stride` floats apart
+ * (other_bias may be NULL: no biases). Returns the sum of the squared residuals.
+ */
+double mfk_line_residuals(const int32_t *index, const float *value, size_t count, const float *own, const float *others,
+                          size_t stride, float own_bias, const float *other_bias, float offset, float *residual);
+
 /* The sum of squared errors of a model over `count` entries. */
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
 

@@ -136,17 +136,9 @@ final class ALSSolver: IterativeSolver {
     }
 
     func validationRMSE(threads: Int) -> Double {
-        withCentredColumnBiases { colBias in
+        factors.withPredictionColumnBiases(mean: mean) { colBias in
             validation.rmse(w: factors.w, h: factors.h, rowBias: factors.rowBias, colBias: colBias, threads: threads)
         }
-    }
-
-    /// Calls `body` with the column biases plus the mean, the biases a prediction adds.
-    private func withCentredColumnBiases<T>(_ body: (UnsafePointer<Float>) -> T) -> T {
-        let shifted = UnsafeMutablePointer<Float>.allocate(capacity: max(layout.cols, 1))
-        defer { shifted.deallocate() }
-        for col in 0..<layout.cols { shifted[col] = factors.colBias[col] + mean }
-        return body(shifted)
     }
 
     func penalty() -> Double {
@@ -166,19 +158,13 @@ final class ALSSolver: IterativeSolver {
     func save(to checkpoint: inout Checkpoint) {
         factors.save(to: &checkpoint, prefix: "als")
         checkpoint.arrays["als.rows_done"] = .integers([rowsDone ? 1 : 0])
-        if let best { best.save(to: &checkpoint, prefix: "als.best") }
+        best?.save(to: &checkpoint, prefix: "als.best")
     }
 
     func restore(from checkpoint: Checkpoint) throws {
         try factors.restore(from: checkpoint, prefix: "als")
         rowsDone = try checkpoint.integer("als.rows_done") != 0
-        if checkpoint.arrays["als.best.w"] != nil {
-            let kept = factors.copy()
-            try kept.restore(from: checkpoint, prefix: "als.best")
-            best = kept
-        } else {
-            best = nil
-        }
+        best = try factors.restoredCopy(from: checkpoint, prefix: "als.best")
     }
 
     func model(info: TrainingInfo) -> FactorModel {

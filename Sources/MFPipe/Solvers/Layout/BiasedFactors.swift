@@ -77,6 +77,22 @@ final class BiasedFactors {
         return total
     }
 
+    /// Calls `body` with the column biases plus `mean`: the biases a prediction adds.
+    func withPredictionColumnBiases<T>(mean: Float, _ body: (UnsafePointer<Float>) -> T) -> T {
+        let shifted = UnsafeMutablePointer<Float>.allocate(capacity: max(h.rows, 1))
+        defer { shifted.deallocate() }
+        for col in 0..<h.rows { shifted[col] = colBias[col] + mean }
+        return body(shifted)
+    }
+
+    /// A copy holding what `save` wrote under `prefix`, or nil when the checkpoint has none.
+    func restoredCopy(from checkpoint: Checkpoint, prefix: String) throws -> BiasedFactors? {
+        guard checkpoint.arrays["\(prefix).w"] != nil else { return nil }
+        let copy = BiasedFactors(rows: w.rows, cols: h.rows, k: w.k)
+        try copy.restore(from: checkpoint, prefix: prefix)
+        return copy
+    }
+
     /// Adds the factors and biases to `checkpoint` under `prefix`.
     func save(to checkpoint: inout Checkpoint, prefix: String) {
         checkpoint.arrays["\(prefix).w"] = .floats(w.padded)
