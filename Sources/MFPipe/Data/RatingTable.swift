@@ -68,6 +68,12 @@ public struct RatingTable: Equatable, Sendable {
         if let timestamp { timestamps.append(timestamp) }
     }
 
+    /// These entries followed by `other`'s (timestamps kept when both tables have them).
+    public func appending(_ other: RatingTable) -> RatingTable {
+        RatingTable(rows: rows + other.rows, cols: cols + other.cols, values: values + other.values,
+                    timestamps: hasTimestamps && other.hasTimestamps ? timestamps + other.timestamps : [])
+    }
+
     /// The entries at `positions`, in that order.
     public func selecting(_ positions: [Int]) -> RatingTable {
         RatingTable(

@@ -27,8 +27,9 @@ public final class TrainingProblem: @unchecked Sendable {
     public let deviation: Double
     /// Their root mean square (1 when they are all zero, or there are none).
     public let rootMeanSquare: Double
-    /// The smallest training value, and where it is (nil without entries).
-    public let minimum: (value: Float, row: Int32, col: Int32)?
+    /// The first negative training value in entry order, and where it is (nil when there
+    /// is none).
+    public let firstNegative: (value: Float, row: Int32, col: Int32)?
     private let condition = NSCondition()
     private var layouts: [String: AnyObject] = [:]
     private var building: Set<String> = []
@@ -43,7 +44,7 @@ public final class TrainingProblem: @unchecked Sendable {
         var rowCounts = [Int32](repeating: 0, count: rows)
         var colCounts = [Int32](repeating: 0, count: cols)
         var (sum, squares) = (0.0, 0.0)
-        var minimum: (value: Float, row: Int32, col: Int32)?
+        var firstNegative: (value: Float, row: Int32, col: Int32)?
         try entries.forEachChunk { chunkRows, chunkCols, values in
             for entry in 0..<values.count {
                 rowCounts[Int(chunkRows[entry])] += 1
@@ -51,12 +52,12 @@ public final class TrainingProblem: @unchecked Sendable {
                 let value = Double(values[entry])
                 sum += value
                 squares += value * value
-                if minimum == nil || values[entry] < minimum!.value { minimum = (values[entry], chunkRows[entry], chunkCols[entry]) }
+                if values[entry] < 0 && firstNegative == nil { firstNegative = (values[entry], chunkRows[entry], chunkCols[entry]) }
             }
         }
         self.rowCounts = rowCounts
         self.colCounts = colCounts
-        self.minimum = minimum
+        self.firstNegative = firstNegative
         let count = Double(max(entries.count, 1))
         mean = sum / count
         let deviation = (max(squares / count - mean * mean, 0)).squareRoot()

@@ -62,7 +62,7 @@ public enum EvaluateStage: Stage {
             handle.node.stage.type.typeName == FactorizeStage.typeName {
             let model = try refit(handle, data: data, normalization: normalization, context: context)
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
-            let seen = RatingTable(rows: train.rows + validation.rows, cols: train.cols + validation.cols, values: train.values + validation.values)
+            let seen = RatingTable(rows: train.rows, cols: train.cols, values: train.values).appending(validation)
             evaluation.refit = Evaluation.Refit(epochs: model.info.iterations, train: ErrorMetrics.measure(seen, predict: predictor.predict),
                                                 test: ErrorMetrics.measure(test, predict: predictor.predict))
             refitModel = model

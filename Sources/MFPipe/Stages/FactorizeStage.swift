@@ -123,9 +123,25 @@ public enum FactorizeStage: Stage {
         } catch let divergence as SolverDivergence {
             context.checkpoint.remove()
             throw StageFailure(node: node, message: divergence.description)
+        } catch let negative as NegativeEntry {
+            throw try negativeEntryError(negative, context: context)
         }
         model.zeroUnseen(rowCounts: problem.rowCounts, colCounts: problem.colCounts)
         return model
+    }
+
+    /// The user's error for data an algorithm cannot take: the entry named by its ids,
+    /// and what made it negative.
+    private static func negativeEntryError(_ negative: NegativeEntry, context: StageContext) throws -> PipelineFileError {
+        let file = try HDF5File.open(context.required(.ratings).dataFile)
+        defer { try? file.close() }
+        let row = try file.root.openGroup("rows").readStrings("ids")[negative.row]
+        let col = try file.root.openGroup("cols").readStrings("ids")[negative.col]
+        let value = "\(Float(negative.value))"
+        let cause = context.nearest(.normalization).map { "after normalize method \"\($0.node.params.string("method"))\"" } ?? "in the input"
+        return PipelineFileError(
+            file: DisplayPath.of(context.pipeline.file), location: "\(context.node.stage.path).params.algorithm",
+            message: "\"\(context.params.string("algorithm"))\" needs non-negative values; the training entry (row \"\(row)\", column \"\(col)\") is \(value) \(cause); use normalize method \"none\" or one that keeps values non-negative")
     }
 
     /// The normalized training and validation entries upstream of the node, shared by every

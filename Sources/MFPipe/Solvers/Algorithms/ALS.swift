@@ -59,7 +59,7 @@ struct ALSSettings {
 }
 
 /// The state of one ALS run: factors and biases on the layout's unit-RMS, centred scale.
-final class ALSSolver: IterativeSolver {
+final class ALSSolver: FactorsSolver {
     private let layout: CompressedRatings
     private let settings: ALSSettings
     private let k: Int
@@ -67,8 +67,9 @@ final class ALSSolver: IterativeSolver {
     private let mean: Float
     private let validation: HeldOutSet
     private let warmStart: WarmStart?
-    private let factors: BiasedFactors
-    private var best: BiasedFactors?
+    let factors: BiasedFactors
+    var best: BiasedFactors?
+    let checkpointPrefix = "als"
     /// Whether the rows of the current iteration are solved already (its columns are next).
     private var rowsDone = false
     private let scratch: ScratchPool<NormalEquations>
@@ -147,24 +148,16 @@ final class ALSSolver: IterativeSolver {
                                                lambda: settings.regularization, lambdaBias: settings.biasRegularization)
     }
 
-    func keepBest() {
-        if let best { best.assign(from: factors) } else { best = factors.copy() }
-    }
 
-    func restoreBest() {
-        if let best { factors.assign(from: best) }
-    }
 
     func save(to checkpoint: inout Checkpoint) {
-        factors.save(to: &checkpoint, prefix: "als")
+        saveFactors(to: &checkpoint)
         checkpoint.arrays["als.rows_done"] = .integers([rowsDone ? 1 : 0])
-        best?.save(to: &checkpoint, prefix: "als.best")
     }
 
     func restore(from checkpoint: Checkpoint) throws {
-        try factors.restore(from: checkpoint, prefix: "als")
+        try restoreFactors(from: checkpoint)
         rowsDone = try checkpoint.integer("als.rows_done") != 0
-        best = try factors.restoredCopy(from: checkpoint, prefix: "als.best")
     }
 
     func model(info: TrainingInfo) -> FactorModel {

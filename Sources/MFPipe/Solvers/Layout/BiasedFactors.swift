@@ -112,23 +112,77 @@ final class BiasedFactors {
     }
 
     /// The factors as a model on the original scale: W √scale, H √scale, biases × scale,
-    /// `mean` (original scale) added to the column biases.
-    func model(info: TrainingInfo, scale: Double, mean: Double) -> FactorModel {
+    /// `mean` (original scale) added to the column biases; without `biases`, a model that
+    /// has none (NMF).
+    func model(info: TrainingInfo, scale: Double, mean: Double, biases: Bool = true) -> FactorModel {
         let (k, rows, cols) = (w.k, w.rows, h.rows)
         let factorScale = Float(scale.squareRoot())
         var model = FactorModel(k: k, rows: rows, cols: cols, w: [Float](repeating: 0, count: rows * k),
-                                h: [Float](repeating: 0, count: k * cols), rowBias: [Float](repeating: 0, count: rows),
-                                colBias: [Float](repeating: 0, count: cols), info: info)
+                                h: [Float](repeating: 0, count: k * cols), rowBias: biases ? [Float](repeating: 0, count: rows) : [],
+                                colBias: biases ? [Float](repeating: 0, count: cols) : [], info: info)
         for row in 0..<rows {
             let source = w.row(row)
             for factor in 0..<k { model.w[row * k + factor] = source[factor] * factorScale }
-            model.rowBias[row] = Float(Double(rowBias[row]) * scale)
+            if biases { model.rowBias[row] = Float(Double(rowBias[row]) * scale) }
         }
         for col in 0..<cols {
             let source = h.row(col)
             for factor in 0..<k { model.h[factor * cols + col] = source[factor] * factorScale }
-            model.colBias[col] = Float(Double(colBias[col]) * scale + mean)
+            if biases { model.colBias[col] = Float(Double(colBias[col]) * scale + mean) }
         }
         return model
+    }
+}
+
+extension BiasedFactors {
+    /// rowWeight Σ ‖W_i‖² + colWeight Σ ‖H_j‖².
+    func squaredNorm(rowWeight: Double, colWeight: Double) -> Double {
+        var total = 0.0
+        for (matrix, weight) in [(w, rowWeight), (h, colWeight)] {
+            var squares = 0.0
+            for row in 0..<matrix.rows {
+                let values = matrix.row(row)
+                for factor in 0..<matrix.k { squares += Double(values[factor]) * Double(values[factor]) }
+            }
+            total += weight * squares
+        }
+        return total
+    }
+}
+
+/// A solver whose state between epochs is one `BiasedFactors` (and the best epoch's
+/// copy): keeping the best and checkpointing come with it.
+protocol FactorsSolver: IterativeSolver {
+    /// The current factors.
+    var factors: BiasedFactors { get }
+    /// The factors kept by `keepBest`.
+    var best: BiasedFactors? { get set }
+    /// The prefix of the solver's arrays in a checkpoint ("als").
+    var checkpointPrefix: String { get }
+}
+
+extension FactorsSolver {
+    func keepBest() {
+        if let best { best.assign(from: factors) } else { best = factors.copy() }
+    }
+
+    func restoreBest() {
+        if let best { factors.assign(from: best) }
+    }
+
+    func save(to checkpoint: inout Checkpoint) { saveFactors(to: &checkpoint) }
+
+    func restore(from checkpoint: Checkpoint) throws { try restoreFactors(from: checkpoint) }
+
+    /// Adds the factors and the best copy to `checkpoint`.
+    func saveFactors(to checkpoint: inout Checkpoint) {
+        factors.save(to: &checkpoint, prefix: checkpointPrefix)
+        best?.save(to: &checkpoint, prefix: checkpointPrefix + ".best")
+    }
+
+    /// Restores what `saveFactors` wrote.
+    func restoreFactors(from checkpoint: Checkpoint) throws {
+        try factors.restore(from: checkpoint, prefix: checkpointPrefix)
+        best = try factors.restoredCopy(from: checkpoint, prefix: checkpointPrefix + ".best")
     }
 }

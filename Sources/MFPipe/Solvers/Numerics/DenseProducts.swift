@@ -1,0 +1,35 @@
+import Foundation
+
+/// Products of a dense m x n matrix A (row-major) with factor matrices (`FactorMatrix`:
+/// k used floats a row, `stride` apart), cut into fixed slices of A that run in parallel,
+/// each one single-threaded BLAS call: the same bits on any number of threads.
+enum DenseProducts {
+    /// Rows (or columns) of A per slice.
+    static let slice = 256
+
+    /// C = A B: A m x n, B n x k, C m x k.
+    static func times(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+        let shared = UncheckedSendable(a)
+        ParallelWork.forEach((rows + slice - 1) / slice, threads: threads) { part in
+            let first = part * slice
+            LinearAlgebra.multiply(shared.value + first * cols, b.base, into: c.row(first), rows: min(slice, rows - first), inner: cols,
+                                   cols: b.k, lda: cols, ldb: b.stride, ldc: c.stride)
+        }
+    }
+
+    /// C = Aᵀ B: A m x n, B m x k, C n x k.
+    static func transposeTimes(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+        let shared = UncheckedSendable(a)
+        ParallelWork.forEach((cols + slice - 1) / slice, threads: threads) { part in
+            let first = part * slice
+            LinearAlgebra.multiply(shared.value + first, b.base, into: c.row(first), rows: min(slice, cols - first), inner: rows,
+                                   cols: b.k, lda: cols, ldb: b.stride, ldc: c.stride, transposeA: true)
+        }
+    }
+
+    /// G = Xᵀ X, k x k row-major (full), of the factor matrix X.
+    static func gram(_ x: FactorMatrix, into g: UnsafeMutablePointer<Float>) {
+        LinearAlgebra.multiply(x.base, x.base, into: g, rows: x.k, inner: x.rows, cols: x.k, lda: x.stride, ldb: x.stride, ldc: x.k,
+                               transposeA: true)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// `nmf`: HALS and multiplicative updates, dense and on observed entries, reach a known
+/// answer, keep every factor non-negative, never increase their objective, give the same
+/// bits on any thread count and after a resume, and refuse negative data by name.
+final class NMFTests: XCTestCase {
+    private func nmf(_ update: String, _ params: [(String, JSONValue)]) throws -> FactorizationRequest {
+        try SolverFixtures.request("nmf", params + [("update", .string(update)), ("patience", .number(0)), ("tolerance", .number(0))])
+    }
+
+    /// A non-negative rank-3 matrix, complete (`observed` 1) or with entries missing.
+    private func problem(observed: Double) -> TrainingProblem {
+        SolverFixtures.lowRankProblem(rows: 120, cols: 80, rank: 3, observed: observed, seed: 7)
+    }
+
+    func testHALSAndMURecoverANonNegativeLowRankMatrix() throws {
+        for (update, epochs, bound) in [("hals", 300, 1e-3), ("mu", 3000, 1e-2)] {
+            let complete = SolverFixtures.lowRankProblem(rows: 120, cols: 80, rank: 3, observed: 1, seed: 7)
+            let dense = TrainingProblem(rows: 120, cols: 80, train: try complete.entries.table().appending(complete.validation), validation: RatingTable())
+            XCTAssertTrue(dense.isComplete)
+            let model = try NMFFactorizer.train(dense, request: nmf(update, [("k", .number(3)), ("epochs", .number(Double(epochs)))]))
+            // Entries are products of uniform [0, 1) factors (RMS about 0.8): the bound is a
+            // relative error of about 0.1 % for HALS; MU converges far more slowly.
+            XCTAssertLessThan(SolverFixtures.rmse(model, on: try dense.entries.table()), bound, update)
+            XCTAssertTrue(model.w.allSatisfy { $0 >= 0 } && model.h.allSatisfy { $0 >= 0 }, "\(update): factors are non-negative")
+        }
+        let sparse = problem(observed: 0.5)
+        let model = try NMFFactorizer.train(sparse, request: nmf("hals", [("k", .number(3)), ("epochs", .number(300)),
+                                                                          ("regularization", .number(1e-6))]))
+        XCTAssertLessThan(SolverFixtures.rmse(model, on: sparse.validation), 0.01, "held-out entries of a half-observed matrix")
+        XCTAssertTrue(model.w.allSatisfy { $0 >= 0 } && model.h.allSatisfy { $0 >= 0 })
+    }
+
+    func testEveryUpdateNeverIncreasesItsObjective() throws {
+        var random = SplitMix64(seed: 4)
+        var table = RatingTable()
+        for row in 0..<60 {
+            for col in 0..<40 { table.append(row: Int32(row), col: Int32(col), value: Float(random.nextUnitDouble() * 5)) }
+        }
+        let dense = TrainingProblem(rows: 60, cols: 40, train: table, validation: RatingTable())
+        let sparse = TrainingProblem(rows: 60, cols: 40, train: RatingTable(
+            rows: Array(table.rows.enumerated().filter { $0.offset % 3 != 0 }.map(\.element)),
+            cols: Array(table.cols.enumerated().filter { $0.offset % 3 != 0 }.map(\.element)),
+            values: Array(table.values.enumerated().filter { $0.offset % 3 != 0 }.map(\.element))), validation: RatingTable())
+        for (name, problem) in [("dense", dense), ("sparse", sparse)] {
+            for update in ["hals", "mu"] {
+                let model = try NMFFactorizer.train(problem, request: nmf(update, [("k", .number(6)), ("epochs", .number(40))]))
+                let objectives = model.info.objectives
+                for epoch in 1..<objectives.count {
+                    // Exact (HALS) or majorised (MU) steps; float32 leaves a relative wobble of
+                    // about 1e-6 near convergence.
+                    XCTAssertLessThanOrEqual(objectives[epoch], objectives[epoch - 1] * (1 + 1e-5), "\(name) \(update), epoch \(epoch + 1)")
+                }
+                XCTAssertTrue(model.w.allSatisfy { $0 >= 0 } && model.h.allSatisfy { $0 >= 0 }, "\(name) \(update)")
+            }
+        }
+    }
+
+    func testTheSameBitsOnOneAndTwoThreadsAndAfterAResume() throws {
+        for observed in [1.0, 0.4] {
+            let source = SolverFixtures.lowRankProblem(rows: 700, cols: 500, rank: 4, observed: observed, seed: 3)
+            let problem = observed == 1
+                ? TrainingProblem(rows: 700, cols: 500, train: try source.entries.table().appending(source.validation), validation: RatingTable())
+                : source
+            for update in ["hals", "mu"] {
+                let request = try nmf(update, [("k", .number(10)), ("epochs", .number(6))])
+                let one = try NMFFactorizer.train(problem, request: request, environment: .plain(threads: 1))
+                let (two, resumed) = try SolverFixtures.interruptedAndResumed(NMFFactorizer.self, problem, request, stopAfter: 2)
+                XCTAssertEqual(two.w, one.w, "\(observed) \(update)")
+                XCTAssertEqual(two.h, one.h, "\(observed) \(update)")
+                XCTAssertEqual(resumed.w, one.w, "\(observed) \(update)")
+                XCTAssertEqual(resumed.h, one.h, "\(observed) \(update)")
+            }
+        }
+    }
+
+    func testNegativeDataIsAnInputErrorNamingTheEntry() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try scratch.write("u,i,r\na,x,2\nb,x,-1.5\nb,y,3\n", to: "data/signed.csv")
+        try scratch.write("""
+            {"version": 1, "name": "signed", "workdir": "../runs", "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/signed.csv"}},
+              {"id": "factorize", "type": "factorize", "inputs": ["ratings"], "params": {"algorithm": "nmf", "k": 1}}]}
+            """, to: "pipelines/signed.json")
+        let result = try MFPipeBinary.run(["run", "pipelines/signed.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 2)
+        XCTAssertEqual(result.stderr, """
+            mfpipe: pipelines/signed.json: stages[1].params.algorithm: "nmf" needs non-negative values; the training entry (row "b", column "x") is -1.5 in the input; use normalize method "none" or one that keeps values non-negative
+
+            """)
+        let artifacts = (try? FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/artifacts").path)) ?? []
+        XCTAssertFalse(artifacts.contains { $0.hasPrefix("factorize-") }, "no factorize artifact is left: \(artifacts)")
+    }
+}
