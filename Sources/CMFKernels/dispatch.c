@@ -97,3 +97,7 @@ double mfk_line_residuals(const int32_t *index, const float *value, size_t count
                           size_t stride, float own_bias, const float *other_bias, float offset, float *residual) {
     return kernels()->line_residuals(index, value, count, own, others, stride, own_bias, other_bias, offset, residual);
 }
+
+void mfk_line_combination(const int32_t *index, const float *value, size_t count, const float *rows, size_t stride, float *out) {
+    kernels()->line_combination(index, value, count, rows, stride, out);
+}

@@ -7,6 +7,7 @@ typedef struct {
     double (*sgd_block)(const mfk_record *, size_t, const mfk_sgd_args *);
     double (*squared_error)(const mfk_entry *, size_t, const mfk_model_view *);
     double (*line_residuals)(const int32_t *, const float *, size_t, const float *, const float *, size_t, float, const float *, float, float *);
+    void (*line_combination)(const int32_t *, const float *, size_t, const float *, size_t, float *);
 } mfk_kernel_table;
 
 extern const mfk_kernel_table mfk_kernels_scalar;

@@ -53,6 +53,6 @@ final class ALSTests: XCTestCase {
 
     func testParametersOfOtherAlgorithmsAreRejected() {
         XCTAssertEqual(SolverFixtures.parameterError(.object([("algorithm", .string("als")), ("k", .number(4)), ("learning_rate", .number(0.1))])),
-                       "params: params.learning_rate: applies to algorithm \"sgd\", \"adam\", not to \"als\"; remove it or change algorithm")
+                       "params: params.learning_rate: applies to algorithms \"sgd\", \"adam\", not to \"als\"; remove it or change algorithm")
     }
 }

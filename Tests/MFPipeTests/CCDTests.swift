@@ -55,6 +55,6 @@ final class CCDTests: XCTestCase {
 
     func testParametersOfOtherAlgorithmsAreRejected() {
         XCTAssertEqual(SolverFixtures.parameterError(.object([("algorithm", .string("ccd")), ("k", .number(4)), ("learning_rate", .number(0.1))])),
-                       "params: params.learning_rate: applies to algorithm \"sgd\", \"adam\", not to \"ccd\"; remove it or change algorithm")
+                       "params: params.learning_rate: applies to algorithms \"sgd\", \"adam\", not to \"ccd\"; remove it or change algorithm")
     }
 }

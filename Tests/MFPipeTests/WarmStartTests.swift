@@ -72,6 +72,6 @@ final class WarmStartTests: XCTestCase {
                                            "--set", "factorize.warm_start=x.h5"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 2)
         XCTAssertEqual(result.stderr,
-                       "mfpipe: pipelines/nightly.json: stages[3].params.warm_start: applies to algorithm \"sgd\", not to \"adam\"; remove it or change algorithm\n")
+                       "mfpipe: pipelines/nightly.json: stages[3].params.warm_start: applies to algorithms \"sgd\", \"als\", \"ccd\", not to \"adam\"; remove it or change algorithm\n")
     }
 }

@@ -80,6 +80,12 @@ double mfk_sgd_block(const mfk_record *records, size_t count, const mfk_sgd_args
 double mfk_line_residuals(const int32_t *index, const float *value, size_t count, const float *own, const float *others,
                           size_t stride, float own_bias, const float *other_bias, float offset, float *residual);
 
+/*
+ * out = sum over e of value[e] * rows[index[e]] for one line's entries: a sparse row times
+ * a dense matrix whose rows are `stride` floats apart (`out` has `stride` floats).
+ */
+void mfk_line_combination(const int32_t *index, const float *value, size_t count, const float *rows, size_t stride, float *out);
+
 /* The sum of squared errors of a model over `count` entries. */
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
 

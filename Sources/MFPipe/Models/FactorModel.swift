@@ -19,8 +19,17 @@ public struct FactorModel: Sendable {
     public var rowBias: [Float]
     /// Per-column biases learned by the model, or empty.
     public var colBias: [Float]
+    /// The singular values, for a truncated SVD (W = U diag(sigma), H = Vᵀ), or empty.
+    public var sigma: [Float] = []
     /// How the model was trained.
     public var info: TrainingInfo
+
+    /// Creates a model; see each property.
+    public init(k: Int, rows: Int, cols: Int, w: [Float], h: [Float], rowBias: [Float], colBias: [Float], sigma: [Float] = [],
+                info: TrainingInfo) {
+        (self.k, self.rows, self.cols, self.w, self.h) = (k, rows, cols, w, h)
+        (self.rowBias, self.colBias, self.sigma, self.info) = (rowBias, colBias, sigma, info)
+    }
 
     /// Zeroes the factors and biases of rows and columns with no training entries, so that
     /// they predict from the baselines and export as zeros, never as their random start.
@@ -53,6 +62,7 @@ public struct FactorModel: Sendable {
             try group.write(rowBias, to: "row_bias")
             try group.write(colBias, to: "col_bias")
         }
+        if !sigma.isEmpty { try group.write(sigma, to: "sigma") }
         try group.setAttribute("k", .int(Int64(k)))
         try info.write(to: group)
     }
@@ -68,6 +78,7 @@ public struct FactorModel: Sendable {
             k: w.shape[1], rows: w.shape[0], cols: h.shape[1], w: w.values, h: h.values,
             rowBias: group.contains("row_bias") ? try group.read("row_bias", as: Float.self).values : [],
             colBias: group.contains("col_bias") ? try group.read("col_bias", as: Float.self).values : [],
+            sigma: group.contains("sigma") ? try group.read("sigma", as: Float.self).values : [],
             info: try TrainingInfo.read(from: group))
     }
 }

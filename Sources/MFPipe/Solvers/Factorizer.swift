@@ -75,7 +75,7 @@ extension Factorizer {
 /// Every factorization algorithm, by name.
 public enum FactorizerRegistry {
     /// The algorithms.
-    public static let all: [any Factorizer.Type] = [SGDFactorizer.self, ALSFactorizer.self, CCDFactorizer.self, NMFFactorizer.self, AdamFactorizer.self]
+    public static let all: [any Factorizer.Type] = [SGDFactorizer.self, ALSFactorizer.self, CCDFactorizer.self, NMFFactorizer.self, SVDFactorizer.self, AdamFactorizer.self]
 
     /// The algorithm named `name`.
     public static func named(_ name: String) -> (any Factorizer.Type)? {

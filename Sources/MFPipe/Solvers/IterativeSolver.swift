@@ -6,10 +6,8 @@ import Foundation
 /// state.
 public protocol IterativeSolver: AnyObject {
     /// Trains epoch `epoch` (1-based), or the rest of it after a restore, on `threads`
-    /// threads; returns the training squared error on the original scale, or nil when it
-    /// stopped early at a safe point because `cancellation` was set (its state then
-    /// records where, for `save`).
-    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double?
+    /// threads.
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult
     /// The validation RMSE on the original scale of the current factors (NaN without a validation set).
     func validationRMSE(threads: Int) -> Double
     /// The regularization part of the objective, on the original scale.
@@ -31,6 +29,18 @@ public protocol IterativeSolver: AnyObject {
 
 extension IterativeSolver {
     public var startsFromModel: Bool { false }
+}
+
+/// How an epoch ended.
+public enum EpochResult {
+    /// It ran to its end, and this is the training squared error on the original scale.
+    case measured(Double)
+    /// It ran to its end, but its model is not complete yet (a power iteration of the
+    /// randomized SVD): nothing to measure, score or keep.
+    case unmeasured
+    /// It stopped early at a safe point because the run is being cancelled; the solver's
+    /// state records where, for `save`.
+    case interrupted
 }
 
 /// Where a solver runs: its threads, the run's cancellation flag, its checkpoint slot and

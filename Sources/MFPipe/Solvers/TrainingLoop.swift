@@ -30,6 +30,14 @@ public struct TrainingLoop {
         /// What to tell the user to change when the objective diverges.
         public var divergenceAdvice: String
 
+        /// Whether a checkpoint is due after `epoch` (never after the last one: the
+        /// artifact follows at once).
+        func checkpointDue(epoch: Int, lastCheckpoint: Date) -> Bool {
+            let dueByEpochs = checkpointEpochs > 0 && epoch % checkpointEpochs == 0
+            let dueByTime = checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= checkpointSeconds
+            return epoch < epochs && (dueByEpochs || dueByTime)
+        }
+
         /// Creates settings; see each property.
         public init(epochs: Int, patience: Int, tolerance: Double, divergenceAdvice: String) {
             self.epochs = epochs
@@ -140,10 +148,21 @@ public struct TrainingLoop {
             let trained = environment.threads.withThreads { threads in
                 solver.trainEpoch(epoch, threads: threads, cancellation: environment.cancellation)
             }
-            guard let squaredError = trained else {
+            let squaredError: Double
+            switch trained {
+            case .interrupted:
                 try checkpoint()
                 try environment.cancellation.check()
                 continue
+            case .unmeasured:
+                progress.epoch = epoch
+                progress.curve.append((.nan, .nan))
+                progress.objectives.append(.nan)
+                environment.progress(epoch, settings.epochs, "")
+                if settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint) { try checkpoint() }
+                continue
+            case .measured(let measured):
+                squaredError = measured
             }
             let trainRMSE = (squaredError / Double(max(trainCount, 1))).squareRoot()
             let validationRMSE = environment.threads.withThreads { solver.validationRMSE(threads: $0) }
@@ -172,9 +191,7 @@ public struct TrainingLoop {
                 let current = progress.objectives[progress.objectives.count - 1]
                 if current == 0 || abs(earlier - current) <= settings.tolerance * earlier { progress.converged = true }
             }
-            let dueByEpochs = settings.checkpointEpochs > 0 && epoch % settings.checkpointEpochs == 0
-            let dueByTime = settings.checkpointSeconds > 0 && Date().timeIntervalSince(lastCheckpoint) >= settings.checkpointSeconds
-            if !progress.converged && epoch < settings.epochs && (dueByEpochs || dueByTime) { try checkpoint() }
+            if !progress.converged && settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint) { try checkpoint() }
         }
         let keptStart = keepsBest && progress.bestEpoch == 0 && progress.bestRMSE.isFinite
         let kept = keepsBest && (progress.bestEpoch > 0 || keptStart) ? progress.bestEpoch : progress.epoch

@@ -40,7 +40,7 @@ public enum FactorizeStage: Stage {
     public static func misplacedParameter(_ name: String, given: JSONValue) -> String? {
         let owners = FactorizerRegistry.all.filter { type in type.params.contains { $0.name == name } }.map { "\"\($0.name)\"" }
         guard !owners.isEmpty else { return nil }
-        return "applies to algorithm \(owners.joined(separator: ", ")), not to \"\(algorithm(given).name)\"; remove it or change algorithm"
+        return "applies to algorithm\(owners.count == 1 ? "" : "s") \(owners.joined(separator: ", ")), not to \"\(algorithm(given).name)\"; remove it or change algorithm"
     }
 
     private static func algorithm(_ given: JSONValue) -> any Factorizer.Type {
@@ -123,25 +123,31 @@ public enum FactorizeStage: Stage {
         } catch let divergence as SolverDivergence {
             context.checkpoint.remove()
             throw StageFailure(node: node, message: divergence.description)
-        } catch let negative as NegativeEntry {
-            throw try negativeEntryError(negative, context: context)
+        } catch let unsuitable as UnsuitableData {
+            throw try unsuitableDataError(unsuitable, context: context)
         }
         model.zeroUnseen(rowCounts: problem.rowCounts, colCounts: problem.colCounts)
         return model
     }
 
-    /// The user's error for data an algorithm cannot take: the entry named by its ids,
-    /// and what made it negative.
-    private static func negativeEntryError(_ negative: NegativeEntry, context: StageContext) throws -> PipelineFileError {
-        let file = try HDF5File.open(context.required(.ratings).dataFile)
-        defer { try? file.close() }
-        let row = try file.root.openGroup("rows").readStrings("ids")[negative.row]
-        let col = try file.root.openGroup("cols").readStrings("ids")[negative.col]
-        let value = "\(Float(negative.value))"
-        let cause = context.nearest(.normalization).map { "after normalize method \"\($0.node.params.string("method"))\"" } ?? "in the input"
-        return PipelineFileError(
-            file: DisplayPath.of(context.pipeline.file), location: "\(context.node.stage.path).params.algorithm",
-            message: "\"\(context.params.string("algorithm"))\" needs non-negative values; the training entry (row \"\(row)\", column \"\(col)\") is \(value) \(cause); use normalize method \"none\" or one that keeps values non-negative")
+    /// The user's error for data an algorithm cannot take: a negative entry named by its
+    /// ids and what made it negative, or a rank the matrix cannot have.
+    private static func unsuitableDataError(_ unsuitable: UnsuitableData, context: StageContext) throws -> PipelineFileError {
+        let (file, path, algorithm) = (DisplayPath.of(context.pipeline.file), context.node.stage.path, context.params.string("algorithm"))
+        switch unsuitable {
+        case let .negativeEntry(rowIndex, colIndex, value):
+            let ratings = try HDF5File.open(context.required(.ratings).dataFile)
+            defer { try? ratings.close() }
+            let row = try ratings.root.openGroup("rows").readStrings("ids")[rowIndex]
+            let col = try ratings.root.openGroup("cols").readStrings("ids")[colIndex]
+            let cause = context.nearest(.normalization).map { "after normalize method \"\($0.node.params.string("method"))\"" } ?? "in the input"
+            return PipelineFileError(
+                file: file, location: "\(path).params.algorithm",
+                message: "\"\(algorithm)\" needs non-negative values; the training entry (row \"\(row)\", column \"\(col)\") is \(Float(value)) \(cause); use normalize method \"none\" or one that keeps values non-negative")
+        case let .rankTooLarge(k, rows, cols):
+            return PipelineFileError(file: file, location: "\(path).params.k",
+                                     message: "k = \(k) is more than \"\(algorithm)\" can find in a \(rows) x \(cols) matrix; expected at most \(min(rows, cols))")
+        }
     }
 
     /// The normalized training and validation entries upstream of the node, shared by every

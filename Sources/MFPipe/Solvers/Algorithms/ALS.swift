@@ -91,15 +91,15 @@ final class ALSSolver: FactorsSolver {
 
     var startsFromModel: Bool { warmStart != nil }
 
-    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         if !rowsDone {
             _ = solve(rowSide: true, threads: threads)
             rowsDone = true
-            if cancellation.isCancelled { return nil }
+            if cancellation.isCancelled { return .interrupted }
         }
         let squaredError = solve(rowSide: false, threads: threads)
         rowsDone = false
-        return squaredError * layout.scale * layout.scale
+        return .measured(squaredError * layout.scale * layout.scale)
     }
 
     /// Solves every row (or column) with the other side fixed; returns the squared error

@@ -89,7 +89,7 @@ final class AdamSolver: IterativeSolver {
         secondMoment = gradient
     }
 
-    func trainEpoch(_ iteration: Int, threads: Int, cancellation: Cancellation) -> Double? {
+    func trainEpoch(_ iteration: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let train = self.train
         let (k, hOffset, regularization) = (self.k, self.hOffset, settings.regularization)
         for index in gradient.indices { gradient[index] = 2 * regularization * parameters[index] }
@@ -116,7 +116,7 @@ final class AdamSolver: IterativeSolver {
             let step = (firstMoment[index] / correction1) / ((secondMoment[index] / correction2).squareRoot() + Self.epsilon)
             parameters[index] -= learningRate * step
         }
-        return squaredError
+        return .measured(squaredError)
     }
 
     /// W_i · H_j, with W_i at `wRow` and H_j at `hCol` in the parameter vector.

@@ -94,7 +94,7 @@ final class CCDSolver: FactorsSolver {
 
     var startsFromModel: Bool { warmStart != nil }
 
-    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let start = factors.copy()
         descent.recompute(factors, offset: mean, biases: true, threads: threads)
         descent.updateBiases(factors, rowSide: true, lambdaBias: settings.biasRegularization, threads: threads)
@@ -102,12 +102,12 @@ final class CCDSolver: FactorsSolver {
         for component in 0..<k {
             if cancellation.isCancelled {
                 factors.assign(from: start)
-                return nil
+                return .interrupted
             }
             descent.updateComponent(component, of: factors, inner: settings.innerIterations,
                                     penalty: .weighted(settings.regularization), nonNegative: false, threads: threads)
         }
-        return descent.squaredError(threads: threads) * layout.scale * layout.scale
+        return .measured(descent.squaredError(threads: threads) * layout.scale * layout.scale)
     }
 
     func validationRMSE(threads: Int) -> Double {

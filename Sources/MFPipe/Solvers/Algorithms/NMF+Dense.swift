@@ -47,7 +47,7 @@ final class DenseNMFSolver: FactorsSolver {
         colGram.deallocate()
     }
 
-    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let a = UnsafePointer(matrix.values.baseAddress!)
         DenseProducts.times(a, rows: matrix.rows, cols: matrix.cols, factors.h, into: rowProducts, threads: threads)
         DenseProducts.gram(factors.h, into: colGram.baseAddress!)
@@ -64,7 +64,7 @@ final class DenseNMFSolver: FactorsSolver {
         var model = 0.0
         for index in 0..<k * k { model += Double(rowGram[index]) * Double(colGram[index]) }
         let squaredError = max(matrix.squaredNorm - 2 * cross + model, 0)
-        return squaredError * matrix.scale * matrix.scale
+        return .measured(squaredError * matrix.scale * matrix.scale)
     }
 
     /// One update of every row of `x` (W, or H stored n x k) from its products with A and

@@ -28,23 +28,23 @@ final class SparseNMFSolver: FactorsSolver {
         descent = settings.multiplicative ? nil : ComponentDescent(layout: layout)
     }
 
-    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         guard let descent else {
             multiply(rowSide: true, threads: threads)
             multiply(rowSide: false, threads: threads)
-            return squaredError(threads: threads) * layout.scale * layout.scale
+            return .measured(squaredError(threads: threads) * layout.scale * layout.scale)
         }
         let start = factors.copy()
         descent.recompute(factors, offset: 0, biases: false, threads: threads)
         for component in 0..<k {
             if cancellation.isCancelled {
                 factors.assign(from: start)
-                return nil
+                return .interrupted
             }
             descent.updateComponent(component, of: factors, inner: 1, penalty: .weighted(settings.regularization), nonNegative: true,
                                     threads: threads)
         }
-        return descent.squaredError(threads: threads) * layout.scale * layout.scale
+        return .measured(descent.squaredError(threads: threads) * layout.scale * layout.scale)
     }
 
     /// One multiplicative update of every row (or column) over its entries.

@@ -30,7 +30,7 @@ public enum NMFFactorizer: Factorizer {
 
     public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
         if let negative = problem.firstNegative {
-            throw NegativeEntry(row: Int(negative.row), col: Int(negative.col), value: Double(negative.value))
+            throw UnsuitableData.negativeEntry(row: Int(negative.row), col: Int(negative.col), value: Double(negative.value))
         }
         let settings = NMFSettings(request.params, complete: problem.isComplete)
         let layout = try problem.compressed()
@@ -81,13 +81,3 @@ struct NMFSettings {
     }
 }
 
-/// A training value below zero where the algorithm needs non-negative data; the stage
-/// names the entry by its external ids.
-public struct NegativeEntry: Error {
-    /// The entry's row index.
-    public let row: Int
-    /// Its column index.
-    public let col: Int
-    /// Its value after normalization.
-    public let value: Double
-}

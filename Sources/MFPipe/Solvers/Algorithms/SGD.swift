@@ -146,11 +146,11 @@ final class SGDSolver: IterativeSolver {
     private var rowBiasG: UnsafeMutablePointer<Float> { scalars.baseAddress! + 2 * (layout.rows + layout.cols) }
     private var colBiasG: UnsafeMutablePointer<Float> { scalars.baseAddress! + 3 * layout.rows + 2 * layout.cols }
 
-    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> Double? {
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let strata = Strata(grid: layout.grid, seed: seed, epoch: epoch)
         let learningRate = Float(settings.learningRate * pow(settings.learningRateDecay, Double(epoch - 1)))
         while position < layout.grid {
-            if cancellation.isCancelled { return nil }
+            if cancellation.isCancelled { return .interrupted }
             let stratum = position
             partialLoss += ParallelWork.sum(layout.grid, threads: threads) { index in
                 let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
@@ -160,7 +160,7 @@ final class SGDSolver: IterativeSolver {
         }
         let loss = partialLoss * layout.scale * layout.scale
         (position, partialLoss) = (0, 0)
-        return loss
+        return .measured(loss)
     }
 
     private func trainBlock(rowBin: Int, colBin: Int, learningRate: Float) -> Double {

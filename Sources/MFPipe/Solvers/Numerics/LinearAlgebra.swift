@@ -60,4 +60,35 @@ public enum LinearAlgebra {
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
     }
+
+    /// Replaces the `rows` x k matrix `x` (its first k columns, rows `stride` apart) by the
+    /// Q of its thin QR decomposition: an orthonormal basis of its column space
+    /// (LAPACK `sgeqrf`, `sorgqr`; rows ≥ k).
+    static func orthonormalize(_ x: FactorMatrix) {
+        prepare()
+        let tau = UnsafeMutablePointer<Float>.allocate(capacity: max(x.k, 1))
+        defer { tau.deallocate() }
+        let (rows, k, lda) = (Int32(x.rows), Int32(x.k), Int32(x.stride))
+        LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, rows, k, x.base, lda, tau)
+        LAPACKE_sorgqr(LAPACK_ROW_MAJOR, rows, k, k, x.base, lda, tau)
+    }
+
+    /// The thin SVD X = U diag(s) Vᵀ of the `rows` x k matrix `x` (rows ≥ k): U replaces X,
+    /// the singular values (descending) and Vᵀ (k x k, row-major) are returned
+    /// (LAPACK `sgesdd`).
+    static func thinSVD(_ x: FactorMatrix) -> (values: [Float], vt: [Float]) {
+        prepare()
+        let k = x.k
+        var values = [Float](repeating: 0, count: k)
+        var vt = [Float](repeating: 0, count: k * k)
+        let u = FactorMatrix(rows: x.rows, k: k)
+        values.withUnsafeMutableBufferPointer { values in
+            vt.withUnsafeMutableBufferPointer { vt in
+                _ = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(x.rows), Int32(k), x.base, Int32(x.stride),
+                                   values.baseAddress, u.base, Int32(u.stride), vt.baseAddress, Int32(k))
+            }
+        }
+        x.assign(from: u)
+        return (values, vt)
+    }
 }

@@ -1,0 +1,203 @@
+import CMFKernels
+import Foundation
+
+/// Truncated SVD by randomized subspace iteration (Halko, Martinsson and Tropp 2011,
+/// algorithms 4.3 and 5.1): A ≈ U_k diag(σ) V_kᵀ, exported as W = U_k diag(σ), H = V_kᵀ and
+/// `sigma`.
+///
+/// A is the normalized training matrix; an entry that is not a training entry counts as
+/// zero, that is, as imputed by the normalization's prediction. With l = k + oversampling
+/// columns: Y = A Ω for a seeded Gaussian Ω, then `power_iterations` times Q = qr(A qr(Aᵀ Q))
+/// (each product orthonormalized, as the paper advises for float precision), and finally
+/// the SVD of the small matrix Aᵀ Q (LAPACK `sgesdd`) gives V, σ and U = Q Ũ. Sparse
+/// products run over the layout by row and by column, dense ones (a complete matrix) as
+/// sliced BLAS `sgemm`; both in fixed slices, with the same bits on any number of threads.
+/// Each power iteration is one epoch of the training loop, checkpointed like any other; the
+/// model — and its training error and validation RMSE — exists after the last.
+public enum SVDFactorizer: Factorizer {
+    public static let name = "svd"
+    public static let summary = "truncated randomized SVD (Halko, Martinsson, Tropp) of the normalized matrix, missing entries as zero residuals"
+
+    public static let params: [ParamSpec] = [
+        ParamSpec("oversampling", .integer(0...1000), default: .number(10),
+                  "extra columns of the random subspace beyond k (Halko et al.'s p)"),
+        ParamSpec("power_iterations", .integer(0...100), default: .number(4),
+                  "subspace iterations sharpening the basis (each one pass over A and one over Aᵀ)"),
+    ]
+
+    public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
+        guard request.k <= min(problem.rows, problem.cols) else {
+            throw UnsuitableData.rankTooLarge(k: request.k, rows: problem.rows, cols: problem.cols)
+        }
+        return RandomizedSVDSolver(problem: problem, layout: try problem.compressed(), dense: try problem.dense(), request: request,
+                                   settings: SVDSettings(request.params))
+    }
+
+    public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
+        TrainingLoop.Settings(epochs: SVDSettings(request.params).powerIterations + 1, patience: 0, tolerance: 0,
+                              divergenceAdvice: "check the input for extreme values")
+    }
+}
+
+/// The SVD's own settings, read from the parameters `SVDFactorizer.params` declares.
+struct SVDSettings {
+    let oversampling: Int
+    let powerIterations: Int
+
+    init(_ params: StageParams) {
+        oversampling = params.int("oversampling")
+        powerIterations = params.int("power_iterations")
+    }
+}
+
+/// The state of one randomized SVD: the current orthonormal basis Q (m x l), then the
+/// factors once the last iteration is done.
+final class RandomizedSVDSolver: IterativeSolver {
+    private let layout: CompressedRatings
+    private let dense: DenseRatings?
+    private let settings: SVDSettings
+    private let k: Int
+    private let seed: UInt64
+    private let validation: HeldOutSet
+    /// Q, m x l.
+    private let basis: FactorMatrix
+    /// Aᵀ Q (n x l), then V.
+    private let transposed: FactorMatrix
+    /// U_k diag(σ) (m x k) and V_k (n x k), on the layout's scale.
+    private let w: FactorMatrix
+    private let h: FactorMatrix
+    private var sigma: [Float] = []
+
+    init(problem: TrainingProblem, layout: CompressedRatings, dense: DenseRatings?, request: FactorizationRequest, settings: SVDSettings) {
+        self.layout = layout
+        self.dense = dense
+        self.settings = settings
+        k = request.k
+        seed = request.seed
+        validation = HeldOutSet(problem.validation, offset: 0, scale: layout.scale)
+        let width = min(request.k + settings.oversampling, problem.rows, problem.cols)
+        basis = FactorMatrix(rows: layout.rows, k: width)
+        transposed = FactorMatrix(rows: layout.cols, k: width)
+        w = FactorMatrix(rows: layout.rows, k: request.k)
+        h = FactorMatrix(rows: layout.cols, k: request.k)
+    }
+
+    func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
+        if epoch == 1 {
+            var random = SplitMix64(seed: seed, stream: "svd-omega")
+            transposed.fillGaussian(scale: 1, using: &random)
+            multiply(transposed, into: basis, threads: threads)
+        } else {
+            multiplyTransposed(basis, into: transposed, threads: threads)
+            LinearAlgebra.orthonormalize(transposed)
+            multiply(transposed, into: basis, threads: threads)
+        }
+        LinearAlgebra.orthonormalize(basis)
+        guard epoch == settings.powerIterations + 1 else { return .unmeasured }
+        finish(threads: threads)
+        return .measured(squaredError(threads: threads) * layout.scale * layout.scale)
+    }
+
+    /// Y = A X (m x l) for X n x l.
+    private func multiply(_ x: FactorMatrix, into y: FactorMatrix, threads: Int) {
+        if let dense {
+            DenseProducts.times(dense.values.baseAddress!, rows: dense.rows, cols: dense.cols, x, into: y, threads: threads)
+        } else {
+            combine(layout.byRow, x, into: y, threads: threads)
+        }
+    }
+
+    /// Z = Aᵀ Q (n x l) for Q m x l.
+    private func multiplyTransposed(_ q: FactorMatrix, into z: FactorMatrix, threads: Int) {
+        if let dense {
+            DenseProducts.transposeTimes(dense.values.baseAddress!, rows: dense.rows, cols: dense.cols, q, into: z, threads: threads)
+        } else {
+            combine(layout.byColumn, q, into: z, threads: threads)
+        }
+    }
+
+    /// Row i of `output` = Σ over line i's entries of value × row index of `x`.
+    private func combine(_ lines: SparseLines, _ x: FactorMatrix, into output: FactorMatrix, threads: Int) {
+        let slices = LineSlices(lines)
+        ParallelWork.forEach(slices.count, threads: threads) { slice in
+            for line in slices.lines(slice) {
+                let entries = lines.range(line)
+                mfk_line_combination(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
+                                     entries.count, x.base, x.stride, output.row(line))
+            }
+        }
+    }
+
+    /// The SVD of Aᵀ Q = V diag(σ) Ũᵀ gives A ≈ (Q Ũ) diag(σ) Vᵀ; keeps the first k.
+    private func finish(threads: Int) {
+        multiplyTransposed(basis, into: transposed, threads: threads)
+        let (values, vt) = LinearAlgebra.thinSVD(transposed)
+        sigma = Array(values.prefix(k))
+        let width = basis.k
+        for row in 0..<layout.rows {
+            let (q, target) = (basis.row(row), w.row(row))
+            for component in 0..<k {
+                var sum: Float = 0
+                for inner in 0..<width { sum += q[inner] * vt[component * width + inner] }
+                target[component] = sum * sigma[component]
+            }
+        }
+        for col in 0..<layout.cols {
+            let (v, target) = (transposed.row(col), h.row(col))
+            for component in 0..<k { target[component] = v[component] }
+        }
+    }
+
+    /// Σ (a_ij − W_i · H_j)² over the training entries.
+    private func squaredError(threads: Int) -> Double {
+        let lines = layout.byRow
+        let slices = LineSlices(lines)
+        return ParallelWork.sum(slices.count, threads: threads) { slice in
+            let longest = slices.lines(slice).map { lines.range($0).count }.max() ?? 0
+            let residual = UnsafeMutablePointer<Float>.allocate(capacity: max(longest, 1))
+            defer { residual.deallocate() }
+            var sum = 0.0
+            for line in slices.lines(slice) {
+                let entries = lines.range(line)
+                guard !entries.isEmpty else { continue }
+                sum += mfk_line_residuals(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
+                                          entries.count, w.row(line), h.base, h.stride, 0, nil, 0, residual)
+            }
+            return sum
+        }
+    }
+
+    func validationRMSE(threads: Int) -> Double {
+        validation.rmse(w: w, h: h, rowBias: nil, colBias: nil, threads: threads)
+    }
+
+    func penalty() -> Double { 0 }
+
+    func keepBest() {}
+
+    func restoreBest() {}
+
+    func save(to checkpoint: inout Checkpoint) {
+        checkpoint.arrays["svd.basis"] = .floats(basis.padded)
+    }
+
+    func restore(from checkpoint: Checkpoint) throws {
+        try basis.load(padded: checkpoint.floats("svd.basis"))
+    }
+
+    func model(info: TrainingInfo) -> FactorModel {
+        let (rows, cols, scale) = (layout.rows, layout.cols, Float(layout.scale))
+        var model = FactorModel(k: k, rows: rows, cols: cols, w: [Float](repeating: 0, count: rows * k),
+                                h: [Float](repeating: 0, count: k * cols), rowBias: [], colBias: [],
+                                sigma: sigma.map { $0 * scale }, info: info)
+        for row in 0..<rows {
+            let source = w.row(row)
+            for component in 0..<k { model.w[row * k + component] = source[component] * scale }
+        }
+        for col in 0..<cols {
+            let source = h.row(col)
+            for component in 0..<k { model.h[component * cols + col] = source[component] }
+        }
+        return model
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// `svd`: the randomized SVD finds the singular values LAPACK's full SVD finds, recovers a
+/// low-rank matrix exactly, treats missing entries as zero residuals, gives the same bits
+/// on any thread count and after a resume, and refuses a rank the matrix cannot have.
+final class SVDTests: XCTestCase {
+    /// A 300 x 200 matrix of rank 6 with singular values 60, 30, 15, 8, 4, 2, plus Gaussian
+    /// noise of standard deviation 0.01, every entry a training entry.
+    private func spectrumProblem() throws -> (problem: TrainingProblem, values: [Float]) {
+        let script = """
+            import numpy as np, sys
+            rng = np.random.default_rng(3)
+            u, _ = np.linalg.qr(rng.standard_normal((300, 6)))
+            v, _ = np.linalg.qr(rng.standard_normal((200, 6)))
+            a = (u * [60, 30, 15, 8, 4, 2]) @ v.T + 0.01 * rng.standard_normal((300, 200))
+            a = a.astype(np.float32)
+            print(" ".join(repr(float(x)) for x in a.ravel()))
+            print(" ".join(repr(float(x)) for x in np.linalg.svd(a.astype(np.float64), compute_uv=False)[:6]))
+            """
+        let result = try Python.run(script)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        let values = lines[0].split(separator: " ").map { Float(String($0))! }
+        var table = RatingTable()
+        for row in 0..<300 {
+            for col in 0..<200 { table.append(row: Int32(row), col: Int32(col), value: values[row * 200 + col]) }
+        }
+        return (TrainingProblem(rows: 300, cols: 200, train: table, validation: RatingTable()),
+                lines[1].split(separator: " ").map { Float(String($0))! })
+    }
+
+    private func svd(_ k: Int) throws -> FactorizationRequest {
+        try SolverFixtures.request("svd", [("k", .number(Double(k)))])
+    }
+
+    func testSingularValuesMatchLAPACKsFullSVD() throws {
+        let (problem, expected) = try spectrumProblem()
+        let model = try SVDFactorizer.train(problem, request: svd(6))
+        XCTAssertEqual(model.sigma.count, 6)
+        for (found, reference) in zip(model.sigma, expected) {
+            // float32 products and a 4-iteration subspace leave about 1e-6 relative here;
+            // 1e-4 is the promise.
+            XCTAssertLessThan(abs(found - reference) / reference, 1e-4, "\(model.sigma) against \(expected)")
+        }
+        // The noise has standard deviation 0.01; a rank-6 fit leaves it (minus the little
+        // that falls in the signal's subspace), so 0.011 fails any fit missing signal.
+        XCTAssertLessThan(SolverFixtures.rmse(model, on: try problem.entries.table()), 0.011, "rank 6 leaves only the noise")
+    }
+
+    func testMissingEntriesCountAsZeroResiduals() throws {
+        var table = RatingTable()
+        var random = SplitMix64(seed: 5)
+        for row in 0..<40 {
+            for col in 0..<30 where random.nextUnitDouble() < 0.5 {
+                table.append(row: Int32(row), col: Int32(col), value: Float(random.nextGaussian()))
+            }
+        }
+        let sparse = TrainingProblem(rows: 40, cols: 30, train: table, validation: RatingTable())
+        var filled = RatingTable()
+        var lookup: [Int: Float] = [:]
+        for entry in 0..<table.count { lookup[Int(table.rows[entry]) * 30 + Int(table.cols[entry])] = table.values[entry] }
+        for row in 0..<40 {
+            for col in 0..<30 { filled.append(row: Int32(row), col: Int32(col), value: lookup[row * 30 + col] ?? 0) }
+        }
+        let complete = TrainingProblem(rows: 40, cols: 30, train: filled, validation: RatingTable())
+        let request = try SolverFixtures.request("svd", [("k", .number(5)), ("power_iterations", .number(10))])
+        let (fromSparse, fromFilled) = (try SVDFactorizer.train(sparse, request: request), try SVDFactorizer.train(complete, request: request))
+        for (a, b) in zip(fromSparse.sigma, fromFilled.sigma) {
+            XCTAssertEqual(a, b, accuracy: 1e-4 * b, "the same matrix, sparse or dense")
+        }
+    }
+
+    func testTheSameBitsOnOneAndTwoThreadsAndAfterAResume() throws {
+        for observed in [1.0, 0.3] {
+            let problem = SolverFixtures.lowRankProblem(rows: 800, cols: 600, rank: 5, observed: observed, seed: 6)
+            let request = try svd(8)
+            let one = try SVDFactorizer.train(problem, request: request, environment: .plain(threads: 1))
+            let (two, resumed) = try SolverFixtures.interruptedAndResumed(SVDFactorizer.self, problem, request, stopAfter: 2)
+            for model in [two, resumed] {
+                XCTAssertEqual(model.w, one.w, "observed \(observed)")
+                XCTAssertEqual(model.h, one.h, "observed \(observed)")
+                XCTAssertEqual(model.sigma, one.sigma, "observed \(observed)")
+            }
+        }
+    }
+
+    func testARankAboveTheMatrixsIsRefused() throws {
+        let problem = SolverFixtures.lowRankProblem(rows: 10, cols: 8, rank: 2, observed: 1, seed: 1)
+        XCTAssertThrowsError(try SVDFactorizer.train(problem, request: svd(9))) { error in
+            guard case let .rankTooLarge(k, rows, cols)? = error as? UnsuitableData else { return XCTFail("\(error)") }
+            XCTAssertEqual([k, rows, cols], [9, 10, 8])
+        }
+    }
+}
