@@ -1,6 +1,6 @@
-/// Predicts an entry from a normalization and a model:
-/// mean + row_offset[i] + col_offset[j] + row_bias[i] + col_bias[j] + W[i, :] · H[:, j],
-/// clipped to the training range when one is given.
+/// Predicts an entry from a normalization and a model: the model's part
+/// row_bias[i] + col_bias[j] + W[i, :] · H[:, j] put back through the normalization
+/// (`Normalization.denormalized`), clipped to the training range when one is given.
 ///
 /// Rows and columns never seen in training have zero offsets, biases and factors, so
 /// their predictions fall back to the baselines, never to NaN.
@@ -14,7 +14,7 @@ public struct Predictor {
     private let columnFactors: [Float]
 
     /// The rule in words, stored with exported models.
-    public static let rule = "prediction[i, j] = mean + row_offset[i] + col_offset[j] + row_bias[i] + col_bias[j] + W[i, :] @ H[:, j], clipped to [clip_min, clip_max] (offsets from /normalization; biases are zero when the model has none)"
+    public static let rule = "prediction[i, j] = inverse_transform(mean + row_offset[i] + col_offset[j] + row_scale[i] * col_scale[j] * (row_bias[i] + col_bias[j] + W[i, :] @ H[:, j])), clipped to [clip_min, clip_max] (mean, offsets, scales and transform from /normalization; inverse_transform is expm1 for log1p, else the identity; biases are zero when the model has none)"
 
     /// Creates a predictor.
     public init(normalization: Normalization, model: FactorModel?, clip: ClosedRange<Double>?) {
@@ -27,7 +27,7 @@ public struct Predictor {
     /// The prediction for (row, col).
     @inline(__always)
     public func predict(row: Int32, col: Int32) -> Double {
-        var value = normalization.offset(row: row, col: col)
+        var value = 0.0
         if let model {
             let i = Int(row)
             let j = Int(col)
@@ -40,6 +40,7 @@ public struct Predictor {
             value += Double(dot)
             if !model.rowBias.isEmpty { value += Double(model.rowBias[i]) + Double(model.colBias[j]) }
         }
+        value = normalization.denormalized(value, row: row, col: col)
         if let clip { value = min(max(value, clip.lowerBound), clip.upperBound) }
         return value
     }

@@ -52,6 +52,9 @@ public struct WarmStart: Sendable {
         }
         let model = try FactorModel.read(from: models.openGroup(name))
         let old = try Normalization.read(from: file.root.openGroup("normalization"))
+        guard old.isAdditive && normalization.isAdditive else {
+            throw InputDataError(file: displayName, message: "a warm start needs additive normalizations (method none, mean, biases or center, no transform) in the export and in this pipeline; found \"\(old.method.rawValue)\" there and \"\(normalization.method.rawValue)\" here")
+        }
         let oldRows = IdTable(ids: try file.root.openGroup("rows").readStrings("ids"))
         let oldCols = IdTable(ids: try file.root.openGroup("cols").readStrings("ids"))
         var start = WarmStart(

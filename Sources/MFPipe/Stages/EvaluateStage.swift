@@ -104,7 +104,7 @@ public enum EvaluateStage: Stage {
         let request = try FactorizeStage.request(for: handle.node.params, context: context)
         let (train, validation) = (data.training, data.parts[.validation] ?? RatingTable())
         let seen = RatingTable(rows: train.rows + validation.rows, cols: train.cols + validation.cols,
-                               values: normalization.residuals(of: train) + normalization.residuals(of: validation))
+                               values: normalization.normalizedValues(of: train) + normalization.normalizedValues(of: validation))
         let problem = TrainingProblem(rows: data.rowCount, cols: data.colCount, train: seen, validation: RatingTable())
         return try FactorizeStage.train(problem, request: request, context: context) { loop in
             loop.epochs = chosen.info.bestIteration

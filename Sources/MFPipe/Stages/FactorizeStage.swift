@@ -160,7 +160,7 @@ public enum FactorizeStage: Stage {
             let (rows, cols, parts) = try RatingData.readParts(from: ratings, [.validation], timestamps: false)
             let normalization = try NormalizeStage.upstreamNormalization(context, rows: rows, cols: cols)
             var validation = parts[.validation] ?? RatingTable()
-            normalization.removeOffsets(from: &validation)
+            normalization.normalize(&validation)
             return try TrainingProblem(rows: rows, cols: cols, entries: ArtifactEntries(url: ratings, normalization: normalization),
                                        validation: validation)
         }

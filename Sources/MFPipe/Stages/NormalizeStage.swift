@@ -1,32 +1,66 @@
 import Foundation
 
-/// Fits what to remove before factorization — nothing, the global mean, or regularised
-/// row and column biases — on the training entries only.
+/// Fits what to take out of the values before factorization — nothing, the global mean,
+/// regularised row and column biases, or each row's or column's location and scale, after
+/// an optional log1p — on the training entries only.
 public enum NormalizeStage: Stage {
     public static let typeName = "normalize"
-    public static let summary = "fit a global mean and regularised row/column biases on the training entries"
+    public static let summary = "fit a global mean, regularised biases, or per-row/column centring, scaling or min-max (after an optional log1p) on the training entries"
     public static let requires = [ArtifactKind.ratings]
     public static let produces = ArtifactKind.normalization
 
-    public static let params: [ParamSpec] = [
-        ParamSpec("method", .choice(Normalization.Method.allCases.map(\.rawValue)), default: .string("biases"),
-                  "none, mean (global mean) or biases (mean plus regularised row and column biases)"),
+    private static let method = ParamSpec(
+        "method", .choice(Normalization.Method.allCases.map(\.rawValue)), default: .string("biases"),
+        "none; mean (the global mean); biases (mean plus regularised row and column biases); center (each line's mean); standardize (each line's mean, then its standard deviation); minmax (each line's minimum, then its range: values in [0, 1])")
+    private static let transform = ParamSpec(
+        "transform", .choice(Normalization.Transform.allCases.map(\.rawValue)), default: .string("none"),
+        "applied to every value first and inverted at prediction time: none, or log1p (log(1 + x), for counts; values must exceed -1)")
+    private static let axis = ParamSpec(
+        "axis", .choice(Normalization.Axis.allCases.map(\.rawValue)), default: .string("column"),
+        "center, standardize, minmax: the lines fitted — each column (a feature of a dense matrix) or each row")
+    private static let regularization = [
         ParamSpec("row_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(10),
-                  "shrinkage of row biases, in pseudo-ratings"),
+                  "biases: shrinkage of row biases, in pseudo-ratings"),
         ParamSpec("col_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(10),
-                  "shrinkage of column biases, in pseudo-ratings"),
+                  "biases: shrinkage of column biases, in pseudo-ratings"),
     ]
+
+    public static let params: [ParamSpec] = [method, transform, axis] + regularization
+
+    /// `method` and `transform`, then what the method takes: `axis` for the per-line
+    /// methods, the two regularizations for biases.
+    public static func params(for given: JSONValue) -> [ParamSpec] {
+        let chosen = given["method"]?.stringValue.flatMap(Normalization.Method.init) ?? .biases
+        return [method, transform] + (chosen.usesAxis ? [axis] : []) + (chosen == .biases ? regularization : [])
+    }
+
+    public static func misplacedParameter(_ name: String, given: JSONValue) -> String? {
+        let chosen = given["method"]?.stringValue ?? "biases"
+        if name == axis.name { return "applies to method \"center\", \"standardize\" or \"minmax\", not to \"\(chosen)\"" }
+        if regularization.contains(where: { $0.name == name }) { return "applies to method \"biases\", not to \"\(chosen)\"" }
+        return nil
+    }
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let params = context.params
         let data = try RatingData.read(from: context.required(.ratings).dataFile)
+        let transform = Normalization.Transform(rawValue: params.string("transform"))!
+        let train = data.training
+        if transform == .log1p, let entry = (0..<train.count).first(where: { train.values[$0] <= -1 }) {
+            throw PipelineFileError(
+                file: DisplayPath.of(context.pipeline.file), location: "\(context.node.stage.path).params.transform",
+                message: "log1p needs values above -1; the training entry (row \"\(data.rowIDs.ids[Int(train.rows[entry])])\", column \"\(data.colIDs.ids[Int(train.cols[entry])])\") is \(train.values[entry])")
+        }
+        let method = Normalization.Method(rawValue: params.string("method"))!
         let normalization = Normalization.fit(
-            Normalization.Method(rawValue: params.string("method"))!, train: data.training,
-            rows: data.rowCount, cols: data.colCount,
-            rowRegularization: params.double("row_regularization"), colRegularization: params.double("col_regularization"))
+            method, axis: params.has("axis") ? Normalization.Axis(rawValue: params.string("axis"))! : .column, transform: transform,
+            train: train, rows: data.rowCount, cols: data.colCount,
+            rowRegularization: params.has("row_regularization") ? params.double("row_regularization") : 0,
+            colRegularization: params.has("col_regularization") ? params.double("col_regularization") : 0)
         try context.writeArtifact(normalization.write)
-        return StageOutcome(summary: String(format: "%@, mean %.4f", normalization.method.rawValue, normalization.mean),
-                            metrics: ["mean": normalization.mean])
+        var summary = method.rawValue + (method.usesAxis ? " by \(normalization.axis.rawValue)" : "")
+        if transform != .none { summary = "\(transform.rawValue), then " + summary }
+        return StageOutcome(summary: summary + String(format: ", mean %.4f", normalization.mean), metrics: ["mean": normalization.mean])
     }
 
     /// The ratings upstream of a stage and the normalization fitted on them (the identity

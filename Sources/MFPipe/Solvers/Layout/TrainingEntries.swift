@@ -45,7 +45,7 @@ public struct TableEntries: TrainingEntries {
 }
 
 /// One part of a ratings artifact, read from its HDF5 columns a million entries at a time,
-/// with the normalization's offsets removed on the way.
+/// normalized on the way.
 public struct ArtifactEntries: TrainingEntries {
     /// The artifact's data file.
     public let url: URL
@@ -89,7 +89,7 @@ public struct ArtifactEntries: TrainingEntries {
             try group.read("col", from: offset, into: c)
             try group.read("value", from: offset, into: v)
             for index in 0..<length {
-                v[index] = Float(Double(v[index]) - normalization.offset(row: r[index], col: c[index]))
+                v[index] = normalization.normalized(v[index], row: r[index], col: c[index])
             }
             try body(UnsafeBufferPointer(r), UnsafeBufferPointer(c), UnsafeBufferPointer(v))
             offset += length
