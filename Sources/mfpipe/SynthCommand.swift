@@ -9,16 +9,21 @@ enum SynthCommand: Command {
         usage: mfpipe synth --output FILE [options]
 
         Writes a seeded rating matrix: low rank plus noise, power-law row and column degrees,
-        values on a rating scale; rows in order, ids 1..m and 1..n.
+        values on a rating scale; rows in order, ids 1..m and 1..n. With --dense, every entry
+        of an m x n matrix instead: low rank (unit variance) plus Gaussian noise, continuous.
 
         options:
           --output FILE        the file to write (required)
-          --format FORMAT      csv (default), tsv, movielens (the '::' format), mtx (MatrixMarket coordinate)
+          --format FORMAT      csv (default), tsv, movielens (the '::' format), mtx (MatrixMarket
+                               coordinate), dense (a dense CSV matrix with row and column ids),
+                               mtx-array (MatrixMarket array)
+          --dense              a complete matrix (--ratings and --scale do not apply)
           --rows M             rows (default 1000)
           --cols N             columns (default 500)
           --ratings R          ratings (default 20000)
           --rank K             rank of the signal (default 8)
-          --noise S            noise relative to the signal (default 0.5)
+          --noise S            noise relative to the signal (default 0.5; with --dense, the noise's
+                               standard deviation)
           --scale MIN:MAX:STEP the rating scale (default 1:5:0.5; STEP 0 for continuous values)
           --seed N             the seed (default 1)
           --timestamps         add a timestamp column (csv, tsv, movielens)
@@ -29,7 +34,7 @@ enum SynthCommand: Command {
         let arguments = try Arguments(
             words, command: name,
             optionNames: ["--output", "--format", "--rows", "--cols", "--ratings", "--rank", "--noise", "--scale", "--seed"],
-            flagNames: ["--timestamps", "--header"])
+            flagNames: ["--timestamps", "--header", "--dense"])
         guard arguments.positionals.isEmpty else { throw UsageError("synth: unexpected argument \(arguments.positionals[0]); see mfpipe synth --help") }
         guard let output = arguments.value("--output") else { throw UsageError("synth: --output FILE is required") }
         var synth = SyntheticRatings()
@@ -56,12 +61,18 @@ enum SynthCommand: Command {
         case "tsv": format = .delimited(delimiter: "\t", header: arguments.has("--header"))
         case "movielens": format = .delimited(delimiter: "::", header: false)
         case "mtx": format = .matrixMarketCoordinate
-        case let other: throw UsageError("synth: --format \(other): expected csv, tsv, movielens or mtx")
+        case "dense": format = .denseCSV
+        case "mtx-array": format = .matrixMarketArray
+        case let other: throw UsageError("synth: --format \(other): expected csv, tsv, movielens, mtx, dense or mtx-array")
+        }
+        let dense = arguments.has("--dense")
+        if !dense && (format == .denseCSV || format == .matrixMarketArray) {
+            throw UsageError("synth: --format \(arguments.value("--format")!) needs --dense (every entry of the matrix)")
         }
         let started = Date()
-        let matrix = synth.generate()
+        let matrix = dense ? synth.generateDense() : synth.generate()
         try MatrixWriter.write(matrix.table, rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: format, to: URL(fileURLWithPath: output))
-        FileHandle.standardError.write(Data(String(format: "wrote %d ratings (%d x %d) to %@ in %.1fs\n",
+        FileHandle.standardError.write(Data(String(format: "wrote %d entries (%d x %d) to %@ in %.1fs\n",
                                                    matrix.table.count, synth.rows, synth.cols, output, Date().timeIntervalSince(started)).utf8))
         return 0
     }

@@ -1,18 +1,23 @@
 import Foundation
 
 /// A temporary folder for one test, laid out like the repository: `pipelines/` for the
-/// test's pipeline files and links to the bundled `data/`, so relative paths in a
-/// pipeline resolve as they do in the real repository. Removed by `remove()`.
+/// test's pipeline files and a `data/` folder with links to each bundled data set, so
+/// relative paths in a pipeline resolve as they do in the real repository while files a
+/// test writes under `data/` stay in the scratch folder. Removed by `remove()`.
 public final class Scratch {
     /// The folder.
     public let root: URL
 
-    /// Creates a fresh folder with `data` linked to the repository's bundled data.
+    /// Creates a fresh folder whose `data/` links to each of the repository's bundled data sets.
     public init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("mfpipe-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("pipelines"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(
-            at: root.appendingPathComponent("data"), withDestinationURL: MFPipeBinary.packageRoot.appendingPathComponent("data"))
+        let files = FileManager.default
+        try files.createDirectory(at: root.appendingPathComponent("pipelines"), withIntermediateDirectories: true)
+        try files.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
+        let bundled = MFPipeBinary.packageRoot.appendingPathComponent("data")
+        for name in try files.contentsOfDirectory(atPath: bundled.path) {
+            try files.createSymbolicLink(at: root.appendingPathComponent("data/\(name)"), withDestinationURL: bundled.appendingPathComponent(name))
+        }
     }
 
     /// A path inside the folder.

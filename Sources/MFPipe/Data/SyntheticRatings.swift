@@ -91,6 +91,26 @@ public struct SyntheticRatings {
         return (table, .oneBased(count: rows), IdTable(ids: colIDs))
     }
 
+    /// Draws a complete m x n matrix instead: every entry W_i · H_j + noise · ε, W and H
+    /// Gaussian with variance 1/√k (so the signal has unit variance), continuous values with
+    /// no rating scale; entries in row order, ids "1" … "m" and "1" … "n".
+    public func generateDense() -> (table: RatingTable, rowIDs: IdTable, colIDs: IdTable) {
+        var random = SplitMix64(seed: seed, stream: "synth-dense")
+        let scale = 1 / Double(rank).squareRoot().squareRoot()
+        let w = (0..<rows * rank).map { _ in random.nextGaussian() * scale }
+        let h = (0..<cols * rank).map { _ in random.nextGaussian() * scale }
+        var table = RatingTable()
+        table.reserveCapacity(rows * cols, timestamps: false)
+        for row in 0..<rows {
+            for col in 0..<cols {
+                var dot = 0.0
+                for factor in 0..<rank { dot += w[row * rank + factor] * h[col * rank + factor] }
+                table.append(row: Int32(row), col: Int32(col), value: Float(dot + noise * random.nextGaussian()))
+            }
+        }
+        return (table, .oneBased(count: rows), .oneBased(count: cols))
+    }
+
     /// Degrees ∝ (i + 1)^-rowExponent summing to `ratings`, each at least 1 and at most `cols`.
     private func rowDegrees() -> [Int] {
         let weights = (0..<rows).map { pow(Double($0 + 1), -rowExponent) }

@@ -21,6 +21,9 @@ public struct Evaluation: Sendable {
         public var iterations: Int
         /// Training seconds.
         public var seconds: Double
+        /// The fraction of the normalized training values' sum of squares the model
+        /// explains: 1 − Σ (y − model)² / Σ y² over training entries, y the normalized value.
+        public var explainedVariance: Double
     }
 
     /// The models, in sweep order.
@@ -35,6 +38,9 @@ public struct Evaluation: Sendable {
     public var clipRange: ClosedRange<Double>?
     /// The chosen model retrained on training plus validation entries, when it was.
     public var refit: Refit?
+    /// Σ y² over the normalized training values: what explained variance is a fraction of
+    /// (and what an SVD's σ_i² are divided by for each component's share).
+    public var trainSquares: Double
 
     /// How the chosen model did once retrained on training plus validation entries for the
     /// epochs it had chosen; it replaces the chosen model in the export.
@@ -62,9 +68,10 @@ public struct Evaluation: Sendable {
             ("train_rmse", { $0.train.rmse }), ("train_mae", { $0.train.mae }),
             ("validation_rmse", { $0.validation.rmse }), ("validation_mae", { $0.validation.mae }),
             ("test_rmse", { $0.test.rmse }), ("test_mae", { $0.test.mae }),
-            ("iterations", { Double($0.iterations) }), ("seconds", { $0.seconds }),
+            ("iterations", { Double($0.iterations) }), ("seconds", { $0.seconds }), ("explained_variance", { $0.explainedVariance }),
         ]
         for (name, column) in columns { try group.write(models.map(column), to: name) }
+        try group.setAttribute("train_sum_of_squares", .double(trainSquares))
         try group.setAttribute("chosen_index", .int(Int64(chosen)))
         try group.setAttribute("chosen_k", .int(Int64(chosenModel.k)))
         try group.setAttribute("selection_metric", "validation_rmse")
@@ -104,14 +111,14 @@ public struct Evaluation: Sendable {
         let (trainRMSE, trainMAE) = (try column("train_rmse"), try column("train_mae"))
         let (validationRMSE, validationMAE) = (try column("validation_rmse"), try column("validation_mae"))
         let (testRMSE, testMAE) = (try column("test_rmse"), try column("test_mae"))
-        let (iterations, seconds) = (try column("iterations"), try column("seconds"))
+        let (iterations, seconds, explained) = (try column("iterations"), try column("seconds"), try column("explained_variance"))
         let models = nodes.indices.map { index in
             ModelScore(
                 node: nodes[index], k: Int(ks[index]), algorithm: algorithms[index],
                 train: ErrorMetrics(rmse: trainRMSE[index], mae: trainMAE[index]),
                 validation: ErrorMetrics(rmse: validationRMSE[index], mae: validationMAE[index]),
                 test: ErrorMetrics(rmse: testRMSE[index], mae: testMAE[index]),
-                iterations: Int(iterations[index]), seconds: seconds[index])
+                iterations: Int(iterations[index]), seconds: seconds[index], explainedVariance: explained[index])
         }
         func metrics(_ name: String) throws -> ErrorMetrics {
             ErrorMetrics(rmse: try group.doubleAttribute("\(name)_rmse"), mae: try group.doubleAttribute("\(name)_mae"))
@@ -128,6 +135,7 @@ public struct Evaluation: Sendable {
             models: models,
             globalMean: (try metrics("global_mean_validation"), try metrics("global_mean_test")),
             biasBaseline: (try metrics("bias_baseline_validation"), try metrics("bias_baseline_test")),
-            chosen: try group.intAttribute("chosen_index"), clipRange: clip, refit: refit)
+            chosen: try group.intAttribute("chosen_index"), clipRange: clip, refit: refit,
+            trainSquares: try group.doubleAttribute("train_sum_of_squares"))
     }
 }

@@ -24,23 +24,26 @@ public struct Predictor {
         columnFactors = model?.columnFactors ?? []
     }
 
+    /// The model's part of the prediction for (row, col), on the normalized scale:
+    /// row_bias[i] + col_bias[j] + W[i, :] · H[:, j] (0 without a model).
+    @inline(__always)
+    public func modelPart(row: Int32, col: Int32) -> Double {
+        guard let model else { return 0 }
+        let i = Int(row)
+        let j = Int(col)
+        var dot: Float = 0
+        columnFactors.withUnsafeBufferPointer { h in
+            model.w.withUnsafeBufferPointer { w in
+                for factor in 0..<model.k { dot += w[i * model.k + factor] * h[j * model.k + factor] }
+            }
+        }
+        return Double(dot) + (model.rowBias.isEmpty ? 0 : Double(model.rowBias[i]) + Double(model.colBias[j]))
+    }
+
     /// The prediction for (row, col).
     @inline(__always)
     public func predict(row: Int32, col: Int32) -> Double {
-        var value = 0.0
-        if let model {
-            let i = Int(row)
-            let j = Int(col)
-            var dot: Float = 0
-            columnFactors.withUnsafeBufferPointer { h in
-                model.w.withUnsafeBufferPointer { w in
-                    for factor in 0..<model.k { dot += w[i * model.k + factor] * h[j * model.k + factor] }
-                }
-            }
-            value += Double(dot)
-            if !model.rowBias.isEmpty { value += Double(model.rowBias[i]) + Double(model.colBias[j]) }
-        }
-        value = normalization.denormalized(value, row: row, col: col)
+        var value = normalization.denormalized(modelPart(row: row, col: col), row: row, col: col)
         if let clip { value = min(max(value, clip.lowerBound), clip.upperBound) }
         return value
     }

@@ -24,6 +24,8 @@ public enum EvaluateStage: Stage {
         let validation = data.parts[.validation] ?? RatingTable()
         let test = data.parts[.test] ?? RatingTable()
         let clip = params.bool("clip") ? Self.range(of: train) : nil
+        let normalizedTrain = normalization.normalizedValues(of: train)
+        let trainSquares = normalizedTrain.reduce(0) { $0 + Double($1) * Double($1) }
         var scores: [Evaluation.ModelScore] = []
         for handle in context.all(.model) {
             let file = try HDF5File.open(handle.dataFile)
@@ -35,7 +37,8 @@ public enum EvaluateStage: Stage {
                 train: ErrorMetrics.measure(train, predict: predictor.predict),
                 validation: ErrorMetrics.measure(validation, predict: predictor.predict),
                 test: ErrorMetrics.measure(test, predict: predictor.predict),
-                iterations: model.info.iterations, seconds: model.info.seconds))
+                iterations: model.info.iterations, seconds: model.info.seconds,
+                explainedVariance: explainedVariance(predictor, train: train, normalized: normalizedTrain, squares: trainSquares)))
         }
         scores.sort { ($0.k, $0.node) < ($1.k, $1.node) }
         let regularization = params.double("baseline_regularization")
@@ -55,7 +58,7 @@ public enum EvaluateStage: Stage {
             models: scores,
             globalMean: (ErrorMetrics.measure(validation, predict: mean.predict), ErrorMetrics.measure(test, predict: mean.predict)),
             biasBaseline: (ErrorMetrics.measure(validation, predict: biases.predict), ErrorMetrics.measure(test, predict: biases.predict)),
-            chosen: chosen, clipRange: clip)
+            chosen: chosen, clipRange: clip, trainSquares: trainSquares)
         var refitModel: FactorModel?
         if params.bool("refit"), validation.count > 0,
             let handle = context.all(.model).first(where: { $0.node.id == scores[chosen].node }),
@@ -111,6 +114,17 @@ public enum EvaluateStage: Stage {
             loop.patience = 0
             loop.tolerance = 0
         }
+    }
+
+    /// 1 − Σ (y − model)² / Σ y² over the training entries, y their normalized values.
+    private static func explainedVariance(_ predictor: Predictor, train: RatingTable, normalized: [Float], squares: Double) -> Double {
+        guard squares > 0 else { return .nan }
+        var errors = 0.0
+        for entry in 0..<train.count {
+            let error = Double(normalized[entry]) - predictor.modelPart(row: train.rows[entry], col: train.cols[entry])
+            errors += error * error
+        }
+        return 1 - errors / squares
     }
 
     private static func range(of table: RatingTable) -> ClosedRange<Double>? {

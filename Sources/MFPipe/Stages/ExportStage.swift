@@ -48,6 +48,9 @@ public enum ExportStage: Stage {
                 let group = try models.createGroup(name)
                 try model.write(to: group)
                 try writeScores(evaluation.models.first { $0.node == handle.node.id }, clip: evaluation.clipRange, to: group)
+                if !model.sigma.isEmpty && evaluation.trainSquares > 0 {
+                    try group.write(model.sigma.map { Double($0) * Double($0) / evaluation.trainSquares }, to: "explained_variance_ratio")
+                }
                 if refit, let details = evaluation.refit {
                     try group.setAttribute("refit", .int(1))
                     try group.setAttribute("test_rmse", .double(details.test.rmse))
@@ -94,7 +97,7 @@ public enum ExportStage: Stage {
             for (name, value) in [
                 ("train_rmse", score.train.rmse), ("train_mae", score.train.mae),
                 ("validation_rmse", score.validation.rmse), ("validation_mae", score.validation.mae),
-                ("test_rmse", score.test.rmse), ("test_mae", score.test.mae),
+                ("test_rmse", score.test.rmse), ("test_mae", score.test.mae), ("explained_variance", score.explainedVariance),
             ] {
                 try group.setAttribute(name, .double(value))
             }
@@ -113,6 +116,7 @@ public enum ExportStage: Stage {
         try group.write(evaluation.models.map(\.test.mae), to: "test_mae")
         try group.write(evaluation.models.map { Int32($0.iterations) }, to: "iterations")
         try group.write(evaluation.models.map(\.seconds), to: "seconds")
+        try group.write(evaluation.models.map(\.explainedVariance), to: "explained_variance")
         try evaluation.writeBaselines(to: group)
     }
 }

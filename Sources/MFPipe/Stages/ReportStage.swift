@@ -32,7 +32,9 @@ public enum ReportStage: Stage {
             logX: true)
         try AtomicFile.write(plot.render(), to: plotURL)
         try AtomicFile.write(csv(evaluation), to: csvURL)
-        try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent), to: markdown)
+        let components = try componentVariance(evaluation, context: context)
+        try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent, components: components),
+                             to: markdown)
         return StageOutcome(summary: "wrote \(DisplayPath.of(markdown))", outputs: [markdown, plotURL, csvURL])
     }
 
@@ -41,11 +43,12 @@ public enum ReportStage: Stage {
     }
 
     private static func csv(_ evaluation: Evaluation) -> String {
-        var text = "node,k,algorithm,train_rmse,validation_rmse,validation_mae,test_rmse,test_mae,iterations,seconds,chosen\n"
+        var text = "node,k,algorithm,train_rmse,validation_rmse,validation_mae,test_rmse,test_mae,explained_variance,iterations,seconds,chosen\n"
         for (index, score) in evaluation.models.enumerated() {
             let fields = [
                 score.node, String(score.k), score.algorithm, number(score.train.rmse), number(score.validation.rmse),
-                number(score.validation.mae), number(score.test.rmse), number(score.test.mae), String(score.iterations),
+                number(score.validation.mae), number(score.test.rmse), number(score.test.mae), number(score.explainedVariance),
+                String(score.iterations),
                 String(format: "%.3f", score.seconds), index == evaluation.chosen ? "yes" : "no",
             ]
             text += fields.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") + "\n"
@@ -60,7 +63,19 @@ public enum ReportStage: Stage {
             + "test RMSE \(number(refit.test.rmse)), test MAE \(number(refit.test.mae))."
     }
 
-    private static func render(_ evaluation: Evaluation, pipeline: Pipeline, plotName: String) -> String {
+    /// For a chosen SVD model, each component's singular value and share of the normalized
+    /// training values' sum of squares (σ_i² / Σ y²); nil for other algorithms.
+    private static func componentVariance(_ evaluation: Evaluation, context: StageContext) throws -> [(sigma: Double, share: Double)]? {
+        guard evaluation.trainSquares > 0,
+            let handle = context.all(.model).first(where: { $0.node.id == evaluation.chosenModel.node }) else { return nil }
+        let file = try HDF5File.open(handle.dataFile)
+        defer { try? file.close() }
+        guard file.root.contains("sigma") else { return nil }
+        return try file.root.read("sigma", as: Float.self).values.map { (Double($0), Double($0) * Double($0) / evaluation.trainSquares) }
+    }
+
+    private static func render(_ evaluation: Evaluation, pipeline: Pipeline, plotName: String,
+                               components: [(sigma: Double, share: Double)]?) -> String {
         let best = evaluation.chosenModel
         var text = """
         # \(pipeline.name)
@@ -74,14 +89,14 @@ public enum ReportStage: Stage {
 
         ## Sweep
 
-        | k | algorithm | train RMSE | validation RMSE | validation MAE | test RMSE | test MAE | epochs | seconds |
-        |---:|---|---:|---:|---:|---:|---:|---:|---:|
+        | k | algorithm | train RMSE | validation RMSE | validation MAE | test RMSE | test MAE | explained variance | epochs | seconds |
+        |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 
         """
         for (index, score) in evaluation.models.enumerated() {
             let mark = index == evaluation.chosen ? " **(chosen)**" : ""
             text += "| \(score.k)\(mark) | \(score.algorithm) | \(number(score.train.rmse)) | \(number(score.validation.rmse)) | "
-                + "\(number(score.validation.mae)) | \(number(score.test.rmse)) | \(number(score.test.mae)) | \(score.iterations) | "
+                + "\(number(score.validation.mae)) | \(number(score.test.rmse)) | \(number(score.test.mae)) | \(number(score.explainedVariance)) | \(score.iterations) | "
                 + String(format: "%.2f", score.seconds) + " |\n"
         }
         text += """
@@ -94,8 +109,28 @@ public enum ReportStage: Stage {
         | bias baseline | \(number(evaluation.biasBaseline.validation.rmse)) | \(number(evaluation.biasBaseline.validation.mae)) | \(number(evaluation.biasBaseline.test.rmse)) | \(number(evaluation.biasBaseline.test.mae)) |
 
         """
+        text += "\nExplained variance: the share of the normalized training values' sum of squares the model accounts for.\n"
+        if let components {
+            text += """
+
+            ## Components of the chosen SVD
+
+            Each singular value's share, σ² over the normalized training values' sum of squares (entries
+            that are not training entries count as zeros, so with held-out entries the shares add up to
+            less than the model's explained variance on the training entries).
+
+            | component | σ | explained variance | cumulative |
+            |---:|---:|---:|---:|
+
+            """
+            var cumulative = 0.0
+            for (index, component) in components.enumerated() {
+                cumulative += component.share
+                text += "| \(index + 1) | \(number(component.sigma)) | \(number(component.share)) | \(number(cumulative)) |\n"
+            }
+        }
         if let clip = evaluation.clipRange {
-            text += "\nPredictions are clipped to the training range [\(JSONWriter.number(clip.lowerBound)), \(JSONWriter.number(clip.upperBound))].\n"
+            text += String(format: "\nPredictions are clipped to the training range [%.6g, %.6g].\n", clip.lowerBound, clip.upperBound)
         }
         return text
     }

@@ -1,0 +1,37 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Dense dimensionality reduction end to end: a complete low-rank-plus-noise matrix made by
+/// `mfpipe synth --dense`, a random mask of held-out entries, column centring, an `svd`
+/// sweep over k — the k chosen by validation error is the true rank, and the export gives
+/// each component's explained variance.
+final class DenseRankSelectionTests: XCTestCase {
+    func testTheChosenRankIsTheTrueRank() throws {
+        for rank in [3, 8] {
+            let scratch = try Scratch()
+            defer { scratch.remove() }
+            let synth = try MFPipeBinary.run(["synth", "--dense", "--rows", "400", "--cols", "80", "--rank", "\(rank)", "--noise", "0.3",
+                                              "--seed", "\(rank)", "--format", "dense", "--output", "data/dense.csv"], in: scratch.root)
+            XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+            try scratch.copyFromRepository("pipelines/dense-svd.json")
+            let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv"],
+                                           in: scratch.root)
+            XCTAssertEqual(run.exitCode, 0, run.stderr)
+            let file = try HDF5File.open(scratch.url("out/dense-svd.h5"))
+            defer { try? file.close() }
+            let models = try file.root.openGroup("models")
+            let chosen = try models.openGroup(try models.stringAttribute("chosen"))
+            XCTAssertEqual(try chosen.intAttribute("k"), rank, "the validation error is lowest at the true rank")
+            let sigma = try chosen.read("sigma", as: Float.self).values
+            let shares = try chosen.read("explained_variance_ratio", as: Double.self).values
+            XCTAssertEqual(shares.count, rank)
+            XCTAssertEqual(shares, shares.sorted(by: >), "components come in decreasing order")
+            let ratios = zip(shares, sigma).map { $0 / (Double($1) * Double($1)) }
+            for ratio in ratios { XCTAssertEqual(ratio, ratios[0], accuracy: 1e-9 * ratios[0], "each share is σ² over one sum of squares") }
+            let explained = try file.root.openGroup("sweep").read("explained_variance", as: Double.self).values
+            XCTAssertEqual(explained, explained.sorted(), "a larger SVD explains more of the training entries")
+        }
+    }
+}
