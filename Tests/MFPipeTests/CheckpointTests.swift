@@ -22,27 +22,30 @@ final class CheckpointTests: XCTestCase {
     }
 
     /// A pipeline with a 40-epoch SGD factorization (and its refit) that checkpoints
-    /// according to `checkpoints` (params of the factorize stage).
-    private func writePipeline(checkpoints: String = #""checkpoint_epochs": 1"#) throws {
+    /// according to `checkpoints` (params of the factorize stage); `algorithm` replaces the
+    /// SGD parameters with another algorithm's, and `normalization` the normalize method.
+    private func writePipeline(checkpoints: String = #""checkpoint_epochs": 1"#,
+                               algorithm: String = #""epochs": 40, "patience": 0, "tolerance": 0"#,
+                               normalization: String = "biases") throws {
         try scratch.write("""
             {"version": 1, "name": "resume", "workdir": "../runs", "seed": 5, "stages": [
               {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
               {"id": "split", "type": "split", "inputs": ["ratings"]},
-              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"], "params": {"method": "\(normalization)"}},
               {"id": "factorize", "type": "factorize", "inputs": ["normalize"],
-               "params": {"k": 24, "epochs": 40, "patience": 0, "tolerance": 0, \(checkpoints)}},
+               "params": {"k": 24, \(algorithm), \(checkpoints)}},
               {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
               {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/factors.h5"}}]}
             """, to: "pipelines/resume.json")
     }
 
-    /// W, H and the biases of the exported chosen model, exactly as stored.
+    /// W, H and the biases (or singular values) of the exported chosen model, exactly as stored.
     private func exportedFactors() throws -> [[Float]] {
         let file = try HDF5File.open(scratch.url("out/factors.h5"))
         defer { try? file.close() }
         let models = try file.root.openGroup("models")
         let chosen = try models.openGroup(try models.stringAttribute("chosen"))
-        return try ["W", "H", "row_bias", "col_bias"].map { try chosen.read($0, as: Float.self).values }
+        return try ["W", "H", "row_bias", "col_bias", "sigma"].filter(chosen.contains).map { try chosen.read($0, as: Float.self).values }
     }
 
     /// Runs the pipeline to completion with `threads` threads and returns the exported factors.
@@ -103,6 +106,34 @@ final class CheckpointTests: XCTestCase {
         let resumed = try runToCompletion(threads: 2)
         XCTAssertEqual(resumed, reference, "after kills at epochs \(kills), the factors equal an uninterrupted run's, bit for bit")
         XCTAssertNil(checkpoint(), "a finished node's checkpoint is removed")
+    }
+
+    func testEveryAlgorithmResumesFromKillsToTheSameBits() throws {
+        let cases: [(name: String, params: String, normalization: String, epochs: Int)] = [
+            ("als", #""algorithm": "als", "epochs": 14, "patience": 0, "tolerance": 0"#, "biases", 14),
+            ("ccd", #""algorithm": "ccd", "epochs": 10, "patience": 0, "tolerance": 0"#, "biases", 10),
+            ("nmf", #""algorithm": "nmf", "epochs": 60, "patience": 0, "tolerance": 0"#, "none", 60),
+            ("svd", #""algorithm": "svd", "power_iterations": 59"#, "center", 60),
+        ]
+        for algorithm in cases {
+            try writePipeline(algorithm: algorithm.params, normalization: algorithm.normalization)
+            let reference = try runToCompletion(threads: 1)
+            try FileManager.default.removeItem(at: scratch.url("runs"))
+            try FileManager.default.removeItem(at: scratch.url("out"))
+            var kills: [Int] = []
+            for target in [algorithm.epochs / 4, algorithm.epochs / 2] {
+                let process = try startRun { (checkpoint()?.checkpoint.epoch ?? 0) >= target }
+                guard process.isRunning else { continue }
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                if let epoch = checkpoint()?.checkpoint.epoch { kills.append(epoch) }
+            }
+            XCTAssertFalse(kills.isEmpty, "\(algorithm.name): a kill landed during the factorization")
+            let resumed = try runToCompletion(threads: 2)
+            XCTAssertEqual(resumed, reference, "\(algorithm.name): after kills at epochs \(kills), the same bits as an uninterrupted run")
+            try FileManager.default.removeItem(at: scratch.url("runs"))
+            try FileManager.default.removeItem(at: scratch.url("out"))
+        }
     }
 
     func testSIGTERMWritesACheckpointPromptlyAndTheRunResumesToTheSameBits() throws {
