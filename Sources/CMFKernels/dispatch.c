@@ -101,3 +101,7 @@ double mfk_line_residuals(const int32_t *index, const float *value, size_t count
 void mfk_line_combination(const int32_t *index, const float *value, size_t count, const float *rows, size_t stride, float *out) {
     kernels()->line_combination(index, value, count, rows, stride, out);
 }
+
+double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda) {
+    return kernels()->hals_sweep(x, rows, stride, k, products, gram, lambda);
+}

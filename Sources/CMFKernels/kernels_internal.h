@@ -8,6 +8,7 @@ typedef struct {
     double (*squared_error)(const mfk_entry *, size_t, const mfk_model_view *);
     double (*line_residuals)(const int32_t *, const float *, size_t, const float *, const float *, size_t, float, const float *, float, float *);
     void (*line_combination)(const int32_t *, const float *, size_t, const float *, size_t, float *);
+    double (*hals_sweep)(float *, size_t, size_t, int, const float *, const float *, float);
 } mfk_kernel_table;
 
 extern const mfk_kernel_table mfk_kernels_scalar;

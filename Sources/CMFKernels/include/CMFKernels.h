@@ -86,6 +86,15 @@ double mfk_line_residuals(const int32_t *index, const float *value, size_t count
  */
 void mfk_line_combination(const int32_t *index, const float *value, size_t count, const float *rows, size_t stride, float *out);
 
+/*
+ * One HALS sweep over `rows` factor rows x (k used floats, rows `stride` apart): for each row
+ * and each t in turn, x_t = max(0, x_t - (lambda x_t - p_t + x . g_t) / (g_tt + lambda)),
+ * where p is the row's product with A (rows `stride` apart) and g_t row t of the symmetric
+ * k x k Gram matrix, stored `stride` floats a row with zero padding. A t whose g_tt + lambda
+ * is not positive is left alone. Returns the sum of the squared changes.
+ */
+double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda);
+
 /* The sum of squared errors of a model over `count` entries. */
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
 

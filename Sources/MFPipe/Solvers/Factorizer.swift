@@ -40,6 +40,9 @@ public protocol Factorizer {
     static var summary: String { get }
     /// The parameters of this algorithm, beside the factorize stage's common ones.
     static var params: [ParamSpec] { get }
+    /// Whether the algorithm works on a complete matrix held dense (then built in the same
+    /// pass over the entries as the problem itself).
+    static var usesDenseLayout: Bool { get }
     /// Checks of the algorithm's parameters against each other, after types and ranges.
     ///
     /// - Returns: the parameter concerned and a message, when the combination is invalid.
@@ -55,6 +58,7 @@ public protocol Factorizer {
 
 extension Factorizer {
     public static func problem(with params: StageParams) -> (param: String, message: String)? { nil }
+    public static var usesDenseLayout: Bool { false }
 
     /// Trains a model under `environment`, resuming from its checkpoint when there is one;
     /// `adjust` may change the loop's settings (a refit runs a fixed number of epochs).

@@ -35,8 +35,9 @@ public final class TrainingProblem: @unchecked Sendable {
     private var building: Set<String> = []
 
     /// A problem over `entries` (read once here, for each row's and column's count and
-    /// the values' moments).
-    public init(rows: Int, cols: Int, entries: TrainingEntries, validation: RatingTable) throws {
+    /// the values' moments); with `keepingDense`, a complete matrix is also laid out dense
+    /// in the same pass (`dense()`).
+    public init(rows: Int, cols: Int, entries: TrainingEntries, validation: RatingTable, keepingDense: Bool = false) throws {
         self.rows = rows
         self.cols = cols
         self.entries = entries
@@ -45,10 +46,13 @@ public final class TrainingProblem: @unchecked Sendable {
         var colCounts = [Int32](repeating: 0, count: cols)
         var (sum, squares) = (0.0, 0.0)
         var firstNegative: (value: Float, row: Int32, col: Int32)?
+        let dense: UnsafeMutableBufferPointer<Float>? = keepingDense && rows > 0 && entries.count == rows * cols
+            ? .allocate(capacity: rows * cols) : nil
         try entries.forEachChunk { chunkRows, chunkCols, values in
             for entry in 0..<values.count {
                 rowCounts[Int(chunkRows[entry])] += 1
                 colCounts[Int(chunkCols[entry])] += 1
+                if let dense { dense[Int(chunkRows[entry]) * cols + Int(chunkCols[entry])] = values[entry] }
                 let value = Double(values[entry])
                 sum += value
                 squares += value * value
@@ -64,6 +68,7 @@ public final class TrainingProblem: @unchecked Sendable {
         self.deviation = deviation.isFinite && deviation > 0 ? deviation : 1
         let rootMeanSquare = (squares / count).squareRoot()
         self.rootMeanSquare = rootMeanSquare.isFinite && rootMeanSquare > 0 ? rootMeanSquare : 1
+        if let dense { layouts["dense"] = DenseRatings(scaling: dense, rows: rows, cols: cols, by: self.rootMeanSquare) }
     }
 
     /// A problem over entries held in memory.

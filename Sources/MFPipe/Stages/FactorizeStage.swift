@@ -161,8 +161,9 @@ public enum FactorizeStage: Stage {
             let normalization = try NormalizeStage.upstreamNormalization(context, rows: rows, cols: cols)
             var validation = parts[.validation] ?? RatingTable()
             normalization.normalize(&validation)
+            let dense = FactorizerRegistry.named(context.params.string("algorithm"))!.usesDenseLayout
             return try TrainingProblem(rows: rows, cols: cols, entries: ArtifactEntries(url: ratings, normalization: normalization),
-                                       validation: validation)
+                                       validation: validation, keepingDense: dense)
         }
     }
 }

@@ -18,6 +18,8 @@ public enum NMFFactorizer: Factorizer {
     public static let name = "nmf"
     public static let summary = "non-negative matrix factorization of non-negative data, dense or on the observed entries (HALS or multiplicative updates)"
 
+    public static let usesDenseLayout = true
+
     public static let params: [ParamSpec] = [
         FactorizerParams.epochs(200, unit: "iterations"),
         ParamSpec("update", .choice(["hals", "mu"]), default: .string("hals"),
@@ -33,11 +35,10 @@ public enum NMFFactorizer: Factorizer {
             throw UnsuitableData.negativeEntry(row: Int(negative.row), col: Int(negative.col), value: Double(negative.value))
         }
         let settings = NMFSettings(request.params, complete: problem.isComplete)
-        let layout = try problem.compressed()
         if let dense = try problem.dense() {
             return DenseNMFSolver(problem: problem, matrix: dense, request: request, settings: settings)
         }
-        return SparseNMFSolver(problem: problem, layout: layout, request: request, settings: settings)
+        return SparseNMFSolver(problem: problem, layout: try problem.compressed(), request: request, settings: settings)
     }
 
     public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {

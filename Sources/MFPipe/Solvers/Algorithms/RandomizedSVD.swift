@@ -18,6 +18,8 @@ public enum SVDFactorizer: Factorizer {
     public static let name = "svd"
     public static let summary = "truncated randomized SVD (Halko, Martinsson, Tropp) of the normalized matrix, missing entries as zero residuals"
 
+    public static let usesDenseLayout = true
+
     public static let params: [ParamSpec] = [
         ParamSpec("oversampling", .integer(0...1000), default: .number(10),
                   "extra columns of the random subspace beyond k (Halko et al.'s p)"),
@@ -29,8 +31,8 @@ public enum SVDFactorizer: Factorizer {
         guard request.k <= min(problem.rows, problem.cols) else {
             throw UnsuitableData.rankTooLarge(k: request.k, rows: problem.rows, cols: problem.cols)
         }
-        return RandomizedSVDSolver(problem: problem, layout: try problem.compressed(), dense: try problem.dense(), request: request,
-                                   settings: SVDSettings(request.params))
+        let matrix: RandomizedSVDSolver.Matrix = try problem.dense().map { .dense($0) } ?? .sparse(try problem.compressed())
+        return RandomizedSVDSolver(problem: problem, matrix: matrix, request: request, settings: SVDSettings(request.params))
     }
 
     public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
@@ -53,8 +55,16 @@ struct SVDSettings {
 /// The state of one randomized SVD: the current orthonormal basis Q (m x l), then the
 /// factors once the last iteration is done.
 final class RandomizedSVDSolver: IterativeSolver {
-    private let layout: CompressedRatings
-    private let dense: DenseRatings?
+    /// The matrix A: dense when every entry is a training entry, else by row and by column.
+    enum Matrix {
+        case dense(DenseRatings)
+        case sparse(CompressedRatings)
+    }
+
+    private let matrix: Matrix
+    private let (rows, cols): (Int, Int)
+    /// What the layout's values were divided by.
+    private let scale: Double
     private let settings: SVDSettings
     private let k: Int
     private let seed: UInt64
@@ -68,18 +78,22 @@ final class RandomizedSVDSolver: IterativeSolver {
     private let h: FactorMatrix
     private var sigma: [Float] = []
 
-    init(problem: TrainingProblem, layout: CompressedRatings, dense: DenseRatings?, request: FactorizationRequest, settings: SVDSettings) {
-        self.layout = layout
-        self.dense = dense
+    init(problem: TrainingProblem, matrix: Matrix, request: FactorizationRequest, settings: SVDSettings) {
+        self.matrix = matrix
+        (rows, cols) = (problem.rows, problem.cols)
+        switch matrix {
+        case .dense(let dense): scale = dense.scale
+        case .sparse(let layout): scale = layout.scale
+        }
         self.settings = settings
         k = request.k
         seed = request.seed
-        validation = HeldOutSet(problem.validation, offset: 0, scale: layout.scale)
+        validation = HeldOutSet(problem.validation, offset: 0, scale: scale)
         let width = min(request.k + settings.oversampling, problem.rows, problem.cols)
-        basis = FactorMatrix(rows: layout.rows, k: width)
-        transposed = FactorMatrix(rows: layout.cols, k: width)
-        w = FactorMatrix(rows: layout.rows, k: request.k)
-        h = FactorMatrix(rows: layout.cols, k: request.k)
+        basis = FactorMatrix(rows: problem.rows, k: width)
+        transposed = FactorMatrix(rows: problem.cols, k: width)
+        w = FactorMatrix(rows: problem.rows, k: request.k)
+        h = FactorMatrix(rows: problem.cols, k: request.k)
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
@@ -95,24 +109,22 @@ final class RandomizedSVDSolver: IterativeSolver {
         LinearAlgebra.orthonormalize(basis)
         guard epoch == settings.powerIterations + 1 else { return .unmeasured }
         finish(threads: threads)
-        return .measured(squaredError(threads: threads) * layout.scale * layout.scale)
+        return .measured(squaredError(threads: threads) * scale * scale)
     }
 
     /// Y = A X (m x l) for X n x l.
     private func multiply(_ x: FactorMatrix, into y: FactorMatrix, threads: Int) {
-        if let dense {
-            DenseProducts.times(dense.values.baseAddress!, rows: dense.rows, cols: dense.cols, x, into: y, threads: threads)
-        } else {
-            combine(layout.byRow, x, into: y, threads: threads)
+        switch matrix {
+        case .dense(let dense): DenseProducts.times(dense.values.baseAddress!, rows: rows, cols: cols, x, into: y, threads: threads)
+        case .sparse(let layout): combine(layout.byRow, x, into: y, threads: threads)
         }
     }
 
     /// Z = Aᵀ Q (n x l) for Q m x l.
     private func multiplyTransposed(_ q: FactorMatrix, into z: FactorMatrix, threads: Int) {
-        if let dense {
-            DenseProducts.transposeTimes(dense.values.baseAddress!, rows: dense.rows, cols: dense.cols, q, into: z, threads: threads)
-        } else {
-            combine(layout.byColumn, q, into: z, threads: threads)
+        switch matrix {
+        case .dense(let dense): DenseProducts.transposeTimes(dense.values.baseAddress!, rows: rows, cols: cols, q, into: z, threads: threads)
+        case .sparse(let layout): combine(layout.byColumn, q, into: z, threads: threads)
         }
     }
 
@@ -134,7 +146,7 @@ final class RandomizedSVDSolver: IterativeSolver {
         let (values, vt) = LinearAlgebra.thinSVD(transposed)
         sigma = Array(values.prefix(k))
         let width = basis.k
-        for row in 0..<layout.rows {
+        for row in 0..<rows {
             let (q, target) = (basis.row(row), w.row(row))
             for component in 0..<k {
                 var sum: Float = 0
@@ -142,28 +154,44 @@ final class RandomizedSVDSolver: IterativeSolver {
                 target[component] = sum * sigma[component]
             }
         }
-        for col in 0..<layout.cols {
+        for col in 0..<cols {
             let (v, target) = (transposed.row(col), h.row(col))
             for component in 0..<k { target[component] = v[component] }
         }
     }
 
-    /// Σ (a_ij − W_i · H_j)² over the training entries.
+    /// Σ (a_ij − W_i · H_j)² over the training entries: by entry for a sparse A; for a
+    /// dense one ‖A‖² − 2 Σ (Aᵀ W) ∘ H + Σ (Wᵀ W) ∘ (Hᵀ H), one product of A.
     private func squaredError(threads: Int) -> Double {
-        let lines = layout.byRow
-        let slices = LineSlices(lines)
-        return ParallelWork.sum(slices.count, threads: threads) { slice in
-            let longest = slices.lines(slice).map { lines.range($0).count }.max() ?? 0
-            let residual = UnsafeMutablePointer<Float>.allocate(capacity: max(longest, 1))
-            defer { residual.deallocate() }
-            var sum = 0.0
-            for line in slices.lines(slice) {
-                let entries = lines.range(line)
-                guard !entries.isEmpty else { continue }
-                sum += mfk_line_residuals(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
-                                          entries.count, w.row(line), h.base, h.stride, 0, nil, 0, residual)
+        switch matrix {
+        case .dense(let dense):
+            let product = FactorMatrix(rows: cols, k: k)
+            DenseProducts.transposeTimes(dense.values.baseAddress!, rows: rows, cols: cols, w, into: product, threads: threads)
+            var cross = 0.0
+            for col in 0..<cols {
+                let (a, b) = (product.row(col), h.row(col))
+                for component in 0..<k { cross += Double(a[component]) * Double(b[component]) }
             }
-            return sum
+            let (wGram, hGram) = (FactorMatrix(rows: k, k: k), FactorMatrix(rows: k, k: k))
+            DenseProducts.gram(w, into: wGram)
+            DenseProducts.gram(h, into: hGram)
+            return max(dense.squaredNorm - 2 * cross + DenseProducts.inner(wGram, hGram), 0)
+        case .sparse(let layout):
+            let lines = layout.byRow
+            let slices = LineSlices(lines)
+            return ParallelWork.sum(slices.count, threads: threads) { slice in
+                let longest = slices.lines(slice).map { lines.range($0).count }.max() ?? 0
+                let residual = UnsafeMutablePointer<Float>.allocate(capacity: max(longest, 1))
+                defer { residual.deallocate() }
+                var sum = 0.0
+                for line in slices.lines(slice) {
+                    let entries = lines.range(line)
+                    guard !entries.isEmpty else { continue }
+                    sum += mfk_line_residuals(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
+                                              entries.count, w.row(line), h.base, h.stride, 0, nil, 0, residual)
+                }
+                return sum
+            }
         }
     }
 
@@ -186,7 +214,7 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     func model(info: TrainingInfo) -> FactorModel {
-        let (rows, cols, scale) = (layout.rows, layout.cols, Float(layout.scale))
+        let scale = Float(self.scale)
         var model = FactorModel(k: k, rows: rows, cols: cols, w: [Float](repeating: 0, count: rows * k),
                                 h: [Float](repeating: 0, count: k * cols), rowBias: [], colBias: [],
                                 sigma: sigma.map { $0 * scale }, info: info)

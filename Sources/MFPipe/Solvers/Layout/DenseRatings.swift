@@ -2,7 +2,8 @@ import Foundation
 
 /// A complete matrix — every entry a training entry — held dense, m x n row-major, values
 /// divided by the problem's root mean square as in `CompressedRatings`: the layout of the
-/// dense solvers (NMF's HALS and MU on a whole matrix, SVD of a complete one).
+/// dense solvers (NMF's HALS and MU on a whole matrix, SVD of a complete one), which then
+/// need no other.
 public final class DenseRatings: @unchecked Sendable {
     /// m.
     public let rows: Int
@@ -15,21 +16,36 @@ public final class DenseRatings: @unchecked Sendable {
     /// Σ values², in double.
     public let squaredNorm: Double
 
-    /// The complete training matrix of `problem` (`problem.isComplete` must hold).
-    public init(problem: TrainingProblem, compressed: CompressedRatings) {
+    /// The complete training matrix of `problem` (`problem.isComplete` must hold), in one
+    /// pass over its entries.
+    public init(problem: TrainingProblem) throws {
         precondition(problem.isComplete, "a dense layout needs every entry")
-        rows = problem.rows
-        cols = problem.cols
-        scale = compressed.scale
-        values = .allocate(capacity: rows * cols)
-        let byRow = compressed.byRow
+        let (rows, cols) = (problem.rows, problem.cols)
+        (self.rows, self.cols) = (rows, cols)
+        scale = problem.rootMeanSquare
+        let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: rows * cols)
+        self.values = values
+        let inverse = Float(1 / scale)
         var squares = 0.0
-        for row in 0..<rows {
-            for entry in byRow.range(row) {
-                let value = byRow.value[entry]
-                values[row * cols + Int(byRow.index[entry])] = value
+        try problem.entries.forEachChunk { chunkRows, chunkCols, chunkValues in
+            for entry in 0..<chunkValues.count {
+                let value = chunkValues[entry] * inverse
+                values[Int(chunkRows[entry]) * cols + Int(chunkCols[entry])] = value
                 squares += Double(value) * Double(value)
             }
+        }
+        squaredNorm = squares
+    }
+
+    /// Takes over `values` (m x n row-major, complete, on the original scale) and divides
+    /// them by `scale` in place.
+    init(scaling values: UnsafeMutableBufferPointer<Float>, rows: Int, cols: Int, by scale: Double) {
+        (self.rows, self.cols, self.values, self.scale) = (rows, cols, values, scale)
+        let inverse = Float(1 / scale)
+        var squares = 0.0
+        for index in 0..<values.count {
+            values[index] *= inverse
+            squares += Double(values[index]) * Double(values[index])
         }
         squaredNorm = squares
     }
@@ -43,7 +59,6 @@ extension TrainingProblem {
     /// The training entries as a dense matrix, when every entry is one (nil otherwise).
     public func dense() throws -> DenseRatings? {
         guard isComplete else { return nil }
-        let compressed = try compressed()
-        return layout("dense") { DenseRatings(problem: self, compressed: compressed) }
+        return try layout("dense") { try DenseRatings(problem: self) }
     }
 }

@@ -27,9 +27,20 @@ enum DenseProducts {
         }
     }
 
-    /// G = Xᵀ X, k x k row-major (full), of the factor matrix X.
-    static func gram(_ x: FactorMatrix, into g: UnsafeMutablePointer<Float>) {
-        LinearAlgebra.multiply(x.base, x.base, into: g, rows: x.k, inner: x.rows, cols: x.k, lda: x.stride, ldb: x.stride, ldc: x.k,
+    /// G = Xᵀ X (k x k, full) of the factor matrix X, into the k x k factor matrix `g`
+    /// (rows padded with zeros to its stride).
+    static func gram(_ x: FactorMatrix, into g: FactorMatrix) {
+        LinearAlgebra.multiply(x.base, x.base, into: g.base, rows: x.k, inner: x.rows, cols: x.k, lda: x.stride, ldb: x.stride, ldc: g.stride,
                                transposeA: true)
+    }
+
+    /// Σ_st A_st B_st over two k x k Gram matrices: ‖W Hᵀ‖² from Wᵀ W and Hᵀ H.
+    static func inner(_ a: FactorMatrix, _ b: FactorMatrix) -> Double {
+        var sum = 0.0
+        for row in 0..<a.k {
+            let (x, y) = (a.row(row), b.row(row))
+            for col in 0..<a.k { sum += Double(x[col]) * Double(y[col]) }
+        }
+        return sum
     }
 }

@@ -1,0 +1,109 @@
+"""make bench (ALS part): mfpipe's als against cmfrec's explicit ALS (its conjugate-gradient
+default and exact Cholesky solves, weighted-lambda as mfpipe's) and implicit's ALS
+(implicit feedback: time per iteration only) on the SGD benchmark's 10 M split, k = 32,
+1 and 2 threads, in the same run.
+
+Seconds per iteration: peers (time of 11 iterations - time of 1) / 10, so that loading and
+setup are not counted; mfpipe's training loop time over its iterations, from the run
+record (no held-out scoring). Test RMSE after 10 iterations, on the 1 M held-out ratings.
+mfpipe's lambda is on the unit-RMS scale of the normalized ratings; cmfrec gets the same
+penalty on the rating scale (lambda times that RMS).
+  als.py BINARY WORK"""
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+binary, work = sys.argv[1], sys.argv[2]
+k, iterations, lam = 32, 10, 0.05
+names = ["UserId", "ItemId", "Rating"]
+train = pd.read_csv(f"{work}/train.txt", sep=" ", header=None, names=names)
+test = pd.read_csv(f"{work}/test.txt", sep=" ", header=None, names=names)
+results = []
+
+pipeline = f"{work}/als.json"
+with open(pipeline, "w") as f:
+    json.dump({"version": 1, "name": "bench-als", "workdir": "runs", "seed": 1, "stages": [
+        {"id": "train", "type": "ingest", "params": {"path": "train.txt", "delimiter": " "}},
+        {"id": "held", "type": "ingest", "params": {"path": "test.txt", "delimiter": " "}},
+        {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "validation"}},
+        {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+        {"id": "factorize", "type": "factorize", "inputs": ["normalize"],
+         "params": {"algorithm": "als", "k": k, "epochs": iterations, "patience": 0, "tolerance": 0, "checkpoint_seconds": 0,
+                    "regularization": lam}}]}, f)
+
+
+def newest_factorize():
+    record = max(glob.glob(f"{work}/runs/runs/*.json"), key=os.path.getmtime)
+    return [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]
+
+
+for threads in (1, 2):
+    per_iteration = []
+    for _ in range(2):
+        subprocess.run([binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads),
+                        "--set", "split.held_out=test"], check=True)
+        node = newest_factorize()
+        per_iteration.append(node["metrics"]["seconds"] / node["metrics"]["iterations"])
+    subprocess.run([binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads)], check=True)
+    artifacts = [p for p in glob.glob(f"{work}/runs/artifacts/factorize-*") if os.path.exists(p + "/manifest.json")]
+    with h5py.File(max(artifacts, key=lambda p: os.path.getmtime(p + "/manifest.json")) + "/data.h5", "r") as f:
+        curve = f["curve_validation_rmse"][:]
+    results.append({"engine": "mfpipe als", "threads": threads, "seconds_per_iteration": statistics.median(per_iteration),
+                    "test_rmse": float(curve[-1])})
+
+import cmfrec  # noqa: E402
+import implicit  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+scale = float(np.sqrt(np.mean((train["Rating"] - train["Rating"].mean()) ** 2)))
+
+
+def timed(make):
+    """Seconds of fitting 1 and 1 + iterations iterations, and the longer model."""
+    start = time.perf_counter()
+    make(1)
+    one = time.perf_counter() - start
+    start = time.perf_counter()
+    model = make(1 + iterations)
+    return (time.perf_counter() - start - one) / iterations, model
+
+
+matrix = sp.csr_matrix((train["Rating"].to_numpy(np.float32), (train["UserId"].to_numpy(), train["ItemId"].to_numpy())))
+for threads in (1, 2):
+    for use_cg in (True, False):
+        def fit(n):
+            return cmfrec.CMF(k=k, lambda_=lam * scale, method="als", use_cg=use_cg, user_bias=True, item_bias=True, scale_lam=True,
+                              niter=n, nthreads=threads, use_float=True, random_state=1, verbose=False).fit(train)
+        seconds, model = timed(fit)
+        predicted = model.predict(test["UserId"].to_numpy(), test["ItemId"].to_numpy())
+        rmse = float(np.sqrt(np.nanmean((test["Rating"].to_numpy() - predicted) ** 2)))
+        results.append({"engine": "cmfrec " + ("cg" if use_cg else "cholesky"), "threads": threads, "seconds_per_iteration": seconds,
+                        "test_rmse": rmse})
+    with threadpool_limits(1, "blas"):
+        def fit_implicit(n):
+            model = implicit.cpu.als.AlternatingLeastSquares(factors=k, iterations=n, num_threads=threads, random_state=1)
+            model.fit(matrix, show_progress=False)
+            return model
+        seconds, _ = timed(fit_implicit)
+    results.append({"engine": "implicit (implicit feedback)", "threads": threads, "seconds_per_iteration": seconds, "test_rmse": None})
+
+print(f"{'engine':<30}{'threads':>8}{'s/iteration':>13}{'test RMSE @10':>15}")
+for r in results:
+    rmse = f"{r['test_rmse']:.4f}" if r["test_rmse"] is not None else "-"
+    print(f"{r['engine']:<30}{r['threads']:>8}{r['seconds_per_iteration']:>13.3f}{rmse:>15}")
+for threads in (1, 2):
+    ours = [r for r in results if r["engine"] == "mfpipe als" and r["threads"] == threads][0]["seconds_per_iteration"]
+    for r in results:
+        if r["threads"] == threads and r["engine"] != "mfpipe als":
+            print(f"{threads} thread(s): mfpipe als per iteration is {r['seconds_per_iteration'] / ours:.2f}x faster than {r['engine']}")
+with open(f"{work}/als-results.json", "w") as f:
+    json.dump(results, f, indent=1)

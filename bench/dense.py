@@ -1,0 +1,114 @@
+"""make bench (dense part): mfpipe's nmf and svd against scikit-learn's NMF (cd and mu
+solvers) and TruncatedSVD (randomized) on the same dense matrices, in the same run, with
+the same number of threads (2 by default: BENCH_THREADS).
+
+Data: scikit-learn's bundled digits (1797 x 64) and a 20,000 x 2,000 synthetic matrix
+(non-negative rank-20 signal plus 5 % noise, seeded). k = 10, 20, 50. Both NMFs start from
+random non-negative factors scaled to the data's mean (scikit-learn's init="random"); each
+peer runs with its defaults otherwise (NMF: 200 iterations at most, tol 1e-4; TruncatedSVD:
+5 power iterations, 10 oversamples). mfpipe's NMF then runs until its error first reaches
+the peer's ("time to equal error", from its per-iteration curve); its SVD runs with its own
+defaults (4 power iterations, 10 oversamples). Times: the peer's fit() call; mfpipe's
+factorize stage as its run record gives it (reading the artifact, laying out the matrix and
+training). Relative error: ||A - W H||_F / ||A||_F.
+  dense.py BINARY WORK"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+binary, work = sys.argv[1], sys.argv[2]
+threads = int(os.environ.get("BENCH_THREADS", "2"))
+os.makedirs(work, exist_ok=True)
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.decomposition import NMF, TruncatedSVD  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+
+def synthetic():
+    rng = np.random.default_rng(20)
+    w = rng.random((20000, 20), dtype=np.float32)
+    h = rng.random((20, 2000), dtype=np.float32)
+    a = w @ h
+    return np.abs(a + 0.05 * a.std() * rng.standard_normal(a.shape, dtype=np.float32))
+
+
+def write_mtx_array(a, path):
+    """MatrixMarket array format (column-major), what mfpipe's ingest reads densely."""
+    with open(path, "w") as f:
+        f.write(f"%%MatrixMarket matrix array real general\n{a.shape[0]} {a.shape[1]}\n")
+        np.savetxt(f, a.T.reshape(-1, 1), fmt="%.7g")
+
+
+def relative_error(a, w, h):
+    return float(np.linalg.norm(a - w @ h) / np.linalg.norm(a))
+
+
+def run_mfpipe(matrix, name, params):
+    """Runs one factorize node on `matrix`; returns (stage seconds, training seconds, per-iteration relative errors, W, H)."""
+    pipeline = os.path.join(work, f"{name}.json")
+    with open(pipeline, "w") as f:
+        json.dump({"version": 1, "name": name, "workdir": "runs", "seed": 1, "threads": threads, "stages": [
+            {"id": "matrix", "type": "ingest", "params": {"path": os.path.abspath(matrix)}},
+            {"id": "factorize", "type": "factorize", "inputs": ["matrix"], "params": params}]}, f)
+    subprocess.run([binary, "run", pipeline, "--quiet", "--force", "factorize"], check=True)
+    record = max(glob.glob(os.path.join(work, "runs/runs/*.json")), key=os.path.getmtime)
+    node = [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]
+    candidates = [p for p in glob.glob(os.path.join(work, "runs/artifacts/factorize-*")) if os.path.exists(p + "/manifest.json")]
+    artifact = os.path.join(max(candidates, key=lambda p: os.path.getmtime(p + "/manifest.json")), "data.h5")
+    with h5py.File(artifact, "r") as f:
+        return node["seconds"], float(f.attrs["seconds"]), f["curve_train_rmse"][:], f["W"][:], f["H"][:]
+
+
+results = []
+for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthetic 20000x2000", synthetic())]:
+    matrix = os.path.join(work, data_name.split()[0] + ".mtx")
+    if not os.path.exists(matrix):
+        write_mtx_array(a, matrix)
+    rms = float(np.sqrt(np.mean(a.astype(np.float64) ** 2)))
+    for k in (10, 20, 50):
+        for solver in ("cd", "mu"):
+            model = NMF(n_components=k, init="random", solver=solver, random_state=0, max_iter=200)
+            with threadpool_limits(threads):
+                start = time.perf_counter()
+                w = model.fit_transform(a)
+                peer_seconds = time.perf_counter() - start
+            peer_error = relative_error(a, w, model.components_)
+            update = "hals" if solver == "cd" else "mu"
+            stage, training, curve, w, h = run_mfpipe(matrix, f"nmf-{update}", {
+                "algorithm": "nmf", "update": update, "k": k, "epochs": 500 if update == "mu" else 400, "tolerance": 0, "patience": 0})
+            errors = curve / rms
+            reached = next((i + 1 for i, e in enumerate(errors) if e <= peer_error), None)
+            per_iteration = training / len(curve)
+            to_equal = (stage - training) + per_iteration * reached if reached else None
+            results.append({"data": data_name, "k": k, "method": f"nmf {update} vs sklearn {solver}", "peer_seconds": peer_seconds,
+                            "peer_iterations": int(model.n_iter_), "peer_error": peer_error, "mfpipe_seconds_to_equal": to_equal,
+                            "mfpipe_iterations_to_equal": reached, "mfpipe_best_error": float(errors.min()),
+                            "mfpipe_seconds_per_iteration": per_iteration})
+        model = TruncatedSVD(n_components=k, algorithm="randomized", random_state=0)
+        with threadpool_limits(threads):
+            start = time.perf_counter()
+            scores = model.fit_transform(a)
+            peer_seconds = time.perf_counter() - start
+        peer_error = relative_error(a, scores, model.components_)
+        stage, training, curve, w, h = run_mfpipe(matrix, "svd", {"algorithm": "svd", "k": k})
+        results.append({"data": data_name, "k": k, "method": "svd vs sklearn TruncatedSVD", "peer_seconds": peer_seconds,
+                        "peer_error": peer_error, "mfpipe_seconds": stage, "mfpipe_error": relative_error(a, w, h)})
+
+print(f"{'data':<22}{'k':>4}  {'method':<30}{'peer s':>9}{'peer err':>10}{'mfpipe s':>10}{'mfpipe err':>11}{'speed-up':>9}")
+for r in results:
+    if "mfpipe_seconds_to_equal" in r:
+        ours, error = r["mfpipe_seconds_to_equal"], r["peer_error"] if r["mfpipe_iterations_to_equal"] else r["mfpipe_best_error"]
+        note = f" ({r['mfpipe_iterations_to_equal']} it. vs {r['peer_iterations']})" if ours else " (never reached)"
+    else:
+        ours, error, note = r["mfpipe_seconds"], r["mfpipe_error"], ""
+    speed = f"{r['peer_seconds'] / ours:.2f}x" if ours else "-"
+    print(f"{r['data']:<22}{r['k']:>4}  {r['method']:<30}{r['peer_seconds']:>9.3f}{r['peer_error']:>10.4f}"
+          f"{(ours or float('nan')):>10.3f}{error:>11.4f}{speed:>9}{note}")
+with open(os.path.join(work, "dense-results.json"), "w") as f:
+    json.dump(results, f, indent=1)
