@@ -24,7 +24,7 @@ public final class HDF5File {
         self.id = id
         self.path = path
         let rootID = H5Gopen2(id, "/", hid_t(mf_h5p_default()))
-        guard rootID >= 0 else { throw HDF5Error("cannot open the root group of \(path)") }
+        guard rootID >= 0 else { throw HDF5Error.failed("cannot open the root group of \(path)") }
         root = HDF5Group(id: rootID, path: "/", file: path, compressed: layout == .compressed)
     }
 
@@ -34,7 +34,7 @@ public final class HDF5File {
         let access = try strongCloseAccess()
         defer { H5Pclose(access) }
         let id = H5Fcreate(url.path, mf_h5f_acc_trunc(), hid_t(mf_h5p_default()), access)
-        guard id >= 0 else { throw HDF5Error("cannot create \(url.path)") }
+        guard id >= 0 else { throw HDF5Error.failed("cannot create \(url.path)") }
         return try HDF5File(id: id, path: url.path, layout: layout)
     }
 
@@ -45,33 +45,41 @@ public final class HDF5File {
         defer { H5Pclose(access) }
         guard FileSystem.exists(url) else { throw HDF5Error("no such file: \(url.path)") }
         let id = H5Fopen(url.path, mf_h5f_acc_rdonly(), access)
-        guard id >= 0 else { throw HDF5Error("cannot open \(url.path): not an HDF5 file, or damaged") }
+        guard id >= 0 else {
+            throw HDF5Error("cannot open \(url.path): \(HDF5Error.systemReason() ?? "not an HDF5 file, or damaged")")
+        }
         return try HDF5File(id: id, path: url.path, layout: .contiguous)
     }
 
     private static func strongCloseAccess() throws -> hid_t {
         let access = H5Pcreate(mf_h5p_file_access())
         guard access >= 0, H5Pset_fclose_degree(access, H5F_CLOSE_STRONG) >= 0 else {
-            throw HDF5Error("cannot create a file access property list")
+            throw HDF5Error.failed("cannot create a file access property list")
         }
         return access
     }
 
-    /// Flushes and closes the file and every object open in it.
+    /// Flushes and closes the file and every object open in it, once: a close that fails
+    /// (a full disk) is not retried, and the file is never touched again.
     public func close() throws {
         guard id >= 0 else { return }
         let status = H5Fclose(id)
         id = -1
-        if status < 0 { throw HDF5Error("cannot close \(path)") }
+        if status < 0 { throw HDF5Error.failed("cannot close \(path)") }
     }
 
     deinit { try? close() }
 }
 
 /// One-time library set-up: HDF5's own error printing is silenced, since every
-/// failure is turned into an `HDF5Error` that names the file and object.
+/// failure is turned into an `HDF5Error` that names the file and object; and HDF5 does
+/// not close what is still open at exit. A file whose close failed (a full disk) stays
+/// half-closed in HDF5's tables, and closing it again at exit dereferences freed state
+/// (a SIGSEGV in `H5F__close_cb`, HDF5 1.10): every file mfpipe writes is closed by its
+/// owner, and a half-written one is a temporary file that is removed.
 enum HDF5Library {
     private static let initialized: Bool = {
+        H5dont_atexit()
         H5open()
         H5Eset_auto2(mf_h5e_default(), nil, nil)
         return true

@@ -33,7 +33,7 @@ extension HDF5Group {
         }
         defer { H5Tclose(type) }
         let attribute = H5Acreate2(id, name, type, space, hid_t(mf_h5p_default()), hid_t(mf_h5p_default()))
-        guard attribute >= 0 else { throw HDF5Error("cannot create attribute \(name) on \(path) in \(file)") }
+        guard attribute >= 0 else { throw HDF5Error.failed("cannot create attribute \(name) on \(path) in \(file)") }
         defer { H5Aclose(attribute) }
         let status: herr_t
         switch value {
@@ -47,7 +47,7 @@ extension HDF5Group {
         case .int(var number):
             status = H5Awrite(attribute, type, &number)
         }
-        guard status >= 0 else { throw HDF5Error("cannot write attribute \(name) on \(path) in \(file)") }
+        guard status >= 0 else { throw HDF5Error.failed("cannot write attribute \(name) on \(path) in \(file)") }
     }
 
     /// Writes a string attribute.
@@ -59,7 +59,7 @@ extension HDF5Group {
     public func attribute(_ name: String) throws -> HDF5Attribute? {
         guard H5Aexists(id, name) > 0 else { return nil }
         let attribute = H5Aopen(id, name, hid_t(mf_h5p_default()))
-        guard attribute >= 0 else { throw HDF5Error("cannot open attribute \(name) on \(path) in \(file)") }
+        guard attribute >= 0 else { throw HDF5Error.failed("cannot open attribute \(name) on \(path) in \(file)") }
         defer { H5Aclose(attribute) }
         let stored = H5Aget_type(attribute)
         defer { H5Tclose(stored) }
@@ -69,7 +69,7 @@ extension HDF5Group {
             defer { H5Tclose(type) }
             if H5Tis_variable_str(stored) > 0 {
                 var pointers: [UnsafeMutablePointer<CChar>?] = [nil]
-                guard H5Aread(attribute, type, &pointers) >= 0 else { throw HDF5Error("cannot read attribute \(name) in \(file)") }
+                guard H5Aread(attribute, type, &pointers) >= 0 else { throw HDF5Error.failed("cannot read attribute \(name) in \(file)") }
                 let text = pointers[0].map { String(cString: $0) } ?? ""
                 let space = H5Screate(H5S_SCALAR)
                 H5Dvlen_reclaim(type, space, hid_t(mf_h5p_default()), &pointers)
@@ -78,15 +78,15 @@ extension HDF5Group {
             }
             let size = H5Tget_size(stored)
             var buffer = [CChar](repeating: 0, count: size + 1)
-            guard H5Aread(attribute, stored, &buffer) >= 0 else { throw HDF5Error("cannot read attribute \(name) in \(file)") }
+            guard H5Aread(attribute, stored, &buffer) >= 0 else { throw HDF5Error.failed("cannot read attribute \(name) in \(file)") }
             return .string(String(cString: buffer))
         case H5T_INTEGER:
             var value: Int64 = 0
-            guard H5Aread(attribute, Int64.hdf5Type, &value) >= 0 else { throw HDF5Error("cannot read attribute \(name) in \(file)") }
+            guard H5Aread(attribute, Int64.hdf5Type, &value) >= 0 else { throw HDF5Error.failed("cannot read attribute \(name) in \(file)") }
             return .int(value)
         case H5T_FLOAT:
             var value: Double = 0
-            guard H5Aread(attribute, Double.hdf5Type, &value) >= 0 else { throw HDF5Error("cannot read attribute \(name) in \(file)") }
+            guard H5Aread(attribute, Double.hdf5Type, &value) >= 0 else { throw HDF5Error.failed("cannot read attribute \(name) in \(file)") }
             return .double(value)
         default:
             throw HDF5Error("attribute \(name) on \(path) in \(file) has a type mfpipe does not read")
@@ -96,7 +96,7 @@ extension HDF5Group {
     /// The names of this group's attributes, in creation order.
     public func attributeNames() throws -> [String] {
         var info = H5O_info_t()
-        guard H5Oget_info2(id, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else { throw HDF5Error("cannot list attributes of \(path) in \(file)") }
+        guard H5Oget_info2(id, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else { throw HDF5Error.failed("cannot list attributes of \(path) in \(file)") }
         return (0..<info.num_attrs).compactMap { index in
             let length = H5Aget_name_by_idx(id, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, index, nil, 0, hid_t(mf_h5p_default()))
             let fallback = length < 0

@@ -31,7 +31,7 @@ public final class HDF5Group {
     }
 
     private func failure(_ action: String, _ name: String) -> HDF5Error {
-        HDF5Error("cannot \(action) \(childPath(name)) in \(file)")
+        HDF5Error.failed("cannot \(action) \(childPath(name)) in \(file)")
     }
 
     // MARK: Groups
@@ -58,7 +58,7 @@ public final class HDF5Group {
     /// The names of the direct members, in name order.
     public func memberNames() throws -> [String] {
         var info = H5G_info_t()
-        guard H5Gget_info(id, &info) >= 0 else { throw HDF5Error("cannot list \(path) in \(file)") }
+        guard H5Gget_info(id, &info) >= 0 else { throw HDF5Error.failed("cannot list \(path) in \(file)") }
         return (0..<info.nlinks).compactMap { index in
             let length = H5Lget_name_by_idx(id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, hid_t(mf_h5p_default()))
             guard length >= 0 else { return nil }
@@ -217,7 +217,7 @@ public final class HDF5Group {
     static func utf8StringType() throws -> hid_t {
         let type = H5Tcopy(mf_h5t_c_s1())
         guard type >= 0, H5Tset_size(type, mf_h5t_variable()) >= 0, H5Tset_cset(type, H5T_CSET_UTF8) >= 0 else {
-            throw HDF5Error("cannot make a UTF-8 string type")
+            throw HDF5Error.failed("cannot make a UTF-8 string type")
         }
         return type
     }
