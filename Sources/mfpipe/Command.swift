@@ -38,5 +38,5 @@ enum PipelineOptions {
 
 /// Writes text to standard output.
 func printOut(_ text: String) {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    StandardStream.output.write(text)
 }

@@ -72,8 +72,8 @@ enum SynthCommand: Command {
         let started = Date()
         let matrix = dense ? synth.generateDense() : synth.generate()
         try MatrixWriter.write(matrix.table, rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: format, to: URL(fileURLWithPath: output))
-        FileHandle.standardError.write(Data(String(format: "wrote %d entries (%d x %d) to %@ in %.1fs\n",
-                                                   matrix.table.count, synth.rows, synth.cols, output, Date().timeIntervalSince(started)).utf8))
+        StandardStream.error.write(String(format: "wrote %d entries (%d x %d) to %@ in %.1fs\n",
+                                          matrix.table.count, synth.rows, synth.cols, output, Date().timeIntervalSince(started)))
         return 0
     }
 }

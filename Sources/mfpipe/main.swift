@@ -16,7 +16,7 @@ let overview = """
 /// Runs the command line and returns the exit code; every error becomes one line on stderr.
 func main(_ words: [String]) -> Int32 {
     guard let first = words.first else {
-        FileHandle.standardError.write(Data((overview + "\n").utf8))
+        StandardStream.error.write(overview + "\n")
         return 2
     }
     if first == "--help" || first == "-h" || first == "help" {
@@ -28,7 +28,7 @@ func main(_ words: [String]) -> Int32 {
         return 0
     }
     guard let command = commands.first(where: { $0.name == first }) else {
-        FileHandle.standardError.write(Data("mfpipe: unknown command \"\(first)\"; expected one of \(commands.map { $0.name }.joined(separator: ", "))\n".utf8))
+        StandardStream.error.write("mfpipe: unknown command \"\(StandardStream.printable(first))\"; expected one of \(commands.map { $0.name }.joined(separator: ", "))\n")
         return 2
     }
     let rest = Array(words.dropFirst())
@@ -39,12 +39,16 @@ func main(_ words: [String]) -> Int32 {
     do {
         return try command.run(rest)
     } catch let error as MFPipeError {
-        FileHandle.standardError.write(Data("mfpipe: \(error.description)\n".utf8))
+        StandardStream.error.write("mfpipe: \(StandardStream.printable(error.description))\n")
         return error.exitCode
     } catch {
-        FileHandle.standardError.write(Data("mfpipe: \(error)\n".utf8))
+        StandardStream.error.write("mfpipe: \(StandardStream.printable("\(error)"))\n")
         return 1
     }
 }
 
+StandardStream.ignoreBrokenPipes()
+// A write past the file-size limit (ulimit -f) fails with EFBIG, reported like a full disk,
+// instead of killing the run with SIGXFSZ halfway through a file.
+signal(SIGXFSZ, SIG_IGN)
 exit(main(Array(CommandLine.arguments.dropFirst())))

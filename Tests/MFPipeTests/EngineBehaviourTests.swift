@@ -70,20 +70,26 @@ final class EngineBehaviourTests: XCTestCase {
         XCTAssertEqual(try RunRecords.latestActions(workdir: workdir).filter { $0.value == "ran" }.keys.sorted(), ["export"])
     }
 
-    func testALiveLockHolderStopsTheRunAndADeadOneIsTakenOver() throws {
+    func testAHeldLockStopsTheRunAndAPidLeftBehindIsOnlyReported() throws {
         try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
         let lock = workdir.appendingPathComponent("lock")
-        let pid = ProcessInfo.processInfo.processIdentifier
-        try Data("\(pid)\n".utf8).write(to: lock)
+        try Data("4242\n".utf8).write(to: lock)
+        let holder = open(lock.path, O_RDWR)
+        XCTAssertEqual(flock(holder, LOCK_EX | LOCK_NB), 0, "this test holds the lock, as a running mfpipe would")
         let blocked = try mfpipe("run", "pipelines/toy.json")
-        XCTAssertEqual(blocked.exitCode, 1)
-        XCTAssertEqual(blocked.stderr, "mfpipe: work directory \(workdir.path) is locked by a running mfpipe (pid \(pid)); wait for it or stop it\n")
+        XCTAssertEqual(blocked.exitCode, 2)
+        XCTAssertEqual(blocked.stderr, "mfpipe: work directory \(workdir.path) is in use by another mfpipe run (pid 4242); wait for it or stop it\n")
+        close(holder)
 
-        try Data("2147483646\n".utf8).write(to: lock)
+        // A pid left in the file by a run that died — here pid 1, alive but not an mfpipe
+        // run — blocks nothing: only the kernel's lock counts.
+        try Data("1\n".utf8).write(to: lock)
         let taken = try mfpipe("run", "pipelines/toy.json", "--quiet")
         XCTAssertEqual(taken.exitCode, 0, taken.stderr)
-        XCTAssertEqual(taken.stderr, "warning: taking over the lock of \(workdir.path) from pid 2147483646, which is no longer running\n")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: lock.path), "the lock is released after the run")
+        XCTAssertEqual(taken.stderr, "warning: taking over the lock of \(workdir.path) from pid 1, whose run did not finish\n")
+        XCTAssertEqual(try Data(contentsOf: lock).count, 0, "a run that ends cleanly empties the lock file")
+        let again = try mfpipe("run", "pipelines/toy.json", "--quiet")
+        XCTAssertEqual(again.stderr, "", "no warning after a clean run")
     }
 
     func testForceRerunsTheStageAndItsDescendants() throws {

@@ -17,6 +17,8 @@ public enum DuplicatePolicy: String, CaseIterable, Sendable {
         public var merged: Int
         /// Under `.error`: the entry indices of the first repeated pair (earlier, later).
         public var conflict: (first: Int, second: Int)?
+        /// Under `.sum`: the entry indices (first, last) of a pair whose sum is not a finite float32.
+        public var overflow: (first: Int, last: Int)?
     }
 
     /// Finds repeated pairs and merges them by this policy.
@@ -62,10 +64,10 @@ public enum DuplicatePolicy: String, CaseIterable, Sendable {
                 }
             }
         }
-        guard !repeats.isEmpty else { return Outcome(table: table, merged: 0, conflict: nil) }
+        guard !repeats.isEmpty else { return Outcome(table: table, merged: 0, conflict: nil, overflow: nil) }
         if self == .error {
             let earliest = repeats.min { $0.later < $1.later }!
-            return Outcome(table: table, merged: 0, conflict: (earliest.first, earliest.later))
+            return Outcome(table: table, merged: 0, conflict: (earliest.first, earliest.later), overflow: nil)
         }
         var groupOf: [Int: [Int]] = [:]
         var head: [Int: Int] = [:]
@@ -84,10 +86,11 @@ public enum DuplicatePolicy: String, CaseIterable, Sendable {
             case .mean: merged.values[first] = Float(group.reduce(0.0) { $0 + Double(table.values[$1]) } / Double(group.count))
             case .error: break
             }
+            if !merged.values[first].isFinite { return Outcome(table: table, merged: 0, conflict: nil, overflow: (first, last)) }
             if table.hasTimestamps { merged.timestamps[first] = table.timestamps[last] }
             for position in group.dropFirst() { dropped[position] = true }
         }
         let keep = (0..<table.count).filter { !dropped[$0] }
-        return Outcome(table: merged.selecting(keep), merged: table.count - keep.count, conflict: nil)
+        return Outcome(table: merged.selecting(keep), merged: table.count - keep.count, conflict: nil, overflow: nil)
     }
 }

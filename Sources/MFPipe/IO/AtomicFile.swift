@@ -11,6 +11,17 @@ public enum AtomicFile {
         return destination.deletingLastPathComponent().appendingPathComponent(name)
     }
 
+    /// Removes the temporaries in `folder` that a process which no longer runs left behind
+    /// (one killed while writing): names `temporaryPath` makes, whose pid is gone.
+    public static func removeAbandonedTemporaries(in folder: URL) {
+        for name in FileSystem.contents(of: folder) where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-") else { continue }
+            let rest = name[marker.upperBound...].split(separator: "-", maxSplits: 1)
+            guard rest.count == 2, let pid = Int32(rest[0]), UInt32(rest[1]) != nil, pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder.appendingPathComponent(name).path) }
+        }
+    }
+
     /// Writes `data` to `destination` atomically, creating its folder if needed.
     public static func write(_ data: Data, to destination: URL) throws {
         try FileSystem.createDirectory(destination.deletingLastPathComponent())

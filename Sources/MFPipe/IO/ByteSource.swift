@@ -11,12 +11,16 @@ public protocol ByteSource: AnyObject {
     func close()
     /// How far into the file (in its stored bytes: compressed for gzip) reading has come.
     var position: Int { get }
+    /// Whether the stored bytes are decompressed on the way.
+    var isCompressed: Bool { get }
 }
 
 /// Reports reading progress: bytes of the file consumed so far, and the file's size.
 public typealias ReadProgress = (_ consumed: Int, _ total: Int) -> Void
 
-extension ReadOnlyFile: ByteSource {}
+extension ReadOnlyFile: ByteSource {
+    public var isCompressed: Bool { false }
+}
 
 /// A source that reports its position after every read.
 final class ProgressSource: ByteSource {
@@ -39,6 +43,8 @@ final class ProgressSource: ByteSource {
     func close() { inner.close() }
 
     var position: Int { inner.position }
+
+    var isCompressed: Bool { inner.isCompressed }
 }
 
 /// Opens an input file for reading, choosing gzip decompression by its magic bytes
@@ -53,9 +59,21 @@ public enum ByteSources {
         return ProgressSource(source, total: size ?? 0, report: progress)
     }
 
+    /// The most bytes `source`, opened on `url`, can yield: the file's size, or for gzip
+    /// 1,032 times it (deflate's largest ratio).
+    public static func capacity(of url: URL, source: ByteSource) -> Int {
+        var status = stat()
+        guard stat(url.path, &status) == 0 else { return Int.max }
+        let size = Int(status.st_size)
+        return source.isCompressed ? size.multipliedReportingOverflow(by: 1032).partialValue : size
+    }
+
     private static func open(_ url: URL, displayName: String) throws -> ByteSource {
-        guard FileSystem.exists(url) else {
-            throw InputDataError(file: displayName, message: "no such file; expected an input file")
+        switch FileSystem.kind(of: url) {
+        case nil: throw InputDataError(file: displayName, message: "no such file; expected an input file")
+        case .directory?: throw InputDataError(file: displayName, message: "is a folder; expected an input file")
+        case .other?: throw InputDataError(file: displayName, message: "is not a regular file (a pipe, socket or device); expected an input file")
+        case .regular?: break
         }
         let probe = try ReadOnlyFile(url: url)
         var magic: [UInt8] = [0, 0]
@@ -68,45 +86,102 @@ public enum ByteSources {
     }
 }
 
-/// A gzip file read through zlib's `gzread`, without a temporary file.
+/// A gzip file decompressed on the fly with zlib's `inflate`, without a temporary file.
+///
+/// Concatenated gzip members (`cat a.gz b.gz`) are read one after the other, as gzip does;
+/// anything else after the last member, a stream that ends early and damaged data are
+/// errors — never silently dropped or ignored.
 public final class GzipFile: ByteSource {
-    private var handle: gzFile?
+    private let file: ReadOnlyFile
     private let displayName: String
+    private var stream = z_stream()
+    private let input: UnsafeMutableRawBufferPointer
+    /// Whether the current member has begun and not yet ended.
+    private var inMember = false
+    private var finished = false
+    private var open = false
 
     /// Opens a gzip file.
     public init(url: URL, displayName: String) throws {
         self.displayName = displayName
-        handle = gzopen(url.path, "rb")
-        guard handle != nil else { throw WorkdirError.io("open", url.path, errno: errno) }
-        gzbuffer(handle, 1 << 20)
+        file = try ReadOnlyFile(url: url)
+        input = .allocate(byteCount: 1 << 20, alignment: 16)
+        guard mf_inflate_init_gzip(&stream) == Z_OK else { throw WorkdirError("cannot start decompressing \(url.path)") }
+        open = true
+    }
+
+    /// Refills the input buffer when it is empty; false at the end of the file.
+    private func refill() throws -> Bool {
+        guard stream.avail_in == 0 else { return true }
+        let count = try file.read(into: input)
+        stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.avail_in = UInt32(count)
+        return count > 0
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let request = UInt32(min(buffer.count, Int(Int32.max)))
-        let count = gzread(handle, buffer.baseAddress, request)
-        if count < 0 {
-            var code: Int32 = 0
-            let message = String(cString: gzerror(handle, &code))
-            throw InputDataError(file: displayName, message: "damaged gzip data (\(message)); expected a complete gzip stream")
-        }
-        if count == 0 {
-            var code: Int32 = 0
-            _ = gzerror(handle, &code)
-            if code == Z_BUF_ERROR {
-                throw InputDataError(file: displayName, message: "truncated gzip file: the compressed stream ends early")
+        guard !finished, buffer.count > 0 else { return 0 }
+        let size = UInt32(min(buffer.count, Int(UInt32.max)))
+        stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = size
+        while stream.avail_out == size {
+            guard try refill() else {
+                if inMember { throw InputDataError(file: displayName, message: "truncated gzip file: the compressed stream ends early") }
+                finished = true
+                break
             }
+            inMember = true
+            let status = inflate(&stream, Z_NO_FLUSH)
+            switch status {
+            case Z_OK, Z_BUF_ERROR:
+                continue
+            case Z_STREAM_END:
+                inMember = false
+                try startNextMember()
+                if finished { break }
+            default:
+                let reason = stream.msg.map { String(cString: $0) } ?? "code \(status)"
+                throw InputDataError(file: displayName, message: "damaged gzip data (\(reason)); expected a complete gzip stream")
+            }
+            if finished { break }
         }
-        return Int(count)
+        return Int(size - stream.avail_out)
+    }
+
+    /// After a member's end: another member (gzip's magic bytes) starts the next one; the
+    /// end of the file finishes; anything else is an error.
+    private func startNextMember() throws {
+        guard try refill() else {
+            finished = true
+            return
+        }
+        if stream.avail_in < 2 {
+            let first = stream.next_in[0]
+            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: input[1...]))
+            input[0] = first
+            stream.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            stream.avail_in = UInt32(1 + count)
+        }
+        guard stream.avail_in >= 2, stream.next_in[0] == 0x1F, stream.next_in[1] == 0x8B else {
+            throw InputDataError(file: displayName, message: "bytes after the end of the gzip stream; expected the end of the file or another gzip member")
+        }
+        inflateReset(&stream)
     }
 
     public func close() {
-        if let handle {
-            gzclose(handle)
-            self.handle = nil
+        if open {
+            inflateEnd(&stream)
+            open = false
         }
+        file.close()
     }
 
-    public var position: Int { handle.map { Int(gzoffset($0)) } ?? 0 }
+    public var position: Int { file.position - Int(stream.avail_in) }
 
-    deinit { close() }
+    public var isCompressed: Bool { true }
+
+    deinit {
+        close()
+        input.deallocate()
+    }
 }

@@ -60,9 +60,10 @@ enum DelimitedBlockParser {
         case skip, row, col, value, timestamp
     }
 
-    /// The roles of a line's fields, up to the last one needed. The parse loop is generic
-    /// over it, so that for the usual layouts the compiler sees the roles as constants and
-    /// unrolls the field loop; other layouts go through the runtime table.
+    /// The roles of every field of a line (a line with more or fewer goes to the general
+    /// path, which rejects it). The parse loop is generic over it, so that for the usual
+    /// layouts the compiler sees the roles as constants and unrolls the field loop; other
+    /// layouts go through the runtime table.
     fileprivate protocol FieldLayout {
         var count: Int { get }
         func role(_ field: Int) -> FieldRole
@@ -97,7 +98,7 @@ enum DelimitedBlockParser {
             deferLines(block, from: 0, into: &result)
             return
         }
-        var roles = [FieldRole](repeating: .skip, count: needed)
+        var roles = [FieldRole](repeating: .skip, count: columns.width)
         roles[columns.row] = .row
         roles[columns.col] = .col
         roles[columns.value] = .value
@@ -202,7 +203,7 @@ enum DelimitedBlockParser {
                             ok = false
                             break
                         }
-                    } else if byte != first && byte != 0x0A && !(byte == 0x0D && base[position + 1] == 0x0A) {
+                    } else if byte != 0x0A && !(byte == 0x0D && base[position + 1] == 0x0A) {
                         ok = false
                     }
                 }

@@ -134,14 +134,19 @@ public struct DelimitedReader {
         }
     }
 
-    /// Resolved field indices of the chosen columns.
+    /// Resolved field indices of the chosen columns, and the width every line must have.
     struct ColumnIndices {
         var row: Int
         var col: Int
         var value: Int
         var timestamp: Int?
+        /// The fields of the first line (the header, or the first data line): every line has
+        /// as many, so that a field too many is an error at its line, never silently dropped.
+        var width: Int
+        /// The line that set `width`.
+        var widthLine: Int
 
-        /// The fields a line must have.
+        /// The fields the chosen columns need.
         var needed: Int { max(row, col, value, timestamp ?? 0) + 1 }
     }
 
@@ -268,6 +273,12 @@ public struct DelimitedReader {
                     message: "found \(fields) field\(fields == 1 ? "" : "s") separated by \(splitter!.delimiter.name); expected at least \(columns.needed)"))
                 return
             }
+            guard fields == columns.width else {
+                try policy.reject(InputDataError(
+                    file: file, line: number,
+                    message: "found \(fields) fields separated by \(splitter!.delimiter.name); expected \(columns.width) as on line \(columns.widthLine)"))
+                return
+            }
             let valueBytes = splitter!.bytes(of: columns.value, in: line)
             guard let value = NumberParsing.float(valueBytes) else {
                 try policy.reject(reader.numberError(valueBytes, column: "value", field: columns.value, line: number))
@@ -281,6 +292,11 @@ public struct DelimitedReader {
                     return
                 }
                 timestamp = stamp
+            }
+            for (column, name) in [(columns.row, "row"), (columns.col, "column")] where !splitter!.isValidUTF8(column, in: line) {
+                try policy.reject(InputDataError(file: file, line: number, field: column + 1,
+                                                 message: "the \(name) id is not valid UTF-8; expected UTF-8 text"))
+                return
             }
             let row = DelimitedReader.id(splitter!, columns.row, line, &rowIDs)
             let col = DelimitedReader.id(splitter!, columns.col, line, &colIDs)
@@ -351,9 +367,10 @@ public struct DelimitedReader {
         if byName && !isHeader {
             throw InputDataError(file: displayName, line: number, message: "columns are chosen by name but the file has no header; expected header: true, or column indices")
         }
-        let indices = ColumnIndices(
+        var indices = ColumnIndices(
             row: try index(options.row, "row"), col: try index(options.col, "col"), value: try index(options.value, "value"),
-            timestamp: try options.timestamp.map { try index($0, "timestamp") })
+            timestamp: try options.timestamp.map { try index($0, "timestamp") }, width: splitter.fields.count, widthLine: number)
+        indices.width = max(indices.width, indices.needed)
         return (indices, isHeader)
     }
 }

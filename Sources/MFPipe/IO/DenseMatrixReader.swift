@@ -54,6 +54,9 @@ public struct DenseMatrixReader {
                 width = (fields, number)
                 let numeric = (1..<max(fields, 1)).allSatisfy { NumberParsing.double(splitter!.bytes(of: $0, in: line)) != nil }
                 if header ?? !numeric {
+                    if let field = (0..<fields).first(where: { !splitter!.isValidUTF8($0, in: line) }) {
+                        throw InputDataError(file: file, line: number, field: field + 1, message: "the column name is not valid UTF-8; expected UTF-8 text")
+                    }
                     colNames = (0..<fields).map { splitter!.text(of: $0, in: line).trimmingCharacters(in: .whitespaces) }
                     return true
                 }
@@ -76,6 +79,10 @@ public struct DenseMatrixReader {
                     return true
                 }
                 values.append((Int32(field - first), value))
+            }
+            if named! && !splitter!.isValidUTF8(0, in: line) {
+                try policy.reject(InputDataError(file: file, line: number, field: 1, message: "the row name is not valid UTF-8; expected UTF-8 text"))
+                return true
             }
             let row = named! ? rowIDs.index(ofText: splitter!.text(of: 0, in: line)) : rowIDs.index(ofNumber: Int64(rowCount + 1))
             rowCount += 1

@@ -150,6 +150,14 @@ public struct FieldSplitter {
         return fields[index].quoted ? text.replacingOccurrences(of: "\"\"", with: "\"") : text
     }
 
+    /// Whether field `index` is valid UTF-8 (ASCII, the common case, is checked byte by byte
+    /// without decoding).
+    public func isValidUTF8(_ index: Int, in line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let field = bytes(of: index, in: line)
+        if field.allSatisfy({ $0 < 0x80 }) { return true }
+        return String(validating: field, as: UTF8.self) != nil
+    }
+
     /// Whether field `index` needs `text(of:in:)` rather than its raw bytes (a quoted field with escapes).
     @inline(__always)
     public func hasEscapes(_ index: Int, in line: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -21,6 +21,22 @@ public enum FileSystem {
         }
     }
 
+    /// What a path names, following links.
+    public enum Kind: Sendable {
+        case regular, directory, other
+    }
+
+    /// What is at `url` (following links), or nil when nothing is.
+    public static func kind(of url: URL) -> Kind? {
+        var status = stat()
+        guard stat(url.path, &status) == 0 else { return nil }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
     /// Whether anything exists at `url`.
     public static func exists(_ url: URL) -> Bool {
         var status = stat()

@@ -40,6 +40,7 @@ public struct MatrixMarketReader {
     public func read(policy: inout BadRowPolicy, lineOfEntry: ((Int, Int) -> Void)? = nil) throws -> ParsedMatrix {
         let source = try ByteSources.open(url, displayName: displayName, progress: progress)
         defer { source.close() }
+        let capacity = ByteSources.capacity(of: url, source: source)
         var banner: (layout: Layout, field: Field, symmetry: Symmetry)?
         var size: (rows: Int, cols: Int, entries: Int)?
         var table = RatingTable()
@@ -63,8 +64,14 @@ public struct MatrixMarketReader {
             guard let dims = size else {
                 size = try parseSize(splitter, line, number, layout: header.layout, symmetry: header.symmetry)
                 let dims = size!
+                // A size line is a claim, not a fact: memory follows what the file can hold.
+                let minimumBytes = header.layout == .array ? 2 : header.field == .pattern ? 4 : 6
+                if header.layout == .array && dims.entries > capacity / minimumBytes {
+                    throw InputDataError(file: file, line: number, message: "declares \(dims.entries) values, more than the file's \(capacity) bytes can hold; expected a size line that matches the file")
+                }
                 cursor = ArrayCursor(rows: dims.rows, symmetry: header.symmetry)
-                table.reserveCapacity(min(dims.entries * (header.symmetry == .general ? 1 : 2), 1 << 26), timestamps: false)
+                let likely = min(dims.entries, capacity / minimumBytes) * (header.symmetry == .general ? 1 : 2)
+                table.reserveCapacity(min(likely, 1 << 26), timestamps: false)
                 return true
             }
             guard stored < dims.entries else {
@@ -87,7 +94,24 @@ public struct MatrixMarketReader {
         if stored + policy.skipped < dims.entries {
             throw InputDataError(file: file, line: lastLine, message: "found \(stored + policy.skipped) entries; the size line declares \(dims.entries)")
         }
-        return ParsedMatrix(table: table, rowIDs: .oneBased(count: dims.rows), colIDs: .oneBased(count: dims.cols), skippedRows: policy.skipped)
+        guard banner!.layout == .coordinate else {
+            return ParsedMatrix(table: table, rowIDs: .oneBased(count: dims.rows), colIDs: .oneBased(count: dims.cols), skippedRows: policy.skipped)
+        }
+        let rowIDs = Self.keepingIndices(&table.rows, declared: dims.rows, entries: table.count)
+        let colIDs = Self.keepingIndices(&table.cols, declared: dims.cols, entries: table.count)
+        return ParsedMatrix(table: table, rowIDs: rowIDs, colIDs: colIDs, skippedRows: policy.skipped)
+    }
+
+    /// The ids of a coordinate matrix's rows (or columns): "1" … "m" as declared, unless the
+    /// size line declares far more than the entries can fill — then only the indices that
+    /// have entries, in index order, with `indices` renumbered to match. Either way the
+    /// memory is bounded by the entries, never by the size line.
+    static func keepingIndices(_ indices: inout [Int32], declared: Int, entries: Int) -> IdTable {
+        guard declared > 4 * entries + 1024 else { return .oneBased(count: declared) }
+        let seen = Array(Set(indices)).sorted()
+        let position = Dictionary(uniqueKeysWithValues: seen.enumerated().map { ($1, Int32($0)) })
+        for index in indices.indices { indices[index] = position[indices[index]]! }
+        return IdTable(ids: seen.map { String($0 + 1) })
     }
 
     private func parseBanner(_ text: String, line: Int) throws -> (Layout, Field, Symmetry) {

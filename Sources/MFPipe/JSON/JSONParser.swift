@@ -57,7 +57,12 @@ public struct JSONParser {
             guard peek(UInt8(ascii: "\"")) else {
                 throw error("unexpected \(describeCurrent()); expected a quoted key")
             }
+            let keyStart = position
             let key = try parseString()
+            if members.contains(where: { $0.key == key }) {
+                position = keyStart
+                throw error("duplicate key \"\(key)\"; expected each key once in an object")
+            }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("unexpected \(describeCurrent()); expected ':' after key \"\(key)\"") }
             position += 1

@@ -123,6 +123,9 @@ public final class Engine {
         }
         let lock = try WorkdirLock(workdir: pipeline.workdir, log: log)
         defer { lock.release() }
+        for folder in Set(pipeline.stages.flatMap { $0.type.outputFiles(for: $0.params).map { $0.deletingLastPathComponent() } }) {
+            AtomicFile.removeAbandonedTemporaries(in: folder)
+        }
         try digests.save()
         var record = RunRecord(pipeline: pipeline)
         log.info("start", "run \(pipeline.name): \(decisions.filter { $0.reason != nil }.count) of \(decisions.count) nodes to run",

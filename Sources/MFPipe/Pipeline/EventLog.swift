@@ -27,9 +27,7 @@ public final class EventLog: @unchecked Sendable {
     public init(format: Format, interactive: Bool = isatty(STDOUT_FILENO) == 1, write: ((String) -> Void)? = nil) {
         self.format = format
         self.interactive = interactive && format == .plain
-        self.write = write ?? { text in
-            FileHandle.standardOutput.write(Data(text.utf8))
-        }
+        self.write = write ?? { StandardStream.output.write($0) }
     }
 
     /// Writes an informational event: `message` for people, `fields` for JSON.
@@ -43,7 +41,7 @@ public final class EventLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         clearProgressLine()
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        StandardStream.error.write("warning: \(StandardStream.printable(message))\n")
     }
 
     /// Reports progress of a running node, rate-limited per node.
@@ -89,7 +87,7 @@ public final class EventLog: @unchecked Sendable {
             members += fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             write(JSONWriter.compact(.object(members)) + "\n")
         case .plain, .quiet:
-            write("\(timestamp) \(message)\n")
+            write("\(timestamp) \(StandardStream.printable(message))\n")
         }
     }
 

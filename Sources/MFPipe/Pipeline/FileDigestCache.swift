@@ -1,9 +1,12 @@
 import Foundation
 
-/// Remembers the SHA-256 of input files by their identity (device, inode, size and
-/// modification time to the nanosecond), so that a run where nothing changed does not read
-/// gigabytes of input again just to learn that — as make and git do. A file whose identity
-/// changed in any way is hashed afresh.
+/// Remembers the SHA-256 of input files by their identity — device, inode, size, and the
+/// modification and status-change times to the nanosecond — so that a run where nothing
+/// changed does not read gigabytes of input again just to learn that, as git does. A file
+/// whose identity changed in any way is hashed afresh. The status-change time (ctime) is
+/// what makes the shortcut safe: every write to a file sets it to the current time, and no
+/// user call can set it back, so an edit that keeps the size and restores the modification
+/// time (`touch -d`) is still seen.
 ///
 /// Kept as `file-digests.json` in the work directory.
 public final class FileDigestCache {
@@ -28,6 +31,7 @@ public final class FileDigestCache {
         var status = stat()
         guard stat(path, &status) == 0 else { throw WorkdirError.io("read", path, errno: errno) }
         let identity = "\(status.st_dev):\(status.st_ino):\(status.st_size):\(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec)"
+            + ":\(status.st_ctim.tv_sec).\(status.st_ctim.tv_nsec)"
         if let entry = entries[path], entry.identity == identity { return entry.digest }
         let digest = try FileDigest.sha256(of: file)
         entries[path] = (identity, digest)

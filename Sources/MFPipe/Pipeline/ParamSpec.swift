@@ -7,7 +7,13 @@ public struct ParamSpec: Sendable {
     /// What a file-path parameter is for: input files are hashed into the stage key,
     /// output files are checked for on every run.
     public enum FileRole: Sendable {
-        case input, output
+        /// Data the pipeline reads; no output may overwrite it.
+        case input
+        /// An earlier result read back, as a warm start reads last night's export; hashed
+        /// like an input, but the pipeline's own output may replace it.
+        case earlierOutput
+        /// A file the stage writes outside the work directory.
+        case output
     }
 
     /// The values a parameter accepts.

@@ -32,6 +32,11 @@ public struct PipelineLoader {
     }
 
     private static let topLevelKeys = ["version", "name", "workdir", "seed", "threads", "stages"]
+    /// The longest pipeline name or stage id: they name folders and files, whose names the
+    /// file system limits to 255 bytes.
+    private static let longestName = 64
+    /// ASCII letters and digits: names and ids become file names on every system.
+    private static let nameCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
     private static let stageKeys = ["id", "type", "inputs", "params"]
 
     /// Loads and validates the pipeline at `url`.
@@ -88,10 +93,11 @@ public struct PipelineLoader {
             throw fail("version", "version \(number) is not supported; this mfpipe reads version \(Pipeline.formatVersion)")
         }
         guard let nameValue = document["name"] else { throw fail("name", "missing; expected a name such as \"movielens\"") }
-        guard let name = nameValue.stringValue, !name.isEmpty,
-            name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) })
+        guard let name = nameValue.stringValue, !name.isEmpty, name.count <= Self.longestName, name.contains(where: { $0 != "." }),
+            name.unicodeScalars.allSatisfy({ Self.nameCharacters.contains($0) || "-_.".unicodeScalars.contains($0) })
         else {
-            throw fail("name", "expected a non-empty string of letters, digits, '-', '_' or '.', found \(nameValue.typeName)")
+            throw fail("name", "expected 1 to \(Self.longestName) letters, digits, '-', '_' or '.' (not only dots), found "
+                + (nameValue.stringValue.map { "\"\($0.prefix(40))\"" + ($0.count > 40 ? "…" : "") } ?? nameValue.typeName))
         }
         let folder = file.deletingLastPathComponent()
         var workdir = StageParams.resolve("runs/\(name)", against: folder)
@@ -116,6 +122,7 @@ public struct PipelineLoader {
         }
         let stages = try validateStages(stageValues, seed: seed, folder: folder, file: displayName, fail: fail)
         try DAGValidation.checkAcyclic(stages, fail: fail)
+        try PathChecks.check(stages, workdir: workdir, fail: fail)
         return Pipeline(file: file, name: name, workdir: workdir, seed: seed, threads: threadCount, stages: stages)
     }
 
@@ -132,9 +139,12 @@ public struct PipelineLoader {
                 throw fail("\(path).\(member.key)", "unknown key; expected one of " + stageKeys.joined(separator: ", "))
             }
             guard let idValue = value["id"] else { throw fail("\(path).id", "missing; expected a stage id") }
-            guard let id = idValue.stringValue, !id.isEmpty,
-                id.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0) })
-            else { throw fail("\(path).id", "expected a non-empty string of letters, digits, '-' or '_', found \(idValue.typeName)") }
+            guard let id = idValue.stringValue, !id.isEmpty, id.count <= Self.longestName,
+                id.unicodeScalars.allSatisfy({ Self.nameCharacters.contains($0) || "-_".unicodeScalars.contains($0) })
+            else {
+                throw fail("\(path).id", "expected 1 to \(Self.longestName) letters, digits, '-' or '_', found "
+                    + (idValue.stringValue.map { "\"\($0.prefix(40))\"" + ($0.count > 40 ? "…" : "") } ?? idValue.typeName))
+            }
             if let first = indexByID[id] {
                 throw fail("\(path).id", "duplicate id \"\(id)\"; stages[\(first)] already has it")
             }

@@ -20,7 +20,7 @@ public struct StageKey {
     public init(node: DAGNode, inputKeys: [String], digest: (URL) throws -> String) throws {
         var files: [(key: String, value: JSONValue)] = []
         for spec in node.stage.type.params(for: node.params.json) {
-            guard case .path(.input) = spec.kind, node.params.has(spec.name) else { continue }
+            guard case .path(let role) = spec.kind, role != .output, node.params.has(spec.name) else { continue }
             let url = node.params.url(spec.name)
             guard FileSystem.exists(url) else {
                 throw InputDataError(file: node.params.string(spec.name), message: "no such file (resolved to \(url.path)); expected an input file for \(node.stage.path).params.\(spec.name)")

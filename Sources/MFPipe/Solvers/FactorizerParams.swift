@@ -39,6 +39,6 @@ public enum FactorizerParams {
 
     /// A model to start from.
     public static let warmStart = ParamSpec(
-        "warm_start", .path(.input), default: .null,
+        "warm_start", .path(.earlierOutput), default: .null,
         "an earlier export to start from; its model of the same rank gives the initial factors and biases of the rows and columns it knows (matched by id)")
 }

@@ -69,17 +69,19 @@ public enum IngestStage: Stage {
         let readSeconds = Date().timeIntervalSince(started)
         let duplicates = DuplicatePolicy(rawValue: params.string("duplicates"))!
         let outcome = duplicates.apply(to: parsed.table, rows: parsed.rowIDs.count, cols: parsed.colIDs.count)
-        if let conflict = outcome.conflict {
+        if let pair = outcome.conflict.map({ ($0.first, $0.second) }) ?? outcome.overflow.map({ ($0.first, $0.last) }) {
             var lines: [Int: Int] = [:]
             var again = BadRowPolicy(skip: policy.skip, maximum: policy.maximum)
             _ = try read(&again) { entry, line in
-                if entry == conflict.first || entry == conflict.second { lines[entry] = line }
+                if entry == pair.0 || entry == pair.1 { lines[entry] = line }
             }
-            let row = parsed.rowIDs.ids[Int(parsed.table.rows[conflict.second])]
-            let col = parsed.colIDs.ids[Int(parsed.table.cols[conflict.second])]
+            let row = parsed.rowIDs.ids[Int(parsed.table.rows[pair.1])]
+            let col = parsed.colIDs.ids[Int(parsed.table.cols[pair.1])]
             throw InputDataError(
-                file: name, line: lines[conflict.second],
-                message: "duplicate entry for row \(row), column \(col) (first at line \(lines[conflict.first] ?? 0)); expected each pair once, or set duplicates to last, mean or sum")
+                file: name, line: lines[pair.1],
+                message: outcome.conflict != nil
+                    ? "duplicate entry for row \(row), column \(col) (first at line \(lines[pair.0] ?? 0)); expected each pair once, or set duplicates to last, mean or sum"
+                    : "the sum of the duplicate entries for row \(row), column \(col) (first at line \(lines[pair.0] ?? 0)) overflows 32-bit floats; expected values whose sum stays finite, or duplicates last or mean")
         }
         let data = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: outcome.table])
         try context.writeArtifact(data.write)

@@ -15,13 +15,18 @@ public enum ReportStage: Stage {
                   "the Markdown file to write; NAME-rmse-vs-k.svg and NAME-metrics.csv are written beside it"),
     ]
 
-    public static func run(_ context: StageContext) throws -> StageOutcome {
-        let evaluation = try EvaluateStage.upstream(context)
-        let markdown = context.params.url("path")
+    /// The Markdown file, then the plot and the table written beside it.
+    public static func outputFiles(for params: StageParams) -> [URL] {
+        let markdown = params.url("path")
         let stem = markdown.deletingPathExtension().lastPathComponent
         let folder = markdown.deletingLastPathComponent()
-        let plotURL = folder.appendingPathComponent("\(stem)-rmse-vs-k.svg")
-        let csvURL = folder.appendingPathComponent("\(stem)-metrics.csv")
+        return [markdown, folder.appendingPathComponent("\(stem)-rmse-vs-k.svg"), folder.appendingPathComponent("\(stem)-metrics.csv")]
+    }
+
+    public static func run(_ context: StageContext) throws -> StageOutcome {
+        let evaluation = try EvaluateStage.upstream(context)
+        let files = outputFiles(for: context.params)
+        let (markdown, plotURL, csvURL) = (files[0], files[1], files[2])
         let plot = SVGLinePlot(
             title: "\(context.pipeline.name): RMSE versus k", xLabel: "k (rank)", yLabel: "RMSE",
             series: [

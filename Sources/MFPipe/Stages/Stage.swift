@@ -31,6 +31,9 @@ public protocol Stage {
     /// Why `name`, a parameter the stage takes in another configuration, is not accepted
     /// with `given`; nil when the stage does not know it at all.
     static func misplacedParameter(_ name: String, given: JSONValue) -> String?
+    /// Every file the stage writes outside the work directory (by default the values of its
+    /// output-path parameters; the report adds its plot and table beside the Markdown).
+    static func outputFiles(for params: StageParams) -> [URL]
     /// How many direct inputs the stage takes.
     static var inputCount: ClosedRange<Int> { get }
     /// Artifact kinds the stage needs among its ancestors.
@@ -51,6 +54,12 @@ extension Stage {
     public static var requires: [ArtifactKind] { [] }
     public static func params(for given: JSONValue) -> [ParamSpec] { params }
     public static func misplacedParameter(_ name: String, given: JSONValue) -> String? { nil }
+    public static func outputFiles(for given: StageParams) -> [URL] {
+        Self.params(for: given.json).filter { spec in
+            if case .path(.output) = spec.kind { return given.has(spec.name) }
+            return false
+        }.map { given.url($0.name) }
+    }
     public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? { nil }
 }
 

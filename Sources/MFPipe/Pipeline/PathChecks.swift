@@ -1,0 +1,78 @@
+import Foundation
+
+/// The checks of a pipeline's files that can be made before anything runs: every input
+/// file exists and is a regular file; every output can be written, is not a folder, and
+/// does not overwrite an input, the work directory, or another output; the work directory
+/// is not a file. An earlier output read back (a warm start from the export the run will
+/// replace) may be overwritten: it is read before the export is written, atomically. Each failure names the JSON path (exit 2), so `validate` catches it and
+/// `run` never half-runs into it.
+enum PathChecks {
+    /// Checks `stages` of a pipeline whose work directory is `workdir`.
+    static func check(_ stages: [StageSpec], workdir: URL, fail: (String, String) -> PipelineFileError) throws {
+        if FileSystem.kind(of: workdir) ?? .directory != .directory {
+            throw fail("workdir", "\(workdir.path) exists and is not a folder; expected a folder for the work directory")
+        }
+        var inputs: [(url: URL, location: String)] = []
+        var outputs: [(url: URL, location: String)] = []
+        for stage in stages {
+            for spec in stage.type.params(for: stage.params.json) where stage.params.has(spec.name) {
+                guard case .path(let role) = spec.kind else { continue }
+                let location = "\(stage.path).params.\(spec.name)"
+                let url = stage.params.url(spec.name)
+                switch role {
+                case .input:
+                    try checkInput(url, at: location, fail: fail)
+                    inputs.append((url, location))
+                case .earlierOutput:
+                    try checkInput(url, at: location, fail: fail)
+                case .output:
+                    outputs += stage.type.outputFiles(for: stage.params).map { ($0, location) }
+                }
+            }
+        }
+        for (index, output) in outputs.enumerated() {
+            let path = output.url.path
+            if let input = inputs.first(where: { Self.sameFile($0.url, output.url) }) {
+                throw fail(output.location, "\(path) is the input of \(input.location); an output must never overwrite an input")
+            }
+            if path == workdir.path || path.hasPrefix(workdir.path + "/") {
+                throw fail(output.location, "\(path) is inside the work directory \(workdir.path); expected a path outside it")
+            }
+            if let other = outputs[..<index].first(where: { Self.sameFile($0.url, output.url) }) {
+                throw fail(output.location, "\(path) is also written by \(other.location); expected each output once")
+            }
+            try checkOutput(output.url, at: output.location, fail: fail)
+        }
+    }
+
+    private static func checkInput(_ url: URL, at location: String, fail: (String, String) -> PipelineFileError) throws {
+        switch FileSystem.kind(of: url) {
+        case nil: throw fail(location, "no such file \(url.path); expected an input file")
+        case .regular?: return
+        case .directory?: throw fail(location, "\(url.path) is a folder; expected an input file")
+        case .other?: throw fail(location, "\(url.path) is not a regular file (a pipe, socket or device); expected an input file")
+        }
+    }
+
+    /// An output must not be a folder, and its folder must exist or be creatable, and be writable.
+    private static func checkOutput(_ url: URL, at location: String, fail: (String, String) -> PipelineFileError) throws {
+        if FileSystem.kind(of: url) == .directory { throw fail(location, "\(url.path) is a folder; expected a file path") }
+        var folder = url.deletingLastPathComponent()
+        while FileSystem.kind(of: folder) == nil && folder.path != "/" { folder = folder.deletingLastPathComponent() }
+        guard FileSystem.kind(of: folder) == .directory else {
+            throw fail(location, "cannot create the folder of \(url.path): \(folder.path) is a file")
+        }
+        guard access(folder.path, W_OK | X_OK) == 0 else {
+            throw fail(location, "cannot write \(url.path): \(folder.path) is not writable (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Whether two paths name the same file: the same path, or, when both exist, the same
+    /// device and inode (a link, or `..` on the way).
+    private static func sameFile(_ a: URL, _ b: URL) -> Bool {
+        if a.standardizedFileURL.path == b.standardizedFileURL.path { return true }
+        var (first, second) = (stat(), stat())
+        guard stat(a.path, &first) == 0, stat(b.path, &second) == 0 else { return false }
+        return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+    }
+}
