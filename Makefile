@@ -9,8 +9,10 @@ DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev hdf5-too
 VENV = .venv
 PYTHON_PACKAGES = h5py numpy
 BINARY = .build/release/mfpipe
+# Where make bench keeps its data and runs (BENCH_DIR from the environment, as bench/*.sh).
+BENCH_WORK = $(abspath $(or $(BENCH_DIR),bench/work))
 
-.PHONY: all deps venv bench-venv build run test bench install clean
+.PHONY: all deps venv bench-venv build run test bench fuzz sanitize install clean
 
 all: build
 
@@ -33,7 +35,7 @@ $(VENV)/.installed:
 
 # The peers `make bench` measures against (PyPI), beside h5py.
 bench-venv: venv
-	@$(VENV)/bin/pip install -q --disable-pip-version-check pyarrow pandas scikit-surprise
+	@$(VENV)/bin/pip install -q --disable-pip-version-check pyarrow pandas scikit-surprise scikit-learn cmfrec implicit threadpoolctl
 
 build: deps
 	@swift build $(SWIFT_FLAGS)
@@ -47,6 +49,29 @@ test: deps venv
 bench: build bench-venv
 	bash bench/run.sh
 	bash bench/sgd.sh
+	$(VENV)/bin/python bench/als.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
+	$(VENV)/bin/python bench/dense.py $(abspath $(BINARY)) $(BENCH_WORK)/dense
+
+# libFuzzer over the delimited, MatrixMarket and dense readers and the pipeline parser,
+# FUZZ_SECONDS each, under AddressSanitizer; a crash stops with its input in .build/fuzz/.
+# Leak checks are off: what the process keeps until exit (caches, thread pools) is not a bug.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = delimited matrixmarket dense pipeline
+fuzz: deps
+	MFPIPE_FUZZ=1 swift build -c release --scratch-path .build/fuzz --product mfpipe-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	bash Fuzz/seed-corpus.sh .build/fuzz/corpus
+	@for target in $(FUZZ_TARGETS); do \
+		echo "fuzz $$target for $(FUZZ_SECONDS) s"; \
+		ASAN_OPTIONS=detect_leaks=0 MFPIPE_FUZZ_TARGET=$$target .build/fuzz/release/mfpipe-fuzz -max_total_time=$(FUZZ_SECONDS) \
+			-detect_leaks=0 -max_len=8192 -timeout=10 \
+			-rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=.build/fuzz/crash-$$target- .build/fuzz/corpus/$$target || exit 1; \
+	done
+
+# The whole test suite under AddressSanitizer, then under ThreadSanitizer, each in its own
+# build folder (the tests run the sanitized mfpipe binary built beside them).
+sanitize: deps venv
+	swift test -c release --scratch-path .build/asan --sanitize=address --disable-swift-testing
+	swift test -c release --scratch-path .build/tsan --sanitize=thread --disable-swift-testing
 
 install: build
 	install -D -m 755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/mfpipe

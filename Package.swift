@@ -19,3 +19,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// `make fuzz` builds libFuzzer entry points over the input readers and the pipeline
+// parser (MFPIPE_FUZZ=1, with -sanitize=fuzzer,address); every other build leaves them out.
+if Context.environment["MFPIPE_FUZZ"] != nil {
+    package.products.append(.executable(name: "mfpipe-fuzz", targets: ["mfpipe-fuzz"]))
+    package.targets += [
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(name: "mfpipe-fuzz", dependencies: ["MFPipe", "CLibFuzzer"], path: "Fuzz/mfpipe-fuzz"),
+    ]
+}

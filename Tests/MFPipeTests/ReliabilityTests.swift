@@ -108,6 +108,14 @@ final class ReliabilityTests: XCTestCase {
         let array = try MFPipeBinary.run(["run", "pipelines/x.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(array.exitCode, 2)
         XCTAssertEqual(array.stderr, "mfpipe: inputs/array.mtx:2: declares 10000000000 values, more than the file's 59 bytes can hold; expected a size line that matches the file\n")
+
+        // Found by `make fuzz` (matrixmarket, a 10-s timeout at 2.2 GB): an empty array of
+        // 58,811,320 columns made an id for each.
+        try scratch.write("%%MatrixMarket matrix array real general\n%\n\n0 58811320\n", to: "inputs/empty.mtx")
+        try pipeline(input: "../inputs/empty.mtx")
+        let empty = try MFPipeBinary.run(["run", "pipelines/x.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(empty.exitCode, 2)
+        XCTAssertEqual(empty.stderr, "mfpipe: inputs/empty.mtx:4: declares a 0 x 58811320 array; expected at least one row and one column\n")
     }
 
     /// Runs a one-stage ingest of `content` written to `name`; returns the result.

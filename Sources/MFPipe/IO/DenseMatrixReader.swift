@@ -40,7 +40,7 @@ public struct DenseMatrixReader {
         var named: Bool?
         var rowCount = 0
         let file = displayName
-        try LineScanner(source: source).forEachLine { line, number in
+        try LineScanner(source: source, capacity: ByteSources.capacity(of: url, source: source)).forEachLine { line, number in
             if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
             if memchr(line.baseAddress!, 0, line.count) != nil {
                 throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected a dense matrix as delimited text")

@@ -3,7 +3,8 @@ import Foundation
 /// Splits a byte stream into lines without copying them: LF or CRLF line ends, a UTF-8
 /// byte-order mark at the start, and a last line with no newline are all accepted.
 ///
-/// Reads 8 MiB chunks; a line longer than the buffer grows it. The buffer has 64 readable
+/// Reads 8 MiB chunks (less for a source known to hold less); a line longer than the buffer
+/// grows it. The buffer has 64 readable
 /// bytes past every block, so that parsers may load 8 bytes at a time near a block's end.
 public struct LineScanner {
     private let source: ByteSource
@@ -12,10 +13,12 @@ public struct LineScanner {
     /// Readable bytes after the end of every block.
     public static let slack = 64
 
-    /// Scans `source` in chunks of `chunkSize` bytes.
-    public init(source: ByteSource, chunkSize: Int = 8 << 20) {
+    /// Scans `source` in chunks of `chunkSize` bytes, or one chunk a little larger than
+    /// `capacity` (the most bytes the source can yield) when that is smaller: a small file
+    /// costs a small buffer.
+    public init(source: ByteSource, chunkSize: Int = 8 << 20, capacity: Int = .max) {
         self.source = source
-        self.chunkSize = chunkSize
+        self.chunkSize = min(chunkSize, max(4096, capacity.addingReportingOverflow(1).partialValue))
     }
 
     /// Calls `body` with blocks of whole lines, in order: each block ends with a newline,

@@ -49,7 +49,7 @@ public struct MatrixMarketReader {
         var cursor = ArrayCursor(rows: 0, symmetry: .general)
         let file = displayName
         var lastLine = 0
-        try LineScanner(source: source).forEachLine { line, number in
+        try LineScanner(source: source, capacity: capacity).forEachLine { line, number in
             lastLine = number
             if memchr(line.baseAddress!, 0, line.count) != nil {
                 throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected MatrixMarket text")
@@ -156,6 +156,10 @@ public struct MatrixMarketReader {
                 throw InputDataError(file: displayName, line: number, message: "declares \(values[2]) entries for a \(rows) x \(cols) matrix; expected at most \(limit.partialValue)")
             }
             return (rows, cols, Int(values[2]))
+        }
+        guard rows > 0 && cols > 0 else {
+            // Nothing to read, and the ids of a 0 x 58811320 array would be 58 million strings.
+            throw InputDataError(file: displayName, line: number, message: "declares a \(rows) x \(cols) array; expected at least one row and one column")
         }
         switch symmetry {
         case .general: return (rows, cols, rows * cols)
