@@ -10,7 +10,7 @@ let overview = """
     commands:
     \(commands.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
 
-    Run `mfpipe COMMAND --help` for a command's options.
+    Run `mfpipe COMMAND --help` (or `mfpipe help COMMAND`) for a command's options.
     """
 
 /// Runs the command line and returns the exit code; every error becomes one line on stderr.
@@ -18,6 +18,9 @@ func main(_ words: [String]) -> Int32 {
     guard let first = words.first else {
         StandardStream.error.write(overview + "\n")
         return 2
+    }
+    if first == "help", words.count > 1 {
+        return main([words[1], "--help"])
     }
     if first == "--help" || first == "-h" || first == "help" {
         printOut(overview + "\n")

@@ -12,7 +12,7 @@ public struct SyntheticRatings {
     public var rows = 1000
     /// Number of columns (items).
     public var cols = 500
-    /// Ratings to draw (the result may hold slightly fewer when degrees hit the column count).
+    /// Ratings to draw (at most rows x cols).
     public var ratings = 20_000
     /// The rank of the signal.
     public var rank = 8
@@ -111,18 +111,25 @@ public struct SyntheticRatings {
         return (table, .oneBased(count: rows), .oneBased(count: cols))
     }
 
-    /// Degrees ∝ (i + 1)^-rowExponent summing to `ratings`, each at least 1 and at most `cols`.
+    /// Degrees ∝ (i + 1)^-rowExponent summing to exactly `ratings` (at most rows x cols),
+    /// each at most `cols`, and at least 1 when there are as many ratings as rows; with
+    /// fewer, the `ratings` heaviest rows get one each and the rest none.
     private func rowDegrees() -> [Int] {
+        let wanted = min(ratings, rows * cols)
+        guard wanted >= rows else { return (0..<rows).map { $0 < wanted ? 1 : 0 } }
         let weights = (0..<rows).map { pow(Double($0 + 1), -rowExponent) }
         let total = weights.reduce(0, +)
-        let wanted = max(ratings, rows)
         var degrees = weights.map { min(cols, max(1, Int(Double(wanted) * $0 / total))) }
         var missing = wanted - degrees.reduce(0, +)
         var index = 0
-        while missing > 0 && degrees.contains(where: { $0 < cols }) {
-            if degrees[index % rows] < cols {
-                degrees[index % rows] += 1
+        while missing != 0 {
+            let row = index % rows
+            if missing > 0 && degrees[row] < cols {
+                degrees[row] += 1
                 missing -= 1
+            } else if missing < 0 && degrees[row] > 1 {
+                degrees[row] -= 1
+                missing += 1
             }
             index += 1
         }

@@ -22,11 +22,13 @@ extension ReadOnlyFile: ByteSource {
     public var isCompressed: Bool { false }
 }
 
-/// A source that reports its position after every read.
+/// A source that reports its position after every read that moves it (so the end of the
+/// file is reported once).
 final class ProgressSource: ByteSource {
     private let inner: ByteSource
     private let total: Int
     private let report: ReadProgress
+    private var reported = -1
 
     init(_ inner: ByteSource, total: Int, report: @escaping ReadProgress) {
         self.inner = inner
@@ -36,7 +38,11 @@ final class ProgressSource: ByteSource {
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let count = try inner.read(into: buffer)
-        report(count == 0 ? total : min(inner.position, total), total)
+        let consumed = count == 0 ? total : min(inner.position, total)
+        if consumed != reported {
+            reported = consumed
+            report(consumed, total)
+        }
         return count
     }
 

@@ -1,14 +1,16 @@
 import Foundation
 
 /// A buffered writer of text to a file, formatting numbers without making strings, for
-/// writing millions of lines quickly. The file is written under a temporary name and
-/// renamed into place by `finish()`, so an interrupted write leaves nothing behind.
+/// writing millions of lines quickly; gzip-compressed when the name ends in `.gz`. The file
+/// is written under a temporary name and renamed into place by `finish()`, so an
+/// interrupted write leaves nothing behind.
 public final class TextOutput {
     private let destination: URL
     private let temporary: URL
     private var descriptor: Int32
     private var buffer: [UInt8] = []
     private let capacity = 4 << 20
+    private let encoder: GzipEncoder?
 
     /// Opens a temporary file beside `destination`, creating its folder if needed.
     public init(_ destination: URL) throws {
@@ -18,6 +20,7 @@ public final class TextOutput {
         descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw WorkdirError.io("create", temporary.path, errno: errno) }
         buffer.reserveCapacity(capacity + 256)
+        encoder = destination.pathExtension == "gz" ? try GzipEncoder() : nil
     }
 
     deinit {
@@ -75,24 +78,32 @@ public final class TextOutput {
         if buffer.count >= capacity { try flush() }
     }
 
-    private func flush() throws {
+    private func flush(finishing: Bool = false) throws {
         try buffer.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw WorkdirError.io("write", destination.path, errno: errno)
-                }
-                offset += written
+            if let encoder {
+                try encoder.compress(bytes, finish: finishing) { try writeAll($0) }
+            } else {
+                try writeAll(bytes)
             }
         }
         buffer.removeAll(keepingCapacity: true)
     }
 
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw WorkdirError.io("write", destination.path, errno: errno)
+            }
+            offset += written
+        }
+    }
+
     /// Flushes, closes and renames the file into place.
     public func finish() throws {
-        try flush()
+        try flush(finishing: true)
         close(descriptor)
         descriptor = -1
         try AtomicFile.commit(temporary, to: destination)

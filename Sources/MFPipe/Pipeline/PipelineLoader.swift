@@ -32,6 +32,9 @@ public struct PipelineLoader {
     }
 
     private static let topLevelKeys = ["version", "name", "workdir", "seed", "threads", "stages"]
+    /// `nodes` is what `validate --print` adds (the DAG with sweeps expanded): derived from
+    /// `stages`, it is ignored when read, so a printed file validates as it stands.
+    private static let derivedKeys = ["nodes"]
     /// The longest pipeline name or stage id: they name folders and files, whose names the
     /// file system limits to 255 bytes.
     private static let longestName = 64
@@ -82,7 +85,7 @@ public struct PipelineLoader {
         guard let members = document.objectValue else {
             throw fail("", "expected a JSON object at the top level, found \(document.typeName)")
         }
-        for member in members where !topLevelKeys.contains(member.key) {
+        for member in members where !topLevelKeys.contains(member.key) && !derivedKeys.contains(member.key) {
             throw fail(member.key, "unknown key; expected one of " + topLevelKeys.joined(separator: ", "))
         }
         guard let version = document["version"] else {
