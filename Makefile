@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 SWIFT_FLAGS = -c release
 DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev hdf5-tools pkg-config python3-venv
 VENV = .venv
-PYTHON_PACKAGES = h5py numpy
+PYTHON_PACKAGES = h5py numpy jsonschema
 BINARY = .build/release/mfpipe
 # Where make bench keeps its data and runs (BENCH_DIR from the environment, as bench/*.sh).
 BENCH_WORK = $(abspath $(or $(BENCH_DIR),bench/work))
@@ -25,10 +25,11 @@ deps:
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# A project-local Python with h5py, for the interoperability tests.
+# A project-local Python with h5py (and jsonschema), for the interoperability tests;
+# reinstalled when the Makefile changes (a package added to the list).
 venv: $(VENV)/.installed
 
-$(VENV)/.installed:
+$(VENV)/.installed: Makefile
 	@python3 -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check $(PYTHON_PACKAGES)
 	@touch $@

@@ -22,6 +22,7 @@ enum RunCommand: Command {
           --force STAGE            rerun STAGE even if cached; repeatable
           --force-all              rerun every stage
           --dry-run                print what would run and why, run nothing
+          --keep-going             after a node fails, still run every node that does not depend on it
           --quiet                  print only warnings and errors
           --log-format FORMAT      plain (default) or json (one event per line)
 
@@ -35,21 +36,35 @@ enum RunCommand: Command {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(
             words, command: name, optionNames: ["--set", "--threads", "--force", "--log-format"],
-            flagNames: ["--force-all", "--dry-run", "--quiet"])
+            flagNames: ["--force-all", "--dry-run", "--quiet", "--keep-going"])
         let formatName = arguments.value("--log-format") ?? "plain"
         guard let format = EventLog.Format(rawValue: formatName), format != .quiet else {
             throw UsageError("run: --log-format \(formatName): expected plain or json")
         }
-        let pipeline = try PipelineOptions.load(arguments, command: name)
         let log = EventLog(format: arguments.has("--quiet") ? .quiet : format)
-        var options = Engine.Options()
-        options.force = Set(arguments.values("--force"))
-        options.forceAll = arguments.has("--force-all")
-        options.dryRun = arguments.has("--dry-run")
-        let cancellation = Cancellation()
-        let watcher = SignalWatcher(cancellation: cancellation)
-        defer { watcher.stop() }
-        try Engine(pipeline: pipeline, log: log, cancellation: cancellation).run(options)
-        return 0
+        var engine: Engine?
+        do {
+            let pipeline = try PipelineOptions.load(arguments, command: name)
+            var options = Engine.Options()
+            options.force = Set(arguments.values("--force"))
+            options.forceAll = arguments.has("--force-all")
+            options.dryRun = arguments.has("--dry-run")
+            options.keepGoing = arguments.has("--keep-going")
+            let cancellation = Cancellation()
+            let watcher = SignalWatcher(cancellation: cancellation)
+            defer { watcher.stop() }
+            engine = Engine(pipeline: pipeline, log: log, cancellation: cancellation)
+            let record = try engine!.run(options)
+            let ran = record.entries.filter { $0.action == "ran" }.count
+            log.info("finish", "finished \(pipeline.name): \(ran) ran, \(record.entries.count - ran) cached", fields: [
+                "exit_code": .number(0), "ran": .number(Double(ran)), "cached": .number(Double(record.entries.count - ran)),
+            ])
+            return 0
+        } catch {
+            let code = (error as? MFPipeError)?.exitCode ?? 1
+            let message = (error as? MFPipeError)?.description ?? "\(error)"
+            log.failed(message, exitCode: code, node: engine?.failedNode)
+            throw error
+        }
     }
 }

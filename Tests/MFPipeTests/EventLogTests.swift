@@ -13,12 +13,14 @@ final class EventLogTests: XCTestCase {
     func testPlainProgressIsTimestampedAndRateLimited() {
         let lines = Lines()
         let log = EventLog(format: .plain, interactive: false) { lines.text += $0 }
-        log.progress(node: "factorize[k=8]", done: 1, total: 4, note: "loss 2")
-        log.progress(node: "factorize[k=8]", done: 2, total: 4, note: "loss 1")
-        log.progress(node: "factorize[k=8]", done: 4, total: 4, note: "loss 0.5")
+        for (done, loss) in [(1, 2.0), (2, 1.0), (4, 0.5)] {
+            var measures = ProgressMeasures()
+            measures.add("loss", label: "loss", loss)
+            log.progress(node: "factorize[k=8]", done: done, total: 4, unit: "epochs", measures: measures)
+        }
         let written = lines.text.split(separator: "\n").map(String.init)
         XCTAssertEqual(written.count, 2, lines.text)
-        XCTAssertTrue(written[0].hasSuffix(" factorize[k=8]: 1/4 (25%) loss 2"), written[0])
+        XCTAssertTrue(written[0].hasSuffix(" factorize[k=8]: 1/4 (25%) epochs, loss 2.0000"), written[0])
         XCTAssertTrue(written[1].contains(" factorize[k=8]: 4/4 (100%"), written[1])
         XCTAssertNotNil(written[0].range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "#, options: .regularExpression), written[0])
     }
@@ -26,7 +28,7 @@ final class EventLogTests: XCTestCase {
     func testTerminalProgressRedrawsOneLineAndClearsItBeforeTheNextEvent() {
         let lines = Lines()
         let log = EventLog(format: .plain, interactive: true) { lines.text += $0 }
-        log.progress(node: "ingest", done: 1, total: 2, note: "")
+        log.progress(node: "ingest", done: 1, total: 2, unit: "")
         log.info("done", "done ingest")
         XCTAssertTrue(lines.text.hasPrefix("\r\u{1B}[2Kingest: 1/2 (50%)"), lines.text)
         XCTAssertTrue(lines.text.contains("\r\u{1B}[2K2"), "the progress line is cleared before the next line")
@@ -42,7 +44,7 @@ final class EventLogTests: XCTestCase {
         let quiet = Lines()
         let silent = EventLog(format: .quiet, interactive: false) { quiet.text += $0 }
         silent.info("done", "done x")
-        silent.progress(node: "x", done: 1, total: 1, note: "")
+        silent.progress(node: "x", done: 1, total: 1, unit: "bytes")
         XCTAssertEqual(quiet.text, "")
     }
 }

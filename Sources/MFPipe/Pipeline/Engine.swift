@@ -11,6 +11,8 @@ public final class Engine {
         public var forceAll = false
         /// Only print what would run and why.
         public var dryRun = false
+        /// After a node fails, still run every node that does not depend on it.
+        public var keepGoing = false
 
         /// Default options: run what is not cached.
         public init() {}
@@ -57,6 +59,9 @@ public final class Engine {
     private let log: EventLog
     private let cancellation: Cancellation
     private let digests: FileDigestCache
+
+    /// The node whose failure `run` threw, when one did.
+    public private(set) var failedNode: String?
 
     /// Creates an engine for `pipeline`, logging to `log`.
     public init(pipeline: Pipeline, log: EventLog, cancellation: Cancellation = Cancellation()) {
@@ -130,7 +135,7 @@ public final class Engine {
         var record = RunRecord(pipeline: pipeline)
         log.info("start", "run \(pipeline.name): \(decisions.filter { $0.reason != nil }.count) of \(decisions.count) nodes to run",
                  fields: ["pipeline": .string(pipeline.name)])
-        let results = execute(decisions)
+        let results = execute(decisions, keepGoing: options.keepGoing)
         var failure: Error?
         for decision in decisions {
             switch results[decision.node.id] {
@@ -139,7 +144,7 @@ public final class Engine {
             case .ran(let manifest, let seconds)?:
                 record.entries.append(entry(for: decision, action: "ran", seconds: seconds, manifest: manifest))
             case .failed(let error)?:
-                failure = failure ?? error
+                if failure == nil { (failure, failedNode) = (error, decision.node.id) }
                 record.entries.append(entry(for: decision, action: "failed", seconds: 0, manifest: nil))
             case nil:
                 record.entries.append(entry(for: decision, action: "not run", seconds: 0, manifest: nil))
@@ -154,9 +159,6 @@ public final class Engine {
         }
         try record.write()
         if let failure { throw failure }
-        let ran = record.entries.filter { $0.action == "ran" }.count
-        log.info("finish", "finished \(pipeline.name): \(ran) ran, \(record.entries.count - ran) cached",
-                 fields: ["ran": .number(Double(ran)), "cached": .number(Double(record.entries.count - ran))])
         return record
     }
 
@@ -196,7 +198,7 @@ public final class Engine {
 
     /// Runs the nodes that need it, each once all its inputs are complete, at most
     /// `pipeline.threads` at a time; stops launching after the first failure.
-    private func execute(_ decisions: [Decision]) -> [String: Result] {
+    private func execute(_ decisions: [Decision], keepGoing: Bool) -> [String: Result] {
         let state = Execution(threads: pipeline.threads)
         for decision in decisions where decision.reason == nil {
             state.results[decision.node.id] = .cached(decision.manifest!)
@@ -219,7 +221,7 @@ public final class Engine {
         state.condition.lock()
         while !pending.isEmpty || state.running > 0 {
             let failed = state.results.values.contains { if case .failed = $0 { return true } else { return false } }
-            if !failed, !cancellation.isCancelled, state.running < pipeline.threads, let index = pending.firstIndex(where: isReady) {
+            if !failed || keepGoing, !cancellation.isCancelled, state.running < pipeline.threads, let index = pending.firstIndex(where: isReady) {
                 let decision = pending.remove(at: index)
                 let job = Job(
                     decision: decision, inputs: decision.node.inputs.map { handle(dag.node($0)!) },

@@ -36,6 +36,17 @@ public final class EventLog: @unchecked Sendable {
         emit(event, message, fields: fields)
     }
 
+    /// Ends a failed run. In JSON, an `error` event (the message, the exit code, the node
+    /// that failed when one did) and the `finish` event with the exit code; plain logs leave
+    /// the failure to its one line on standard error.
+    public func failed(_ message: String, exitCode: Int32, node: String?) {
+        guard format == .json else { return }
+        var fields: [String: JSONValue] = ["exit_code": .number(Double(exitCode))]
+        if let node { fields["node"] = .string(node) }
+        emit("error", message, fields: fields)
+        emit("finish", "failed with exit code \(exitCode)", fields: ["exit_code": .number(Double(exitCode))])
+    }
+
     /// Writes a warning; shown even with `--quiet`, on standard error.
     public func warning(_ message: String) {
         lock.lock()
@@ -44,8 +55,9 @@ public final class EventLog: @unchecked Sendable {
         StandardStream.error.write("warning: \(StandardStream.printable(message))\n")
     }
 
-    /// Reports progress of a running node, rate-limited per node.
-    public func progress(node: String, done: Int, total: Int, note: String) {
+    /// Reports progress of a running node — `done` of `total` `unit`s, with `measures` —
+    /// rate-limited per node.
+    public func progress(node: String, done: Int, total: Int, unit: String, measures: ProgressMeasures = ProgressMeasures()) {
         guard format != .quiet else { return }
         let now = Date()
         lock.lock()
@@ -59,10 +71,18 @@ public final class EventLog: @unchecked Sendable {
         let percent = total > 0 ? 100 * done / total : 100
         let elapsed = now.timeIntervalSince(started)
         var pace = ""
+        var fields: [String: JSONValue] = [
+            "node": .string(node), "done": .number(Double(done)), "total": .number(Double(total)), "unit": .string(unit),
+            "elapsed_seconds": .number(elapsed),
+        ]
         if elapsed > 0.5 && done > 0 {
             let rate = Double(done) / elapsed
             pace = ", \(Self.quantity(rate))/s, ETA \(Self.duration(Double(total - done) / rate))"
+            fields["rate"] = .number(rate)
+            fields["eta_seconds"] = .number(Double(total - done) / rate)
         }
+        for measure in measures.measures { fields[measure.name] = .number(measure.value) }
+        let note = [unit, measures.text].filter { !$0.isEmpty }.joined(separator: ", ")
         let message = "\(node): \(done)/\(total) (\(percent)%\(pace))" + (note.isEmpty ? "" : " \(note)")
         if interactive {
             lock.lock()
@@ -70,24 +90,23 @@ public final class EventLog: @unchecked Sendable {
             progressShown = true
             lock.unlock()
         } else {
-            emit("progress", message, fields: [
-                "node": .string(node), "done": .number(Double(done)), "total": .number(Double(total)), "note": .string(note),
-            ])
+            emit("progress", message, fields: fields)
         }
     }
 
     private func emit(_ event: String, _ message: String, fields: [String: JSONValue]) {
-        let timestamp = Self.timestamp(Date())
+        let now = Date()
         lock.lock()
         defer { lock.unlock() }
         clearProgressLine()
         switch format {
         case .json:
-            var members: [(key: String, value: JSONValue)] = [("time", .string(timestamp)), ("event", .string(event)), ("message", .string(message))]
+            let time = Self.timestamp(now, fractionalSeconds: true)
+            var members: [(key: String, value: JSONValue)] = [("time", .string(time)), ("event", .string(event)), ("message", .string(message))]
             members += fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             write(JSONWriter.compact(.object(members)) + "\n")
         case .plain, .quiet:
-            write("\(timestamp) \(StandardStream.printable(message))\n")
+            write("\(Self.timestamp(now)) \(StandardStream.printable(message))\n")
         }
     }
 
@@ -114,10 +133,10 @@ public final class EventLog: @unchecked Sendable {
         return "\(whole)s"
     }
 
-    /// An ISO 8601 UTC timestamp with seconds.
-    public static func timestamp(_ date: Date) -> String {
+    /// An ISO 8601 UTC timestamp with seconds, or milliseconds when `fractionalSeconds`.
+    public static func timestamp(_ date: Date, fractionalSeconds: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
+        formatter.formatOptions = fractionalSeconds ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
         return formatter.string(from: date)
     }
 }

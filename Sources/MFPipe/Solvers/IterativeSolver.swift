@@ -52,8 +52,8 @@ public struct SolverEnvironment {
     public var cancellation: Cancellation
     /// Where checkpoints go, or nil for none.
     public var checkpoint: CheckpointSlot?
-    /// Reports progress: (epoch, epochs, note).
-    public var progress: (Int, Int, String) -> Void
+    /// Reports progress: (epoch, epochs, what was measured).
+    public var progress: (Int, Int, ProgressMeasures) -> Void
     /// Reports a notable event in words (resuming from a checkpoint).
     public var note: (String) -> Void
 
@@ -64,7 +64,7 @@ public struct SolverEnvironment {
 
     /// Creates an environment.
     public init(threads: ThreadGrant, cancellation: Cancellation, checkpoint: CheckpointSlot?,
-                progress: @escaping (Int, Int, String) -> Void, note: @escaping (String) -> Void) {
+                progress: @escaping (Int, Int, ProgressMeasures) -> Void, note: @escaping (String) -> Void) {
         self.threads = threads
         self.cancellation = cancellation
         self.checkpoint = checkpoint

@@ -158,7 +158,7 @@ public struct TrainingLoop {
                 progress.epoch = epoch
                 progress.curve.append((.nan, .nan))
                 progress.objectives.append(.nan)
-                environment.progress(epoch, settings.epochs, "")
+                environment.progress(epoch, settings.epochs, ProgressMeasures())
                 if settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint) { try checkpoint() }
                 continue
             case .measured(let measured):
@@ -173,8 +173,10 @@ public struct TrainingLoop {
             progress.curve.append((trainRMSE, validationRMSE))
             progress.objectives.append(squaredError + solver.penalty())
             if epoch % settings.progressEvery == 0 || epoch == settings.epochs {
-                environment.progress(epoch, settings.epochs, String(format: "train RMSE %.4f", trainRMSE)
-                    + (validationRMSE.isNaN ? "" : String(format: ", validation RMSE %.4f", validationRMSE)))
+                var measures = ProgressMeasures()
+                measures.add("train_rmse", label: "train RMSE", trainRMSE)
+                measures.add("validation_rmse", label: "validation RMSE", validationRMSE)
+                environment.progress(epoch, settings.epochs, measures)
             }
             if keepsBest && !validationRMSE.isNaN {
                 if validationRMSE < progress.bestRMSE {

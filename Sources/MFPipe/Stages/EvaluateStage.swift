@@ -78,7 +78,10 @@ public enum EvaluateStage: Stage {
         for score in scores {
             context.log.info("metrics", String(format: "%@: k=%d validation RMSE %.4f, test RMSE %.4f, test MAE %.4f",
                                                score.node, score.k, score.validation.rmse, score.test.rmse, score.test.mae),
-                             fields: ["node": .string(score.node), "k": .number(Double(score.k))])
+                             fields: ["node": .string(score.node), "k": .number(Double(score.k)),
+                                      "train_rmse": .number(score.train.rmse),
+                                      "validation_rmse": .number(score.validation.rmse), "validation_mae": .number(score.validation.mae),
+                                      "test_rmse": .number(score.test.rmse), "test_mae": .number(score.test.mae)])
         }
         var summary = String(format: "chose k=%d: validation RMSE %.4f, test RMSE %.4f", best.k, best.validation.rmse, best.test.rmse)
         if let refit = evaluation.refit {

@@ -114,7 +114,7 @@ public enum FactorizeStage: Stage {
         let node = context.node.id
         let environment = SolverEnvironment(
             threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
-            progress: { done, total, note in context.progress(done, of: total, note: note) },
+            progress: { done, total, measures in context.progress(done, of: total, unit: "epochs", measures: measures) },
             note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
         var model: FactorModel
         do {

@@ -61,7 +61,7 @@ public enum IngestStage: Stage {
         }
         let read = { (policy: inout BadRowPolicy, lines: ((Int, Int) -> Void)?) throws -> ParsedMatrix in
             var reading = reader
-            if lines == nil { reading.progress = { done, total in context.progress(done, of: total, note: "bytes") } }
+            if lines == nil { reading.progress = { done, total in context.progress(done, of: total, unit: "bytes") } }
             return try reading.read(policy: &policy, lineOfEntry: lines)
         }
         let started = Date()

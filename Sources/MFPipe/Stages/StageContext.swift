@@ -65,9 +65,9 @@ public struct StageContext {
         try file.close()
     }
 
-    /// Reports progress of the node (`done` of `total` units, with a note such as the loss).
-    public func progress(_ done: Int, of total: Int, note: String = "") {
-        log.progress(node: node.id, done: done, total: total, note: note)
+    /// Reports progress of the node: `done` of `total` `unit`s, with what was measured.
+    public func progress(_ done: Int, of total: Int, unit: String, measures: ProgressMeasures = ProgressMeasures()) {
+        log.progress(node: node.id, done: done, total: total, unit: unit, measures: measures)
     }
 }
 
