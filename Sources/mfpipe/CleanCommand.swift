@@ -14,21 +14,37 @@ enum CleanCommand: Command {
         options:
         \(PipelineOptions.help)
           --unreferenced           remove only artifacts that the pipeline, as it is now, no longer uses
+          --dry-run                list what would be removed and the space it would free; remove nothing
         """
 
     static func run(_ words: [String]) throws -> Int32 {
-        let arguments = try Arguments(words, command: name, optionNames: ["--set", "--threads"], flagNames: ["--unreferenced"])
+        let arguments = try Arguments(words, command: name, optionNames: ["--set", "--threads"], flagNames: ["--unreferenced", "--dry-run"])
         let pipeline = try PipelineOptions.load(arguments, command: name)
         let log = EventLog(format: .plain)
-        let lock = try WorkdirLock(workdir: pipeline.workdir, log: log)
-        defer { lock.release() }
+        let dryRun = arguments.has("--dry-run")
+        let lock = dryRun ? nil : try WorkdirLock(workdir: pipeline.workdir, log: log)
+        defer { lock?.release() }
         let engine = Engine(pipeline: pipeline, log: log)
         var keep: Set<String>?
         if arguments.has("--unreferenced") {
             keep = Set(try engine.plan().map { engine.store.directory(for: $0.node, key: $0.key).lastPathComponent })
         }
-        let removed = try engine.store.remove(keeping: keep)
-        printOut("removed \(removed.count) artifact\(removed.count == 1 ? "" : "s") from \(DisplayPath.of(pipeline.workdir))\n")
+        let folders = dryRun ? engine.store.removable(keeping: keep) : try engine.store.remove(keeping: keep)
+        if dryRun {
+            for folder in folders { printOut("would remove \(folder.name) (\(Self.size(folder.bytes)))\n") }
+        }
+        let count = "\(folders.count) artifact\(folders.count == 1 ? "" : "s")"
+        let freed = Self.size(folders.reduce(0) { $0 + $1.bytes })
+        printOut((dryRun ? "would remove \(count), freeing \(freed), from " : "removed \(count), freeing \(freed), from ")
+                 + DisplayPath.of(pipeline.workdir) + "\n")
         return 0
+    }
+
+    /// A byte count for people: "512 B", "4.1 MB".
+    static func size(_ bytes: Int) -> String {
+        for (limit, prefix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] where Double(bytes) >= limit {
+            return String(format: "%.1f %@B", Double(bytes) / limit, prefix)
+        }
+        return "\(bytes) B"
     }
 }

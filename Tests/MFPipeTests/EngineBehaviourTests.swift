@@ -107,13 +107,25 @@ final class EngineBehaviourTests: XCTestCase {
         XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet", "--set", "factorize.learning_rate=0.02").exitCode, 0)
         let artifacts = workdir.appendingPathComponent("artifacts")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).count, 10)
+        let before = try FileManager.default.contentsOfDirectory(atPath: artifacts.path).sorted()
+        let preview = try mfpipe("clean", "pipelines/toy.json", "--unreferenced", "--dry-run")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).sorted(), before, "a dry run removes nothing")
+        let listed = preview.stdout.split(separator: "\n")
+        XCTAssertEqual(listed.count, 5, preview.stdout)
+        XCTAssertTrue(listed.dropLast().allSatisfy { $0.hasPrefix("would remove ") && ($0.hasSuffix(" kB)") || $0.hasSuffix(" B)")) }, preview.stdout)
+        let freed = listed.dropLast().compactMap { line in
+            before.first { line.hasPrefix("would remove \($0) (") }.map { artifacts.appendingPathComponent($0) }
+        }
+        XCTAssertEqual(freed.count, 4, "each line names an artifact folder")
+        let space = CleanSize.shown(freed)
+        XCTAssertEqual(String(listed.last!), "would remove 4 artifacts, freeing \(space), from runs/toy")
         let clean = try mfpipe("clean", "pipelines/toy.json", "--unreferenced")
-        XCTAssertEqual(clean.stdout, "removed 4 artifacts from runs/toy\n")
+        XCTAssertEqual(clean.stdout, "removed 4 artifacts, freeing \(space), from runs/toy\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).count, 6)
         let cached = try mfpipe("run", "pipelines/toy.json", "--quiet")
         XCTAssertEqual(cached.exitCode, 0)
         XCTAssertEqual(Set(try RunRecords.latestActions(workdir: workdir).filter { $0.key != "export" && $0.key != "report" }.values), ["cached"])
-        XCTAssertEqual(try mfpipe("clean", "pipelines/toy.json").stdout, "removed 6 artifacts from runs/toy\n")
+        XCTAssertTrue(try mfpipe("clean", "pipelines/toy.json").stdout.hasPrefix("removed 6 artifacts, freeing "))
     }
 
     func testDagFormats() throws {
@@ -136,5 +148,21 @@ final class EngineBehaviourTests: XCTestCase {
         let events = try result.stdout.split(separator: "\n").map { try JSONParser.parse(Data($0.utf8)) }
         XCTAssertEqual(events.filter { $0["event"]?.stringValue == "done" }.count, 6)
         XCTAssertEqual(events.last?["event"]?.stringValue, "finish")
+    }
+}
+
+/// The space `clean` reports, computed independently: the allocated blocks (`du`'s measure)
+/// of every file and folder under the given folders, in the command's units.
+private enum CleanSize {
+    static func shown(_ folders: [URL]) -> String {
+        let bytes = folders.reduce(0) { total, folder in
+            let paths = [folder.path] + (FileManager.default.subpaths(atPath: folder.path) ?? []).map { folder.path + "/" + $0 }
+            return total + paths.reduce(0) { sum, path in
+                var status = stat()
+                return sum + (lstat(path, &status) == 0 ? Int(status.st_blocks) * 512 : 0)
+            }
+        }
+        return bytes >= 1_000_000 ? String(format: "%.1f MB", Double(bytes) / 1e6)
+            : bytes >= 1000 ? String(format: "%.1f kB", Double(bytes) / 1e3) : "\(bytes) B"
     }
 }

@@ -48,6 +48,18 @@ public enum FileSystem {
         ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
     }
 
+    /// The disk space the files under `url` take (allocated blocks, links not followed):
+    /// what removing it frees.
+    public static func diskUsage(of url: URL) -> Int {
+        var status = stat()
+        guard lstat(url.path, &status) == 0 else { return 0 }
+        var total = Int(status.st_blocks) * 512
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            for name in contents(of: url) { total += diskUsage(of: url.appendingPathComponent(name)) }
+        }
+        return total
+    }
+
     /// Flushes a directory's entries so that a rename inside it survives a crash.
     public static func syncDirectory(_ url: URL) {
         let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -111,13 +111,20 @@ public struct ArtifactStore {
         return manifest
     }
 
+    /// The artifact folders `remove(keeping:)` would remove, with the disk space each takes.
+    public func removable(keeping: Set<String>? = nil) -> [(name: String, bytes: Int)] {
+        FileSystem.contents(of: artifactsFolder).filter { name in keeping.map { !$0.contains(name) } ?? true }.map {
+            ($0, FileSystem.diskUsage(of: artifactsFolder.appendingPathComponent($0)))
+        }
+    }
+
     /// Removes artifact folders; with `keeping`, only those whose names are not in it.
     ///
-    /// - Returns: the names removed.
+    /// - Returns: the folders removed, with the disk space each took.
     @discardableResult
-    public func remove(keeping: Set<String>? = nil) throws -> [String] {
-        let names = FileSystem.contents(of: artifactsFolder).filter { name in keeping.map { !$0.contains(name) } ?? true }
-        for name in names { try FileSystem.remove(artifactsFolder.appendingPathComponent(name)) }
-        return names
+    public func remove(keeping: Set<String>? = nil) throws -> [(name: String, bytes: Int)] {
+        let folders = removable(keeping: keeping)
+        for folder in folders { try FileSystem.remove(artifactsFolder.appendingPathComponent(folder.name)) }
+        return folders
     }
 }
