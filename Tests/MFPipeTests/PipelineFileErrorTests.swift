@@ -31,6 +31,17 @@ final class PipelineFileErrorTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("pipelines/runs").path), file: file, line: line)
     }
 
+    func testASweepWithoutValidationEntriesIsRejectedBeforeAnythingTrains() throws {
+        let factorize = #"{"id": "f", "type": "factorize", "inputs": ["s"], "params": {"k": [2, 4]}}"#
+        let evaluate = #"{"id": "e", "type": "evaluate", "inputs": ["f"]}"#
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["a"], "params": {"validation": 0}}, \#(factorize), \#(evaluate)]}"#,
+            "stages[1].params.validation: 0 holds out no validation entries, and stages[3] chooses among 2 models; expected validation > 0")
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), \#(factorize.replacingOccurrences(of: "[\"s\"]", with: "[\"a\"]")), \#(evaluate)]}"#,
+            "stages[2].inputs: chooses among 2 models but no split stage upstream holds out validation entries; expected a split stage with validation > 0")
+    }
+
     func testUnknownTopLevelKey() throws {
         try assertRejected(
             #"{"version": 1, "name": "t", "colour": "red", "stages": [\#(ingest)]}"#,

@@ -126,6 +126,7 @@ public struct PipelineLoader {
         let stages = try validateStages(stageValues, seed: seed, folder: folder, file: displayName, fail: fail)
         try DAGValidation.checkAcyclic(stages, fail: fail)
         try PathChecks.check(stages, workdir: workdir, fail: fail)
+        try SelectionChecks.check(stages, fail: fail)
         return Pipeline(file: file, name: name, workdir: workdir, seed: seed, threads: threadCount, stages: stages)
     }
 
