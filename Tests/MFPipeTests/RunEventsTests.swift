@@ -62,12 +62,31 @@ final class RunEventsTests: XCTestCase {
         XCTAssertEqual(events.last?["ran"], .number(7))
         let progress = events.filter { $0["event"]?.stringValue == "progress" && $0["unit"]?.stringValue == "epochs" }
         XCTAssertFalse(progress.isEmpty)
-        XCTAssertTrue(progress.allSatisfy { $0["train_rmse"]?.doubleValue != nil }, "\(progress)")
+        XCTAssertTrue(progress.allSatisfy { $0["epoch_train_rmse"]?.doubleValue != nil }, "\(progress)")
         XCTAssertTrue(progress.filter { $0["node"]?.stringValue?.hasPrefix("factorize") == true }
-            .allSatisfy { $0["validation_rmse"]?.doubleValue != nil }, "the sweep has a validation set: \(progress)")
+            .allSatisfy { $0["epoch_validation_rmse"]?.doubleValue != nil }, "the sweep has a validation set: \(progress)")
         let metrics = events.filter { $0["event"]?.stringValue == "metrics" }
         XCTAssertEqual(metrics.compactMap { $0["k"]?.intValue }, [2, 4])
         XCTAssertTrue(metrics.allSatisfy { ($0["test_rmse"]?.doubleValue ?? 0) > 0.1 }, "\(metrics)")
+
+        // One definition of each number: the metrics events' scores are the export's, and the
+        // factorize nodes' own numbers are named as the training loop's normalized RMSE.
+        let sweep = try Python.run("""
+            import h5py, json, sys
+            with h5py.File(sys.argv[1], "r") as f:
+                print(json.dumps({n: [float(x) for x in f["sweep"][n][()]] for n in ["k", "validation_rmse", "test_rmse", "test_mae"]}))
+            """, arguments: [scratch.url("out/events.h5").path])
+        let exported = try JSONParser.parse(Data(sweep.stdout.utf8))
+        for name in ["validation_rmse", "test_rmse", "test_mae"] {
+            XCTAssertEqual(metrics.compactMap { $0[name]?.doubleValue }, exported[name]?.arrayValue?.compactMap(\.doubleValue), name)
+        }
+        let factorized = events.filter { $0["event"]?.stringValue == "done" && $0["node"]?.stringValue?.hasPrefix("factorize") == true }
+        XCTAssertEqual(factorized.count, 2)
+        for done in factorized {
+            XCTAssertNil(done["metrics"]?["train_rmse"], "factorize does not report evaluate's train RMSE")
+            XCTAssertNotNil(done["metrics"]?["normalized_train_rmse"]?.doubleValue)
+            XCTAssertTrue(done["message"]?.stringValue?.contains("(normalized RMSE: train ") == true, "\(done)")
+        }
 
         let (cached, again) = try run()
         XCTAssertEqual(cached.exitCode, 0)

@@ -174,8 +174,8 @@ public struct TrainingLoop {
             progress.objectives.append(squaredError + solver.penalty())
             if epoch % settings.progressEvery == 0 || epoch == settings.epochs {
                 var measures = ProgressMeasures()
-                measures.add("train_rmse", label: "train RMSE", trainRMSE)
-                measures.add("validation_rmse", label: "validation RMSE", validationRMSE)
+                measures.add("epoch_train_rmse", label: "train RMSE", trainRMSE)
+                measures.add("epoch_validation_rmse", label: "validation RMSE", validationRMSE)
                 environment.progress(epoch, settings.epochs, measures)
             }
             if keepsBest && !validationRMSE.isNaN {

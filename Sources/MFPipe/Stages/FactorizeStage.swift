@@ -72,15 +72,19 @@ public enum FactorizeStage: Stage {
         let model = try train(problem, request: request, context: context)
         try context.writeArtifact(model.write)
         let best = model.info.kept
+        // The training loop's RMSE of the kept epoch, on the normalized values and unclipped:
+        // named apart from evaluate's train and validation RMSE (the clipped predictions on
+        // the data's scale), which the report and the export give.
         var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs"
-        if !best.trainRMSE.isNaN { summary += String(format: ", train RMSE %.4f", best.trainRMSE) }
-        if !best.validationRMSE.isNaN {
-            summary += String(format: ", validation RMSE %.4f (%@)", best.validationRMSE,
-                              model.info.bestIteration > 0 ? "epoch \(model.info.bestIteration)" : "the warm start, kept")
+        if !best.trainRMSE.isNaN {
+            let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "epoch \(model.info.bestIteration)" : "the warm start"
+            summary += String(format: ", kept %@ (normalized RMSE: train %.4f", kept, best.trainRMSE)
+                + (best.validationRMSE.isNaN ? ")" : String(format: ", validation %.4f)", best.validationRMSE))
         }
         return StageOutcome(summary: summary, metrics: [
             "k": Double(model.k), "iterations": Double(model.info.iterations), "seconds": model.info.seconds,
-            "train_rmse": best.trainRMSE, "validation_rmse": best.validationRMSE,
+            "epoch_kept": Double(model.info.bestIteration),
+            "normalized_train_rmse": best.trainRMSE, "normalized_validation_rmse": best.validationRMSE,
         ].filter { $0.value.isFinite })
     }
 
