@@ -69,9 +69,11 @@ fuzz: deps
 	done
 
 # The whole test suite under AddressSanitizer, then under ThreadSanitizer, each in its own
-# build folder (the tests run the sanitized mfpipe binary built beside them).
+# build folder (the tests run the sanitized mfpipe binary built beside them). Leak checks are
+# off: Swift keeps enum tags in the spare bits of pointers, so LeakSanitizer does not see that
+# globals (the parameter tables) still reference their boxes, and reports them at exit.
 sanitize: deps venv
-	swift test -c release --scratch-path .build/asan --sanitize=address --disable-swift-testing
+	ASAN_OPTIONS=detect_leaks=0 swift test -c release --scratch-path .build/asan --sanitize=address --disable-swift-testing
 	swift test -c release --scratch-path .build/tsan --sanitize=thread --disable-swift-testing
 
 install: build
