@@ -1,7 +1,8 @@
 import Foundation
 
 /// Holds out entries for model selection (validation) and for the final number (test):
-/// a seeded random split, or train and test files given as two ingest inputs.
+/// a seeded random split, or train and test files given as two ingest inputs. In a
+/// symmetric matrix an entry and its mirror are held out together (`MirrorPairs`).
 public enum SplitStage: Stage {
     public static let typeName = "split"
     public static let summary = "hold out validation and test entries: seeded random fractions, or given train/test files"
@@ -55,13 +56,18 @@ public enum SplitStage: Stage {
             data = try RatingData.read(from: context.inputs[0].dataFile)
             pool = data.training
         }
-        var order = Array(0..<pool.count)
+        // In a symmetric matrix, an entry is drawn with its mirror.
+        let pairs = MirrorPairs(pool, rowIDs: data.rowIDs, colIDs: data.colIDs)
+        var order = pairs?.representatives ?? Array(0..<pool.count)
         order.shuffle(using: &random)
-        let testCount = method == "random" ? Int((params.double("test") * Double(pool.count)).rounded()) : 0
-        let validationCount = Int((params.double("validation") * Double(pool.count)).rounded())
-        if method == "random" { test = pool.selecting(order[0..<testCount].sorted()) }
-        var validation = pool.selecting(order[testCount..<testCount + validationCount].sorted())
-        var train = pool.selecting(order[(testCount + validationCount)...].sorted())
+        let testCount = method == "random" ? Int((params.double("test") * Double(order.count)).rounded()) : 0
+        let validationCount = Int((params.double("validation") * Double(order.count)).rounded())
+        func entries(_ range: Range<Int>) -> RatingTable {
+            pool.selecting(pairs?.entries(of: order[range]) ?? order[range].sorted())
+        }
+        if method == "random" { test = entries(0..<testCount) }
+        var validation = entries(testCount..<testCount + validationCount)
+        var train = entries((testCount + validationCount)..<order.count)
         if method == "given" && params.string("held_out") == "validation" {
             (train, validation, test) = (pool, test, RatingTable())
         }
