@@ -100,6 +100,6 @@ final class GivenSplitTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("train 700, validation \(matrix.table.count - 700), test 0"), result.stdout)
         let misplaced = try MFPipeBinary.run(["validate", "pipelines/held.json", "--set", "split.method=random"], in: scratch.root)
         XCTAssertEqual(misplaced.exitCode, 2)
-        XCTAssertEqual(misplaced.stderr, "mfpipe: pipelines/held.json: stages[2].params.method: \"random\" takes one input; found 2 (use \"given\" for train and test files)\n")
+        XCTAssertEqual(misplaced.stderr, "mfpipe: pipelines/held.json: stages[2].params.held_out: applies to method \"given\", not to \"random\"\n")
     }
 }

@@ -18,14 +18,10 @@ enum SelectionChecks {
             guard let split = splits.first else {
                 throw fail("\(evaluate.path).inputs", "chooses among \(models) models but no split stage upstream holds out validation entries; expected a split stage with validation > 0")
             }
-            if !holdsOutValidation(split.params) {
-                throw fail("\(split.path).params.validation", "0 holds out no validation entries, and \(evaluate.path) chooses among \(models) models; expected validation > 0")
+            if !SplitStage.holdsOutValidation(split.params) {
+                let name = split.params.has("validation_per_row") ? "validation_per_row" : "validation"
+                throw fail("\(split.path).params.\(name)", "0 holds out no validation entries, and \(evaluate.path) chooses among \(models) models; expected \(name) > 0")
             }
         }
-    }
-
-    /// Whether a split with `params` leaves validation entries.
-    private static func holdsOutValidation(_ params: StageParams) -> Bool {
-        (params.string("method") == "given" && params.string("held_out") == "validation") || params.double("validation") > 0
     }
 }

@@ -1,26 +1,71 @@
 import Foundation
 
 /// Holds out entries for model selection (validation) and for the final number (test):
-/// a seeded random split, or train and test files given as two ingest inputs. In a
-/// symmetric matrix an entry and its mirror are held out together (`MirrorPairs`).
+/// seeded random fractions, a seeded leave-n-out per row, temporal (the latest fractions of
+/// all entries, or each row's latest n), or train and test files given as two ingest
+/// inputs. In a symmetric matrix a random split holds out an entry with its mirror
+/// (`MirrorPairs`). Every method is seeded or deterministic, so the same inputs and
+/// parameters always give the same split.
 public enum SplitStage: Stage {
     public static let typeName = "split"
-    public static let summary = "hold out validation and test entries: seeded random fractions, or given train/test files"
+    public static let summary = "hold out validation and test entries: random fractions, per row, temporal, or given train/test files"
     public static let inputCount = 1...2
     public static let requires = [ArtifactKind.ratings]
     public static let produces = ArtifactKind.ratings
 
-    public static let params: [ParamSpec] = [
-        ParamSpec("method", .choice(["random", "given"]), default: .string("random"),
-                  "random: fractions of the one input; given: inputs are the train file then the test file"),
-        ParamSpec("validation", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
-                  "fraction held out for validation (of all entries for random, of the train file for given)"),
-        ParamSpec("test", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
-                  "fraction held out for the test set (random only)"),
-        ParamSpec("held_out", .choice(["test", "validation"]), default: .string("test"),
-                  "given: what the second file holds out — the test set, or the validation set (then nothing is carved from the train file and there is no test set)"),
-        ParamSpec("seed", .integer(0...Int.max), default: .null, "the split's seed; defaults to the pipeline seed"),
+    /// The split methods, each with the parameters it takes besides `method` and `seed`.
+    private static let methods: [(name: String, params: [ParamSpec])] = [
+        ("random", [fraction("validation", "validation"), fraction("test", "the test set")]),
+        ("per_row", [perRow("validation", "at random"), perRow("test", "at random")]),
+        ("temporal", [fraction("validation", "validation, the latest entries before the test set's"),
+                      fraction("test", "the test set, the latest entries")]),
+        ("temporal_per_row", [perRow("validation", "the latest before the test entries"), perRow("test", "the latest")]),
+        ("given", [
+            ParamSpec("validation", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
+                      "fraction of the train file held out for validation"),
+            ParamSpec("held_out", .choice(["test", "validation"]), default: .string("test"),
+                      "what the second file holds out — the test set, or the validation set (then nothing is carved from the train file and there is no test set)"),
+        ]),
     ]
+
+    private static let method = ParamSpec(
+        "method", .choice(methods.map(\.name)), default: .string("random"),
+        "random: fractions of the entries; per_row: n entries of every row at random; temporal: the latest fractions of all entries by timestamp; temporal_per_row: every row's latest n entries; given: the inputs are the train file then the test file")
+    private static let seed = ParamSpec("seed", .integer(0...Int.max), default: .null, "the split's seed; defaults to the pipeline seed")
+
+    private static func fraction(_ name: String, _ what: String) -> ParamSpec {
+        ParamSpec(name, .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
+                  "fraction of all entries held out for \(what)")
+    }
+
+    private static func perRow(_ part: String, _ which: String) -> ParamSpec {
+        ParamSpec("\(part)_per_row", .integer(0...1_000_000), default: .number(1),
+                  "entries of every row held out for \(part == "test" ? "the test set" : part), \(which); a row keeps at least one training entry (rows with too few keep all)")
+    }
+
+    /// Every parameter of any method, each once (for the docs).
+    public static var params: [ParamSpec] {
+        var all = [method, seed]
+        for (_, specs) in methods {
+            for spec in specs where !all.contains(where: { $0.name == spec.name }) { all.append(spec) }
+        }
+        return all
+    }
+
+    private static func chosen(_ given: JSONValue) -> String {
+        given["method"]?.stringValue.flatMap { name in methods.first { $0.name == name }?.name } ?? "random"
+    }
+
+    public static func params(for given: JSONValue) -> [ParamSpec] {
+        let name = chosen(given)
+        return [method, seed] + methods.first { $0.name == name }!.params
+    }
+
+    public static func misplacedParameter(_ name: String, given: JSONValue) -> String? {
+        let owners = methods.filter { $0.params.contains { $0.name == name } }.map { "\"\($0.name)\"" }
+        guard !owners.isEmpty else { return nil }
+        return "applies to method \(owners.joined(separator: ", ")), not to \"\(chosen(given))\""
+    }
 
     public static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)? {
         let method = params.string("method")
@@ -29,14 +74,24 @@ public enum SplitStage: Stage {
                 ? "\"given\" takes two inputs, the train file's stage then the test file's; found \(inputCount)"
                 : "\"\(method)\" takes one input; found \(inputCount) (use \"given\" for train and test files)")
         }
-        if method != "given" && params.string("held_out") != "test" {
-            return ("held_out", "applies to method \"given\" only")
-        }
-        let held = params.double("validation") + (params.string("method") == "random" ? params.double("test") : 0)
-        if held >= 1 {
-            return ("validation", "validation and test fractions add up to \(JSONWriter.number(held)); expected less than 1")
+        if method == "random" || method == "temporal" {
+            let held = params.double("validation") + params.double("test")
+            if held >= 1 {
+                return ("validation", "validation and test fractions add up to \(JSONWriter.number(held)); expected less than 1")
+            }
+        } else if method == "given" && params.double("validation") >= 1 {
+            return ("validation", "holds out the whole train file; expected less than 1")
         }
         return nil
+    }
+
+    /// Whether a split with `params` leaves validation entries (for the checks before a run).
+    static func holdsOutValidation(_ params: StageParams) -> Bool {
+        switch params.string("method") {
+        case "given": return params.string("held_out") == "validation" || params.double("validation") > 0
+        case "per_row", "temporal_per_row": return params.int("validation_per_row") > 0
+        default: return params.double("validation") > 0
+        }
     }
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
@@ -44,41 +99,61 @@ public enum SplitStage: Stage {
         var random = SplitMix64(seed: params.seed, stream: "split")
         let method = params.string("method")
         var data: RatingData
-        var pool: RatingTable
-        var test = RatingTable()
+        let pool: RatingTable
+        var assignment: [RatingData.Part: [Int]]
         if method == "given" {
             let train = try RatingData.read(from: context.inputs[0].dataFile)
             let held = try RatingData.read(from: context.inputs[1].dataFile)
             data = train
             pool = train.training
-            test = remap(held.training, from: held, into: &data)
-        } else {
-            data = try RatingData.read(from: context.inputs[0].dataFile)
-            pool = data.training
+            let test = remap(held.training, from: held, into: &data)
+            if params.string("held_out") == "validation" {
+                data.parts = [.train: pool, .validation: test, .test: RatingTable()]
+                return try finish(data, context: context)
+            }
+            var order = Array(0..<pool.count)
+            order.shuffle(using: &random)
+            let validationCount = Int((params.double("validation") * Double(pool.count)).rounded())
+            assignment = [.validation: Array(order[..<validationCount]).sorted(), .train: Array(order[validationCount...]).sorted()]
+            data.parts = [.train: pool.selecting(assignment[.train]!), .validation: pool.selecting(assignment[.validation]!), .test: test]
+            return try finish(data, context: context)
         }
-        // In a symmetric matrix, an entry is drawn with its mirror.
-        let pairs = MirrorPairs(pool, rowIDs: data.rowIDs, colIDs: data.colIDs)
-        var order = pairs?.representatives ?? Array(0..<pool.count)
-        order.shuffle(using: &random)
-        let testCount = method == "random" ? Int((params.double("test") * Double(order.count)).rounded()) : 0
-        let validationCount = Int((params.double("validation") * Double(order.count)).rounded())
-        func entries(_ range: Range<Int>) -> RatingTable {
-            pool.selecting(pairs?.entries(of: order[range]) ?? order[range].sorted())
+        data = try RatingData.read(from: context.inputs[0].dataFile)
+        pool = data.training
+        switch method {
+        case "per_row", "temporal_per_row":
+            let temporal = method == "temporal_per_row"
+            if temporal { try requireTimestamps(pool, context: context) }
+            assignment = HoldOut.perRow(pool, validation: params.int("validation_per_row"), test: params.int("test_per_row"),
+                                        order: temporal ? .latestLast : .shuffled, random: &random)
+        case "temporal":
+            try requireTimestamps(pool, context: context)
+            assignment = HoldOut.latest(pool, validation: params.double("validation"), test: params.double("test"))
+        default:
+            assignment = HoldOut.random(pool, validation: params.double("validation"), test: params.double("test"),
+                                        pairs: MirrorPairs(pool, rowIDs: data.rowIDs, colIDs: data.colIDs), random: &random)
         }
-        if method == "random" { test = entries(0..<testCount) }
-        var validation = entries(testCount..<testCount + validationCount)
-        var train = entries((testCount + validationCount)..<order.count)
-        if method == "given" && params.string("held_out") == "validation" {
-            (train, validation, test) = (pool, test, RatingTable())
+        data.parts = assignment.mapValues { pool.selecting($0) }
+        return try finish(data, context: context)
+    }
+
+    private static func finish(_ data: RatingData, context: StageContext) throws -> StageOutcome {
+        let (train, validation, test) = (data.parts[.train]?.count ?? 0, data.parts[.validation]?.count ?? 0, data.parts[.test]?.count ?? 0)
+        guard train > 0 else {
+            throw StageFailure(node: context.node.id, message: "the split leaves no training entries; hold out less")
         }
-        guard train.count > 0 else {
-            throw StageFailure(node: context.node.id, message: "the split leaves no training entries; lower validation or test")
-        }
-        data.parts = [.train: train, .validation: validation, .test: test]
         try context.writeArtifact(data.write)
         return StageOutcome(
-            summary: "train \(train.count), validation \(validation.count), test \(test.count)",
-            metrics: ["train": Double(train.count), "validation": Double(validation.count), "test": Double(test.count)])
+            summary: "train \(train), validation \(validation), test \(test)",
+            metrics: ["train": Double(train), "validation": Double(validation), "test": Double(test)])
+    }
+
+    /// A temporal split of entries without timestamps is the user's error, named at `method`.
+    private static func requireTimestamps(_ table: RatingTable, context: StageContext) throws {
+        guard table.timestamps.isEmpty && table.count > 0 else { return }
+        throw PipelineFileError(
+            file: DisplayPath.of(context.pipeline.file), location: "\(context.node.stage.path).params.method",
+            message: "\"\(context.params.string("method"))\" orders entries by time, but the input has no timestamps; expected an ingest stage with a timestamp column")
     }
 
     /// Re-indexes a held-out file's entries into the train file's id tables, adding ids
