@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 SWIFT_FLAGS = -c release
 DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev hdf5-tools pkg-config python3-venv
 VENV = .venv
-PYTHON_PACKAGES = h5py numpy jsonschema
+PYTHON_PACKAGES = h5py numpy jsonschema anndata
 BINARY = .build/release/mfpipe
 # Where make bench keeps its data and runs (BENCH_DIR from the environment, as bench/*.sh).
 BENCH_WORK = $(abspath $(or $(BENCH_DIR),bench/work))
@@ -25,7 +25,7 @@ deps:
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# A project-local Python with h5py (and jsonschema), for the interoperability tests;
+# A project-local Python with h5py (with jsonschema and anndata), for the interoperability tests;
 # reinstalled when the Makefile changes (a package added to the list).
 venv: $(VENV)/.installed
 

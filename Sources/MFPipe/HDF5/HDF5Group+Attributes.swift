@@ -22,6 +22,18 @@ public enum HDF5Attribute: Equatable, CustomStringConvertible {
 extension HDF5Group {
     /// Writes (or replaces) a scalar attribute on this group.
     public func setAttribute(_ name: String, _ value: HDF5Attribute) throws {
+        try setAttribute(name, value, object: id, path: path)
+    }
+
+    /// Writes (or replaces) a scalar attribute on the member (a dataset, say) named `member`.
+    public func setAttribute(_ name: String, _ value: HDF5Attribute, on member: String) throws {
+        let object = H5Oopen(id, member, hid_t(mf_h5p_default()))
+        guard object >= 0 else { throw HDF5Error.failed("cannot open \(member) in \(path) of \(file)") }
+        defer { H5Oclose(object) }
+        try setAttribute(name, value, object: object, path: path == "/" ? "/" + member : path + "/" + member)
+    }
+
+    private func setAttribute(_ name: String, _ value: HDF5Attribute, object id: hid_t, path: String) throws {
         if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
         let space = H5Screate(H5S_SCALAR)
         defer { H5Sclose(space) }
@@ -53,6 +65,21 @@ extension HDF5Group {
     /// Writes a string attribute.
     public func setAttribute(_ name: String, _ text: String) throws {
         try setAttribute(name, .string(text))
+    }
+
+    /// Writes (or replaces) a 1-D attribute of variable-length UTF-8 strings.
+    public func setAttribute(_ name: String, strings: [String]) throws {
+        if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
+        let space = H5Screate_simple(1, [hsize_t(strings.count)], nil)
+        defer { H5Sclose(space) }
+        let type = try Self.utf8StringType()
+        defer { H5Tclose(type) }
+        let attribute = H5Acreate2(id, name, type, space, hid_t(mf_h5p_default()), hid_t(mf_h5p_default()))
+        guard attribute >= 0 else { throw HDF5Error.failed("cannot create attribute \(name) on \(path) in \(file)") }
+        defer { H5Aclose(attribute) }
+        let pointers = strings.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        guard H5Awrite(attribute, type, pointers) >= 0 else { throw HDF5Error.failed("cannot write attribute \(name) on \(path) in \(file)") }
     }
 
     /// Reads a scalar attribute, or returns nil when it does not exist.

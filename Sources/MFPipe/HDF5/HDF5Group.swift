@@ -184,13 +184,22 @@ public final class HDF5Group {
 
     /// Writes strings as a 1-D dataset of variable-length UTF-8 strings.
     public func writeStrings(_ strings: [String], to name: String) throws {
+        try writeStrings(strings, to: name, dims: [hsize_t(strings.count)])
+    }
+
+    /// Writes one string as a scalar dataset (variable-length UTF-8).
+    public func writeString(_ text: String, to name: String) throws {
+        try writeStrings([text], to: name, dims: [])
+    }
+
+    private func writeStrings(_ strings: [String], to name: String, dims: [hsize_t]) throws {
         let type = try Self.utf8StringType()
         defer { H5Tclose(type) }
         let pointers = strings.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
         try pointers.withUnsafeBufferPointer { buffer in
             try writeRaw(UnsafeRawPointer(buffer.baseAddress), type: type, elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.stride,
-                         dims: [hsize_t(strings.count)], name: name)
+                         dims: dims, name: name)
         }
     }
 

@@ -15,6 +15,7 @@ enum PathChecks {
         var inputs: [(url: URL, location: String)] = []
         var outputs: [(url: URL, location: String)] = []
         for stage in stages {
+            var outputParams: [(url: URL, location: String)] = []
             for spec in stage.type.params(for: stage.params.json) where stage.params.has(spec.name) {
                 guard case .path(let role) = spec.kind else { continue }
                 let location = "\(stage.path).params.\(spec.name)"
@@ -26,8 +27,14 @@ enum PathChecks {
                 case .earlierOutput:
                     try checkInput(url, at: location, fail: fail)
                 case .output:
-                    outputs += stage.type.outputFiles(for: stage.params).map { ($0, location) }
+                    outputParams.append((url, location))
                 }
+            }
+            // Each file the stage writes, named by its parameter (files derived from one, as
+            // the report's plot beside its Markdown, by the first).
+            for file in stage.type.outputFiles(for: stage.params) {
+                let location = outputParams.first { $0.url == file }?.location ?? outputParams.first?.location ?? stage.path
+                outputs.append((file, location))
             }
         }
         for (index, output) in outputs.enumerated() {

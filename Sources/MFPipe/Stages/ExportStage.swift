@@ -13,6 +13,8 @@ public enum ExportStage: Stage {
     public static let params: [ParamSpec] = [
         ParamSpec("path", .path(.output), default: nil, "the HDF5 file to write, relative to the pipeline file"),
         ParamSpec("models", .choice(["chosen", "all"]), default: .string("chosen"), "export the chosen model only, or every rank of the sweep"),
+        ParamSpec("anndata", .path(.output), default: .null,
+                  "also write the chosen model as an AnnData file (.h5ad: row ids as obs, column ids as var, W in obsm, Hᵀ in varm, the sweep in uns), relative to the pipeline file"),
     ]
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
@@ -37,6 +39,7 @@ public enum ExportStage: Stage {
             let models = try file.root.createGroup("models")
             try models.setAttribute("selection_metric", "validation_rmse")
             var names: [String] = []
+            var chosenModel: FactorModel?
             for handle in handles {
                 let refit = evaluation.refit != nil && handle.node.id == chosenNode
                 let source = try HDF5File.open(refit ? context.required(.evaluation).dataFile : handle.dataFile)
@@ -58,19 +61,33 @@ public enum ExportStage: Stage {
                     try group.setAttribute("train_rmse", .double(details.train.rmse))
                     try group.setAttribute("train_mae", .double(details.train.mae))
                 }
-                if handle.node.id == chosenNode { try models.setAttribute("chosen", name) }
+                if handle.node.id == chosenNode {
+                    try models.setAttribute("chosen", name)
+                    chosenModel = model
+                }
             }
             try writeSweep(evaluation, to: file.root.createGroup("sweep"))
             try file.root.createGroup("provenance").writeStrings([JSONWriter.pretty(context.pipeline.resolvedJSON)], to: "pipeline")
+            let pipelineHash = try file.root.stringAttribute("pipeline_hash")
             try file.close()
+            if context.params.has("anndata"), let chosenModel {
+                try AnnDataTwin.write(AnnDataTwin.Contents(
+                    rowIDs: data.rowIDs.ids, colIDs: data.colIDs.ids,
+                    rowCounts: train.counts(byRow: true, size: data.rowCount), colCounts: train.counts(byRow: false, size: data.colCount),
+                    model: chosenModel, normalization: normalization, clip: evaluation.clipRange,
+                    pipelineHash: pipelineHash, sweep: sweepColumns(evaluation)),
+                    to: context.params.url("anndata"))
+            }
             try AtomicFile.commit(temporary, to: destination)
         } catch {
             unlink(temporary.path)
             throw error
         }
+        let twin = context.params.has("anndata") ? [context.params.url("anndata")] : []
         return StageOutcome(
-            summary: "wrote \(DisplayPath.of(destination)) (chosen k=\(evaluation.chosenModel.k), \(handles.count) model\(handles.count == 1 ? "" : "s"))",
-            outputs: [destination])
+            summary: "wrote \(DisplayPath.of(destination)) (chosen k=\(evaluation.chosenModel.k), \(handles.count) model\(handles.count == 1 ? "" : "s"))"
+                + twin.map { " and \(DisplayPath.of($0))" }.joined(),
+            outputs: [destination] + twin)
     }
 
     private static func writeRoot(_ root: HDF5Group, context: StageContext) throws {
@@ -105,6 +122,14 @@ public enum ExportStage: Stage {
         try group.setAttribute("clip_min", .double(clip?.lowerBound ?? -.infinity))
         try group.setAttribute("clip_max", .double(clip?.upperBound ?? .infinity))
         try group.setAttribute("prediction_rule", Predictor.rule)
+    }
+
+    /// The sweep table's numeric columns, for the AnnData twin's `uns`.
+    private static func sweepColumns(_ evaluation: Evaluation) -> [(name: String, values: [Double])] {
+        [("k", evaluation.models.map { Double($0.k) }), ("validation_rmse", evaluation.models.map(\.validation.rmse)),
+         ("test_rmse", evaluation.models.map(\.test.rmse)), ("validation_mae", evaluation.models.map(\.validation.mae)),
+         ("test_mae", evaluation.models.map(\.test.mae)), ("iterations", evaluation.models.map { Double($0.iterations) }),
+         ("explained_variance", evaluation.models.map(\.explainedVariance))]
     }
 
     private static func writeSweep(_ evaluation: Evaluation, to group: HDF5Group) throws {
