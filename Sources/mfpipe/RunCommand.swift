@@ -63,6 +63,7 @@ enum RunCommand: Command {
         } catch {
             let code = (error as? MFPipeError)?.exitCode ?? 1
             let message = (error as? MFPipeError)?.description ?? "\(error)"
+            log.closeProgress()
             log.failed(message, exitCode: code, node: engine?.failedNode)
             throw error
         }

@@ -25,14 +25,26 @@ final class EventLogTests: XCTestCase {
         XCTAssertNotNil(written[0].range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "#, options: .regularExpression), written[0])
     }
 
-    func testTerminalProgressRedrawsOneLineAndClearsItBeforeTheNextEvent() {
+    func testTerminalBoardKeepsOneLinePerRunningNodeAndAnOverallLine() {
         let lines = Lines()
         let log = EventLog(format: .plain, interactive: true) { lines.text += $0 }
-        log.progress(node: "ingest", done: 1, total: 2, unit: "")
-        log.info("done", "done ingest")
-        XCTAssertTrue(lines.text.hasPrefix("\r\u{1B}[2Kingest: 1/2 (50%)"), lines.text)
-        XCTAssertTrue(lines.text.contains("\r\u{1B}[2K2"), "the progress line is cleared before the next line")
-        XCTAssertTrue(lines.text.hasSuffix(" done ingest\n"), lines.text)
+        log.info("start", "run x: 3 of 3 nodes to run", fields: ["to_run": .number(3)])
+        log.info("run", "run a", fields: ["node": .string("a")])
+        log.info("run", "run b", fields: ["node": .string("b")])
+        log.progress(node: "a", done: 5, total: 10, unit: "epochs")
+        log.progress(node: "b", done: 1, total: 4, unit: "bytes")
+        log.info("done", "done a", fields: ["node": .string("a")])
+        // The last frame, after the last erase: the board as the terminal shows it now.
+        let frames = lines.text.components(separatedBy: "\u{1B}[J")
+        let board = frames.last!.split(separator: "\n").filter { !$0.contains("done a") }
+        XCTAssertEqual(board.count, 2, frames.last!)
+        XCTAssertTrue(board[0].hasPrefix("b  █████░░░░░░░░░░░░░░░   25%  1/4 bytes"), String(board[0]))
+        XCTAssertTrue(board[1].hasPrefix("mfpipe: 1 of 3 nodes done, 1 running, "), String(board[1]))
+        let both = frames.first { $0.contains("a  ██████████░░░░░░░░░░   50%") && $0.contains("b  █████") }
+        XCTAssertNotNil(both, "two running nodes are shown on two lines of one frame: \(frames)")
+        XCTAssertTrue(lines.text.contains(" done a\n"), "log lines are printed above the board")
+        log.info("finish", "finished x")
+        XCTAssertTrue(lines.text.hasSuffix(" finished x\n"), "the run's end erases the board for good")
     }
 
     func testJSONAndQuiet() throws {

@@ -133,8 +133,9 @@ public final class Engine {
         }
         try digests.save()
         var record = RunRecord(pipeline: pipeline)
-        log.info("start", "run \(pipeline.name): \(decisions.filter { $0.reason != nil }.count) of \(decisions.count) nodes to run",
-                 fields: ["pipeline": .string(pipeline.name)])
+        let toRun = decisions.filter { $0.reason != nil }.count
+        log.info("start", "run \(pipeline.name): \(toRun) of \(decisions.count) nodes to run",
+                 fields: ["pipeline": .string(pipeline.name), "to_run": .number(Double(toRun)), "nodes": .number(Double(decisions.count))])
         let results = execute(decisions, keepGoing: options.keepGoing)
         var failure: Error?
         for decision in decisions {

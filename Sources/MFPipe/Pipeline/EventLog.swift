@@ -20,13 +20,15 @@ public final class EventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var lastProgress: [String: Date] = [:]
     private var progressStart: [String: Date] = [:]
-    private var progressShown = false
+    private var board: ProgressBoard
     private let write: (String) -> Void
 
     /// Creates a log writing to standard output; `interactive` enables in-place progress.
     public init(format: Format, interactive: Bool = isatty(STDOUT_FILENO) == 1, write: ((String) -> Void)? = nil) {
         self.format = format
         self.interactive = interactive && format == .plain
+        var size = winsize()
+        board = ProgressBoard(width: ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 100)
         self.write = write ?? { StandardStream.output.write($0) }
     }
 
@@ -47,12 +49,20 @@ public final class EventLog: @unchecked Sendable {
         emit("finish", "failed with exit code \(exitCode)", fields: ["exit_code": .number(Double(exitCode))])
     }
 
+    /// Erases the terminal's progress block for good (the run is over, however it ended).
+    public func closeProgress() {
+        lock.lock()
+        defer { lock.unlock() }
+        if interactive { write(board.close()) }
+    }
+
     /// Writes a warning; shown even with `--quiet`, on standard error.
     public func warning(_ message: String) {
         lock.lock()
         defer { lock.unlock() }
-        clearProgressLine()
+        if interactive { write(board.erase()) }
         StandardStream.error.write("warning: \(StandardStream.printable(message))\n")
+        if interactive { write(board.draw()) }
     }
 
     /// Reports progress of a running node — `done` of `total` `unit`s, with `measures` —
@@ -86,8 +96,8 @@ public final class EventLog: @unchecked Sendable {
         let message = "\(node): \(done)/\(total) (\(percent)%\(pace))" + (note.isEmpty ? "" : " \(note)")
         if interactive {
             lock.lock()
-            write("\r\u{1B}[2K" + message)
-            progressShown = true
+            board.update(node, done: done, total: total, detail: "\(done)/\(total)" + (note.isEmpty ? "" : " \(note)") + pace)
+            write(board.erase() + board.draw())
             lock.unlock()
         } else {
             emit("progress", message, fields: fields)
@@ -98,7 +108,11 @@ public final class EventLog: @unchecked Sendable {
         let now = Date()
         lock.lock()
         defer { lock.unlock() }
-        clearProgressLine()
+        if interactive {
+            write(event == "finish" ? board.close() : board.erase())
+            track(event, fields: fields)
+        }
+        defer { if interactive { write(board.draw()) } }
         switch format {
         case .json:
             let time = Self.timestamp(now, fractionalSeconds: true)
@@ -110,10 +124,14 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
-    private func clearProgressLine() {
-        if progressShown {
-            write("\r\u{1B}[2K")
-            progressShown = false
+    /// Keeps the terminal's board in step with the run's events.
+    private func track(_ event: String, fields: [String: JSONValue]) {
+        let node = fields["node"]?.stringValue ?? ""
+        switch event {
+        case "start": board.begin(toRun: fields["to_run"]?.intValue ?? 0)
+        case "run": board.start(node)
+        case "done": board.finish(node)
+        default: break
         }
     }
 
