@@ -12,7 +12,7 @@ BINARY = .build/release/mfpipe
 # Where make bench keeps its data and runs (BENCH_DIR from the environment, as bench/*.sh).
 BENCH_WORK = $(abspath $(or $(BENCH_DIR),bench/work))
 
-.PHONY: all deps venv bench-venv build run test bench fuzz sanitize install clean
+.PHONY: all deps venv bench-venv build run test bench fuzz sanitize report-check install clean
 
 all: build
 
@@ -75,6 +75,16 @@ fuzz: deps
 sanitize: deps venv
 	ASAN_OPTIONS=detect_leaks=0 swift test -c release --scratch-path .build/asan --sanitize=address --disable-swift-testing
 	swift test -c release --scratch-path .build/tsan --sanitize=thread --disable-swift-testing
+
+# The MovieLens HTML report rendered by headless Chromium (installed from Debian when
+# missing; too heavy for every test run) to docs/report.png; any console message fails it.
+report-check: run
+	@command -v chromium >/dev/null || { sudo=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	chromium --headless --disable-gpu --no-sandbox --hide-scrollbars --enable-logging=stderr --v=0 --window-size=1000,1400 \
+		--screenshot=docs/report.png file://$(abspath out/movielens-report.html) 2> out/chromium.log
+	@! grep "CONSOLE" out/chromium.log
+	@echo "rendered out/movielens-report.html to docs/report.png with no console messages"
 
 install: build
 	install -D -m 755 $(BINARY) $(DESTDIR)$(PREFIX)/bin/mfpipe

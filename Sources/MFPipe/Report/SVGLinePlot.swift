@@ -1,7 +1,9 @@
 import Foundation
 
 /// A small line chart rendered as a standalone SVG: series of points with markers,
-/// dashed horizontal reference lines, labelled axes and a legend.
+/// dashed horizontal reference lines, dotted vertical markers (the chosen k, the kept
+/// epoch), labelled axes and a legend. Y ticks fall on round values (1, 2 or 5 times a
+/// power of ten); x labels are thinned so that no two overlap however many points there are.
 public struct SVGLinePlot {
     /// One line of points.
     public struct Series {
@@ -35,13 +37,17 @@ public struct SVGLinePlot {
     public var references: [Reference]
     /// Whether the x axis is logarithmic (base 2), as suits ranks.
     public var logX: Bool
+    /// Vertical markers: an x value and its label.
+    public var markers: [(x: Double, label: String)]
 
     private let width = 720.0
     private let height = 420.0
     private let margin = (left: 70.0, right: 190.0, top: 40.0, bottom: 55.0)
 
     /// Creates a plot.
-    public init(title: String, xLabel: String, yLabel: String, series: [Series], references: [Reference] = [], logX: Bool = false) {
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], references: [Reference] = [], logX: Bool = false,
+                markers: [(x: Double, label: String)] = []) {
+        self.markers = markers
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -60,11 +66,9 @@ public struct SVGLinePlot {
         var xMin = xs.map(transform).min() ?? 0
         var xMax = xs.map(transform).max() ?? 1
         if xMin == xMax { xMin -= 1; xMax += 1 }
-        var yMin = ys.min() ?? 0
-        var yMax = ys.max() ?? 1
-        let pad = max((yMax - yMin) * 0.08, 1e-6)
-        yMin -= pad
-        yMax += pad
+        let ticks = Self.niceTicks(low: ys.min() ?? 0, high: ys.max() ?? 1)
+        let yMin = ticks.values.first!
+        let yMax = ticks.values.last!
         func px(_ x: Double) -> Double { margin.left + (transform(x) - xMin) / (xMax - xMin) * plotWidth }
         func py(_ y: Double) -> Double { margin.top + (1 - (y - yMin) / (yMax - yMin)) * plotHeight }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
@@ -75,13 +79,25 @@ public struct SVGLinePlot {
         <rect x="\(f(margin.left))" y="\(f(margin.top))" width="\(f(plotWidth))" height="\(f(plotHeight))" fill="none" stroke="#888"/>
 
         """
-        for tick in 0...5 {
-            let y = yMin + (yMax - yMin) * Double(tick) / 5
+        for y in ticks.values {
             svg += "<line x1=\"\(f(margin.left))\" x2=\"\(f(margin.left + plotWidth))\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(f(margin.left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(String(format: "%.4f", y))</text>\n"
+            svg += "<text class=\"y-tick\" x=\"\(f(margin.left - 6))\" y=\"\(f(py(y) + 4))\" text-anchor=\"end\">\(String(format: "%.\(ticks.decimals)f", y))</text>\n"
         }
+        // A label is about 7 px a character; one is kept only when it clears the last one kept.
+        var lastRight = -Double.infinity
         for x in Array(Set(xs)).sorted() {
-            svg += "<text x=\"\(f(px(x)))\" y=\"\(f(margin.top + plotHeight + 18))\" text-anchor=\"middle\">\(JSONWriter.number(x))</text>\n"
+            let text = JSONWriter.number(x)
+            let half = 3.5 * Double(text.count) + 4
+            guard px(x) - half >= lastRight else { continue }
+            lastRight = px(x) + half
+            svg += "<text class=\"x-tick\" x=\"\(f(px(x)))\" y=\"\(f(margin.top + plotHeight + 18))\" text-anchor=\"middle\">\(text)</text>\n"
+        }
+        for marker in markers {
+            svg += "<line x1=\"\(f(px(marker.x)))\" x2=\"\(f(px(marker.x)))\" y1=\"\(f(margin.top))\" y2=\"\(f(margin.top + plotHeight))\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>"
+            // Near the right edge the label reads leftwards, inside the plot, clear of the legend.
+            let leftwards = px(marker.x) > margin.left + 0.6 * plotWidth
+            svg += "<text class=\"marker\" x=\"\(f(px(marker.x) + (leftwards ? -4 : 4)))\" y=\"\(f(margin.top + 14))\""
+                + (leftwards ? " text-anchor=\"end\"" : "") + ">\(escape(marker.label))</text>\n"
         }
         svg += "<text x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         svg += "<text transform=\"translate(16 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
@@ -101,6 +117,20 @@ public struct SVGLinePlot {
             legendY += 20
         }
         return svg + "</svg>\n"
+    }
+
+    /// Round tick values covering `low ... high`: about five steps of 1, 2 or 5 times a power
+    /// of ten, and the decimals that show them exactly.
+    static func niceTicks(low: Double, high: Double) -> (values: [Double], decimals: Int) {
+        let span = high > low ? high - low : max(abs(low) * 0.1, 1e-6)
+        let raw = span / 5
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let first = floor((high > low ? low : low - span / 2) / step) * step
+        let last = ceil((high > low ? high : high + span / 2) / step) * step
+        let count = Int(((last - first) / step).rounded())
+        let decimals = max(0, -Int(floor(log10(step))))
+        return ((0...count).map { first + Double($0) * step }, decimals)
     }
 
     private func legend(_ name: String, _ color: String, y: Double, dashed: Bool) -> String {

@@ -96,17 +96,8 @@ public enum ExportStage: Stage {
         try root.setAttribute("mfpipe_version", Version.mfpipe)
         try root.setAttribute("created", EventLog.timestamp(Date()))
         try root.setAttribute("pipeline", context.pipeline.name)
-        let stages = JSONValue.object([
-            ("name", .string(context.pipeline.name)), ("seed", .number(Double(context.pipeline.seed))),
-            ("stages", .array(context.pipeline.stages.map(\.resolvedJSON))),
-        ])
-        try root.setAttribute("pipeline_hash", SHA256.hex(of: JSONWriter.canonical(stages)))
-        var inputs = ""
-        for handle in context.ancestors where handle.node.inputs.isEmpty {
-            let manifest = try JSONParser.parse(FileSystem.read(handle.directory.appendingPathComponent(ArtifactStore.manifestName)))
-            inputs += JSONWriter.canonical(manifest["ingredients"]?["files"] ?? .null)
-        }
-        try root.setAttribute("input_hash", SHA256.hex(of: inputs))
+        try root.setAttribute("pipeline_hash", Provenance.pipelineHash(context.pipeline))
+        try root.setAttribute("input_hash", try Provenance.inputHash(context))
     }
 
     private static func writeScores(_ score: Evaluation.ModelScore?, clip: ClosedRange<Double>?, to group: HDF5Group) throws {

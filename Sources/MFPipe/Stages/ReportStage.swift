@@ -1,49 +1,75 @@
 import Foundation
 
 /// Writes a Markdown report — the sweep table, the baselines, the chosen model — with an
-/// SVG plot of RMSE versus k and the metrics as CSV beside it. The plot shows the bias
-/// baseline as a reference line; the global mean, usually far above, is in the table only,
-/// so that the differences between ranks stay visible.
+/// SVG plot of RMSE versus k (validation and test, both baselines, the chosen k marked),
+/// the metrics as CSV, and a self-contained HTML report (`HTMLReport`) beside it.
 public enum ReportStage: Stage {
     public static let typeName = "report"
-    public static let summary = "a Markdown report with the metrics table and an SVG plot of RMSE versus k (plus the table as CSV)"
+    public static let summary = "a Markdown and a self-contained HTML report: the metrics tables, RMSE versus k, training curves, timings, provenance (plus the table as CSV)"
     public static let requires = [ArtifactKind.evaluation]
     public static let produces = ArtifactKind.output
 
     public static let params: [ParamSpec] = [
         ParamSpec("path", .path(.output), default: nil,
-                  "the Markdown file to write; NAME-rmse-vs-k.svg and NAME-metrics.csv are written beside it"),
+                  "the Markdown file to write; NAME.html, NAME-rmse-vs-k.svg and NAME-metrics.csv are written beside it"),
     ]
 
-    /// The Markdown file, then the plot and the table written beside it.
+    /// The Markdown file, then the plot, the table and the HTML report written beside it.
     public static func outputFiles(for params: StageParams) -> [URL] {
         let markdown = params.url("path")
         let stem = markdown.deletingPathExtension().lastPathComponent
         let folder = markdown.deletingLastPathComponent()
-        return [markdown, folder.appendingPathComponent("\(stem)-rmse-vs-k.svg"), folder.appendingPathComponent("\(stem)-metrics.csv")]
+        return [markdown, folder.appendingPathComponent("\(stem)-rmse-vs-k.svg"), folder.appendingPathComponent("\(stem)-metrics.csv"),
+                folder.appendingPathComponent("\(stem).html")]
     }
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let evaluation = try EvaluateStage.upstream(context)
         let files = outputFiles(for: context.params)
-        let (markdown, plotURL, csvURL) = (files[0], files[1], files[2])
+        let (markdown, plotURL, csvURL, htmlURL) = (files[0], files[1], files[2], files[3])
+        let best = evaluation.chosenModel
         let plot = SVGLinePlot(
             title: "\(context.pipeline.name): RMSE versus k", xLabel: "k (rank)", yLabel: "RMSE",
             series: [
                 .init(name: "validation", color: "#1f77b4", points: evaluation.models.map { (Double($0.k), $0.validation.rmse) }),
                 .init(name: "test", color: "#d62728", points: evaluation.models.map { (Double($0.k), $0.test.rmse) }),
             ],
-            references: [.init(name: "bias baseline (test)", color: "#2ca02c", y: evaluation.biasBaseline.test.rmse)],
-            logX: true)
+            references: [.init(name: "bias baseline (test)", color: "#2ca02c", y: evaluation.biasBaseline.test.rmse),
+                         .init(name: "global mean (test)", color: "#7f7f7f", y: evaluation.globalMean.test.rmse)],
+            logX: true, markers: [(Double(best.k), "chosen k = \(best.k)")])
         try AtomicFile.write(plot.render(), to: plotURL)
         try AtomicFile.write(csv(evaluation), to: csvURL)
         let components = try componentVariance(evaluation, context: context)
         try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent, components: components),
                              to: markdown)
-        return StageOutcome(summary: "wrote \(DisplayPath.of(markdown))", outputs: [markdown, plotURL, csvURL])
+        let html = HTMLReport(
+            pipeline: context.pipeline, evaluation: evaluation, rmsePlot: plot, curves: try curves(context),
+            timings: try timings(context), components: components,
+            pipelineHash: Provenance.pipelineHash(context.pipeline), inputHash: try Provenance.inputHash(context))
+        try AtomicFile.write(html.render(), to: htmlURL)
+        return StageOutcome(summary: "wrote \(DisplayPath.of(markdown)) and \(htmlURL.lastPathComponent)", outputs: [markdown, plotURL, csvURL, htmlURL])
     }
 
-    private static func number(_ value: Double) -> String {
+    /// Every trained rank's curve, from the model artifacts upstream.
+    private static func curves(_ context: StageContext) throws -> [HTMLReport.Curve] {
+        try context.all(.model).map { handle in
+            let file = try HDF5File.open(handle.dataFile)
+            defer { try? file.close() }
+            let model = try FactorModel.read(from: file.root)
+            return HTMLReport.Curve(node: handle.node.id, k: model.k, curve: model.info.curve, keptEpoch: model.info.bestIteration)
+        }
+    }
+
+    /// How long each upstream node took when it ran, from its manifest.
+    private static func timings(_ context: StageContext) throws -> [(node: String, seconds: Double)] {
+        try context.ancestors.map { handle in
+            let manifest = try JSONParser.parse(FileSystem.read(handle.directory.appendingPathComponent(ArtifactStore.manifestName)))
+            return (handle.node.id, manifest["seconds"]?.doubleValue ?? 0)
+        }
+    }
+
+    /// A metric as the reports show it: four decimals, or a dash when not measured.
+    static func number(_ value: Double) -> String {
         value.isFinite ? String(format: "%.4f", value) : "–"
     }
 
@@ -62,7 +88,7 @@ public enum ReportStage: Stage {
     }
 
     /// A sentence on the refit model, the one exported, when there is one.
-    private static func refitNote(_ evaluation: Evaluation) -> String {
+    static func refitNote(_ evaluation: Evaluation) -> String {
         guard let refit = evaluation.refit else { return "" }
         return " Refit on training plus validation entries for \(refit.epochs) epochs (the model exported): "
             + "test RMSE \(number(refit.test.rmse)), test MAE \(number(refit.test.mae))."

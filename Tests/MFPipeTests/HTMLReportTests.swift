@@ -1,0 +1,78 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// The self-contained HTML report: every inline SVG parses as XML, every number of the
+/// sweep and baseline tables equals the export's (as the report rounds it), the chosen k is
+/// marked, y ticks are round values, x labels of a 20-rank sweep never overlap, there is a
+/// training curve per rank with its kept epoch, and nothing refers to the network.
+final class HTMLReportTests: XCTestCase {
+    func testTheHTMLReportAgreesWithTheExportAndItsPlotsAreReadable() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "300", "--cols", "200",
+                                          "--ratings", "9000", "--seed", "21"], in: scratch.root)
+        XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+        try scratch.write("""
+            {"version": 1, "name": "html", "workdir": "../runs", "seed": 1, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
+              {"id": "split", "type": "split", "inputs": ["ratings"]},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": {"from": 1, "to": 20}, "epochs": 8}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/html.h5"}},
+              {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/html.md"}}]}
+            """, to: "pipelines/html.json")
+        let run = try MFPipeBinary.run(["run", "pipelines/html.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let check = try Python.run("""
+            import re, sys, h5py, xml.etree.ElementTree as ET
+            from html.parser import HTMLParser
+            html = open(sys.argv[2]).read()
+            assert "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html, "no network"
+            svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+            ns = "{http://www.w3.org/2000/svg}"
+            plots = [ET.fromstring(s) for s in svgs]
+            class Tables(HTMLParser):
+                def __init__(self):
+                    super().__init__(); self.tables, self.row, self.cell = [], None, None
+                def handle_starttag(self, tag, attrs):
+                    if tag == "table": self.tables.append([])
+                    elif tag == "tr": self.row = []; self.tables[-1].append(self.row)
+                    elif tag in ("td", "th"): self.cell = ""
+                def handle_data(self, data):
+                    if self.cell is not None: self.cell += data
+                def handle_endtag(self, tag):
+                    if tag in ("td", "th"): self.row.append(self.cell.strip()); self.cell = None
+            parser = Tables(); parser.feed(html)
+            sweep, baselines = parser.tables[0], parser.tables[1]
+            with h5py.File(sys.argv[1], "r") as f:
+                s = f["sweep"]
+                assert [int(r[0]) for r in sweep[1:]] == list(s["k"][:]), "k"
+                for column, name in [(3, "validation_rmse"), (4, "validation_mae"), (5, "test_rmse"), (6, "test_mae"), (7, "explained_variance")]:
+                    assert [r[column] for r in sweep[1:]] == [f"{v:.4f}" for v in s[name][:]], name
+                for row, prefix in [(1, "global_mean"), (2, "bias_baseline")]:
+                    assert baselines[row][1:] == [f"{s.attrs[prefix + '_' + m]:.4f}" for m in ["validation_rmse", "validation_mae", "test_rmse", "test_mae"]], prefix
+                chosen = int(f["models"][f["models"].attrs["chosen"]].attrs["k"])
+            assert f"chosen k = {chosen}" in [t.text for t in plots[0].iter(ns + "text")], "the chosen k is marked"
+            ticks = [float(t.text) for t in plots[0].iter(ns + "text") if t.get("class") == "y-tick"]
+            steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:])}
+            assert len(steps) == 1, steps
+            step = steps.pop()
+            assert any(abs(step - m * 10 ** e) < 1e-9 for m in (1, 2, 5) for e in range(-4, 3)), ("a round step", step)
+            assert all(len(t.text.split(".")[-1]) <= 3 for t in plots[0].iter(ns + "text") if t.get("class") == "y-tick"), "round ticks"
+            labels = [(float(t.get("x")), t.text) for t in plots[0].iter(ns + "text") if t.get("class") == "x-tick"]
+            assert 5 <= len(labels) < 20, labels
+            for (x1, a), (x2, b) in zip(labels, labels[1:]):
+                assert x2 - x1 >= 3.5 * (len(a) + len(b)) + 8, ("overlap", a, b)
+            curves = [p for p in plots if p.find(ns + "text").text.startswith("k = ")]
+            assert len(curves) == 20, len(curves)
+            assert all(any(t.text.startswith("kept: epoch ") for t in p.iter(ns + "text")) for p in curves), "kept epochs"
+            assert "pipeline hash" in html and "input hash" in html
+            print(len(svgs))
+            """, arguments: [scratch.url("out/html.h5").path, scratch.url("out/html.html").path])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        XCTAssertEqual(check.stdout, "22\n", "the RMSE plot, 20 training curves, explained variance, and no other")
+    }
+}
