@@ -42,6 +42,16 @@ final class PipelineFileErrorTests: XCTestCase {
             "stages[2].inputs: chooses among 2 models but no split stage upstream holds out validation entries; expected a split stage with validation > 0")
     }
 
+    func testASplitMethodGetsTheInputsItTakes() throws {
+        let second = #"{"id": "b", "type": "ingest", "params": {"path": "../data/toy/toy.mtx"}}"#
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), \#(second), {"id": "s", "type": "split", "inputs": ["a", "b"]}]}"#,
+            "stages[2].params.method: \"random\" takes one input; found 2 (use \"given\" for train and test files)")
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["a"], "params": {"method": "given"}}]}"#,
+            "stages[1].params.method: \"given\" takes two inputs, the train file's stage then the test file's; found 1")
+    }
+
     func testUnknownTopLevelKey() throws {
         try assertRejected(
             #"{"version": 1, "name": "t", "colour": "red", "stages": [\#(ingest)]}"#,
