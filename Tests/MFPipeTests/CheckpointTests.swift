@@ -138,14 +138,18 @@ final class CheckpointTests: XCTestCase {
 
     func testSIGTERMWritesACheckpointPromptlyAndTheRunResumesToTheSameBits() throws {
         try writePipeline(checkpoints: #""checkpoint_epochs": 0, "checkpoint_seconds": 0"#)
+        let started = Date()
         let reference = try runToCompletion(threads: 1)
+        // Three epochs' time (of 40) after factorize starts, however fast this build runs
+        // (a sanitized build is many times slower).
+        let wait = max(0.15, 3 * Date().timeIntervalSince(started) / 40)
         try FileManager.default.removeItem(at: scratch.url("runs"))
         let artifacts = scratch.url("runs/artifacts")
         let process = try startRun {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: artifacts.path)) ?? []
             return names.contains { $0.hasPrefix("factorize-") }
         }
-        usleep(150_000)
+        usleep(UInt32(wait * 1_000_000))
         let sent = Date()
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
