@@ -80,28 +80,24 @@ public final class EventLog: @unchecked Sendable {
         guard due else { return }
         let percent = total > 0 ? 100 * done / total : 100
         let elapsed = now.timeIntervalSince(started)
-        var pace = ""
-        var fields: [String: JSONValue] = [
-            "node": .string(node), "done": .number(Double(done)), "total": .number(Double(total)), "unit": .string(unit),
-            "elapsed_seconds": .number(elapsed),
-        ]
-        if elapsed > 0.5 && done > 0 {
-            let rate = Double(done) / elapsed
-            pace = ", \(Self.quantity(rate))/s, ETA \(Self.duration(Double(total - done) / rate))"
-            fields["rate"] = .number(rate)
-            fields["eta_seconds"] = .number(Double(total - done) / rate)
-        }
-        for measure in measures.measures { fields[measure.name] = .number(measure.value) }
+        let rate = elapsed > 0.5 && done > 0 ? Double(done) / elapsed : nil
+        let eta = rate.map { Double(total - done) / $0 }
+        let pace = rate.map { ", \(Self.quantity($0))/s, ETA \(Self.duration(eta!))" } ?? ""
         let note = [unit, measures.text].filter { !$0.isEmpty }.joined(separator: ", ")
-        let message = "\(node): \(done)/\(total) (\(percent)%\(pace))" + (note.isEmpty ? "" : " \(note)")
         if interactive {
             lock.lock()
             board.update(node, done: done, total: total, detail: "\(done)/\(total)" + (note.isEmpty ? "" : " \(note)") + pace)
             write(board.erase() + board.draw())
             lock.unlock()
-        } else {
-            emit("progress", message, fields: fields)
+            return
         }
+        var fields: [String: JSONValue] = [
+            "node": .string(node), "done": .number(Double(done)), "total": .number(Double(total)), "unit": .string(unit),
+            "elapsed_seconds": .number(elapsed),
+        ]
+        if let rate, let eta { (fields["rate"], fields["eta_seconds"]) = (.number(rate), .number(eta)) }
+        for measure in measures.measures { fields[measure.name] = .number(measure.value) }
+        emit("progress", "\(node): \(done)/\(total) (\(percent)%\(pace))" + (note.isEmpty ? "" : " \(note)"), fields: fields)
     }
 
     private func emit(_ event: String, _ message: String, fields: [String: JSONValue]) {

@@ -29,12 +29,13 @@ public enum ExportStage: Stage {
             let file = try HDF5File.create(temporary, layout: .compressed)
             try writeRoot(file.root, context: context)
             let train = data.training
+            let (rowCounts, colCounts) = (train.counts(byRow: true, size: data.rowCount), train.counts(byRow: false, size: data.colCount))
             let rows = try file.root.createGroup("rows")
             try rows.writeStrings(data.rowIDs.ids, to: "ids")
-            try rows.write(train.counts(byRow: true, size: data.rowCount), to: "n_train")
+            try rows.write(rowCounts, to: "n_train")
             let cols = try file.root.createGroup("cols")
             try cols.writeStrings(data.colIDs.ids, to: "ids")
-            try cols.write(train.counts(byRow: false, size: data.colCount), to: "n_train")
+            try cols.write(colCounts, to: "n_train")
             try normalization.write(to: file.root.createGroup("normalization"))
             let models = try file.root.createGroup("models")
             try models.setAttribute("selection_metric", "validation_rmse")
@@ -73,7 +74,7 @@ public enum ExportStage: Stage {
             if context.params.has("anndata"), let chosenModel {
                 try AnnDataTwin.write(AnnDataTwin.Contents(
                     rowIDs: data.rowIDs.ids, colIDs: data.colIDs.ids,
-                    rowCounts: train.counts(byRow: true, size: data.rowCount), colCounts: train.counts(byRow: false, size: data.colCount),
+                    rowCounts: rowCounts, colCounts: colCounts,
                     model: chosenModel, normalization: normalization, clip: evaluation.clipRange,
                     pipelineHash: pipelineHash, sweep: sweepColumns(evaluation)),
                     to: context.params.url("anndata"))

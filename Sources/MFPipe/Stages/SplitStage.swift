@@ -111,10 +111,7 @@ public enum SplitStage: Stage {
                 data.parts = [.train: pool, .validation: test, .test: RatingTable()]
                 return try finish(data, context: context)
             }
-            var order = Array(0..<pool.count)
-            order.shuffle(using: &random)
-            let validationCount = Int((params.double("validation") * Double(pool.count)).rounded())
-            assignment = [.validation: Array(order[..<validationCount]).sorted(), .train: Array(order[validationCount...]).sorted()]
+            assignment = HoldOut.random(pool, validation: params.double("validation"), test: 0, pairs: nil, random: &random)
             data.parts = [.train: pool.selecting(assignment[.train]!), .validation: pool.selecting(assignment[.validation]!), .test: test]
             return try finish(data, context: context)
         }
