@@ -93,7 +93,7 @@ final class SplitMethodsTests: XCTestCase {
             """, to: "pipelines/x.json")
         let result = try MFPipeBinary.run(["validate", "pipelines/x.json"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 2)
-        XCTAssertEqual(result.stderr, "mfpipe: pipelines/x.json: stages[1].params.test: applies to method \"random\", \"temporal\", not to \"per_row\"\n")
+        XCTAssertEqual(result.stderr, "mfpipe: pipelines/x.json: stages[1].params.test: applies to method \"random\", \"temporal\", \"kfold\", not to \"per_row\"\n")
         try scratch.write("""
             {"version": 1, "name": "x", "stages": [
               {"id": "ratings", "type": "ingest", "params": {"path": "../data/toy/toy.csv"}},

@@ -3,9 +3,9 @@ import MFPipe
 import MFPipeTestSupport
 import XCTest
 
-/// A random split of a symmetric matrix keeps each entry and its mirror on the same side
-/// (so a held-out entry's mirror never trains the model), is disjoint and complete, and
-/// leaves the split of other matrices as it was.
+/// A random or k-fold split of a symmetric matrix keeps each entry and its mirror on the
+/// same side (so a held-out entry's mirror never trains the model), is disjoint and
+/// complete, and leaves the split of other matrices as it was.
 final class SymmetricSplitTests: XCTestCase {
     private var scratch: Scratch!
 
@@ -26,22 +26,30 @@ final class SymmetricSplitTests: XCTestCase {
         return lines.count
     }
 
-    private func split() throws -> [RatingData.Part: RatingTable] {
+    private func split(_ params: String = #""validation": 0.15, "test": 0.2"#, node: String = "split-") throws -> [RatingData.Part: RatingTable] {
         try scratch.write("""
             {"version": 1, "name": "sym", "workdir": "../runs", "seed": 4, "stages": [
               {"id": "ratings", "type": "ingest", "params": {"path": "../data/graph.mtx"}},
-              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.15, "test": 0.2}}]}
+              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {\(params)}}]}
             """, to: "pipelines/sym.json")
         let run = try MFPipeBinary.run(["run", "pipelines/sym.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(run.exitCode, 0, run.stderr)
         let artifacts = scratch.url("runs/artifacts")
-        let folder = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("split-") })
+        let folder = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix(node) })
         return try RatingData.read(from: artifacts.appendingPathComponent(folder).appendingPathComponent("data.h5")).parts
     }
 
     func testAnEntryAndItsMirrorAreHeldOutTogether() throws {
         let stored = try writeSymmetric(size: 300, seed: 8)
-        let parts = try split()
+        try checkMirrorsTogether(try split(), stored: stored, test: 0.2)
+    }
+
+    func testAKFoldSplitKeepsAnEntryAndItsMirrorInOneFold() throws {
+        let stored = try writeSymmetric(size: 300, seed: 8)
+        try checkMirrorsTogether(try split(#""method": "kfold", "folds": 4, "test": 0.2"#, node: "split-fold3-"), stored: stored, test: 0.2)
+    }
+
+    private func checkMirrorsTogether(_ parts: [RatingData.Part: RatingTable], stored: Int, test expected: Double) throws {
         var side: [Int64: RatingData.Part] = [:]
         for (part, table) in parts {
             for entry in 0..<table.count {
@@ -60,7 +68,7 @@ final class SymmetricSplitTests: XCTestCase {
         }
         XCTAssertGreaterThan(offDiagonalHeldOut, 100)
         let test = Double(parts[.test]?.count ?? 0) / Double(side.count)
-        XCTAssertEqual(test, 0.2, accuracy: 0.03, "the test fraction holds, counted in entries")
+        XCTAssertEqual(test, expected, accuracy: 0.03, "the test fraction holds, counted in entries")
     }
 
     func testAGeneralMatrixSplitsEntryByEntry() throws {

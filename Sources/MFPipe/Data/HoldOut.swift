@@ -14,6 +14,26 @@ enum HoldOut {
                 .train: entries((testCount + validationCount)..<order.count)]
     }
 
+    /// Fold `fold` (1-based) of a seeded `folds`-fold cross-validation after a seeded
+    /// random `test` fraction is held out: the fold's entries are the validation set, the
+    /// other folds' the training set. Every fold draws the same permutation, so the folds
+    /// are disjoint, together the whole non-test pool, and share one test set. In a
+    /// symmetric matrix an entry and its mirror fall in the same fold.
+    static func fold(_ fold: Int, of folds: Int, _ table: RatingTable, test: Double, pairs: MirrorPairs?,
+                     random: inout SplitMix64) -> [RatingData.Part: [Int]] {
+        var order = pairs?.representatives ?? Array(0..<table.count)
+        order.shuffle(using: &random)
+        let testCount = Int((test * Double(order.count)).rounded())
+        let pool = order.count - testCount
+        let start = testCount + pool * (fold - 1) / folds, end = testCount + pool * fold / folds
+        func entries(_ ranges: [Range<Int>]) -> [Int] {
+            let chosen = ranges.flatMap { order[$0] }
+            return pairs?.entries(of: chosen) ?? chosen.sorted()
+        }
+        return [.test: entries([0..<testCount]), .validation: entries([start..<end]),
+                .train: entries([testCount..<start, end..<order.count])]
+    }
+
     /// The latest fractions of all entries by timestamp (ties by file order): the latest
     /// `test` of them for the test set, the `validation` before them for validation.
     static func latest(_ table: RatingTable, validation: Double, test: Double) -> [RatingData.Part: [Int]] {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The metrics of every trained model and of the baselines, and the model chosen by
-/// validation RMSE (never by test).
+/// validation RMSE (never by test). Under a k-fold split the table has one row per model
+/// summarised over its folds (`CrossValidation`) and keeps the folds' own rows beside it.
 public struct Evaluation: Sendable {
     /// One model's row of the sweep table.
     public struct ModelScore: Sendable {
@@ -24,6 +25,15 @@ public struct Evaluation: Sendable {
         /// The fraction of the normalized training values' sum of squares the model
         /// explains: 1 − Σ (y − model)² / Σ y² over training entries, y the normalized value.
         public var explainedVariance: Double
+        /// The fold (1-based) whose validation entries the model was scored on; 0 for a
+        /// model not cross-validated or a row summarised over folds.
+        public var fold = 0
+        /// How many fold models the row summarises (1 without k-fold).
+        public var folds = 1
+        /// The standard deviation of the validation RMSE over the folds (NaN without k-fold).
+        public var validationRMSESD = Double.nan
+        /// The standard deviation of the test RMSE over the folds (NaN without k-fold).
+        public var testRMSESD = Double.nan
     }
 
     /// The models, in sweep order.
@@ -41,6 +51,13 @@ public struct Evaluation: Sendable {
     /// Σ y² over the normalized training values: what explained variance is a fraction of
     /// (and what an SVD's σ_i² are divided by for each component's share).
     public var trainSquares: Double
+    /// Under a k-fold split, every fold model's own row (empty otherwise).
+    public var foldScores: [ModelScore] = []
+    /// The rule that chose `chosen`.
+    public var selection = SelectionRule.lowest
+
+    /// Whether the table summarises the folds of a k-fold split.
+    public var isCrossValidated: Bool { !foldScores.isEmpty }
 
     /// How the chosen model did once retrained on training plus validation entries for the
     /// epochs it had chosen; it replaces the chosen model in the export.
@@ -59,18 +76,12 @@ public struct Evaluation: Sendable {
     /// The chosen model's score.
     public var chosenModel: ModelScore { models[chosen] }
 
-    /// Writes the table as one aligned dataset per column plus baseline attributes.
+    /// Writes the table as one aligned dataset per column plus baseline attributes; under
+    /// k-fold the folds' rows go to the subgroup `fold_scores`, in the same columns.
     public func write(to group: HDF5Group) throws {
-        try group.writeStrings(models.map(\.node), to: "node")
-        try group.writeStrings(models.map(\.algorithm), to: "algorithm")
-        try group.write(models.map { Int32($0.k) }, to: "k")
-        let columns: [(String, (ModelScore) -> Double)] = [
-            ("train_rmse", { $0.train.rmse }), ("train_mae", { $0.train.mae }),
-            ("validation_rmse", { $0.validation.rmse }), ("validation_mae", { $0.validation.mae }),
-            ("test_rmse", { $0.test.rmse }), ("test_mae", { $0.test.mae }),
-            ("iterations", { Double($0.iterations) }), ("seconds", { $0.seconds }), ("explained_variance", { $0.explainedVariance }),
-        ]
-        for (name, column) in columns { try group.write(models.map(column), to: name) }
+        try Self.writeTable(models, to: group)
+        if isCrossValidated { try Self.writeTable(foldScores, to: group.createGroup("fold_scores")) }
+        try group.setAttribute("selection_rule", selection.rawValue)
         try group.setAttribute("train_sum_of_squares", .double(trainSquares))
         try group.setAttribute("chosen_index", .int(Int64(chosen)))
         try group.setAttribute("chosen_k", .int(Int64(chosenModel.k)))
@@ -89,6 +100,41 @@ public struct Evaluation: Sendable {
         }
     }
 
+    private static let columns: [(String, (ModelScore) -> Double)] = [
+        ("train_rmse", { $0.train.rmse }), ("train_mae", { $0.train.mae }),
+        ("validation_rmse", { $0.validation.rmse }), ("validation_mae", { $0.validation.mae }),
+        ("test_rmse", { $0.test.rmse }), ("test_mae", { $0.test.mae }),
+        ("iterations", { Double($0.iterations) }), ("seconds", { $0.seconds }), ("explained_variance", { $0.explainedVariance }),
+        ("fold", { Double($0.fold) }), ("folds", { Double($0.folds) }),
+        ("validation_rmse_sd", { $0.validationRMSESD }), ("test_rmse_sd", { $0.testRMSESD }),
+    ]
+
+    private static func writeTable(_ scores: [ModelScore], to group: HDF5Group) throws {
+        try group.writeStrings(scores.map(\.node), to: "node")
+        try group.writeStrings(scores.map(\.algorithm), to: "algorithm")
+        try group.write(scores.map { Int32($0.k) }, to: "k")
+        for (name, column) in columns { try group.write(scores.map(column), to: name) }
+    }
+
+    private static func readTable(from group: HDF5Group) throws -> [ModelScore] {
+        let nodes = try group.readStrings("node")
+        let algorithms = try group.readStrings("algorithm")
+        let ks = try group.read("k", as: Int32.self).values
+        var values: [String: [Double]] = [:]
+        for (name, _) in columns { values[name] = try group.read(name, as: Double.self).values }
+        return nodes.indices.map { index in
+            func column(_ name: String) -> Double { values[name]![index] }
+            return ModelScore(
+                node: nodes[index], k: Int(ks[index]), algorithm: algorithms[index],
+                train: ErrorMetrics(rmse: column("train_rmse"), mae: column("train_mae")),
+                validation: ErrorMetrics(rmse: column("validation_rmse"), mae: column("validation_mae")),
+                test: ErrorMetrics(rmse: column("test_rmse"), mae: column("test_mae")),
+                iterations: Int(column("iterations")), seconds: column("seconds"), explainedVariance: column("explained_variance"),
+                fold: Int(column("fold")), folds: Int(column("folds")),
+                validationRMSESD: column("validation_rmse_sd"), testRMSESD: column("test_rmse_sd"))
+        }
+    }
+
     /// Writes the baselines' metrics as attributes `global_mean_{validation,test}_{rmse,mae}`
     /// and `bias_baseline_{validation,test}_{rmse,mae}`.
     public func writeBaselines(to group: HDF5Group) throws {
@@ -104,22 +150,7 @@ public struct Evaluation: Sendable {
 
     /// Reads what `write(to:)` wrote.
     public static func read(from group: HDF5Group) throws -> Evaluation {
-        let nodes = try group.readStrings("node")
-        let algorithms = try group.readStrings("algorithm")
-        let ks = try group.read("k", as: Int32.self).values
-        func column(_ name: String) throws -> [Double] { try group.read(name, as: Double.self).values }
-        let (trainRMSE, trainMAE) = (try column("train_rmse"), try column("train_mae"))
-        let (validationRMSE, validationMAE) = (try column("validation_rmse"), try column("validation_mae"))
-        let (testRMSE, testMAE) = (try column("test_rmse"), try column("test_mae"))
-        let (iterations, seconds, explained) = (try column("iterations"), try column("seconds"), try column("explained_variance"))
-        let models = nodes.indices.map { index in
-            ModelScore(
-                node: nodes[index], k: Int(ks[index]), algorithm: algorithms[index],
-                train: ErrorMetrics(rmse: trainRMSE[index], mae: trainMAE[index]),
-                validation: ErrorMetrics(rmse: validationRMSE[index], mae: validationMAE[index]),
-                test: ErrorMetrics(rmse: testRMSE[index], mae: testMAE[index]),
-                iterations: Int(iterations[index]), seconds: seconds[index], explainedVariance: explained[index])
-        }
+        let models = try readTable(from: group)
         func metrics(_ name: String) throws -> ErrorMetrics {
             ErrorMetrics(rmse: try group.doubleAttribute("\(name)_rmse"), mae: try group.doubleAttribute("\(name)_mae"))
         }
@@ -136,6 +167,8 @@ public struct Evaluation: Sendable {
             globalMean: (try metrics("global_mean_validation"), try metrics("global_mean_test")),
             biasBaseline: (try metrics("bias_baseline_validation"), try metrics("bias_baseline_test")),
             chosen: try group.intAttribute("chosen_index"), clipRange: clip, refit: refit,
-            trainSquares: try group.doubleAttribute("train_sum_of_squares"))
+            trainSquares: try group.doubleAttribute("train_sum_of_squares"),
+            foldScores: group.contains("fold_scores") ? try readTable(from: group.openGroup("fold_scores")) : [],
+            selection: SelectionRule(rawValue: try group.stringAttribute("selection_rule")) ?? .lowest)
     }
 }

@@ -67,6 +67,13 @@ public struct FactorModel: Sendable {
         try info.write(to: group)
     }
 
+    /// Reads the model at the root of the HDF5 file at `url` (a model artifact).
+    public static func read(at url: URL) throws -> FactorModel {
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        return try read(from: file.root)
+    }
+
     /// Reads what `write(to:)` wrote.
     public static func read(from group: HDF5Group) throws -> FactorModel {
         let w = try group.read("W", as: Float.self)

@@ -238,8 +238,10 @@ public final class Engine {
                     state.results[job.decision.node.id] = result
                     state.running -= 1
                     state.budget.giveBack(1)
-                    let stage = job.decision.node.stage.id
-                    if self.dag.nodes(ofStage: stage).allSatisfy({ state.results[$0.id] != nil }) { state.cache.release(owner: stage) }
+                    let node = job.decision.node
+                    if self.dag.nodes(ofStage: node.stage.id).filter({ $0.sweepID == node.sweepID }).allSatisfy({ state.results[$0.id] != nil }) {
+                        state.cache.release(owner: node.sweepID)
+                    }
                     state.condition.signal()
                     state.condition.unlock()
                 }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// One node of the expanded DAG: a stage, or one rank of a stage's `k` sweep.
+/// One node of the expanded DAG: a stage, one rank of a stage's `k` sweep, one fold of
+/// a k-fold split (and of each stage downstream of it up to evaluate), or both.
 public struct DAGNode {
-    /// The node id: the stage id, or `stage[k=16]` for a sweep member.
+    /// The node id: the stage id, `stage[k=16]` for a sweep member, `stage[fold=2]` for a
+    /// fold, `stage[fold=2,k=16]` for both.
     public let id: String
     /// The stage it comes from.
     public let stage: StageSpec
@@ -12,10 +14,27 @@ public struct DAGNode {
     public let inputs: [String]
     /// This node's rank, for sweep members.
     public let rank: Int?
+    /// This node's fold (1-based), for the nodes of a k-fold split and those downstream of it.
+    public let fold: Int?
 
-    /// A file-system-safe name (`factorize-k016`).
+    /// The id the node would have without its fold: what the folds of one model share.
+    public var idWithoutFold: String { Self.id(stage: stage.id, fold: nil, rank: rank) }
+
+    /// The id the node would have without its rank: what the ranks of one sweep (of one
+    /// fold) share, and what they share values in the run cache under.
+    public var sweepID: String { Self.id(stage: stage.id, fold: fold, rank: nil) }
+
+    /// The id of the node of stage `stage` for `fold` and `rank`: `stage`, `stage[k=16]`,
+    /// `stage[fold=2]` or `stage[fold=2,k=16]`.
+    static func id(stage: String, fold: Int?, rank: Int?) -> String {
+        let label = (fold.map { ["fold=\($0)"] } ?? []) + (rank.map { ["k=\($0)"] } ?? [])
+        return label.isEmpty ? stage : "\(stage)[\(label.joined(separator: ","))]"
+    }
+
+    /// A file-system-safe name (`factorize-k016`, `factorize-fold2-k016`).
     public var directoryName: String {
-        rank.map { "\(stage.id)-k\(String(format: "%03d", $0))" } ?? stage.id
+        ([stage.id] + (fold.map { ["fold\($0)"] } ?? []) + (rank.map { [String(format: "k%03d", $0)] } ?? []))
+            .joined(separator: "-")
     }
 }
 
@@ -26,7 +45,9 @@ public struct PipelineDAG {
     public let nodes: [DAGNode]
     private let indexByID: [String: Int]
 
-    /// Expands a validated pipeline.
+    /// Expands a validated pipeline: a `k` sweep into one node per rank, a k-fold split
+    /// into one node per fold, and every stage downstream of a fold into one node per
+    /// fold until a stage that gathers folds (evaluate) reads them all.
     public init(_ pipeline: Pipeline) {
         var nodesByStage: [String: [DAGNode]] = [:]
         var ordered: [DAGNode] = []
@@ -34,21 +55,38 @@ public struct PipelineDAG {
         while !remaining.isEmpty {
             let position = remaining.firstIndex { spec in spec.inputs.allSatisfy { nodesByStage[$0] != nil } }!
             let spec = remaining.remove(at: position)
-            let inputs = spec.inputs.flatMap { nodesByStage[$0]!.map(\.id) }
+            let inputNodes = spec.inputs.map { nodesByStage[$0]! }
+            let folds = Self.folds(of: spec, inputs: inputNodes)
+            var ranks: [Int?] = [nil]
+            if let sweep = spec.params.json["k"], let swept = RankSweep.ranks(sweep), sweep.intValue == nil { ranks = swept }
             var expanded: [DAGNode] = []
-            if let sweep = spec.params.json["k"], let ranks = RankSweep.ranks(sweep), sweep.intValue == nil {
+            for fold in folds {
+                let inputs = inputNodes.flatMap { nodes in nodes.filter { fold == nil || $0.fold == nil || $0.fold == fold }.map(\.id) }
                 for rank in ranks {
-                    let params = StageParams(json: spec.params.json.setting("k", to: .number(Double(rank))), baseFolder: spec.params.baseFolder)
-                    expanded.append(DAGNode(id: "\(spec.id)[k=\(rank)]", stage: spec, params: params, inputs: inputs, rank: rank))
+                    var json = spec.params.json
+                    if let rank { json = json.setting("k", to: .number(Double(rank))) }
+                    if let fold, spec.type == SplitStage.self { json = json.setting(SplitStage.foldParameter, to: .number(Double(fold))) }
+                    expanded.append(DAGNode(
+                        id: DAGNode.id(stage: spec.id, fold: fold, rank: rank), stage: spec,
+                        params: StageParams(json: json, baseFolder: spec.params.baseFolder), inputs: inputs, rank: rank, fold: fold))
                 }
-            } else {
-                expanded.append(DAGNode(id: spec.id, stage: spec, params: spec.params, inputs: inputs, rank: nil))
             }
             nodesByStage[spec.id] = expanded
             ordered += expanded
         }
         nodes = ordered
         indexByID = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.id, $0) })
+    }
+
+    /// The folds a stage is expanded into: a k-fold split's own, its inputs' folds unless it
+    /// gathers them, or `[nil]` (one node).
+    private static func folds(of spec: StageSpec, inputs: [[DAGNode]]) -> [Int?] {
+        if spec.type == SplitStage.self, let count = SplitStage.foldCount(spec.params.json) {
+            return (1...count).map(Optional.some)
+        }
+        guard !spec.type.gathersFolds else { return [nil] }
+        let folds = Set(inputs.joined().compactMap(\.fold))
+        return folds.isEmpty ? [nil] : folds.sorted().map(Optional.some)
     }
 
     /// The expanded nodes as JSON: id, stage, inputs and the node's own params (a sweep's

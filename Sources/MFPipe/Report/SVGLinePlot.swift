@@ -1,8 +1,10 @@
 import Foundation
 
-/// A small line chart rendered as a standalone SVG: series of points with markers,
-/// dashed horizontal reference lines, dotted vertical markers (the chosen k, the kept
-/// epoch), labelled axes and a legend. Y ticks fall on round values (1, 2 or 5 times a
+/// A small line chart rendered as a standalone SVG: series of points with markers and
+/// optional error bars, dashed horizontal reference lines, dotted vertical markers (the chosen k, the kept
+/// epoch), labelled axes and a legend. A reference line far outside the data (more than
+/// twice the data's span beyond it) does not stretch the y axis: the legend gives its value
+/// and says it is off the scale, so the data keeps the plot's height. Y ticks fall on round values (1, 2 or 5 times a
 /// power of ten); x labels are thinned so that no two overlap however many points there are.
 public struct SVGLinePlot {
     /// One line of points.
@@ -13,6 +15,24 @@ public struct SVGLinePlot {
         public var color: String
         /// Its points, in x order; non-finite y values are left out.
         public var points: [(x: Double, y: Double)]
+        /// The half-length of each point's error bar (drawn y − e to y + e), aligned with
+        /// `points`; empty, or NaN for a point, for none.
+        public var errors: [Double]
+
+        /// A line of `points`, with error bars of half-length `errors` when given.
+        public init(name: String, color: String, points: [(x: Double, y: Double)], errors: [Double] = []) {
+            self.name = name
+            self.color = color
+            self.points = points
+            self.errors = errors
+        }
+
+        /// The points with finite y values, each with its error bar (NaN for none).
+        fileprivate var finite: Series {
+            let kept = points.indices.filter { points[$0].y.isFinite }
+            return Series(name: name, color: color, points: kept.map { points[$0] },
+                          errors: kept.map { errors.indices.contains($0) ? errors[$0] : .nan })
+        }
     }
 
     /// A dashed horizontal line across the plot.
@@ -51,7 +71,7 @@ public struct SVGLinePlot {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
-        self.series = series.map { Series(name: $0.name, color: $0.color, points: $0.points.filter { $0.y.isFinite }) }
+        self.series = series.map(\.finite)
         self.references = references.filter { $0.y.isFinite }
         self.logX = logX
     }
@@ -59,7 +79,10 @@ public struct SVGLinePlot {
     /// The SVG document.
     public func render() -> String {
         let xs = series.flatMap { $0.points.map(\.x) }
-        let ys = series.flatMap { $0.points.map(\.y) } + references.map(\.y)
+        let bars = series.flatMap { line in zip(line.points, line.errors).filter { $0.1.isFinite }.flatMap { [$0.0.y - $0.1, $0.0.y + $0.1] } }
+        let data = series.flatMap { $0.points.map(\.y) } + bars
+        let (onScale, offScale) = partitionReferences(data: data)
+        let ys = data + onScale.map(\.y)
         let plotWidth = width - margin.left - margin.right
         let plotHeight = height - margin.top - margin.bottom
         let transform: (Double) -> Double = { logX ? log2(max($0, 1e-12)) : $0 }
@@ -92,17 +115,23 @@ public struct SVGLinePlot {
             lastRight = px(x) + half
             svg += "<text class=\"x-tick\" x=\"\(f(px(x)))\" y=\"\(f(margin.top + plotHeight + 18))\" text-anchor=\"middle\">\(text)</text>\n"
         }
-        for marker in markers {
+        for (index, marker) in markers.enumerated() {
             svg += "<line x1=\"\(f(px(marker.x)))\" x2=\"\(f(px(marker.x)))\" y1=\"\(f(margin.top))\" y2=\"\(f(margin.top + plotHeight))\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>"
-            // Near the right edge the label reads leftwards, inside the plot, clear of the legend.
+            // Near the right edge the label reads leftwards, inside the plot, clear of the
+            // legend; each marker's label sits a line below the one before.
             let leftwards = px(marker.x) > margin.left + 0.6 * plotWidth
-            svg += "<text class=\"marker\" x=\"\(f(px(marker.x) + (leftwards ? -4 : 4)))\" y=\"\(f(margin.top + 14))\""
+            svg += "<text class=\"marker\" x=\"\(f(px(marker.x) + (leftwards ? -4 : 4)))\" y=\"\(f(margin.top + 14 + 16 * Double(index)))\""
                 + (leftwards ? " text-anchor=\"end\"" : "") + ">\(escape(marker.label))</text>\n"
         }
         svg += "<text x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         svg += "<text transform=\"translate(16 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
         var legendY = margin.top + 10
-        for reference in references {
+        for reference in offScale {
+            svg += legend(reference.name, reference.color, y: legendY, dashed: true)
+            svg += "<text class=\"off-scale\" x=\"\(width - margin.right + 45)\" y=\"\(legendY + 18)\" font-size=\"11\">at \(String(format: "%.4g", reference.y)), off the scale</text>\n"
+            legendY += 36
+        }
+        for reference in onScale {
             svg += "<line x1=\"\(f(margin.left))\" x2=\"\(f(margin.left + plotWidth))\" y1=\"\(f(py(reference.y)))\" y2=\"\(f(py(reference.y)))\" stroke=\"\(reference.color)\" stroke-dasharray=\"6 4\"/>\n"
             svg += legend(reference.name, reference.color, y: legendY, dashed: true)
             legendY += 20
@@ -110,6 +139,10 @@ public struct SVGLinePlot {
         for line in series {
             let path = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"/>\n"
+            for (point, error) in zip(line.points, line.errors) where error.isFinite && error > 0 {
+                let (x, low, high) = (f(px(point.x)), f(py(point.y - error)), f(py(point.y + error)))
+                svg += "<path class=\"error-bar\" d=\"M\(x) \(low) V\(high) M\(f(px(point.x) - 4)) \(low) h8 M\(f(px(point.x) - 4)) \(high) h8\" stroke=\"\(line.color)\" fill=\"none\"/>\n"
+            }
             for point in line.points {
                 svg += "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"3.5\" fill=\"\(line.color)\"/>\n"
             }
@@ -117,6 +150,14 @@ public struct SVGLinePlot {
             legendY += 20
         }
         return svg + "</svg>\n"
+    }
+
+    /// The reference lines to draw and those too far from `data` to draw without squashing it.
+    private func partitionReferences(data: [Double]) -> (onScale: [Reference], offScale: [Reference]) {
+        guard let low = data.min(), let high = data.max() else { return (references, []) }
+        let reach = 2 * max(high - low, 1e-9 * max(abs(low), abs(high), 1))
+        let far = { (reference: Reference) in reference.y > high + reach || reference.y < low - reach }
+        return (references.filter { !far($0) }, references.filter(far))
     }
 
     /// Round tick values covering `low ... high`: about five steps of 1, 2 or 5 times a power

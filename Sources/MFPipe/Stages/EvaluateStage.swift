@@ -1,91 +1,168 @@
 import Foundation
 
 /// Scores every upstream model on validation and test beside the global-mean and bias
-/// baselines, chooses the model with the lowest validation RMSE, and (with `refit`)
-/// retrains the chosen one on training plus validation entries.
+/// baselines, chooses a model by validation RMSE (the lowest, or under k-fold by the
+/// one-standard-error rule), and (with `refit`) retrains the chosen one on training plus
+/// validation entries — under k-fold on every non-test entry, after a normalization
+/// fitted on them.
 public enum EvaluateStage: Stage {
     public static let typeName = "evaluate"
-    public static let summary = "RMSE and MAE of every model and of the baselines; choose k by validation RMSE"
+    public static let summary = "RMSE and MAE of every model and of the baselines (means and standard deviations over folds under k-fold); choose k by validation RMSE"
     public static let requires = [ArtifactKind.ratings, ArtifactKind.model]
     public static let produces = ArtifactKind.evaluation
+    public static let gathersFolds = true
 
     public static let params: [ParamSpec] = [
         ParamSpec("clip", .boolean, default: .bool(true), "clip predictions to the range of the training values"),
         ParamSpec("refit", .boolean, default: .bool(true),
-                  "after choosing by validation RMSE, retrain the chosen model on training plus validation entries for its best number of epochs; that model is exported and its test metrics reported"),
+                  "after choosing by validation RMSE, retrain the chosen model on training plus validation entries for its best number of epochs (under k-fold: on every non-test entry, for the folds' mean best epoch; required there); that model is exported and its test metrics reported"),
+        ParamSpec("selection_rule", .choice(SelectionRule.allCases.map(\.rawValue)), default: .string(SelectionRule.lowest.rawValue),
+                  "lowest: the lowest validation RMSE (under k-fold, the lowest mean over folds); one_standard_error (k-fold only): the smallest k whose mean is within one standard error of the lowest"),
         ParamSpec("baseline_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(10),
                   "shrinkage of the bias baseline's row and column biases"),
     ]
 
-    public static func run(_ context: StageContext) throws -> StageOutcome {
-        let params = context.params
-        let (data, normalization) = try NormalizeStage.upstreamData(context)
-        let train = data.training
-        let validation = data.parts[.validation] ?? RatingTable()
-        let test = data.parts[.test] ?? RatingTable()
-        let clip = params.bool("clip") ? Self.range(of: train) : nil
-        let normalizedTrain = normalization.normalizedValues(of: train)
-        let trainSquares = normalizedTrain.reduce(0) { $0 + Double($1) * Double($1) }
-        var scores: [Evaluation.ModelScore] = []
-        for handle in context.all(.model) {
+    /// One fold's data (or the only data, without k-fold) and what its models are scored with.
+    private struct Scoring {
+        let data: RatingData
+        let normalization: Normalization
+        let clip: ClosedRange<Double>?
+        let normalizedTrain: [Float]
+        let trainSquares: Double
+
+        init(data: RatingData, normalization: Normalization, clip: Bool) {
+            self.data = data
+            self.normalization = normalization
+            self.clip = clip ? EvaluateStage.range(of: data.training) : nil
+            normalizedTrain = normalization.normalizedValues(of: data.training)
+            trainSquares = normalizedTrain.reduce(0) { $0 + Double($1) * Double($1) }
+        }
+
+        var validation: RatingTable { data.parts[.validation] ?? RatingTable() }
+        var test: RatingTable { data.parts[.test] ?? RatingTable() }
+
+        func score(_ handle: ArtifactHandle) throws -> Evaluation.ModelScore {
             let file = try HDF5File.open(handle.dataFile)
             let model = try FactorModel.read(from: file.root)
             try file.close()
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
-            scores.append(Evaluation.ModelScore(
+            return Evaluation.ModelScore(
                 node: handle.node.id, k: model.k, algorithm: model.info.algorithm,
-                train: ErrorMetrics.measure(train, predict: predictor.predict),
+                train: ErrorMetrics.measure(data.training, predict: predictor.predict),
                 validation: ErrorMetrics.measure(validation, predict: predictor.predict),
                 test: ErrorMetrics.measure(test, predict: predictor.predict),
                 iterations: model.info.iterations, seconds: model.info.seconds,
-                explainedVariance: explainedVariance(predictor, train: train, normalized: normalizedTrain, squares: trainSquares)))
+                explainedVariance: EvaluateStage.explainedVariance(predictor, train: data.training, normalized: normalizedTrain, squares: trainSquares),
+                fold: handle.node.fold ?? 0)
         }
-        scores.sort { ($0.k, $0.node) < ($1.k, $1.node) }
-        let regularization = params.double("baseline_regularization")
-        let mean = Predictor(normalization: .fit(.mean, train: train, rows: data.rowCount, cols: data.colCount,
-                                                 rowRegularization: 0, colRegularization: 0), model: nil, clip: clip)
-        let biases = Predictor(normalization: .fit(.biases, train: train, rows: data.rowCount, cols: data.colCount,
-                                                   rowRegularization: regularization, colRegularization: regularization), model: nil, clip: clip)
-        let chosen: Int
-        if validation.count > 0 {
-            chosen = scores.indices.min { scores[$0].validation.rmse < scores[$1].validation.rmse }!
-        } else if scores.count == 1 {
-            chosen = 0
-        } else {
-            throw StageFailure(node: context.node.id, message: "\(scores.count) models but no validation entries to choose among them; add a split stage with validation > 0")
+
+        /// The global-mean and bias baselines fitted on this training set, on validation and test.
+        func baselines(regularization: Double) -> [(validation: ErrorMetrics, test: ErrorMetrics)] {
+            [(Normalization.Method.mean, 0.0), (.biases, regularization)].map { method, shrinkage in
+                let predictor = Predictor(
+                    normalization: .fit(method, train: data.training, rows: data.rowCount, cols: data.colCount,
+                                        rowRegularization: shrinkage, colRegularization: shrinkage),
+                    model: nil, clip: clip)
+                return (ErrorMetrics.measure(validation, predict: predictor.predict), ErrorMetrics.measure(test, predict: predictor.predict))
+            }
         }
+    }
+
+    public static func run(_ context: StageContext) throws -> StageOutcome {
+        let params = context.params
+        let handlesByFold = Dictionary(grouping: context.all(.model)) { $0.node.fold ?? 0 }
+        var scored: [(model: String, score: Evaluation.ModelScore)] = []
+        var foldBaselines: [[(validation: ErrorMetrics, test: ErrorMetrics)]] = []
+        var scorings: [Int: Scoring] = [:]
+        for fold in handlesByFold.keys.sorted() {
+            let (data, normalization) = try NormalizeStage.upstreamData(context, fold: fold == 0 ? nil : fold)
+            let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"))
+            for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle))) }
+            foldBaselines.append(scoring.baselines(regularization: params.double("baseline_regularization")))
+            scorings[fold] = scoring
+        }
+        let crossValidated = scorings[0] == nil
+        var models = crossValidated ? CrossValidation.summarize(scored) : scored.map(\.score)
+        models.sort { ($0.k, $0.node) < ($1.k, $1.node) }
+        let rule = SelectionRule(rawValue: params.string("selection_rule"))!
+        guard models.count == 1 || models.allSatisfy({ $0.validation.rmse.isFinite }) else {
+            throw StageFailure(node: context.node.id, message: "\(models.count) models but no validation entries to choose among them; add a split stage with validation > 0")
+        }
+        let chosen = rule.choose(models)
+        func mean(_ part: (ErrorMetrics, ErrorMetrics) -> ErrorMetrics, _ baseline: Int) -> ErrorMetrics {
+            let values = foldBaselines.map { part($0[baseline].validation, $0[baseline].test) }
+            return ErrorMetrics(rmse: values.map(\.rmse).reduce(0, +) / Double(values.count),
+                                mae: values.map(\.mae).reduce(0, +) / Double(values.count))
+        }
+        let basis = try crossValidated ? poolScoring(scorings[1]!, context: context) : scorings[0]!
+        let poolBaselines = crossValidated ? basis.baselines(regularization: params.double("baseline_regularization")) : foldBaselines[0]
         var evaluation = Evaluation(
-            models: scores,
-            globalMean: (ErrorMetrics.measure(validation, predict: mean.predict), ErrorMetrics.measure(test, predict: mean.predict)),
-            biasBaseline: (ErrorMetrics.measure(validation, predict: biases.predict), ErrorMetrics.measure(test, predict: biases.predict)),
-            chosen: chosen, clipRange: clip, trainSquares: trainSquares)
+            models: models,
+            globalMean: (mean({ validation, _ in validation }, 0), poolBaselines[0].test),
+            biasBaseline: (mean({ validation, _ in validation }, 1), poolBaselines[1].test),
+            chosen: chosen, clipRange: basis.clip, trainSquares: basis.trainSquares,
+            foldScores: crossValidated ? scored.map(\.score) : [], selection: rule)
         var refitModel: FactorModel?
-        if params.bool("refit"), validation.count > 0,
-            let handle = context.all(.model).first(where: { $0.node.id == scores[chosen].node }),
-            handle.node.stage.type.typeName == FactorizeStage.typeName {
-            let model = try refit(handle, data: data, normalization: normalization, context: context)
-            let predictor = Predictor(normalization: normalization, model: model, clip: clip)
-            let seen = RatingTable(rows: train.rows, cols: train.cols, values: train.values).appending(validation)
-            evaluation.refit = Evaluation.Refit(epochs: model.info.iterations, train: ErrorMetrics.measure(seen, predict: predictor.predict),
-                                                test: ErrorMetrics.measure(test, predict: predictor.predict))
+        let chosenHandles = context.all(.model).filter { $0.node.idWithoutFold == models[chosen].node }
+        if params.bool("refit"), crossValidated || basis.validation.count > 0,
+            let handle = chosenHandles.first, handle.node.stage.type.typeName == FactorizeStage.typeName {
+            let epochs = try chosenHandles.map { try FactorModel.read(at: $0.dataFile).info.bestIteration }
+            let model = try refit(handle, basis: basis, epochs: Int((Double(epochs.reduce(0, +)) / Double(epochs.count)).rounded()),
+                                  context: context)
+            let predictor = Predictor(normalization: basis.normalization, model: model, clip: basis.clip)
+            evaluation.refit = Evaluation.Refit(epochs: model.info.iterations,
+                                                train: ErrorMetrics.measure(basis.data.training.appending(basis.validation), predict: predictor.predict),
+                                                test: ErrorMetrics.measure(basis.test, predict: predictor.predict))
             refitModel = model
         }
         try context.writeArtifact { root in
             try evaluation.write(to: root)
             if let refitModel { try refitModel.write(to: root.createGroup(Self.refitGroup)) }
+            if crossValidated { try basis.normalization.write(to: root.createGroup(Self.refitNormalizationGroup)) }
         }
-        let best = evaluation.chosenModel
-        for score in scores {
+        logMetrics(evaluation, context: context)
+        return outcome(evaluation)
+    }
+
+    /// Under k-fold, every non-test entry (fold 1's training plus validation entries) as
+    /// the training set, normalized as the folds were but fitted on all of them.
+    private static func poolScoring(_ fold: Scoring, context: StageContext) throws -> Scoring {
+        var data = fold.data
+        data.parts = [.train: fold.data.training.appending(fold.validation), .validation: RatingTable(), .test: fold.test]
+        let normalization: Normalization
+        if let handle = context.nearest(.normalization) {
+            normalization = try NormalizeStage.fit(handle.node.params, stage: handle.node.stage, data: data, context: context)
+        } else {
+            normalization = .none(rows: data.rowCount, cols: data.colCount)
+        }
+        return Scoring(data: data, normalization: normalization, clip: fold.clip != nil)
+    }
+
+    private static func logMetrics(_ evaluation: Evaluation, context: StageContext) {
+        for score in evaluation.models {
             context.log.info("metrics", String(format: "%@: k=%d validation RMSE %.4f, test RMSE %.4f, test MAE %.4f",
                                                score.node, score.k, score.validation.rmse, score.test.rmse, score.test.mae),
                              fields: ["node": .string(score.node), "k": .number(Double(score.k)),
                                       "train_rmse": .number(score.train.rmse),
                                       "validation_rmse": .number(score.validation.rmse), "validation_mae": .number(score.validation.mae),
-                                      "test_rmse": .number(score.test.rmse), "test_mae": .number(score.test.mae)])
+                                      "test_rmse": .number(score.test.rmse), "test_mae": .number(score.test.mae)]
+                                 .merging(score.folds > 1 ? ["folds": .number(Double(score.folds)),
+                                                             "validation_rmse_sd": .number(score.validationRMSESD)] : [:]) { $1 }
+                                 .filter { $0.value.doubleValue?.isFinite ?? true })
         }
-        var summary = String(format: "chose k=%d: validation RMSE %.4f, test RMSE %.4f", best.k, best.validation.rmse, best.test.rmse)
+    }
+
+    private static func outcome(_ evaluation: Evaluation) -> StageOutcome {
+        let best = evaluation.chosenModel
+        var summary = String(format: "chose k=%d: validation RMSE %.4f", best.k, best.validation.rmse)
+        if evaluation.isCrossValidated {
+            summary += String(format: " ± %.4f over %d folds (%@)", best.validationRMSESD, best.folds,
+                              evaluation.selection == .lowest ? "lowest mean" : "one-standard-error rule")
+        }
+        summary += String(format: ", test RMSE %.4f", best.test.rmse)
         if let refit = evaluation.refit {
-            summary += String(format: "; refit on train+validation (%d epochs): test RMSE %.4f", refit.epochs, refit.test.rmse)
+            summary += String(format: "; refit on %@ (%d epochs): test RMSE %.4f",
+                              evaluation.isCrossValidated ? "every non-test entry" : "train+validation", refit.epochs, refit.test.rmse)
         }
         summary += String(format: " (bias baseline %.4f, global mean %.4f)", evaluation.biasBaseline.test.rmse, evaluation.globalMean.test.rmse)
         return StageOutcome(
@@ -101,26 +178,26 @@ public enum EvaluateStage: Stage {
     /// The evaluation artifact's group holding the refit model.
     static let refitGroup = "refit_model"
 
-    /// Retrains the model of `handle` on training plus validation entries, with its own
-    /// settings, for the epochs it kept (no early stopping: there is no held-out set left).
-    private static func refit(_ handle: ArtifactHandle, data: RatingData, normalization: Normalization, context: StageContext) throws -> FactorModel {
-        let file = try HDF5File.open(handle.dataFile)
-        let chosen = try FactorModel.read(from: file.root)
-        try file.close()
+    /// The evaluation artifact's group holding, under k-fold, the normalization fitted on
+    /// every non-test entry (the one the refit model was trained after).
+    static let refitNormalizationGroup = "refit_normalization"
+
+    /// Retrains the model of `handle` on `basis`'s training plus validation entries, with
+    /// its own settings, for `epochs` (no early stopping: there is no held-out set left).
+    private static func refit(_ handle: ArtifactHandle, basis: Scoring, epochs: Int, context: StageContext) throws -> FactorModel {
         let request = try FactorizeStage.request(for: handle.node.params, context: context)
-        let (train, validation) = (data.training, data.parts[.validation] ?? RatingTable())
-        let seen = RatingTable(rows: train.rows + validation.rows, cols: train.cols + validation.cols,
-                               values: normalization.normalizedValues(of: train) + normalization.normalizedValues(of: validation))
-        let problem = TrainingProblem(rows: data.rowCount, cols: data.colCount, train: seen, validation: RatingTable())
+        let seen = basis.data.training.appending(basis.validation)
+        let normalized = RatingTable(rows: seen.rows, cols: seen.cols, values: basis.normalization.normalizedValues(of: seen))
+        let problem = TrainingProblem(rows: basis.data.rowCount, cols: basis.data.colCount, train: normalized, validation: RatingTable())
         return try FactorizeStage.train(problem, request: request, context: context) { loop in
-            loop.epochs = chosen.info.bestIteration
+            loop.epochs = epochs
             loop.patience = 0
             loop.tolerance = 0
         }
     }
 
     /// 1 − Σ (y − model)² / Σ y² over the training entries, y their normalized values.
-    private static func explainedVariance(_ predictor: Predictor, train: RatingTable, normalized: [Float], squares: Double) -> Double {
+    fileprivate static func explainedVariance(_ predictor: Predictor, train: RatingTable, normalized: [Float], squares: Double) -> Double {
         guard squares > 0 else { return .nan }
         var errors = 0.0
         for entry in 0..<train.count {
@@ -130,9 +207,26 @@ public enum EvaluateStage: Stage {
         return 1 - errors / squares
     }
 
-    private static func range(of table: RatingTable) -> ClosedRange<Double>? {
+    fileprivate static func range(of table: RatingTable) -> ClosedRange<Double>? {
         guard let low = table.values.min(), let high = table.values.max() else { return nil }
         return Double(low)...Double(high)
+    }
+
+    /// The data and normalization the exported chosen model was trained with: the split's
+    /// data with the validation entries counted as training when the model was refit, and
+    /// under k-fold the normalization fitted on every non-test entry.
+    static func exportedBasis(_ context: StageContext, evaluation: Evaluation) throws -> (data: RatingData, normalization: Normalization) {
+        var (data, normalization) = try NormalizeStage.upstreamData(context, fold: evaluation.isCrossValidated ? 1 : nil)
+        if evaluation.refit != nil, let validation = data.parts[.validation] {
+            data.parts[.train] = data.training.appending(validation)
+            data.parts[.validation] = RatingTable()
+        }
+        if evaluation.isCrossValidated {
+            let file = try HDF5File.open(context.required(.evaluation).dataFile)
+            defer { try? file.close() }
+            normalization = try Normalization.read(from: file.root.openGroup(refitNormalizationGroup))
+        }
+        return (data, normalization)
     }
 
     /// Reads the evaluation upstream of a stage.

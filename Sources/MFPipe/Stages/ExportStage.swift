@@ -12,7 +12,8 @@ public enum ExportStage: Stage {
 
     public static let params: [ParamSpec] = [
         ParamSpec("path", .path(.output), default: nil, "the HDF5 file to write, relative to the pipeline file"),
-        ParamSpec("models", .choice(["chosen", "all"]), default: .string("chosen"), "export the chosen model only, or every rank of the sweep"),
+        ParamSpec("models", .choice(["chosen", "all"]), default: .string("chosen"),
+                  "export the chosen model only, or every rank of the sweep (a k-fold sweep exports only the chosen model, refit on every non-test entry)"),
         ParamSpec("anndata", .path(.output), default: .null,
                   "also write the chosen model as an AnnData file (.h5ad: row ids as obs, column ids as var, W in obsm, Hᵀ in varm, the sweep in uns), relative to the pipeline file"),
     ]
@@ -20,9 +21,9 @@ public enum ExportStage: Stage {
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let destination = context.params.url("path")
         let evaluation = try EvaluateStage.upstream(context)
-        let (data, normalization) = try NormalizeStage.upstreamData(context)
+        let (data, normalization) = try EvaluateStage.exportedBasis(context, evaluation: evaluation)
         let chosenNode = evaluation.chosenModel.node
-        let handles = context.all(.model).filter { context.params.string("models") == "all" || $0.node.id == chosenNode }
+        let handles = exportedHandles(context, evaluation: evaluation)
         try FileSystem.createDirectory(destination.deletingLastPathComponent())
         let temporary = AtomicFile.temporaryPath(beside: destination)
         do {
@@ -42,7 +43,8 @@ public enum ExportStage: Stage {
             var names: [String] = []
             var chosenModel: FactorModel?
             for handle in handles {
-                let refit = evaluation.refit != nil && handle.node.id == chosenNode
+                let chosen = handle.node.idWithoutFold == chosenNode
+                let refit = evaluation.refit != nil && chosen
                 let source = try HDF5File.open(refit ? context.required(.evaluation).dataFile : handle.dataFile)
                 let model = try FactorModel.read(from: refit ? source.root.openGroup(EvaluateStage.refitGroup) : source.root)
                 try source.close()
@@ -51,7 +53,7 @@ public enum ExportStage: Stage {
                 names.append(name)
                 let group = try models.createGroup(name)
                 try model.write(to: group)
-                try writeScores(evaluation.models.first { $0.node == handle.node.id }, clip: evaluation.clipRange, to: group)
+                try writeScores(evaluation.models.first { $0.node == handle.node.idWithoutFold }, clip: evaluation.clipRange, to: group)
                 if !model.sigma.isEmpty && evaluation.trainSquares > 0 {
                     try group.write(model.sigma.map { Double($0) * Double($0) / evaluation.trainSquares }, to: "explained_variance_ratio")
                 }
@@ -62,7 +64,7 @@ public enum ExportStage: Stage {
                     try group.setAttribute("train_rmse", .double(details.train.rmse))
                     try group.setAttribute("train_mae", .double(details.train.mae))
                 }
-                if handle.node.id == chosenNode {
+                if chosen {
                     try models.setAttribute("chosen", name)
                     chosenModel = model
                 }
@@ -91,6 +93,15 @@ public enum ExportStage: Stage {
             outputs: [destination] + twin)
     }
 
+    /// The model artifacts to export: the chosen model's (under k-fold one fold's, which
+    /// the refit model replaces), or every model's with `models: "all"`.
+    private static func exportedHandles(_ context: StageContext, evaluation: Evaluation) -> [ArtifactHandle] {
+        if evaluation.isCrossValidated {
+            return Array(context.all(.model).filter { $0.node.idWithoutFold == evaluation.chosenModel.node }.prefix(1))
+        }
+        return context.all(.model).filter { context.params.string("models") == "all" || $0.node.id == evaluation.chosenModel.node }
+    }
+
     private static func writeRoot(_ root: HDF5Group, context: StageContext) throws {
         try root.setAttribute("format", Version.factorFormatName)
         try root.setAttribute("format_version", Version.factorFormat)
@@ -116,24 +127,39 @@ public enum ExportStage: Stage {
         try group.setAttribute("prediction_rule", Predictor.rule)
     }
 
-    /// The sweep table's numeric columns, for the AnnData twin's `uns`.
+    /// The sweep table's numeric columns (for `/sweep` and the AnnData twin's `uns`); under
+    /// k-fold the RMSEs are means over the folds, with their standard deviations and the
+    /// number of folds beside them.
     private static func sweepColumns(_ evaluation: Evaluation) -> [(name: String, values: [Double])] {
-        [("k", evaluation.models.map { Double($0.k) }), ("validation_rmse", evaluation.models.map(\.validation.rmse)),
-         ("test_rmse", evaluation.models.map(\.test.rmse)), ("validation_mae", evaluation.models.map(\.validation.mae)),
-         ("test_mae", evaluation.models.map(\.test.mae)), ("iterations", evaluation.models.map { Double($0.iterations) }),
-         ("explained_variance", evaluation.models.map(\.explainedVariance))]
+        let models = evaluation.models
+        var columns = [("k", models.map { Double($0.k) }), ("validation_rmse", models.map(\.validation.rmse)),
+                       ("test_rmse", models.map(\.test.rmse)), ("validation_mae", models.map(\.validation.mae)),
+                       ("test_mae", models.map(\.test.mae)), ("iterations", models.map { Double($0.iterations) }),
+                       ("seconds", models.map(\.seconds)), ("explained_variance", models.map(\.explainedVariance))]
+        if evaluation.isCrossValidated {
+            columns += [("validation_rmse_sd", models.map(\.validationRMSESD)), ("test_rmse_sd", models.map(\.testRMSESD)),
+                        ("folds", models.map { Double($0.folds) })]
+        }
+        return columns
     }
 
+    private static let integerColumns: Set = ["k", "iterations", "folds"]
+
     private static func writeSweep(_ evaluation: Evaluation, to group: HDF5Group) throws {
-        try group.write(evaluation.models.map { Int32($0.k) }, to: "k")
         try group.writeStrings(evaluation.models.map(\.algorithm), to: "algorithm")
-        try group.write(evaluation.models.map(\.validation.rmse), to: "validation_rmse")
-        try group.write(evaluation.models.map(\.test.rmse), to: "test_rmse")
-        try group.write(evaluation.models.map(\.validation.mae), to: "validation_mae")
-        try group.write(evaluation.models.map(\.test.mae), to: "test_mae")
-        try group.write(evaluation.models.map { Int32($0.iterations) }, to: "iterations")
-        try group.write(evaluation.models.map(\.seconds), to: "seconds")
-        try group.write(evaluation.models.map(\.explainedVariance), to: "explained_variance")
+        for (name, values) in sweepColumns(evaluation) {
+            if integerColumns.contains(name) {
+                try group.write(values.map { Int32($0) }, to: name)
+            } else {
+                try group.write(values, to: name)
+            }
+        }
+        try group.setAttribute("selection_rule", evaluation.selection.rawValue)
+        if evaluation.isCrossValidated {
+            for rule in SelectionRule.allCases {
+                try group.setAttribute("chosen_k_\(rule.rawValue)", .int(Int64(evaluation.models[rule.choose(evaluation.models)].k)))
+            }
+        }
         try evaluation.writeBaselines(to: group)
     }
 }

@@ -155,11 +155,11 @@ public enum FactorizeStage: Stage {
     }
 
     /// The normalized training and validation entries upstream of the node, shared by every
-    /// rank of the stage's sweep: the training entries are streamed from the artifact (never
+    /// rank of the stage's sweep (of one fold): the training entries are streamed from the artifact (never
     /// held whole by SGD), the validation entries read without timestamps.
     private static func sharedProblem(_ context: StageContext) throws -> TrainingProblem {
-        let stage = context.node.stage.id
-        return try context.cache.value(for: "training-problem:" + stage, owner: stage) {
+        let sweep = context.node.sweepID
+        return try context.cache.value(for: "training-problem:" + sweep, owner: sweep) {
             let ratings = context.required(.ratings).dataFile
             let (rows, cols, parts) = try RatingData.readParts(from: ratings, [.validation], timestamps: false)
             let normalization = try NormalizeStage.upstreamNormalization(context, rows: rows, cols: cols)

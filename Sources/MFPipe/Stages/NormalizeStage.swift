@@ -42,38 +42,50 @@ public enum NormalizeStage: Stage {
     }
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
-        let params = context.params
         let data = try RatingData.read(from: context.required(.ratings).dataFile)
+        let normalization = try fit(context.params, stage: context.node.stage, data: data, context: context)
+        try context.writeArtifact(normalization.write)
+        let method = normalization.method
+        var summary = method.rawValue + (method.usesAxis ? " by \(normalization.axis.rawValue)" : "")
+        if normalization.transform != .none { summary = "\(normalization.transform.rawValue), then " + summary }
+        return StageOutcome(summary: summary + String(format: ", mean %.4f", normalization.mean), metrics: ["mean": normalization.mean])
+    }
+
+    /// The normalization that `params` (of `stage`) describe, fitted on `data`'s training
+    /// entries; a log1p of values at or below -1 is the user's error, named at `transform`.
+    static func fit(_ params: StageParams, stage: StageSpec, data: RatingData, context: StageContext) throws -> Normalization {
         let transform = Normalization.Transform(rawValue: params.string("transform"))!
         let train = data.training
         if transform == .log1p, let entry = (0..<train.count).first(where: { train.values[$0] <= -1 }) {
             throw PipelineFileError(
-                file: DisplayPath.of(context.pipeline.file), location: "\(context.node.stage.path).params.transform",
+                file: DisplayPath.of(context.pipeline.file), location: "\(stage.path).params.transform",
                 message: "log1p needs values above -1; the training entry (row \"\(data.rowIDs.ids[Int(train.rows[entry])])\", column \"\(data.colIDs.ids[Int(train.cols[entry])])\") is \(train.values[entry])")
         }
-        let method = Normalization.Method(rawValue: params.string("method"))!
-        let normalization = Normalization.fit(
-            method, axis: params.has("axis") ? Normalization.Axis(rawValue: params.string("axis"))! : .column, transform: transform,
+        return Normalization.fit(
+            Normalization.Method(rawValue: params.string("method"))!,
+            axis: params.has("axis") ? Normalization.Axis(rawValue: params.string("axis"))! : .column, transform: transform,
             train: train, rows: data.rowCount, cols: data.colCount,
             rowRegularization: params.has("row_regularization") ? params.double("row_regularization") : 0,
             colRegularization: params.has("col_regularization") ? params.double("col_regularization") : 0)
-        try context.writeArtifact(normalization.write)
-        var summary = method.rawValue + (method.usesAxis ? " by \(normalization.axis.rawValue)" : "")
-        if transform != .none { summary = "\(transform.rawValue), then " + summary }
-        return StageOutcome(summary: summary + String(format: ", mean %.4f", normalization.mean), metrics: ["mean": normalization.mean])
     }
 
     /// The ratings upstream of a stage and the normalization fitted on them (the identity
-    /// when the pipeline has no normalize stage).
-    static func upstreamData(_ context: StageContext) throws -> (data: RatingData, normalization: Normalization) {
-        let data = try RatingData.read(from: context.required(.ratings).dataFile)
-        return (data, try upstreamNormalization(context, rows: data.rowCount, cols: data.colCount))
+    /// when the pipeline has no normalize stage): the nearest, or with `fold` those of that
+    /// fold of a k-fold split (for a stage that gathers folds).
+    static func upstreamData(_ context: StageContext, fold: Int? = nil) throws -> (data: RatingData, normalization: Normalization) {
+        guard let ratings = context.ancestors.first(where: { $0.kind == .ratings && (fold == nil || $0.node.fold == fold) }) else {
+            preconditionFailure("validation guarantees an upstream ratings artifact")
+        }
+        let data = try RatingData.read(from: ratings.dataFile)
+        return (data, try upstreamNormalization(context, rows: data.rowCount, cols: data.colCount, fold: fold))
     }
 
     /// The normalization upstream of a stage (the identity for `rows` x `cols` when the
-    /// pipeline has no normalize stage).
-    static func upstreamNormalization(_ context: StageContext, rows: Int, cols: Int) throws -> Normalization {
-        guard let handle = context.nearest(.normalization) else { return .none(rows: rows, cols: cols) }
+    /// pipeline has no normalize stage), of `fold` when one is given.
+    static func upstreamNormalization(_ context: StageContext, rows: Int, cols: Int, fold: Int? = nil) throws -> Normalization {
+        guard let handle = context.ancestors.first(where: { $0.kind == .normalization && (fold == nil || $0.node.fold == fold) }) else {
+            return .none(rows: rows, cols: cols)
+        }
         let file = try HDF5File.open(handle.dataFile)
         defer { try? file.close() }
         return try Normalization.read(from: file.root)

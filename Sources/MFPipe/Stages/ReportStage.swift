@@ -27,16 +27,7 @@ public enum ReportStage: Stage {
         let evaluation = try EvaluateStage.upstream(context)
         let files = outputFiles(for: context.params)
         let (markdown, plotURL, csvURL, htmlURL) = (files[0], files[1], files[2], files[3])
-        let best = evaluation.chosenModel
-        let plot = SVGLinePlot(
-            title: "\(context.pipeline.name): RMSE versus k", xLabel: "k (rank)", yLabel: "RMSE",
-            series: [
-                .init(name: "validation", color: "#1f77b4", points: evaluation.models.map { (Double($0.k), $0.validation.rmse) }),
-                .init(name: "test", color: "#d62728", points: evaluation.models.map { (Double($0.k), $0.test.rmse) }),
-            ],
-            references: [.init(name: "bias baseline (test)", color: "#2ca02c", y: evaluation.biasBaseline.test.rmse),
-                         .init(name: "global mean (test)", color: "#7f7f7f", y: evaluation.globalMean.test.rmse)],
-            logX: true, markers: [(Double(best.k), "chosen k = \(best.k)")])
+        let plot = rmsePlot(evaluation, pipeline: context.pipeline)
         try AtomicFile.write(plot.render(), to: plotURL)
         try AtomicFile.write(csv(evaluation), to: csvURL)
         let components = try componentVariance(evaluation, context: context)
@@ -50,13 +41,82 @@ public enum ReportStage: Stage {
         return StageOutcome(summary: "wrote \(DisplayPath.of(markdown)) and \(htmlURL.lastPathComponent)", outputs: [markdown, plotURL, csvURL, htmlURL])
     }
 
+    /// RMSE versus k: validation and test (under k-fold the means over folds, with error bars
+    /// of one standard deviation), both baselines on test, the chosen k marked (under
+    /// k-fold the choice of each rule).
+    private static func rmsePlot(_ evaluation: Evaluation, pipeline: Pipeline) -> SVGLinePlot {
+        let models = evaluation.models
+        var markers: [(x: Double, label: String)] = []
+        if evaluation.isCrossValidated {
+            let choices = SelectionRule.allCases.map { (rule: $0, k: models[$0.choose(models)].k) }
+            if choices[0].k == choices[1].k {
+                markers = [(Double(choices[0].k), "chosen k = \(choices[0].k) (both rules)")]
+            } else {
+                markers = choices.map { (Double($0.k), ($0.rule == evaluation.selection ? "chosen k = \($0.k)" : "k = \($0.k)") + " (\(ruleName($0.rule)))") }
+            }
+        } else {
+            markers = [(Double(evaluation.chosenModel.k), "chosen k = \(evaluation.chosenModel.k)")]
+        }
+        return SVGLinePlot(
+            title: "\(pipeline.name): RMSE versus k", xLabel: "k (rank)", yLabel: "RMSE",
+            series: [
+                .init(name: "validation" + (evaluation.isCrossValidated ? " (mean ± sd)" : ""), color: "#1f77b4",
+                      points: models.map { (Double($0.k), $0.validation.rmse) }, errors: models.map(\.validationRMSESD)),
+                .init(name: "test" + (evaluation.isCrossValidated ? " (mean ± sd)" : ""), color: "#d62728",
+                      points: models.map { (Double($0.k), $0.test.rmse) }, errors: models.map(\.testRMSESD)),
+            ],
+            references: [.init(name: "bias baseline (test)", color: "#2ca02c", y: evaluation.biasBaseline.test.rmse),
+                         .init(name: "global mean (test)", color: "#7f7f7f", y: evaluation.globalMean.test.rmse)],
+            logX: true, markers: markers)
+    }
+
+    /// A rule's name in the reports.
+    static func ruleName(_ rule: SelectionRule) -> String {
+        rule == .lowest ? "lowest mean" : "one-standard-error rule"
+    }
+
+    /// The sentence on the chosen model, the same in the Markdown and the HTML report:
+    /// its k and algorithm, what chose it (under k-fold, both rules' choices), its test
+    /// metrics and the refit model's.
+    static func chosenSentence(_ evaluation: Evaluation) -> String {
+        let best = evaluation.chosenModel
+        var text = "k = \(best.k) (\(best.algorithm)), selected by "
+        if evaluation.isCrossValidated {
+            text += "mean validation RMSE \(number(best.validation.rmse)) ± \(number(best.validationRMSESD)) over \(best.folds) folds, "
+                + "by the \(ruleName(evaluation.selection))"
+            let other = SelectionRule.allCases.first { $0 != evaluation.selection }!
+            let otherK = evaluation.models[other.choose(evaluation.models)].k
+            text += otherK == best.k ? " (the \(ruleName(other)) chooses it too)" : " (the \(ruleName(other)) chooses k = \(otherK))"
+            text += "; the fold models' mean test RMSE \(number(best.test.rmse)) ± \(number(best.testRMSESD)), test MAE \(number(best.test.mae))."
+        } else {
+            text += "validation RMSE \(number(best.validation.rmse)); test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
+        }
+        return text + refitNote(evaluation)
+    }
+
+    /// The sweep table as both reports show it: one row per model, and under k-fold the
+    /// standard deviations over folds and the number of folds in the last columns.
+    static func sweepTable(_ evaluation: Evaluation) -> (header: [String], rows: [(cells: [String], chosen: Bool)]) {
+        var header = ["k", "algorithm", "train RMSE", "validation RMSE", "validation MAE", "test RMSE", "test MAE", "explained variance", "epochs", "seconds"]
+        if evaluation.isCrossValidated { header += ["validation sd", "test sd", "folds"] }
+        let rows = evaluation.models.enumerated().map { index, score in
+            var cells = [String(score.k), score.algorithm]
+                + [score.train.rmse, score.validation.rmse, score.validation.mae, score.test.rmse, score.test.mae, score.explainedVariance].map(number)
+                + [String(score.iterations), String(format: "%.2f", score.seconds)]
+            if evaluation.isCrossValidated { cells += [number(score.validationRMSESD), number(score.testRMSESD), String(score.folds)] }
+            return (cells, index == evaluation.chosen)
+        }
+        return (header, rows)
+    }
+
     /// Every trained rank's curve, from the model artifacts upstream.
     private static func curves(_ context: StageContext) throws -> [HTMLReport.Curve] {
         try context.all(.model).map { handle in
             let file = try HDF5File.open(handle.dataFile)
             defer { try? file.close() }
             let model = try FactorModel.read(from: file.root)
-            return HTMLReport.Curve(node: handle.node.id, k: model.k, curve: model.info.curve, keptEpoch: model.info.bestIteration)
+            return HTMLReport.Curve(node: handle.node.id, k: model.k, fold: handle.node.fold, curve: model.info.curve,
+                                    keptEpoch: model.info.bestIteration)
         }
     }
 
@@ -74,14 +134,15 @@ public enum ReportStage: Stage {
     }
 
     private static func csv(_ evaluation: Evaluation) -> String {
-        var text = "node,k,algorithm,train_rmse,validation_rmse,validation_mae,test_rmse,test_mae,explained_variance,iterations,seconds,chosen\n"
+        var text = "node,k,algorithm,train_rmse,validation_rmse,validation_mae,test_rmse,test_mae,explained_variance,iterations,seconds,chosen"
+            + (evaluation.isCrossValidated ? ",validation_rmse_sd,test_rmse_sd,folds\n" : "\n")
         for (index, score) in evaluation.models.enumerated() {
             let fields = [
                 score.node, String(score.k), score.algorithm, number(score.train.rmse), number(score.validation.rmse),
                 number(score.validation.mae), number(score.test.rmse), number(score.test.mae), number(score.explainedVariance),
                 String(score.iterations),
                 String(format: "%.3f", score.seconds), index == evaluation.chosen ? "yes" : "no",
-            ]
+            ] + (evaluation.isCrossValidated ? [number(score.validationRMSESD), number(score.testRMSESD), String(score.folds)] : [])
             text += fields.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") + "\n"
         }
         return text
@@ -90,7 +151,8 @@ public enum ReportStage: Stage {
     /// A sentence on the refit model, the one exported, when there is one.
     static func refitNote(_ evaluation: Evaluation) -> String {
         guard let refit = evaluation.refit else { return "" }
-        return " Refit on training plus validation entries for \(refit.epochs) epochs (the model exported): "
+        let entries = evaluation.isCrossValidated ? "every non-test entry" : "training plus validation entries"
+        return " Refit on \(entries) for \(refit.epochs) epochs (the model exported): "
             + "test RMSE \(number(refit.test.rmse)), test MAE \(number(refit.test.mae))."
     }
 
@@ -107,28 +169,29 @@ public enum ReportStage: Stage {
 
     private static func render(_ evaluation: Evaluation, pipeline: Pipeline, plotName: String,
                                components: [(sigma: Double, share: Double)]?) -> String {
-        let best = evaluation.chosenModel
         var text = """
         # \(pipeline.name)
 
         Generated by mfpipe \(Version.mfpipe) on \(EventLog.timestamp(Date())) from `\(DisplayPath.of(pipeline.file))`.
 
-        **Chosen model:** k = \(best.k) (\(best.algorithm)), selected by validation RMSE \(number(best.validation.rmse)); \
-        test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae)).\(refitNote(evaluation))
+        **Chosen model:** \(chosenSentence(evaluation))
 
         ![RMSE versus k](\(plotName))
 
         ## Sweep
 
-        | k | algorithm | train RMSE | validation RMSE | validation MAE | test RMSE | test MAE | explained variance | epochs | seconds |
-        |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 
         """
-        for (index, score) in evaluation.models.enumerated() {
-            let mark = index == evaluation.chosen ? " **(chosen)**" : ""
-            text += "| \(score.k)\(mark) | \(score.algorithm) | \(number(score.train.rmse)) | \(number(score.validation.rmse)) | "
-                + "\(number(score.validation.mae)) | \(number(score.test.rmse)) | \(number(score.test.mae)) | \(number(score.explainedVariance)) | \(score.iterations) | "
-                + String(format: "%.2f", score.seconds) + " |\n"
+        let sweep = sweepTable(evaluation)
+        text += "| " + sweep.header.joined(separator: " | ") + " |\n|"
+            + sweep.header.indices.map { $0 == 1 ? "---|" : "---:|" }.joined() + "\n"
+        for row in sweep.rows {
+            var cells = row.cells
+            if row.chosen { cells[0] += " **(chosen)**" }
+            text += "| " + cells.joined(separator: " | ") + " |\n"
+        }
+        if evaluation.isCrossValidated {
+            text += "\nUnder k-fold each row is the mean over the folds' models (trained without their fold, scored on it); sd is the standard deviation over the folds.\n"
         }
         text += """
 

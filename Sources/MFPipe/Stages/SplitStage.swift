@@ -2,9 +2,9 @@ import Foundation
 
 /// Holds out entries for model selection (validation) and for the final number (test):
 /// seeded random fractions, a seeded leave-n-out per row, temporal (the latest fractions of
-/// all entries, or each row's latest n), or train and test files given as two ingest
-/// inputs. In a symmetric matrix a random split holds out an entry with its mirror
-/// (`MirrorPairs`). Every method is seeded or deterministic, so the same inputs and
+/// all entries, or each row's latest n), k-fold cross-validation (one node per fold, see
+/// `PipelineDAG`), or train and test files given as two ingest inputs. In a symmetric
+/// matrix a random or k-fold split holds out an entry with its mirror (`MirrorPairs`). Every method is seeded or deterministic, so the same inputs and
 /// parameters always give the same split.
 public enum SplitStage: Stage {
     public static let typeName = "split"
@@ -20,6 +20,7 @@ public enum SplitStage: Stage {
         ("temporal", [fraction("validation", "validation, the latest entries before the test set's"),
                       fraction("test", "the test set, the latest entries")]),
         ("temporal_per_row", [perRow("validation", "the latest before the test entries"), perRow("test", "the latest")]),
+        ("kfold", [folds, fraction("test", "the test set, drawn before the folds and shared by all of them")]),
         ("given", [
             ParamSpec("validation", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), default: .number(0.1),
                       "fraction of the train file held out for validation"),
@@ -30,7 +31,10 @@ public enum SplitStage: Stage {
 
     private static let method = ParamSpec(
         "method", .choice(methods.map(\.name)), default: .string("random"),
-        "random: fractions of the entries; per_row: n entries of every row at random; temporal: the latest fractions of all entries by timestamp; temporal_per_row: every row's latest n entries; given: the inputs are the train file then the test file")
+        "random: fractions of the entries; per_row: n entries of every row at random; temporal: the latest fractions of all entries by timestamp; temporal_per_row: every row's latest n entries; kfold: a test fraction, then the rest in folds, each the validation set of one fold; given: the inputs are the train file then the test file")
+    private static let folds = ParamSpec(
+        "folds", .integer(2...100), default: .number(5),
+        "the number of folds: each is the validation set once, the others its training set; every downstream stage up to evaluate runs once per fold")
     private static let seed = ParamSpec("seed", .integer(0...Int.max), default: .null, "the split's seed; defaults to the pipeline seed")
 
     private static func fraction(_ name: String, _ what: String) -> ParamSpec {
@@ -85,11 +89,22 @@ public enum SplitStage: Stage {
         return nil
     }
 
+    /// The node parameter that names a k-fold split node's fold (1-based); set by
+    /// `PipelineDAG`, never written in a pipeline file.
+    static let foldParameter = "fold"
+
+    /// The number of folds of a k-fold split's `params` (as written), nil for other methods.
+    static func foldCount(_ given: JSONValue) -> Int? {
+        guard given["method"]?.stringValue == "kfold" else { return nil }
+        return given[folds.name]?.intValue ?? folds.defaultValue!.intValue!
+    }
+
     /// Whether a split with `params` leaves validation entries (for the checks before a run).
     static func holdsOutValidation(_ params: StageParams) -> Bool {
         switch params.string("method") {
         case "given": return params.string("held_out") == "validation" || params.double("validation") > 0
         case "per_row", "temporal_per_row": return params.int("validation_per_row") > 0
+        case "kfold": return true
         default: return params.double("validation") > 0
         }
     }
@@ -123,6 +138,9 @@ public enum SplitStage: Stage {
             if temporal { try requireTimestamps(pool, context: context) }
             assignment = HoldOut.perRow(pool, validation: params.int("validation_per_row"), test: params.int("test_per_row"),
                                         order: temporal ? .latestLast : .shuffled, random: &random)
+        case "kfold":
+            assignment = HoldOut.fold(params.int(foldParameter), of: params.int("folds"), pool, test: params.double("test"),
+                                      pairs: MirrorPairs(pool, rowIDs: data.rowIDs, colIDs: data.colIDs), random: &random)
         case "temporal":
             try requireTimestamps(pool, context: context)
             assignment = HoldOut.latest(pool, validation: params.double("validation"), test: params.double("test"))

@@ -38,6 +38,9 @@ public protocol Stage {
     static var inputCount: ClosedRange<Int> { get }
     /// Artifact kinds the stage needs among its ancestors.
     static var requires: [ArtifactKind] { get }
+    /// Whether one node of the stage reads every fold of a k-fold split upstream (evaluate),
+    /// instead of the stage being expanded into one node per fold.
+    static var gathersFolds: Bool { get }
     /// The artifact kind it produces.
     static var produces: ArtifactKind { get }
     /// Checks that concern several parameters, or parameters and the number of inputs, at
@@ -52,6 +55,7 @@ public protocol Stage {
 extension Stage {
     public static var inputCount: ClosedRange<Int> { 1...Int.max }
     public static var requires: [ArtifactKind] { [] }
+    public static var gathersFolds: Bool { false }
     public static func params(for given: JSONValue) -> [ParamSpec] { params }
     public static func misplacedParameter(_ name: String, given: JSONValue) -> String? { nil }
     public static func outputFiles(for given: StageParams) -> [URL] {
