@@ -74,8 +74,13 @@ final class KFoldTests: XCTestCase {
 
     func testASweepUnderKFoldIsSummarisedAndChosenByEitherRule() throws {
         try writePipeline(split: #""method": "kfold", "folds": 3, "test": 0.15"#, evaluate: #""selection_rule": "one_standard_error""#)
-        let run = try MFPipeBinary.run(["run", "pipelines/kfold.json", "--quiet"], in: scratch.root)
+        let run = try MFPipeBinary.run(["run", "pipelines/kfold.json", "--log-format", "json"], in: scratch.root)
         XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let events = try EventSchema.check(run.stdout, in: scratch)
+        XCTAssertEqual(events.stdout + events.stderr, "", "every event of a k-fold run matches the schema")
+        let metrics = run.stdout.split(separator: "\n").filter { $0.contains(#""event":"metrics""#) }
+        XCTAssertEqual(metrics.count, 3, "one metrics event per k")
+        XCTAssertTrue(metrics.allSatisfy { $0.contains(#""folds":3"#) && $0.contains(#""validation_rmse_sd":"#) }, metrics.joined(separator: "\n"))
         let check = try Python.run("""
             import sys, h5py, numpy as np, xml.etree.ElementTree as ET, re
             evaluation, export, markdown, svg = sys.argv[1:5]

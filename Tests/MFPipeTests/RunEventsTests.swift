@@ -36,17 +36,8 @@ final class RunEventsTests: XCTestCase {
         return (result, events)
     }
 
-    /// Asserts that every line of `stdout` validates against docs/event-schema.json.
     private func assertValid(_ stdout: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let events = try scratch.write(stdout, to: "events.jsonl")
-        let check = try Python.run("""
-            import json, sys, jsonschema
-            schema = json.load(open(sys.argv[1]))
-            validator = jsonschema.Draft202012Validator(schema)
-            for number, text in enumerate(open(sys.argv[2]).read().splitlines(), 1):
-                for error in validator.iter_errors(json.loads(text)):
-                    print(f"line {number}: {error.message}: {text[:200]}")
-            """, arguments: [MFPipeBinary.packageRoot.appendingPathComponent("docs/event-schema.json").path, events.path])
+        let check = try EventSchema.check(stdout, in: scratch)
         XCTAssertEqual(check.exitCode, 0, check.stderr, file: file, line: line)
         XCTAssertEqual(check.stdout, "", file: file, line: line)
     }

@@ -147,8 +147,7 @@ public enum EvaluateStage: Stage {
                                       "validation_rmse": .number(score.validation.rmse), "validation_mae": .number(score.validation.mae),
                                       "test_rmse": .number(score.test.rmse), "test_mae": .number(score.test.mae)]
                                  .merging(score.folds > 1 ? ["folds": .number(Double(score.folds)),
-                                                             "validation_rmse_sd": .number(score.validationRMSESD)] : [:]) { $1 }
-                                 .filter { $0.value.doubleValue?.isFinite ?? true })
+                                                             "validation_rmse_sd": .number(score.validationRMSESD)] : [:]) { $1 })
         }
     }
 
