@@ -52,6 +52,7 @@ bench: build bench-venv
 	bash bench/sgd.sh
 	$(VENV)/bin/python bench/als.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 	$(VENV)/bin/python bench/dense.py $(abspath $(BINARY)) $(BENCH_WORK)/dense
+	$(VENV)/bin/python bench/recommend.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 
 # libFuzzer over the delimited, MatrixMarket and dense readers and the pipeline parser,
 # FUZZ_SECONDS each, under AddressSanitizer; a crash stops with its input in .build/fuzz/.

@@ -16,7 +16,7 @@ protocol Command {
 /// Every subcommand, in `--help` order.
 let commands: [any Command.Type] = [
     RunCommand.self, ValidateCommand.self, StatusCommand.self, DagCommand.self,
-    CleanCommand.self, InspectCommand.self, SynthCommand.self,
+    CleanCommand.self, InspectCommand.self, PredictCommand.self, RecommendCommand.self, SynthCommand.self,
 ]
 
 /// Options shared by the commands that read a pipeline file.

@@ -37,6 +37,6 @@ final class DocumentationTests: XCTestCase {
         XCTAssertEqual(try MFPipeBinary.run(["--version"]).stdout, "mfpipe \(Version.mfpipe)\n")
         let unknown = try MFPipeBinary.run(["fit"])
         XCTAssertEqual(unknown.exitCode, 2)
-        XCTAssertEqual(unknown.stderr, "mfpipe: unknown command \"fit\"; expected one of run, validate, status, dag, clean, inspect, synth\n")
+        XCTAssertEqual(unknown.stderr, "mfpipe: unknown command \"fit\"; expected one of run, validate, status, dag, clean, inspect, predict, recommend, synth\n")
     }
 }

@@ -61,13 +61,13 @@ final class PipelineFileErrorTests: XCTestCase {
     func testUnknownParameter() throws {
         try assertRejected(
             #"{"version": 1, "name": "t", "stages": [{"id": "a", "type": "ingest", "params": {"path": "x.csv", "delimeter": ","}}]}"#,
-            "stages[0].params.delimeter: unknown parameter; expected one of path, format, delimiter, header, columns, row_names, duplicates, bad_rows, max_bad_rows")
+            "stages[0].params.delimeter: unknown parameter; expected one of path, format, delimiter, header, columns, pairs, row_names, duplicates, bad_rows, max_bad_rows")
     }
 
     func testUnknownStageType() throws {
         try assertRejected(
             #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "f", "type": "factorise", "inputs": ["a"]}]}"#,
-            #"stages[1].type: unknown stage type "factorise"; expected one of ingest, split, normalize, factorize, evaluate, export, report"#)
+            #"stages[1].type: unknown stage type "factorise"; expected one of ingest, split, normalize, factorize, evaluate, export, report, predict, recommend"#)
     }
 
     func testWrongValueType() throws {

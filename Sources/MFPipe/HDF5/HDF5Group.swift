@@ -26,11 +26,11 @@ public final class HDF5Group {
         if H5Iis_valid(id) > 0 { H5Gclose(id) }
     }
 
-    private func childPath(_ name: String) -> String {
+    func childPath(_ name: String) -> String {
         path == "/" ? "/" + name : path + "/" + name
     }
 
-    private func failure(_ action: String, _ name: String) -> HDF5Error {
+    func failure(_ action: String, _ name: String) -> HDF5Error {
         HDF5Error.failed("cannot \(action) \(childPath(name)) in \(file)")
     }
 
@@ -106,7 +106,7 @@ public final class HDF5Group {
 
     /// For compressed files, a creation list with ~256 KiB chunks split along the first axis,
     /// shuffle and deflate 4; otherwise the default (contiguous).
-    private func chunkedCreationList(dims: [hsize_t], elementSize: Int, name: String) throws -> hid_t {
+    func chunkedCreationList(dims: [hsize_t], elementSize: Int, name: String) throws -> hid_t {
         let create = H5Pcreate(mf_h5p_dataset_create())
         guard create >= 0 else { throw failure("create a property list for", name) }
         guard compressed, dims.allSatisfy({ $0 > 0 }) else { return create }

@@ -101,7 +101,7 @@ enum DelimitedBlockParser {
         var roles = [FieldRole](repeating: .skip, count: columns.width)
         roles[columns.row] = .row
         roles[columns.col] = .col
-        roles[columns.value] = .value
+        if let value = columns.value { roles[value] = .value }
         if let timestamp = columns.timestamp { roles[timestamp] = .timestamp }
         if roles == [.row, .col, .value] {
             parseLines(block, delimiter: delimiter, layout: RowColValue(), into: &result)
@@ -116,6 +116,7 @@ enum DelimitedBlockParser {
     private static func parseLines<Layout: FieldLayout>(_ block: UnsafeBufferPointer<UInt8>, delimiter: [UInt8], layout: Layout,
                                                         into result: inout Result) {
         let wantsTimestamp = (0..<layout.count).contains { layout.role($0) == .timestamp }
+        let absentValue: Float = (0..<layout.count).contains { layout.role($0) == .value } ? 0 : .nan
         let base = block.baseAddress!
         var count = block.count
         while count > 0 && base[count - 1] != 0x0A { count -= 1 }
@@ -134,7 +135,7 @@ enum DelimitedBlockParser {
                 let lineStart = position
                 var row: Int64 = 0
                 var col: Int64 = 0
-                var value: Float = 0
+                var value = absentValue
                 var timestamp: Int64 = 0
                 var ok = true
                 for field in 0..<layout.count {

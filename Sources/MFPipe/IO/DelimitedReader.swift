@@ -38,6 +38,9 @@ public struct DelimitedReader {
         public var value: Column = .index(2)
         /// The timestamp column, if any.
         public var timestamp: Column?
+        /// Whether a file of (row, column) pairs without the value column is read too, its
+        /// values NaN (pairs to predict); when the value column is present it is read.
+        public var valueIsOptional = false
 
         /// Default options: detect delimiter and header, columns 0, 1, 2.
         public init() {}
@@ -139,7 +142,8 @@ public struct DelimitedReader {
     struct ColumnIndices {
         var row: Int
         var col: Int
-        var value: Int
+        /// nil for a pairs file without values (`Options.valueIsOptional`).
+        var value: Int?
         var timestamp: Int?
         /// The fields of the first line (the header, or the first data line): every line has
         /// as many, so that a field too many is an error at its line, never silently dropped.
@@ -148,7 +152,7 @@ public struct DelimitedReader {
         var widthLine: Int
 
         /// The fields the chosen columns need.
-        var needed: Int { max(row, col, value, timestamp ?? 0) + 1 }
+        var needed: Int { max(row, col, value ?? 0, timestamp ?? 0) + 1 }
     }
 
     /// Everything read so far, and the general per-line path.
@@ -280,10 +284,14 @@ public struct DelimitedReader {
                     message: "found \(fields) fields separated by \(splitter!.delimiter.name); expected \(columns.width) as on line \(columns.widthLine)"))
                 return
             }
-            let valueBytes = splitter!.bytes(of: columns.value, in: line)
-            guard let value = NumberParsing.float(valueBytes) else {
-                try policy.reject(reader.numberError(valueBytes, column: "value", field: columns.value, line: number))
-                return
+            var value = Float.nan
+            if let field = columns.value {
+                let valueBytes = splitter!.bytes(of: field, in: line)
+                guard let parsed = NumberParsing.float(valueBytes) else {
+                    try policy.reject(reader.numberError(valueBytes, column: "value", field: field, line: number))
+                    return
+                }
+                value = parsed
             }
             var timestamp: Int64?
             if let column = columns.timestamp {
@@ -342,6 +350,9 @@ public struct DelimitedReader {
         throws -> (indices: ColumnIndices, isHeader: Bool)
     {
         let choices = [options.row, options.col, options.value] + (options.timestamp.map { [$0] } ?? [])
+        // A pairs file may stop before the value column (by index; a named one needs a header).
+        var valueAbsent = false
+        if options.valueIsOptional, case .index(let valueIndex) = options.value, valueIndex >= splitter.fields.count { valueAbsent = true }
         let byName = choices.contains { if case .name = $0 { return true } else { return false } }
         let names = (0..<splitter.fields.count).map { splitter.text(of: $0, in: line).trimmingCharacters(in: .whitespaces) }
         func index(_ column: Column, _ role: String) throws -> Int {
@@ -362,6 +373,8 @@ public struct DelimitedReader {
             isHeader = true
         } else if case .index(let valueIndex) = options.value, valueIndex < splitter.fields.count {
             isHeader = NumberParsing.double(splitter.bytes(of: valueIndex, in: line)) == nil
+        } else if valueAbsent, case .index(let colIndex) = options.col, colIndex < splitter.fields.count {
+            isHeader = NumberParsing.double(splitter.bytes(of: colIndex, in: line)) == nil
         } else {
             isHeader = false
         }
@@ -369,7 +382,8 @@ public struct DelimitedReader {
             throw InputDataError(file: displayName, line: number, message: "columns are chosen by name but the file has no header; expected header: true, or column indices")
         }
         var indices = ColumnIndices(
-            row: try index(options.row, "row"), col: try index(options.col, "col"), value: try index(options.value, "value"),
+            row: try index(options.row, "row"), col: try index(options.col, "col"),
+            value: valueAbsent ? nil : try index(options.value, "value"),
             timestamp: try options.timestamp.map { try index($0, "timestamp") }, width: splitter.fields.count, widthLine: number)
         indices.width = max(indices.width, indices.needed)
         return (indices, isHeader)

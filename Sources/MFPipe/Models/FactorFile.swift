@@ -15,6 +15,10 @@ public struct FactorFile {
     public let chosen: String
     /// The clipping range of predictions, by model group name.
     public let clip: [String: ClosedRange<Double>]
+    /// Training entries per row of the chosen model (`/rows/n_train`).
+    public let rowCounts: [Int32]
+    /// Training entries per column (`/cols/n_train`).
+    public let colCounts: [Int32]
 
     /// Reads the file at `url`.
     public static func read(_ url: URL) throws -> FactorFile {
@@ -39,14 +43,19 @@ public struct FactorFile {
             rowIDs: IdTable(ids: try root.openGroup("rows").readStrings("ids")),
             colIDs: IdTable(ids: try root.openGroup("cols").readStrings("ids")),
             normalization: try Normalization.read(from: root.openGroup("normalization")),
-            models: models, chosen: try modelsGroup.stringAttribute("chosen"), clip: clip)
+            models: models, chosen: try modelsGroup.stringAttribute("chosen"), clip: clip,
+            rowCounts: try root.openGroup("rows").read("n_train", as: Int32.self).values,
+            colCounts: try root.openGroup("cols").read("n_train", as: Int32.self).values)
     }
 
     /// A predictor for the model named `name` (the chosen one by default).
     public func predictor(model name: String? = nil) -> Predictor {
-        let key = name ?? chosen
-        let range = clip[key]
-        let bounded = range.flatMap { $0.lowerBound.isFinite && $0.upperBound.isFinite ? $0 : nil }
-        return Predictor(normalization: normalization, model: models[key], clip: bounded)
+        Predictor(normalization: normalization, model: models[name ?? chosen], clip: clipRange(model: name))
+    }
+
+    /// The range predictions of the model named `name` (the chosen one by default) are
+    /// clipped to, or nil when they are not clipped.
+    public func clipRange(model name: String? = nil) -> ClosedRange<Double>? {
+        clip[name ?? chosen].flatMap { $0.lowerBound.isFinite && $0.upperBound.isFinite ? $0 : nil }
     }
 }

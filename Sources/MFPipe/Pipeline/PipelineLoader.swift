@@ -127,6 +127,7 @@ public struct PipelineLoader {
         try DAGValidation.checkAcyclic(stages, fail: fail)
         try PathChecks.check(stages, workdir: workdir, fail: fail)
         try SelectionChecks.check(stages, fail: fail)
+        try PredictionChecks.check(stages, fail: fail)
         return Pipeline(file: file, name: name, workdir: workdir, seed: seed, threads: threadCount, stages: stages)
     }
 

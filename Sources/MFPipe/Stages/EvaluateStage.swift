@@ -228,6 +228,18 @@ public enum EvaluateStage: Stage {
         return (data, normalization)
     }
 
+    /// The model exported as the chosen one: the refit model when evaluate refit it, else
+    /// the chosen node's.
+    static func chosenModel(_ context: StageContext, evaluation: Evaluation) throws -> FactorModel {
+        let file = try HDF5File.open(context.required(.evaluation).dataFile)
+        defer { try? file.close() }
+        if file.root.contains(refitGroup) { return try FactorModel.read(from: file.root.openGroup(refitGroup)) }
+        guard let handle = context.all(.model).first(where: { $0.node.idWithoutFold == evaluation.chosenModel.node }) else {
+            preconditionFailure("the chosen model \(evaluation.chosenModel.node) is upstream")
+        }
+        return try FactorModel.read(at: handle.dataFile)
+    }
+
     /// Reads the evaluation upstream of a stage.
     static func upstream(_ context: StageContext) throws -> Evaluation {
         let file = try HDF5File.open(context.required(.evaluation).dataFile)

@@ -22,6 +22,8 @@ public enum IngestStage: Stage {
             ParamSpec("value", .column, default: .number(2), "the value column"),
             ParamSpec("timestamp", .column, default: .null, "the timestamp column, if any"),
         ]), default: .object([]), "which fields hold row, column, value and timestamp (delimited text)"),
+        ParamSpec("pairs", .boolean, default: .bool(false),
+                  "delimited: the file lists (row, column) pairs to predict, its value column optional (values then NaN); such an ingest may feed only predict stages"),
         ParamSpec("row_names", .booleanOrAuto, default: .string("auto"),
                   "dense: whether the first field of each line names the row; auto detects a non-numeric first field"),
         ParamSpec("duplicates", .choice(DuplicatePolicy.allCases.map(\.rawValue)), default: .string("error"),
@@ -105,6 +107,7 @@ public enum IngestStage: Stage {
         options.col = DelimitedReader.Column(columns.raw("col"))!
         options.value = DelimitedReader.Column(columns.raw("value"))!
         options.timestamp = DelimitedReader.Column(columns.raw("timestamp"))
+        options.valueIsOptional = params.bool("pairs")
         return options
     }
 

@@ -90,7 +90,7 @@ public enum StageRegistry {
     /// The stage types, in pipeline order.
     public static let all: [any Stage.Type] = [
         IngestStage.self, SplitStage.self, NormalizeStage.self, FactorizeStage.self,
-        EvaluateStage.self, ExportStage.self, ReportStage.self,
+        EvaluateStage.self, ExportStage.self, ReportStage.self, PredictStage.self, RecommendStage.self,
     ]
 
     /// The names of every stage type.

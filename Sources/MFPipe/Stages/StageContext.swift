@@ -25,7 +25,7 @@ public struct StageContext {
     /// The artifacts of the node's direct inputs, in input order.
     public let inputs: [ArtifactHandle]
     /// The artifacts of every ancestor, nearest first.
-    public let ancestors: [ArtifactHandle]
+    public private(set) var ancestors: [ArtifactHandle]
     /// Threads this node may use.
     public let threads: Int
     /// The threads a solver may use: the node's own plus idle ones of the run's budget.
@@ -41,6 +41,16 @@ public struct StageContext {
 
     /// The node's parameters.
     public var params: StageParams { node.params }
+
+    /// The context with only `input` (one of the node's inputs) and its ancestors upstream:
+    /// what a stage reading two branches (predict) sees of one of them.
+    public func upstream(of input: ArtifactHandle) -> StageContext {
+        let dag = PipelineDAG(pipeline)
+        let kept = Set(dag.ancestors(of: input.node).map(\.id) + [input.node.id])
+        var narrowed = self
+        narrowed.ancestors = ancestors.filter { kept.contains($0.node.id) }
+        return narrowed
+    }
 
     /// The nearest ancestor artifact of `kind`, or nil.
     public func nearest(_ kind: ArtifactKind) -> ArtifactHandle? {

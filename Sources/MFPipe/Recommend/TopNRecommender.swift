@@ -1,0 +1,168 @@
+import Foundation
+
+/// The top N columns of every row by predicted value, excluding given entries (a row's
+/// training entries), from W·H computed a slice of rows at a time with BLAS `sgemm` and a
+/// bounded selection per row, on the caller's threads.
+///
+/// Memory stays bounded whatever the matrix: each task holds one slice of W·H (about 4 MiB),
+/// and results are handed over a window of rows at a time (about a million recommendations). Rows rank columns
+/// by the prediction before clipping (clipping would tie every column above the training
+/// range); ties go to the lower column index. Each row is computed on its own, so the
+/// result has the same bits for any thread count.
+public struct TopNRecommender {
+    /// One window of consecutive rows' recommendations.
+    public struct Window {
+        /// The first row of the window.
+        public var firstRow: Int
+        /// How many rows it holds.
+        public var rowCount: Int
+        /// Column indices, `rowCount` x N row-major, best first; -1 where a row has fewer
+        /// than N columns left to recommend.
+        public var columns: [Int32]
+        /// The predictions of those columns (unclipped; NaN where the column is -1).
+        public var scores: [Float]
+    }
+
+    /// The model whose W·H ranks the columns.
+    public let model: FactorModel
+    /// The normalization the model was trained after (its offsets and scales enter the
+    /// ranking, its transform the scores).
+    public let normalization: Normalization
+    /// N: recommendations per row.
+    public let count: Int
+    private let excludedStart: [Int]
+    private let excludedColumns: [Int32]
+
+    /// Ranks the columns of `model` for each row, `count` per row, leaving out the
+    /// (row, column) pairs of `excluding`.
+    public init(model: FactorModel, normalization: Normalization, count: Int, excluding: RatingTable) {
+        self.model = model
+        self.normalization = normalization
+        self.count = count
+        var start = [Int](repeating: 0, count: model.rows + 1)
+        for row in excluding.rows { start[Int(row) + 1] += 1 }
+        for row in 0..<model.rows { start[row + 1] += start[row] }
+        var next = start
+        var columns = [Int32](repeating: 0, count: excluding.count)
+        for entry in 0..<excluding.count {
+            let row = Int(excluding.rows[entry])
+            columns[next[row]] = excluding.cols[entry]
+            next[row] += 1
+        }
+        excludedStart = start
+        excludedColumns = columns
+    }
+
+    /// Computes every row's recommendations on `threads` threads and hands them to
+    /// `deliver` window after window, in row order.
+    public func run(threads: Int, deliver: (Window) throws -> Void) throws {
+        let (rows, cols, k) = (model.rows, model.cols, model.k)
+        let windowRows = max(64, (1 << 20) / max(count, 1))
+        let sliceRows = max(8, min(512, (1 << 20) / max(cols, 1)))
+        let terms = ColumnTerms(model: model, normalization: normalization)
+        let buffers = ScratchPool { ProductSlice(capacity: sliceRows * cols, count: count) }
+        var firstRow = 0
+        while firstRow < rows {
+            let windowCount = min(windowRows, rows - firstRow)
+            var window = Window(firstRow: firstRow, rowCount: windowCount,
+                                columns: [Int32](repeating: -1, count: windowCount * count),
+                                scores: [Float](repeating: .nan, count: windowCount * count))
+            let slices = (windowCount + sliceRows - 1) / sliceRows
+            window.columns.withUnsafeMutableBufferPointer { columnsOut in
+                window.scores.withUnsafeMutableBufferPointer { scoresOut in
+                    let output = UncheckedSendable((columnsOut, scoresOut))
+                    model.w.withUnsafeBufferPointer { w in
+                        model.h.withUnsafeBufferPointer { h in
+                            ParallelWork.forEach(slices, threads: threads) { slice in buffers.borrow { buffer in
+                                let low = firstRow + slice * sliceRows
+                                let high = min(low + sliceRows, firstRow + windowCount)
+                                let products = buffer.products
+                                if k > 0 {
+                                    LinearAlgebra.multiply(w.baseAddress! + low * k, h.baseAddress!, into: products,
+                                                           rows: high - low, inner: k, cols: cols, lda: k, ldb: cols, ldc: cols)
+                                } else {
+                                    products.initialize(repeating: 0, count: (high - low) * cols)
+                                }
+                                for row in low..<high {
+                                    let line = products + (row - low) * cols
+                                    for position in excludedStart[row]..<excludedStart[row + 1] {
+                                        line[Int(excludedColumns[position])] = -.infinity
+                                    }
+                                    terms.select(row: row, products: line, into: &buffer.selection)
+                                    let offset = (row - firstRow) * count
+                                    buffer.selection.drain { rank, column, key in
+                                        output.value.0[offset + rank] = column
+                                        output.value.1[offset + rank] = terms.score(row: row, key: key)
+                                    }
+                                }
+                            } }
+                        }
+                    }
+                }
+            }
+            try deliver(window)
+            firstRow += windowCount
+        }
+    }
+}
+
+/// One task's scratch: a slice of W·H and a selection, reused from slice to slice so that
+/// pages are zeroed once per thread, not once per slice.
+private final class ProductSlice {
+    let products: UnsafeMutablePointer<Float>
+    var selection: TopNSelection
+
+    init(capacity: Int, count: Int) {
+        products = .allocate(capacity: capacity)
+        selection = TopNSelection(count: count)
+    }
+
+    deinit { products.deallocate() }
+}
+
+/// The per-row and per-column parts of a prediction, laid out for the ranking loop:
+/// prediction = inverse_transform(mean + row_offset[i] + key), with
+/// key = col_offset[j] + row_scale[i] col_scale[j] (row_bias[i] + col_bias[j] + W[i]·H[:, j]).
+private struct ColumnTerms {
+    let colOffsets: [Float]
+    let colScales: [Float]
+    let colBiases: [Float]
+    let rowScales: [Float]
+    let rowBiases: [Float]
+    let rowConstants: [Double]
+    let transform: Normalization.Transform
+
+    init(model: FactorModel, normalization: Normalization) {
+        colOffsets = normalization.colOffsets.map(Float.init)
+        colScales = normalization.colScales.map(Float.init)
+        colBiases = model.colBias.isEmpty ? [Float](repeating: 0, count: model.cols) : model.colBias
+        rowScales = normalization.rowScales.map(Float.init)
+        rowBiases = model.rowBias.isEmpty ? [Float](repeating: 0, count: model.rows) : model.rowBias
+        rowConstants = normalization.rowOffsets.map { normalization.mean + $0 }
+        transform = normalization.transform
+    }
+
+    /// Offers every column of `row` (its W·H products in `products`, excluded ones -∞) to
+    /// `selection`: the keys are computed in place first (a loop the compiler vectorizes),
+    /// then only those above the selection's threshold are offered.
+    func select(row: Int, products: UnsafeMutablePointer<Float>, into selection: inout TopNSelection) {
+        let (scale, bias) = (rowScales[row], rowBiases[row])
+        colOffsets.withUnsafeBufferPointer { offsets in
+            colScales.withUnsafeBufferPointer { scales in
+                colBiases.withUnsafeBufferPointer { biases in
+                    for column in 0..<offsets.count {
+                        products[column] = offsets[column] + scale * scales[column] * (bias + biases[column] + products[column])
+                    }
+                }
+            }
+        }
+        for column in 0..<colOffsets.count where products[column] > selection.threshold {
+            selection.offer(products[column], column: Int32(column))
+        }
+    }
+
+    /// The prediction of a ranking key in `row`.
+    func score(row: Int, key: Float) -> Float {
+        Float(transform.invert(rowConstants[row] + Double(key)))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import MFPipe
+
+/// `mfpipe predict`: predictions for (row, column) pairs from an exported factor file.
+enum PredictCommand: Command {
+    static let name = "predict"
+    static let summary = "predict (row, column) pairs from an exported factor file, as CSV (and HDF5)"
+    static let help = """
+        usage: mfpipe predict EXPORT.h5 PAIRS --output FILE.csv [options]
+
+        Predicts every (row id, column id) pair of PAIRS — a delimited file, the ids in its
+        first two fields, an optional value in the third (delimiter and header detected; a
+        file without values has a header when its second field is not a number) — with
+        the exported model: W·H plus biases and offsets, clipped to the training range as
+        evaluate clips. An id the model never saw is predicted as a row or column without
+        training entries is (from the baseline parts) and flagged in the cold column
+        (row, col, row+col). Writes row,col,prediction,cold (and value, given values) and
+        prints the RMSE when the pairs carry values.
+
+        options:
+          --output FILE   the CSV file to write (required)
+          --hdf5 FILE     also write /predictions/row_ids, col_ids, prediction, value, cold
+          --model NAME    the model group to use, such as k032 (default: the chosen one)
+          --no-clip       do not clip predictions to the training range
+        """
+
+    static func run(_ words: [String]) throws -> Int32 {
+        let arguments = try Arguments(words, command: name, optionNames: ["--output", "--hdf5", "--model"], flagNames: ["--no-clip"])
+        guard arguments.positionals.count == 2 else {
+            throw UsageError("predict: expected EXPORT.h5 and PAIRS, found \(arguments.positionals.count) arguments; see mfpipe predict --help")
+        }
+        guard let output = arguments.value("--output") else { throw UsageError("predict: --output FILE.csv is required") }
+        let (exportPath, pairsPath) = (arguments.positionals[0], arguments.positionals[1])
+        let file = try FactorFile.read(URL(fileURLWithPath: exportPath))
+        let modelName = arguments.value("--model") ?? file.chosen
+        guard let model = file.models[modelName] else {
+            throw UsageError("predict: --model \(modelName): no such model in \(exportPath); expected one of \(file.models.keys.sorted().joined(separator: ", "))")
+        }
+        var options = DelimitedReader.Options()
+        options.valueIsOptional = true
+        var policy = BadRowPolicy(skip: false, maximum: 0)
+        let parsed = try DelimitedReader(url: URL(fileURLWithPath: pairsPath), displayName: pairsPath, options: options).read(policy: &policy)
+        let pairs = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: parsed.table])
+        let predictions = PairPredictions.compute(
+            pairs, model: model, normalization: file.normalization, rowIDs: file.rowIDs, colIDs: file.colIDs,
+            rowCounts: file.rowCounts, colCounts: file.colCounts, clip: arguments.has("--no-clip") ? nil : file.clipRange(model: modelName))
+        try predictions.write(csv: URL(fileURLWithPath: output), hdf5: arguments.value("--hdf5").map { URL(fileURLWithPath: $0) })
+        let cold = predictions.cold.filter { $0 != 0 }.count
+        var line = "wrote \(predictions.predictions.count) predictions (\(modelName), k=\(model.k); \(cold) with a cold row or column) to \(output)"
+        if let rmse = predictions.rmse { line += String(format: "; RMSE %.4f against the given values", rmse) }
+        printOut(line + "\n")
+        return 0
+    }
+}

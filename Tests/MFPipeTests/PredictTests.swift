@@ -1,0 +1,96 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Predictions for (row, column) pairs — by the predict stage from an ingest of pairs and by
+/// `mfpipe predict` from an export — equal W·H + biases + offsets recomputed in Python from
+/// the export (h5py), clipped as evaluate clips; unknown ids are predicted from the known
+/// side's parts and flagged cold; pipelines that read pairs wrongly are exit-2 errors.
+final class PredictTests: XCTestCase {
+    private var scratch: Scratch!
+
+    override func setUpWithError() throws { scratch = try Scratch() }
+    override func tearDown() { scratch.remove() }
+
+    private func writePipeline(predictInputs: String = #"["evaluate", "pairs"]"#, splitInput: String = "ratings") throws {
+        try scratch.write("""
+            {"version": 1, "name": "pred", "workdir": "../runs", "seed": 4, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ml-latest-small/ratings.csv",
+                "columns": {"row": "userId", "col": "movieId", "value": "rating"}}},
+              {"id": "pairs", "type": "ingest", "params": {"path": "../inputs/pairs.csv", "pairs": true}},
+              {"id": "split", "type": "split", "inputs": ["\(splitInput)"], "params": {"validation": 0.1, "test": 0.1}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"], "params": {"method": "standardize", "axis": "row"}},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 16, "epochs": 12}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/pred.h5"}},
+              {"id": "predict", "type": "predict", "inputs": \(predictInputs), "params": {"path": "../out/pred.csv", "hdf5": "../out/pred-values.h5"}}]}
+            """, to: "pipelines/pred.json")
+    }
+
+    /// The Python check: every prediction in `csv` equals the export's rule recomputed.
+    private let recompute = """
+        import sys, csv, h5py, numpy as np
+        export, table = sys.argv[1], sys.argv[2]
+        with h5py.File(export, "r") as f:
+            m = f["models"][f["models"].attrs["chosen"]]
+            W, H = m["W"][:].astype(np.float64), m["H"][:].astype(np.float64)
+            n = {name: f["normalization"][name][:] for name in ("row_offset", "col_offset", "row_scale", "col_scale")}
+            mean, rb, cb, low, high = f["normalization"].attrs["mean"], m["row_bias"][:], m["col_bias"][:], m.attrs["clip_min"], m.attrs["clip_max"]
+            rows = {r: i for i, r in enumerate(f["rows/ids"].asstr()[:])}
+            cols = {c: j for j, c in enumerate(f["cols/ids"].asstr()[:])}
+            rn, cn = f["rows/n_train"][:], f["cols/n_train"][:]
+            lines = list(csv.DictReader(open(table)))
+            squares, scored = 0.0, 0
+            for line in lines:
+                i, j = rows.get(line["row"]), cols.get(line["col"])
+                offset = mean + (n["row_offset"][i] if i is not None else 0) + (n["col_offset"][j] if j is not None else 0)
+                scale = (n["row_scale"][i] if i is not None else 1) * (n["col_scale"][j] if j is not None else 1)
+                part = ((rb[i] if i is not None else 0) + (cb[j] if j is not None else 0)
+                        + (W[i] @ H[:, j] if i is not None and j is not None else 0))
+                want = float(np.clip(offset + scale * part, low, high))
+                assert abs(float(line["prediction"]) - want) < 1e-5, (line, want)
+                cold = ("row" if i is None or rn[i] == 0 else "") + ("+" if (i is None or rn[i] == 0) and (j is None or cn[j] == 0) else "") + ("col" if j is None or cn[j] == 0 else "")
+                assert line["cold"] == cold, (line, cold)
+                if line.get("value"):
+                    squares += (float(line["value"]) - float(line["prediction"])) ** 2; scored += 1
+        print(len(lines), sum(1 for l in lines if l["cold"]), f"{(squares / scored) ** 0.5:.4f}" if scored else "-")
+        """
+
+    func testThePredictStageAndCommandFollowTheExportedRule() throws {
+        let ratings = try String(contentsOf: scratch.url("data/ml-latest-small/ratings.csv"), encoding: .utf8).split(whereSeparator: \.isNewline)
+        let sample = stride(from: 1, to: ratings.count, by: 97).map { $0 }
+        XCTAssertEqual(sample.count, 1040)
+        var pairs = "userId,movieId\n" + sample.map { ratings[$0].split(separator: ",").prefix(2).joined(separator: ",") }.joined(separator: "\n")
+        pairs += "\nnewcomer,1\n1,not-a-movie\nnobody,nothing\n"
+        try scratch.write(pairs, to: "inputs/pairs.csv")
+        try writePipeline()
+        let run = try MFPipeBinary.run(["run", "pipelines/pred.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let stage = try Python.run(recompute, arguments: [scratch.url("out/pred.h5").path, scratch.url("out/pred.csv").path])
+        XCTAssertEqual(stage.exitCode, 0, stage.stderr)
+        XCTAssertTrue(stage.stdout.hasPrefix("\(sample.count + 3) "), stage.stdout)
+
+        let withValues = sample.map { ratings[$0].split(separator: ",").prefix(3).joined(separator: ",") }.joined(separator: "\n")
+        try scratch.write("userId,movieId,rating\n" + withValues + "\n", to: "inputs/rated.csv")
+        let command = try MFPipeBinary.run(["predict", "out/pred.h5", "inputs/rated.csv", "--output", "out/rated.csv"], in: scratch.root)
+        XCTAssertEqual(command.exitCode, 0, command.stderr)
+        let check = try Python.run(recompute, arguments: [scratch.url("out/pred.h5").path, scratch.url("out/rated.csv").path])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        let rmse = try XCTUnwrap(check.stdout.split(separator: " ").last).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(command.stdout.hasSuffix("; RMSE \(rmse) against the given values\n"), command.stdout + " / " + rmse)
+    }
+
+    func testPipelinesThatReadPairsWronglyAreRejected() throws {
+        try scratch.write("userId,movieId\n1,1\n", to: "inputs/pairs.csv")
+        for (inputs, split, message) in [
+            (#"["pairs", "evaluate"]"#, "ratings", "stages[7].inputs: expected the evaluate stage, then the stage of the pairs to predict (an ingest)"),
+            (#"["evaluate", "pairs"]"#, "pairs", "stages[2].inputs: reads stages[1], an ingest of pairs to predict (pairs: true, values optional); expected only predict stages to read it"),
+        ] {
+            try writePipeline(predictInputs: inputs, splitInput: split)
+            let result = try MFPipeBinary.run(["validate", "pipelines/pred.json"], in: scratch.root)
+            XCTAssertEqual(result.exitCode, 2)
+            XCTAssertEqual(result.stderr, "mfpipe: pipelines/pred.json: \(message)\n")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import MFPipe
+import MFPipeTestSupport
+import XCTest
+
+/// Top-N recommendations on MovieLens latest-small equal a brute-force ranking computed in
+/// Python from the export (W·H plus biases and offsets) with the exported model's training
+/// entries left out, in the CSV and the HDF5 file alike; `exclude_seen: false` keeps them;
+/// the result does not depend on the thread count.
+final class RecommendTests: XCTestCase {
+    private var scratch: Scratch!
+
+    override func setUpWithError() throws { scratch = try Scratch() }
+    override func tearDown() { scratch.remove() }
+
+    private func writePipeline(normalize: String, top: Int, excludeSeen: Bool) throws {
+        try scratch.write("""
+            {"version": 1, "name": "rec", "workdir": "../runs", "seed": 2, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ml-latest-small/ratings.csv",
+                "columns": {"row": "userId", "col": "movieId", "value": "rating"}}},
+              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.1, "test": 0.1}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"], "params": {\(normalize)}},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 24, "epochs": 15}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/rec.h5"}},
+              {"id": "recommend", "type": "recommend", "inputs": ["evaluate"],
+               "params": {"path": "../out/rec.csv", "hdf5": "../out/rec-top.h5", "top": \(top), "exclude_seen": \(excludeSeen)}}]}
+            """, to: "pipelines/rec.json")
+    }
+
+    /// Checks the recommendations against a brute-force ranking of every 7th row.
+    private func check(top: Int, excludeSeen: Bool) throws {
+        let artifacts = scratch.url("runs/artifacts")
+        let split = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("split-") })
+        let result = try Python.run("""
+            import sys, csv, h5py, numpy as np
+            export, split, table, top, exclude = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
+            with h5py.File(export, "r") as f, h5py.File(split, "r") as s, h5py.File(sys.argv[6], "r") as r:
+                m = f["models"][f["models"].attrs["chosen"]]
+                W, H = m["W"][:].astype(np.float64), m["H"][:].astype(np.float64)
+                n = {name: f["normalization"][name][:] for name in ("row_offset", "col_offset", "row_scale", "col_scale")}
+                mean, rb, cb = f["normalization"].attrs["mean"], m["row_bias"][:], m["col_bias"][:]
+                rows = list(f["rows/ids"].asstr()[:]); cols = list(f["cols/ids"].asstr()[:])
+                seen = {}
+                for part in ("train", "validation"):   # the refit model saw both
+                    for i, j in zip(s[f"parts/{part}/row"][:], s[f"parts/{part}/col"][:]):
+                        seen.setdefault(int(i), set()).add(int(j))
+                assert sum(len(v) for v in seen.values()) == int(f["rows/n_train"][:].sum())
+                expected = {}
+                for i in range(0, len(rows), 7):
+                    key = (n["col_offset"][:] + n["row_scale"][i] * n["col_scale"][:]
+                           * (rb[i] + cb + W[i] @ H))
+                    order = np.lexsort((np.arange(len(cols)), -key)).tolist()
+                    if exclude: order = [j for j in order if j not in seen.get(i, set())]
+                    expected[rows[i]] = [(cols[j], mean + n["row_offset"][i] + key[j], key) for j in order[:top]]
+                got = {}
+                for line in csv.DictReader(open(table)):
+                    got.setdefault(line["row"], []).append((line["col"], float(line["score"]), int(line["rank"])))
+                assert len(got) == len(rows) and all(len(v) == top for v in got.values()), "top per row"
+                ids, scores = r["recommendations/ids"].asstr()[:], r["recommendations/scores"][:]
+                for row, want in expected.items():
+                    have = got[row]
+                    assert [h[2] for h in have] == list(range(1, top + 1)), "ranks"
+                    key = want[0][2]
+                    for rank, ((col, score, _), (got_col, got_score, _)) in enumerate(zip(want, have)):
+                        assert abs(score - got_score) < 1e-4, (row, rank, score, got_score)
+                        if col != got_col:   # only a near-tie may swap
+                            assert abs(key[cols.index(col)] - key[cols.index(got_col)]) < 1e-5, (row, rank, col, got_col)
+                        if exclude: assert cols.index(got_col) not in seen.get(rows.index(row), set()), "a training entry"
+                    i = rows.index(row)
+                    assert list(ids[i]) == [h[0] for h in have] and np.allclose(scores[i], [h[1] for h in have], atol=1e-5), "HDF5 = CSV"
+            print(len(expected))
+            """, arguments: [scratch.url("out/rec.h5").path, artifacts.appendingPathComponent(split).appendingPathComponent("data.h5").path,
+                             scratch.url("out/rec.csv").path, String(top), excludeSeen ? "1" : "0", scratch.url("out/rec-top.h5").path])
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "88\n")
+    }
+
+    func testTopNEqualsABruteForceRankingWithTrainingEntriesLeftOut() throws {
+        try writePipeline(normalize: #""method": "biases""#, top: 10, excludeSeen: true)
+        let run = try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet", "--threads", "2"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        try check(top: 10, excludeSeen: true)
+        let twoThreads = try Data(contentsOf: scratch.url("out/rec.csv"))
+        let one = try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet", "--threads", "1", "--force", "recommend"], in: scratch.root)
+        XCTAssertEqual(one.exitCode, 0, one.stderr)
+        XCTAssertEqual(try Data(contentsOf: scratch.url("out/rec.csv")), twoThreads, "the same bytes on one thread and two")
+    }
+
+    func testScaledNormalizationAndSeenEntriesKept() throws {
+        try writePipeline(normalize: #""method": "standardize", "axis": "column""#, top: 25, excludeSeen: false)
+        let run = try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        try check(top: 25, excludeSeen: false)
+    }
+}
