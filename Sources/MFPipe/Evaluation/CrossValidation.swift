@@ -22,8 +22,18 @@ enum CrossValidation {
                 iterations: Int(mean { Double($0.iterations) }.rounded()), seconds: folds.map(\.seconds).reduce(0, +),
                 explainedVariance: mean(\.explainedVariance),
                 folds: folds.count, validationRMSESD: standardDeviation(folds.map(\.validation.rmse)),
-                testRMSESD: standardDeviation(folds.map(\.test.rmse)))
+                testRMSESD: standardDeviation(folds.map(\.test.rmse)),
+                validationRanking: Self.mean(folds.map(\.validationRanking)), testRanking: Self.mean(folds.map(\.testRanking)))
         }
+    }
+
+    /// The mean of each ranking metric over `metrics` (one per fold).
+    static func mean(_ metrics: [RankingMetrics]) -> RankingMetrics {
+        guard !metrics.isEmpty else { return .empty }
+        let n = Double(metrics.count)
+        func average(_ value: (RankingMetrics) -> Double) -> Double { metrics.map(value).reduce(0, +) / n }
+        return RankingMetrics(precision: average(\.precision), recall: average(\.recall), ndcg: average(\.ndcg), map: average(\.map),
+                              coverage: average(\.coverage), rows: metrics.map(\.rows).reduce(0, +) / metrics.count)
     }
 
     /// The sample standard deviation (n − 1 in the denominator); NaN for fewer than two values.

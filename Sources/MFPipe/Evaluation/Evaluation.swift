@@ -34,6 +34,10 @@ public struct Evaluation: Sendable {
         public var validationRMSESD = Double.nan
         /// The standard deviation of the test RMSE over the folds (NaN without k-fold).
         public var testRMSESD = Double.nan
+        /// Ranking metrics of its top-N lists on the validation entries (`RankingMetrics`).
+        public var validationRanking = RankingMetrics.empty
+        /// Ranking metrics of its top-N lists on the test entries.
+        public var testRanking = RankingMetrics.empty
     }
 
     /// The models, in sweep order.
@@ -55,6 +59,14 @@ public struct Evaluation: Sendable {
     public var foldScores: [ModelScore] = []
     /// The rule that chose `chosen`.
     public var selection = SelectionRule.lowest
+    /// The validation metric the rule chose by.
+    public var selectBy = SelectionMetric.rmse
+    /// N of the ranking metrics (0: not measured).
+    public var rankingAt = 0
+    /// The value at or above which a held-out entry is relevant (nil: every one is).
+    public var relevanceThreshold: Double?
+    /// The popularity baseline's ranking metrics (each row's most-trained unseen columns).
+    public var popularity = (validation: RankingMetrics.empty, test: RankingMetrics.empty)
 
     /// Whether the table summarises the folds of a k-fold split.
     public var isCrossValidated: Bool { !foldScores.isEmpty }
@@ -82,6 +94,7 @@ public struct Evaluation: Sendable {
         try Self.writeTable(models, to: group)
         if isCrossValidated { try Self.writeTable(foldScores, to: group.createGroup("fold_scores")) }
         try group.setAttribute("selection_rule", selection.rawValue)
+        try group.setAttribute("select_by", selectBy.rawValue)
         try group.setAttribute("train_sum_of_squares", .double(trainSquares))
         try group.setAttribute("chosen_index", .int(Int64(chosen)))
         try group.setAttribute("chosen_k", .int(Int64(chosenModel.k)))
@@ -114,6 +127,23 @@ public struct Evaluation: Sendable {
         try group.writeStrings(scores.map(\.algorithm), to: "algorithm")
         try group.write(scores.map { Int32($0.k) }, to: "k")
         for (name, column) in columns { try group.write(scores.map(column), to: name) }
+        for (part, metrics) in rankingParts {
+            for (index, name) in RankingMetrics.empty.named.map(\.name).enumerated() {
+                try group.write(scores.map { $0[keyPath: metrics].named[index].value }, to: "\(part)_\(name)")
+            }
+        }
+    }
+
+    private static let rankingParts: [(String, WritableKeyPath<ModelScore, RankingMetrics>)] = [
+        ("validation", \.validationRanking), ("test", \.testRanking),
+    ]
+
+    private static func readRanking(_ group: HDF5Group, part: String, count: Int) throws -> [RankingMetrics] {
+        func column(_ name: String) throws -> [Double] { try group.read("\(part)_\(name)", as: Double.self).values }
+        let (precision, recall, ndcg, map, coverage) = (try column("precision"), try column("recall"), try column("ndcg"),
+                                                        try column("map"), try column("coverage"))
+        return (0..<count).map { RankingMetrics(precision: precision[$0], recall: recall[$0], ndcg: ndcg[$0], map: map[$0],
+                                                coverage: coverage[$0], rows: 0) }
     }
 
     private static func readTable(from group: HDF5Group) throws -> [ModelScore] {
@@ -122,9 +152,10 @@ public struct Evaluation: Sendable {
         let ks = try group.read("k", as: Int32.self).values
         var values: [String: [Double]] = [:]
         for (name, _) in columns { values[name] = try group.read(name, as: Double.self).values }
+        let ranking = try rankingParts.map { try readRanking(group, part: $0.0, count: nodes.count) }
         return nodes.indices.map { index in
             func column(_ name: String) -> Double { values[name]![index] }
-            return ModelScore(
+            var score = ModelScore(
                 node: nodes[index], k: Int(ks[index]), algorithm: algorithms[index],
                 train: ErrorMetrics(rmse: column("train_rmse"), mae: column("train_mae")),
                 validation: ErrorMetrics(rmse: column("validation_rmse"), mae: column("validation_mae")),
@@ -132,12 +163,26 @@ public struct Evaluation: Sendable {
                 iterations: Int(column("iterations")), seconds: column("seconds"), explainedVariance: column("explained_variance"),
                 fold: Int(column("fold")), folds: Int(column("folds")),
                 validationRMSESD: column("validation_rmse_sd"), testRMSESD: column("test_rmse_sd"))
+            for (part, metrics) in ranking.enumerated() { score[keyPath: rankingParts[part].1] = metrics[index] }
+            return score
         }
     }
 
+    private static func popularityMetrics(_ group: HDF5Group, part: String) throws -> RankingMetrics {
+        func value(_ name: String) throws -> Double { try group.doubleAttribute("popularity_\(part)_\(name)") }
+        return RankingMetrics(precision: try value("precision"), recall: try value("recall"), ndcg: try value("ndcg"),
+                              map: try value("map"), coverage: try value("coverage"), rows: 0)
+    }
+
     /// Writes the baselines' metrics as attributes `global_mean_{validation,test}_{rmse,mae}`
-    /// and `bias_baseline_{validation,test}_{rmse,mae}`.
+    /// and `bias_baseline_{validation,test}_{rmse,mae}`, and the ranking settings with the
+    /// popularity baseline's `popularity_{validation,test}_{precision,recall,ndcg,map,coverage}`.
     public func writeBaselines(to group: HDF5Group) throws {
+        try group.setAttribute("ranking_at", .int(Int64(rankingAt)))
+        try group.setAttribute("relevance_threshold", .double(relevanceThreshold ?? .nan))
+        for (part, metrics) in [("validation", popularity.validation), ("test", popularity.test)] {
+            for (name, value) in metrics.named { try group.setAttribute("popularity_\(part)_\(name)", .double(value)) }
+        }
         let baselines: [(String, ErrorMetrics)] = [
             ("global_mean_validation", globalMean.validation), ("global_mean_test", globalMean.test),
             ("bias_baseline_validation", biasBaseline.validation), ("bias_baseline_test", biasBaseline.test),
@@ -169,6 +214,10 @@ public struct Evaluation: Sendable {
             chosen: try group.intAttribute("chosen_index"), clipRange: clip, refit: refit,
             trainSquares: try group.doubleAttribute("train_sum_of_squares"),
             foldScores: group.contains("fold_scores") ? try readTable(from: group.openGroup("fold_scores")) : [],
-            selection: SelectionRule(rawValue: try group.stringAttribute("selection_rule")) ?? .lowest)
+            selection: SelectionRule(rawValue: try group.stringAttribute("selection_rule")) ?? .lowest,
+            selectBy: SelectionMetric(rawValue: try group.stringAttribute("select_by")) ?? .rmse,
+            rankingAt: try group.intAttribute("ranking_at"),
+            relevanceThreshold: Optional(try group.doubleAttribute("relevance_threshold")).flatMap { $0.isNaN ? nil : $0 },
+            popularity: (try popularityMetrics(group, part: "validation"), try popularityMetrics(group, part: "test")))
     }
 }

@@ -7,9 +7,11 @@ public enum SelectionRule: String, CaseIterable, Sendable {
     /// best (Hastie, Tibshirani, Friedman, *Elements of Statistical Learning*, §7.10).
     case oneStandardError = "one_standard_error"
 
-    /// The index in `models` of the model the rule chooses (the first on ties).
-    public func choose(_ models: [Evaluation.ModelScore]) -> Int {
-        let best = models.indices.min { models[$0].validation.rmse < models[$1].validation.rmse }!
+    /// The index in `models` of the model the rule chooses by validation `metric` (the
+    /// first on ties; the one-standard-error rule always by RMSE, whose spread it knows).
+    public func choose(_ models: [Evaluation.ModelScore], by metric: SelectionMetric = .rmse) -> Int {
+        let metric = self == .oneStandardError ? .rmse : metric
+        let best = models.indices.min { metric.better(models[$0], than: models[$1]) }!
         switch self {
         case .lowest:
             return best
@@ -19,5 +21,27 @@ public enum SelectionRule: String, CaseIterable, Sendable {
             guard threshold.isFinite else { return best }
             return models.indices.filter { models[$0].validation.rmse <= threshold }.min { models[$0].k < models[$1].k }!
         }
+    }
+}
+
+/// The validation metric a model is chosen by: RMSE (lower is better) or a ranking metric
+/// at N (higher is better).
+public enum SelectionMetric: String, CaseIterable, Sendable {
+    case rmse, precision, recall, ndcg, map
+
+    /// The model's validation value of the metric.
+    public func value(_ score: Evaluation.ModelScore) -> Double {
+        switch self {
+        case .rmse: return score.validation.rmse
+        case .precision: return score.validationRanking.precision
+        case .recall: return score.validationRanking.recall
+        case .ndcg: return score.validationRanking.ndcg
+        case .map: return score.validationRanking.map
+        }
+    }
+
+    /// Whether `a` is strictly better than `b` by the metric.
+    public func better(_ a: Evaluation.ModelScore, than b: Evaluation.ModelScore) -> Bool {
+        self == .rmse ? value(a) < value(b) : value(a) > value(b)
     }
 }

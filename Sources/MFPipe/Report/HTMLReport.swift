@@ -54,6 +54,10 @@ struct HTMLReport {
 
         """
         html += section("sweep", "Sweep", table(sweep.header, sweep.rows.map { ($0.cells, $0.chosen) }))
+        if let ranking = ReportStage.rankingTable(evaluation) {
+            html += section("ranking", "Ranking (test)", "<p>\(escape(ReportStage.rankingNote(evaluation)))</p>\n"
+                            + table(ranking.header, ranking.rows.map { ($0.cells, $0.chosen) }))
+        }
         html += section("baselines", "Baselines", table(
             ["predictor", "validation RMSE", "validation MAE", "test RMSE", "test MAE"],
             [("global mean", evaluation.globalMean), ("bias baseline", evaluation.biasBaseline)].map { name, metrics in

@@ -18,6 +18,12 @@ public enum EvaluateStage: Stage {
                   "after choosing by validation RMSE, retrain the chosen model on training plus validation entries for its best number of epochs (under k-fold: on every non-test entry, for the folds' mean best epoch; required there); that model is exported and its test metrics reported"),
         ParamSpec("selection_rule", .choice(SelectionRule.allCases.map(\.rawValue)), default: .string(SelectionRule.lowest.rawValue),
                   "lowest: the lowest validation RMSE (under k-fold, the lowest mean over folds); one_standard_error (k-fold only): the smallest k whose mean is within one standard error of the lowest"),
+        ParamSpec("select_by", .choice(SelectionMetric.allCases.map(\.rawValue)), default: .string(SelectionMetric.rmse.rawValue),
+                  "the validation metric k is chosen by: rmse (lowest), or precision, recall, ndcg or map at ranking_at (highest; needs ranking_at > 0)"),
+        ParamSpec("ranking_at", .integer(0...10_000), default: .number(10),
+                  "N of the ranking metrics (precision, recall, NDCG, MAP at N and coverage) measured for every model and the popularity baseline; 0 skips them"),
+        ParamSpec("relevance_threshold", .number(minimum: -.infinity, maximum: .infinity, exclusiveMinimum: false), default: .null,
+                  "a held-out entry is relevant to the ranking metrics when its value is at least this; by default every held-out entry is"),
         ParamSpec("baseline_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(10),
                   "shrinkage of the bias baseline's row and column biases"),
     ]
@@ -29,9 +35,11 @@ public enum EvaluateStage: Stage {
         let clip: ClosedRange<Double>?
         let normalizedTrain: [Float]
         let trainSquares: Double
+        let ranking: (at: Int, threshold: Double?, threads: Int)
 
-        init(data: RatingData, normalization: Normalization, clip: Bool) {
+        init(data: RatingData, normalization: Normalization, clip: Bool, ranking: (at: Int, threshold: Double?, threads: Int)) {
             self.data = data
+            self.ranking = ranking
             self.normalization = normalization
             self.clip = clip ? EvaluateStage.range(of: data.training) : nil
             normalizedTrain = normalization.normalizedValues(of: data.training)
@@ -46,7 +54,7 @@ public enum EvaluateStage: Stage {
             let model = try FactorModel.read(from: file.root)
             try file.close()
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
-            return Evaluation.ModelScore(
+            var score = Evaluation.ModelScore(
                 node: handle.node.id, k: model.k, algorithm: model.info.algorithm,
                 train: ErrorMetrics.measure(data.training, predict: predictor.predict),
                 validation: ErrorMetrics.measure(validation, predict: predictor.predict),
@@ -54,6 +62,26 @@ public enum EvaluateStage: Stage {
                 iterations: model.info.iterations, seconds: model.info.seconds,
                 explainedVariance: EvaluateStage.explainedVariance(predictor, train: data.training, normalized: normalizedTrain, squares: trainSquares),
                 fold: handle.node.fold ?? 0)
+            (score.validationRanking, score.testRanking) = try rankingMetrics(model, normalization: normalization)
+            return score
+        }
+
+        /// The ranking metrics of `model` on validation (lists without the training entries)
+        /// and test (lists without the training and validation entries).
+        func rankingMetrics(_ model: FactorModel, normalization: Normalization) throws -> (RankingMetrics, RankingMetrics) {
+            guard ranking.at > 0 else { return (.empty, .empty) }
+            func measure(_ heldOut: RatingTable, excluding: RatingTable) throws -> RankingMetrics {
+                try RankingMetrics.measure(model: model, normalization: normalization, heldOut: heldOut, excluded: excluding,
+                                           threshold: ranking.threshold, at: ranking.at, threads: ranking.threads)
+            }
+            return (try measure(validation, excluding: data.training), try measure(test, excluding: data.training.appending(validation)))
+        }
+
+        /// The popularity baseline's ranking metrics on validation and test.
+        func popularity() throws -> (validation: RankingMetrics, test: RankingMetrics) {
+            let model = RankingMetrics.popularityModel(train: data.training, rows: data.rowCount, cols: data.colCount)
+            let (validation, test) = try rankingMetrics(model, normalization: .none(rows: data.rowCount, cols: data.colCount))
+            return (validation, test)
         }
 
         /// The global-mean and bias baselines fitted on this training set, on validation and test.
@@ -71,24 +99,29 @@ public enum EvaluateStage: Stage {
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let params = context.params
         let handlesByFold = Dictionary(grouping: context.all(.model)) { $0.node.fold ?? 0 }
+        let ranking = (at: params.int("ranking_at"), threshold: params.has("relevance_threshold") ? params.double("relevance_threshold") : nil,
+                       threads: context.threads)
+        var foldPopularity: [(validation: RankingMetrics, test: RankingMetrics)] = []
         var scored: [(model: String, score: Evaluation.ModelScore)] = []
         var foldBaselines: [[(validation: ErrorMetrics, test: ErrorMetrics)]] = []
         var scorings: [Int: Scoring] = [:]
         for fold in handlesByFold.keys.sorted() {
             let (data, normalization) = try NormalizeStage.upstreamData(context, fold: fold == 0 ? nil : fold)
-            let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"))
+            let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"), ranking: ranking)
             for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle))) }
             foldBaselines.append(scoring.baselines(regularization: params.double("baseline_regularization")))
+            foldPopularity.append(try scoring.popularity())
             scorings[fold] = scoring
         }
         let crossValidated = scorings[0] == nil
         var models = crossValidated ? CrossValidation.summarize(scored) : scored.map(\.score)
         models.sort { ($0.k, $0.node) < ($1.k, $1.node) }
         let rule = SelectionRule(rawValue: params.string("selection_rule"))!
+        let selectBy = SelectionMetric(rawValue: params.string("select_by"))!
         guard models.count == 1 || models.allSatisfy({ $0.validation.rmse.isFinite }) else {
             throw StageFailure(node: context.node.id, message: "\(models.count) models but no validation entries to choose among them; add a split stage with validation > 0")
         }
-        let chosen = rule.choose(models)
+        let chosen = rule.choose(models, by: selectBy)
         func mean(_ part: (ErrorMetrics, ErrorMetrics) -> ErrorMetrics, _ baseline: Int) -> ErrorMetrics {
             let values = foldBaselines.map { part($0[baseline].validation, $0[baseline].test) }
             return ErrorMetrics(rmse: values.map(\.rmse).reduce(0, +) / Double(values.count),
@@ -101,7 +134,9 @@ public enum EvaluateStage: Stage {
             globalMean: (mean({ validation, _ in validation }, 0), poolBaselines[0].test),
             biasBaseline: (mean({ validation, _ in validation }, 1), poolBaselines[1].test),
             chosen: chosen, clipRange: basis.clip, trainSquares: basis.trainSquares,
-            foldScores: crossValidated ? scored.map(\.score) : [], selection: rule)
+            foldScores: crossValidated ? scored.map(\.score) : [], selection: rule, selectBy: selectBy, rankingAt: ranking.at,
+            relevanceThreshold: ranking.threshold,
+            popularity: (CrossValidation.mean(foldPopularity.map(\.validation)), crossValidated ? try basis.popularity().test : foldPopularity[0].test))
         var refitModel: FactorModel?
         let chosenHandles = context.all(.model).filter { $0.node.idWithoutFold == models[chosen].node }
         if params.bool("refit"), crossValidated || basis.validation.count > 0,
@@ -135,7 +170,7 @@ public enum EvaluateStage: Stage {
         } else {
             normalization = .none(rows: data.rowCount, cols: data.colCount)
         }
-        return Scoring(data: data, normalization: normalization, clip: fold.clip != nil)
+        return Scoring(data: data, normalization: normalization, clip: fold.clip != nil, ranking: fold.ranking)
     }
 
     private static func logMetrics(_ evaluation: Evaluation, context: StageContext) {

@@ -136,6 +136,13 @@ public enum ExportStage: Stage {
                        ("test_rmse", models.map(\.test.rmse)), ("validation_mae", models.map(\.validation.mae)),
                        ("test_mae", models.map(\.test.mae)), ("iterations", models.map { Double($0.iterations) }),
                        ("seconds", models.map(\.seconds)), ("explained_variance", models.map(\.explainedVariance))]
+        if evaluation.rankingAt > 0 {
+            for part in ["validation", "test"] {
+                for (index, name) in RankingMetrics.empty.named.map(\.name).enumerated() {
+                    columns.append(("\(part)_\(name)", models.map { (part == "test" ? $0.testRanking : $0.validationRanking).named[index].value }))
+                }
+            }
+        }
         if evaluation.isCrossValidated {
             columns += [("validation_rmse_sd", models.map(\.validationRMSESD)), ("test_rmse_sd", models.map(\.testRMSESD)),
                         ("folds", models.map { Double($0.folds) })]
@@ -155,9 +162,11 @@ public enum ExportStage: Stage {
             }
         }
         try group.setAttribute("selection_rule", evaluation.selection.rawValue)
+        try group.setAttribute("select_by", evaluation.selectBy.rawValue)
+
         if evaluation.isCrossValidated {
             for rule in SelectionRule.allCases {
-                try group.setAttribute("chosen_k_\(rule.rawValue)", .int(Int64(evaluation.models[rule.choose(evaluation.models)].k)))
+                try group.setAttribute("chosen_k_\(rule.rawValue)", .int(Int64(evaluation.models[rule.choose(evaluation.models, by: evaluation.selectBy)].k)))
             }
         }
         try evaluation.writeBaselines(to: group)

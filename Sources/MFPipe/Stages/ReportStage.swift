@@ -48,7 +48,7 @@ public enum ReportStage: Stage {
         let models = evaluation.models
         var markers: [(x: Double, label: String)] = []
         if evaluation.isCrossValidated {
-            let choices = SelectionRule.allCases.map { (rule: $0, k: models[$0.choose(models)].k) }
+            let choices = SelectionRule.allCases.map { (rule: $0, k: models[$0.choose(models, by: evaluation.selectBy)].k) }
             if choices[0].k == choices[1].k {
                 markers = [(Double(choices[0].k), "chosen k = \(choices[0].k) (both rules)")]
             } else {
@@ -70,6 +70,13 @@ public enum ReportStage: Stage {
             logX: true, markers: markers)
     }
 
+    /// What the ranking table measures, in words.
+    static func rankingNote(_ evaluation: Evaluation) -> String {
+        let relevant = evaluation.relevanceThreshold.map { "test entries of at least \(JSONWriter.number($0))" } ?? "every test entry"
+        return "Each row's top \(evaluation.rankingAt) among the columns it has no training or validation entry for; relevant: \(relevant). "
+            + "Means over the rows with a relevant test entry; coverage: the share of all columns that appear in some list."
+    }
+
     /// A rule's name in the reports.
     static func ruleName(_ rule: SelectionRule) -> String {
         rule == .lowest ? "lowest mean" : "one-standard-error rule"
@@ -85,13 +92,37 @@ public enum ReportStage: Stage {
             text += "mean validation RMSE \(number(best.validation.rmse)) ± \(number(best.validationRMSESD)) over \(best.folds) folds, "
                 + "by the \(ruleName(evaluation.selection))"
             let other = SelectionRule.allCases.first { $0 != evaluation.selection }!
-            let otherK = evaluation.models[other.choose(evaluation.models)].k
+            let otherK = evaluation.models[other.choose(evaluation.models, by: evaluation.selectBy)].k
             text += otherK == best.k ? " (the \(ruleName(other)) chooses it too)" : " (the \(ruleName(other)) chooses k = \(otherK))"
             text += "; the fold models' mean test RMSE \(number(best.test.rmse)) ± \(number(best.testRMSESD)), test MAE \(number(best.test.mae))."
+        } else if evaluation.selectBy != .rmse {
+            text += "validation \(metricName(evaluation.selectBy, at: evaluation.rankingAt)) \(number(evaluation.selectBy.value(best))); "
+                + "validation RMSE \(number(best.validation.rmse)), test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
         } else {
             text += "validation RMSE \(number(best.validation.rmse)); test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
         }
         return text + refitNote(evaluation)
+    }
+
+    /// A selection metric's name in the reports (`NDCG@10`).
+    static func metricName(_ metric: SelectionMetric, at count: Int) -> String {
+        metric == .rmse ? "RMSE" : "\(["precision": "precision", "recall": "recall", "ndcg": "NDCG", "map": "MAP"][metric.rawValue]!)@\(count)"
+    }
+
+    /// The ranking table as both reports show it: every model's test precision, recall, NDCG
+    /// and MAP at N and coverage, then the popularity baseline's; nil when not measured.
+    static func rankingTable(_ evaluation: Evaluation) -> (header: [String], rows: [(cells: [String], chosen: Bool)])? {
+        guard evaluation.rankingAt > 0 else { return nil }
+        let n = evaluation.rankingAt
+        let header = ["k", "algorithm", "precision@\(n)", "recall@\(n)", "NDCG@\(n)", "MAP@\(n)", "coverage", "validation NDCG@\(n)"]
+        func cells(_ test: RankingMetrics, _ validation: RankingMetrics) -> [String] {
+            test.named.map { number($0.value) } + [number(validation.ndcg)]
+        }
+        var rows = evaluation.models.enumerated().map { index, score in
+            ([String(score.k), score.algorithm] + cells(score.testRanking, score.validationRanking), index == evaluation.chosen)
+        }
+        rows.append((["–", "popularity"] + cells(evaluation.popularity.test, evaluation.popularity.validation), false))
+        return (header, rows)
     }
 
     /// The sweep table as both reports show it: one row per model, and under k-fold the
@@ -192,6 +223,11 @@ public enum ReportStage: Stage {
         }
         if evaluation.isCrossValidated {
             text += "\nUnder k-fold each row is the mean over the folds' models (trained without their fold, scored on it); sd is the standard deviation over the folds.\n"
+        }
+        if let ranking = rankingTable(evaluation) {
+            text += "\n## Ranking (test)\n\n" + rankingNote(evaluation) + "\n\n| " + ranking.header.joined(separator: " | ") + " |\n|"
+                + ranking.header.indices.map { $0 == 1 ? "---|" : "---:|" }.joined() + "\n"
+            for row in ranking.rows { text += "| " + row.cells.joined(separator: " | ") + " |\n" }
         }
         text += """
 
