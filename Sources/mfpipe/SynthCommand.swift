@@ -18,6 +18,8 @@ enum SynthCommand: Command {
                                coordinate), dense (a dense CSV matrix with row and column ids),
                                mtx-array (MatrixMarket array)
           --dense              a complete matrix (--ratings and --scale do not apply)
+          --signal FILE        with --dense, also write the matrix without its noise to FILE, in
+                               the same format (what a denoising model should recover)
           --rows M             rows (default 1000)
           --cols N             columns (default 500)
           --ratings R          ratings (default 20000)
@@ -33,7 +35,7 @@ enum SynthCommand: Command {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(
             words, command: name,
-            optionNames: ["--output", "--format", "--rows", "--cols", "--ratings", "--rank", "--noise", "--scale", "--seed"],
+            optionNames: ["--output", "--format", "--rows", "--cols", "--ratings", "--rank", "--noise", "--scale", "--seed", "--signal"],
             flagNames: ["--timestamps", "--header", "--dense"])
         guard arguments.positionals.isEmpty else { throw UsageError("synth: unexpected argument \(arguments.positionals[0]); see mfpipe synth --help") }
         guard let output = arguments.value("--output") else { throw UsageError("synth: --output FILE is required") }
@@ -70,7 +72,17 @@ enum SynthCommand: Command {
             throw UsageError("synth: --format \(arguments.value("--format")!) needs --dense (every entry of the matrix)")
         }
         let started = Date()
-        let matrix = dense ? synth.generateDense() : synth.generate()
+        if arguments.value("--signal") != nil && !dense { throw UsageError("synth: --signal FILE needs --dense") }
+        let matrix: (table: RatingTable, rowIDs: IdTable, colIDs: IdTable)
+        if dense {
+            let generated = synth.generateDense()
+            matrix = (generated.table, generated.rowIDs, generated.colIDs)
+            if let signal = arguments.value("--signal") {
+                try MatrixWriter.write(generated.signal, rowIDs: generated.rowIDs, colIDs: generated.colIDs, format: format, to: URL(fileURLWithPath: signal))
+            }
+        } else {
+            matrix = synth.generate()
+        }
         try MatrixWriter.write(matrix.table, rowIDs: matrix.rowIDs, colIDs: matrix.colIDs, format: format, to: URL(fileURLWithPath: output))
         StandardStream.error.write(String(format: "wrote %d entries (%d x %d) to %@ in %.1fs\n",
                                           matrix.table.count, synth.rows, synth.cols, output, Date().timeIntervalSince(started)))

@@ -4,7 +4,7 @@ import MFPipeTestSupport
 import XCTest
 
 /// The self-contained HTML report: every inline SVG parses as XML, every number of the
-/// sweep, ranking and baseline tables equals the export's (as the report rounds it), the chosen k is
+/// sweep, compression, ranking and baseline tables equals the export's (as the report rounds it), the chosen k is
 /// marked, y ticks are round values, x labels of a 20-rank sweep never overlap, there is a
 /// training curve per rank with its kept epoch, and nothing refers to the network.
 final class HTMLReportTests: XCTestCase {
@@ -46,8 +46,8 @@ final class HTMLReportTests: XCTestCase {
                 def handle_endtag(self, tag):
                     if tag in ("td", "th"): self.row.append(self.cell.strip()); self.cell = None
             parser = Tables(); parser.feed(html)
-            sweep, ranking, baselines = parser.tables[0], parser.tables[1], parser.tables[2]
-            assert ranking[0][2] == "precision@10" and baselines[0][0] == "predictor", (ranking[0], baselines[0])
+            by_header = {t[0][2] if t[0][0] == "k" else t[0][0]: t for t in parser.tables}
+            sweep, ranking, baselines, compression = by_header["train RMSE"], by_header["precision@10"], by_header["predictor"], by_header["stored floats"]
             with h5py.File(sys.argv[1], "r") as f:
                 s = f["sweep"]
                 assert [int(r[0]) for r in sweep[1:]] == list(s["k"][:]), "k"
@@ -56,6 +56,10 @@ final class HTMLReportTests: XCTestCase {
                 for column, name in [(2, "test_precision"), (3, "test_recall"), (4, "test_ndcg"), (5, "test_map"), (6, "test_coverage"), (7, "validation_ndcg")]:
                     assert [r[column] for r in ranking[1:-1]] == [f"{v:.4f}" for v in s[name][:]], name
                 assert ranking[-1][2:] == [f"{s.attrs['popularity_' + n]:.4f}" for n in ["test_precision", "test_recall", "test_ndcg", "test_map", "test_coverage", "validation_ndcg"]], "popularity"
+                for row, k in zip(compression[1:], s["k"][:]):
+                    floats = (int(k) + 1) * (s.attrs["rows"] + s.attrs["cols"])   # W, H and the biases
+                    assert row[2:4] == [str(floats), str(4 * floats)], (row, floats)
+                    assert row[7] == f"{s['test_rmse'][list(s['k'][:]).index(k)] / s.attrs['test_mean_square'] ** 0.5:.4f}", row
                 for row, prefix in [(1, "global_mean"), (2, "bias_baseline")]:
                     assert baselines[row][1:] == [f"{s.attrs[prefix + '_' + m]:.4f}" for m in ["validation_rmse", "validation_mae", "test_rmse", "test_mae"]], prefix
                 chosen = int(f["models"][f["models"].attrs["chosen"]].attrs["k"])

@@ -93,22 +93,25 @@ public struct SyntheticRatings {
 
     /// Draws a complete m x n matrix instead: every entry W_i · H_j + noise · ε, W and H
     /// Gaussian with variance 1/√k (so the signal has unit variance), continuous values with
-    /// no rating scale; entries in row order, ids "1" … "m" and "1" … "n".
-    public func generateDense() -> (table: RatingTable, rowIDs: IdTable, colIDs: IdTable) {
+    /// no rating scale; entries in row order, ids "1" … "m" and "1" … "n". `signal` holds the
+    /// same entries without the noise (what a denoising model should recover).
+    public func generateDense() -> (table: RatingTable, rowIDs: IdTable, colIDs: IdTable, signal: RatingTable) {
         var random = SplitMix64(seed: seed, stream: "synth-dense")
         let scale = 1 / Double(rank).squareRoot().squareRoot()
         let w = (0..<rows * rank).map { _ in random.nextGaussian() * scale }
         let h = (0..<cols * rank).map { _ in random.nextGaussian() * scale }
         var table = RatingTable()
+        var signal = RatingTable()
         table.reserveCapacity(rows * cols, timestamps: false)
         for row in 0..<rows {
             for col in 0..<cols {
                 var dot = 0.0
                 for factor in 0..<rank { dot += w[row * rank + factor] * h[col * rank + factor] }
                 table.append(row: Int32(row), col: Int32(col), value: Float(dot + noise * random.nextGaussian()))
+                signal.append(row: Int32(row), col: Int32(col), value: Float(dot))
             }
         }
-        return (table, .oneBased(count: rows), .oneBased(count: cols))
+        return (table, .oneBased(count: rows), .oneBased(count: cols), signal)
     }
 
     /// Degrees ∝ (i + 1)^-rowExponent summing to exactly `ratings` (at most rows x cols),

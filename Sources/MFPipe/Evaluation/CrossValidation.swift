@@ -23,6 +23,7 @@ enum CrossValidation {
                 explainedVariance: mean(\.explainedVariance),
                 folds: folds.count, validationRMSESD: standardDeviation(folds.map(\.validation.rmse)),
                 testRMSESD: standardDeviation(folds.map(\.test.rmse)),
+                parameters: folds[0].parameters,
                 validationRanking: Self.mean(folds.map(\.validationRanking)), testRanking: Self.mean(folds.map(\.testRanking)))
         }
     }

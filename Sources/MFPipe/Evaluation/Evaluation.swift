@@ -34,6 +34,8 @@ public struct Evaluation: Sendable {
         public var validationRMSESD = Double.nan
         /// The standard deviation of the test RMSE over the folds (NaN without k-fold).
         public var testRMSESD = Double.nan
+        /// The numbers the model stores: the entries of W, H, biases and σ.
+        public var parameters = 0
         /// Ranking metrics of its top-N lists on the validation entries (`RankingMetrics`).
         public var validationRanking = RankingMetrics.empty
         /// Ranking metrics of its top-N lists on the test entries.
@@ -65,6 +67,11 @@ public struct Evaluation: Sendable {
     public var rankingAt = 0
     /// The value at or above which a held-out entry is relevant (nil: every one is).
     public var relevanceThreshold: Double?
+    /// The matrix: rows, columns and observed entries (every part of the split).
+    public var shape = (rows: 0, cols: 0, entries: 0)
+    /// The mean square of the training values and of the test values (on the data's scale):
+    /// what an RMSE is divided by for a relative error.
+    public var meanSquares = (train: Double.nan, test: Double.nan)
     /// The popularity baseline's ranking metrics (each row's most-trained unseen columns).
     public var popularity = (validation: RankingMetrics.empty, test: RankingMetrics.empty)
 
@@ -120,6 +127,7 @@ public struct Evaluation: Sendable {
         ("iterations", { Double($0.iterations) }), ("seconds", { $0.seconds }), ("explained_variance", { $0.explainedVariance }),
         ("fold", { Double($0.fold) }), ("folds", { Double($0.folds) }),
         ("validation_rmse_sd", { $0.validationRMSESD }), ("test_rmse_sd", { $0.testRMSESD }),
+        ("parameters", { Double($0.parameters) }),
     ]
 
     private static func writeTable(_ scores: [ModelScore], to group: HDF5Group) throws {
@@ -162,7 +170,7 @@ public struct Evaluation: Sendable {
                 test: ErrorMetrics(rmse: column("test_rmse"), mae: column("test_mae")),
                 iterations: Int(column("iterations")), seconds: column("seconds"), explainedVariance: column("explained_variance"),
                 fold: Int(column("fold")), folds: Int(column("folds")),
-                validationRMSESD: column("validation_rmse_sd"), testRMSESD: column("test_rmse_sd"))
+                validationRMSESD: column("validation_rmse_sd"), testRMSESD: column("test_rmse_sd"), parameters: Int(column("parameters")))
             for (part, metrics) in ranking.enumerated() { score[keyPath: rankingParts[part].1] = metrics[index] }
             return score
         }
@@ -175,9 +183,15 @@ public struct Evaluation: Sendable {
     }
 
     /// Writes the baselines' metrics as attributes `global_mean_{validation,test}_{rmse,mae}`
-    /// and `bias_baseline_{validation,test}_{rmse,mae}`, and the ranking settings with the
+    /// and `bias_baseline_{validation,test}_{rmse,mae}`, the matrix's `rows`, `cols`,
+    /// `entries` and `train_mean_square`, `test_mean_square`, and the ranking settings with the
     /// popularity baseline's `popularity_{validation,test}_{precision,recall,ndcg,map,coverage}`.
     public func writeBaselines(to group: HDF5Group) throws {
+        try group.setAttribute("rows", .int(Int64(shape.rows)))
+        try group.setAttribute("cols", .int(Int64(shape.cols)))
+        try group.setAttribute("entries", .int(Int64(shape.entries)))
+        try group.setAttribute("train_mean_square", .double(meanSquares.train))
+        try group.setAttribute("test_mean_square", .double(meanSquares.test))
         try group.setAttribute("ranking_at", .int(Int64(rankingAt)))
         try group.setAttribute("relevance_threshold", .double(relevanceThreshold ?? .nan))
         for (part, metrics) in [("validation", popularity.validation), ("test", popularity.test)] {
@@ -218,6 +232,8 @@ public struct Evaluation: Sendable {
             selectBy: SelectionMetric(rawValue: try group.stringAttribute("select_by")) ?? .rmse,
             rankingAt: try group.intAttribute("ranking_at"),
             relevanceThreshold: Optional(try group.doubleAttribute("relevance_threshold")).flatMap { $0.isNaN ? nil : $0 },
+            shape: (try group.intAttribute("rows"), try group.intAttribute("cols"), try group.intAttribute("entries")),
+            meanSquares: (try group.doubleAttribute("train_mean_square"), try group.doubleAttribute("test_mean_square")),
             popularity: (try popularityMetrics(group, part: "validation"), try popularityMetrics(group, part: "test")))
     }
 }

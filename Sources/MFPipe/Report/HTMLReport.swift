@@ -54,6 +54,9 @@ struct HTMLReport {
 
         """
         html += section("sweep", "Sweep", table(sweep.header, sweep.rows.map { ($0.cells, $0.chosen) }))
+        let compression = ReportStage.compressionTable(evaluation)
+        html += section("compression", "Compression and reconstruction", "<p>\(escape(ReportStage.compressionNote(evaluation)))</p>\n"
+                        + table(compression.header, compression.rows.map { ($0.cells, $0.chosen) }))
         if let ranking = ReportStage.rankingTable(evaluation) {
             html += section("ranking", "Ranking (test)", "<p>\(escape(ReportStage.rankingNote(evaluation)))</p>\n"
                             + table(ranking.header, ranking.rows.map { ($0.cells, $0.chosen) }))

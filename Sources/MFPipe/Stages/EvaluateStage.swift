@@ -61,7 +61,7 @@ public enum EvaluateStage: Stage {
                 test: ErrorMetrics.measure(test, predict: predictor.predict),
                 iterations: model.info.iterations, seconds: model.info.seconds,
                 explainedVariance: EvaluateStage.explainedVariance(predictor, train: data.training, normalized: normalizedTrain, squares: trainSquares),
-                fold: handle.node.fold ?? 0)
+                fold: handle.node.fold ?? 0, parameters: model.w.count + model.h.count + model.rowBias.count + model.colBias.count + model.sigma.count)
             (score.validationRanking, score.testRanking) = try rankingMetrics(model, normalization: normalization)
             return score
         }
@@ -136,6 +136,8 @@ public enum EvaluateStage: Stage {
             chosen: chosen, clipRange: basis.clip, trainSquares: basis.trainSquares,
             foldScores: crossValidated ? scored.map(\.score) : [], selection: rule, selectBy: selectBy, rankingAt: ranking.at,
             relevanceThreshold: ranking.threshold,
+            shape: (basis.data.rowCount, basis.data.colCount, basis.data.parts.values.reduce(0) { $0 + $1.count }),
+            meanSquares: (meanSquare(basis.data.training), meanSquare(basis.test)),
             popularity: (CrossValidation.mean(foldPopularity.map(\.validation)), crossValidated ? try basis.popularity().test : foldPopularity[0].test))
         var refitModel: FactorModel?
         let chosenHandles = context.all(.model).filter { $0.node.idWithoutFold == models[chosen].node }
@@ -239,6 +241,10 @@ public enum EvaluateStage: Stage {
             errors += error * error
         }
         return 1 - errors / squares
+    }
+
+    private static func meanSquare(_ table: RatingTable) -> Double {
+        table.count == 0 ? .nan : table.values.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(table.count)
     }
 
     fileprivate static func range(of table: RatingTable) -> ClosedRange<Double>? {

@@ -14,6 +14,8 @@ public enum ExportStage: Stage {
         ParamSpec("path", .path(.output), default: nil, "the HDF5 file to write, relative to the pipeline file"),
         ParamSpec("models", .choice(["chosen", "all"]), default: .string("chosen"),
                   "export the chosen model only, or every rank of the sweep (a k-fold sweep exports only the chosen model, refit on every non-test entry)"),
+        ParamSpec("reconstruction", .boolean, default: .bool(false),
+                  "also write /reconstruction (m x n float32): the chosen model's prediction of every entry — a denoised, completed matrix (m x n x 4 bytes: for dense or small inputs)"),
         ParamSpec("anndata", .path(.output), default: .null,
                   "also write the chosen model as an AnnData file (.h5ad: row ids as obs, column ids as var, W in obsm, Hᵀ in varm, the sweep in uns), relative to the pipeline file"),
     ]
@@ -70,6 +72,9 @@ public enum ExportStage: Stage {
                 }
             }
             try writeSweep(evaluation, to: file.root.createGroup("sweep"))
+            if context.params.bool("reconstruction"), let chosenModel {
+                try Reconstruction.write(chosenModel, normalization: normalization, clip: evaluation.clipRange, to: file.root, name: "reconstruction")
+            }
             try file.root.createGroup("provenance").writeStrings([JSONWriter.pretty(context.pipeline.resolvedJSON)], to: "pipeline")
             let pipelineHash = try file.root.stringAttribute("pipeline_hash")
             try file.close()

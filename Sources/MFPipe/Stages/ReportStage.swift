@@ -70,11 +70,43 @@ public enum ReportStage: Stage {
             logX: true, markers: markers)
     }
 
+    /// The compression table as both reports show it: per model the floats it stores and
+    /// their bytes against the matrix stored dense (4 m n bytes) and sparse (12 bytes an
+    /// observed entry: row, column, value), and its relative error √(Σ (y − ŷ)² / Σ y²) on
+    /// the training and test entries (RMSE over the root mean square of the values).
+    static func compressionTable(_ evaluation: Evaluation) -> (header: [String], rows: [(cells: [String], chosen: Bool)]) {
+        let (m, n, entries) = evaluation.shape
+        let header = ["k", "algorithm", "stored floats", "bytes", "dense / model", "sparse / model", "relative error (train)", "relative error (test)"]
+        let rows = evaluation.models.enumerated().map { index, score -> (cells: [String], chosen: Bool) in
+            let bytes = 4.0 * Double(score.parameters)
+            return ([String(score.k), score.algorithm, String(score.parameters), String(Int(bytes)),
+                     String(format: "%.2f", 4 * Double(m) * Double(n) / bytes), String(format: "%.2f", 12 * Double(entries) / bytes),
+                     number(score.train.rmse / evaluation.meanSquares.train.squareRoot()),
+                     number(score.test.rmse / evaluation.meanSquares.test.squareRoot())], index == evaluation.chosen)
+        }
+        return (header, rows)
+    }
+
+    /// What the compression table compares, in words.
+    static func compressionNote(_ evaluation: Evaluation) -> String {
+        let (m, n, entries) = evaluation.shape
+        return "The \(m) x \(n) matrix stored dense takes \(4 * m * n) bytes (float32), its \(entries) observed entries stored sparse "
+            + "\(12 * entries) (row, column, value); a model stores W, H, its biases and σ as float32. Relative error: RMSE over the "
+            + "root mean square of the values."
+    }
+
     /// What the ranking table measures, in words.
     static func rankingNote(_ evaluation: Evaluation) -> String {
         let relevant = evaluation.relevanceThreshold.map { "test entries of at least \(JSONWriter.number($0))" } ?? "every test entry"
         return "Each row's top \(evaluation.rankingAt) among the columns it has no training or validation entry for; relevant: \(relevant). "
             + "Means over the rows with a relevant test entry; coverage: the share of all columns that appear in some list."
+    }
+
+    /// A Markdown table: the second column (the algorithm) left-aligned, the others right.
+    private static func markdownTable(_ header: [String], _ rows: [[String]]) -> String {
+        var text = "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 == 1 ? "---|" : "---:|" }.joined() + "\n"
+        for cells in rows { text += "| " + cells.joined(separator: " | ") + " |\n" }
+        return text
     }
 
     /// A rule's name in the reports.
@@ -214,20 +246,15 @@ public enum ReportStage: Stage {
 
         """
         let sweep = sweepTable(evaluation)
-        text += "| " + sweep.header.joined(separator: " | ") + " |\n|"
-            + sweep.header.indices.map { $0 == 1 ? "---|" : "---:|" }.joined() + "\n"
-        for row in sweep.rows {
-            var cells = row.cells
-            if row.chosen { cells[0] += " **(chosen)**" }
-            text += "| " + cells.joined(separator: " | ") + " |\n"
-        }
+        text += markdownTable(sweep.header, sweep.rows.map { row in (row.chosen ? [row.cells[0] + " **(chosen)**"] : [row.cells[0]]) + row.cells.dropFirst() })
         if evaluation.isCrossValidated {
             text += "\nUnder k-fold each row is the mean over the folds' models (trained without their fold, scored on it); sd is the standard deviation over the folds.\n"
         }
+        let compression = compressionTable(evaluation)
+        text += "\n## Compression and reconstruction\n\n" + compressionNote(evaluation) + "\n\n"
+            + markdownTable(compression.header, compression.rows.map(\.cells))
         if let ranking = rankingTable(evaluation) {
-            text += "\n## Ranking (test)\n\n" + rankingNote(evaluation) + "\n\n| " + ranking.header.joined(separator: " | ") + " |\n|"
-                + ranking.header.indices.map { $0 == 1 ? "---|" : "---:|" }.joined() + "\n"
-            for row in ranking.rows { text += "| " + row.cells.joined(separator: " | ") + " |\n" }
+            text += "\n## Ranking (test)\n\n" + rankingNote(evaluation) + "\n\n" + markdownTable(ranking.header, ranking.rows.map(\.cells))
         }
         text += """
 
