@@ -18,6 +18,7 @@ enum RecommendCommand: Command {
           --output FILE   the CSV file to write (required)
           --hdf5 FILE     also write /recommendations/ids, columns and scores (m x N) as HDF5
           --top N         recommendations per row (default 10)
+          --per column    the top rows for every column instead (CSV col,rank,row,score)
           --model NAME    the model group to use, such as k032 (default: the chosen one)
           --exclude FILE  a delimited ratings file (row id, column id first; delimiter and
                           header detected) whose pairs are left out; ids the export does
@@ -26,7 +27,7 @@ enum RecommendCommand: Command {
         """
 
     static func run(_ words: [String]) throws -> Int32 {
-        let arguments = try Arguments(words, command: name, optionNames: ["--output", "--hdf5", "--top", "--model", "--exclude", "--threads"],
+        let arguments = try Arguments(words, command: name, optionNames: ["--output", "--hdf5", "--top", "--model", "--exclude", "--threads", "--per"],
                                       flagNames: [])
         let exportPath = try arguments.single("factor file", command: name)
         guard let output = arguments.value("--output") else { throw UsageError("recommend: --output FILE.csv is required") }
@@ -38,12 +39,14 @@ enum RecommendCommand: Command {
         let top = try arguments.integer("--top", command: name, atLeast: 1) ?? 10
         let threads = try arguments.integer("--threads", command: name, atLeast: 1) ?? ProcessInfo.processInfo.activeProcessorCount
         let excluded = try arguments.value("--exclude").map { try pairs(in: $0, rowIDs: file.rowIDs, colIDs: file.colIDs) } ?? RatingTable()
+        let per = arguments.value("--per") ?? "row"
+        guard let side = RecommendationWriter.Side(rawValue: per) else { throw UsageError("recommend: --per \(per): expected row or column") }
         let started = Date()
         let summary = try RecommendationWriter.write(
             TopNRecommender(model: model, normalization: file.normalization, count: top, excluding: excluded),
-            rowIDs: file.rowIDs.ids, colIDs: file.colIDs.ids, threads: threads, csv: URL(fileURLWithPath: output),
+            rowIDs: file.rowIDs.ids, colIDs: file.colIDs.ids, per: side, threads: threads, csv: URL(fileURLWithPath: output),
             hdf5: arguments.value("--hdf5").map { URL(fileURLWithPath: $0) })
-        printOut(String(format: "wrote %d recommendations for %d rows (top %d, %@, k=%d, %d excluded) to %@ in %.2f s",
+        printOut(String(format: "wrote %d recommendations for %d \(per)s (top %d, %@, k=%d, %d excluded) to %@ in %.2f s",
                         summary.recommendations, summary.rows, top, modelName, model.k, excluded.count, output, Date().timeIntervalSince(started)) + "\n")
         return 0
     }

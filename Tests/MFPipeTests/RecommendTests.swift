@@ -93,4 +93,32 @@ final class RecommendTests: XCTestCase {
         XCTAssertEqual(run.exitCode, 0, run.stderr)
         try check(top: 25, excludeSeen: false)
     }
+
+    func testTheCommandRecommendsRowsPerColumnFromAnExport() throws {
+        try writePipeline(normalize: #""method": "biases""#, top: 3, excludeSeen: true)
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet"], in: scratch.root).exitCode, 0)
+        let command = try MFPipeBinary.run(["recommend", "out/rec.h5", "--per", "column", "--top", "5", "--output", "out/cols.csv"], in: scratch.root)
+        XCTAssertEqual(command.exitCode, 0, command.stderr)
+        XCTAssertTrue(command.stdout.hasPrefix("wrote 48620 recommendations for 9724 columns (top 5, k024, k=24, 0 excluded)"), command.stdout)
+        let check = try Python.run("""
+            import sys, csv, h5py, numpy as np
+            with h5py.File(sys.argv[1], "r") as f:
+                m = f["models"][f["models"].attrs["chosen"]]
+                W, H = m["W"][:].astype(np.float64), m["H"][:].astype(np.float64)
+                rb, co = m["row_bias"][:], f["normalization/row_offset"][:]
+                rows = list(f["rows/ids"].asstr()[:]); cols = list(f["cols/ids"].asstr()[:])
+            got = {}
+            for line in csv.DictReader(open(sys.argv[2])):
+                got.setdefault(line["col"], []).append(line["row"])
+            for j in range(0, len(cols), 50):
+                key = co + rb + W @ H[:, j]
+                want = [rows[i] for i in np.lexsort((np.arange(len(rows)), -key))[:5]]
+                have = got[cols[j]]
+                for a, b in zip(want, have):
+                    assert a == b or abs(key[rows.index(a)] - key[rows.index(b)]) < 1e-5, (cols[j], want, have)
+            print(len(got))
+            """, arguments: [scratch.url("out/rec.h5").path, scratch.url("out/cols.csv").path])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        XCTAssertEqual(check.stdout, "9724\n")
+    }
 }

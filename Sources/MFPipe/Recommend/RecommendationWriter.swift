@@ -1,11 +1,21 @@
 import Foundation
 
 /// Writes a `TopNRecommender`'s results as they are computed: CSV lines `row,rank,col,score`
+/// (`col,rank,row,score` for a transposed recommender, as the caller's header says)
 /// (external ids, rank from 1, the unclipped prediction) and, when asked, an HDF5 file with
 /// `/recommendations/ids (m, N)` column ids, `columns (m, N)` column indices (-1: none
-/// left), `scores (m, N)` and the row ids in `/rows/ids`. Both files are written under
+/// left), `scores (m, N)` and the row ids in `/rows/ids` (per column: n x N row ids and
+/// indices, the column ids in `/cols/ids`). Both files are written under
 /// temporary names and renamed into place only when complete.
 public enum RecommendationWriter {
+    /// What is recommended for what.
+    public enum Side: String, CaseIterable, Sendable {
+        /// The top columns for every row.
+        case row
+        /// The top rows for every column (the transposed model).
+        case column
+    }
+
     /// What was written.
     public struct Summary {
         /// Rows recommended for.
@@ -15,13 +25,15 @@ public enum RecommendationWriter {
     }
 
     /// Runs `recommender` on `threads` threads and writes its results to `csv` (and `hdf5`),
-    /// naming rows and columns by `rowIDs` and `colIDs`; `progress(rowsDone)` follows the
+    /// naming rows and columns by `rowIDs` and `colIDs`, for every row or (transposed) for
+    /// every column; `progress(rowsDone)` follows the
     /// rows, `check()` is called between windows (to stop on a signal).
-    public static func write(_ recommender: TopNRecommender, rowIDs: [String], colIDs: [String], threads: Int,
+    public static func write(_ recommender: TopNRecommender, rowIDs: [String], colIDs: [String], per side: Side = .row, threads: Int,
                              csv: URL, hdf5: URL?, progress: (Int) -> Void = { _ in }, check: () throws -> Void = {}) throws -> Summary {
+        let (recommender, rowIDs, colIDs) = side == .row ? (recommender, rowIDs, colIDs) : (recommender.transposed(), colIDs, rowIDs)
         let count = recommender.count
         let text = try TextOutput(csv)
-        try text.write("row,rank,col,score")
+        try text.write(side == .row ? "row,rank,col,score" : "col,rank,row,score")
         try text.endLine()
         let temporary = hdf5.map { AtomicFile.temporaryPath(beside: $0) }
         var file: HDF5File?
@@ -33,8 +45,9 @@ public enum RecommendationWriter {
                 let created = try HDF5File.create(temporary, layout: .compressed)
                 try created.root.setAttribute("format", "mfpipe-recommendations")
                 try created.root.setAttribute("mfpipe_version", Version.mfpipe)
-                try created.root.createGroup("rows").writeStrings(rowIDs, to: "ids")
+                try created.root.createGroup(side == .row ? "rows" : "cols").writeStrings(rowIDs, to: "ids")
                 let group = try created.root.createGroup("recommendations")
+                try group.setAttribute("per", side.rawValue)
                 try group.setAttribute("top", .int(Int64(count)))
                 try group.setAttribute("k", .int(Int64(recommender.model.k)))
                 try group.setAttribute("score", "the model's prediction before clipping; columns -1 and scores NaN where a row has fewer than top columns left")

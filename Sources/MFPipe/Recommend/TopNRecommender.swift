@@ -4,6 +4,7 @@ import Foundation
 /// training entries), from W·H computed a slice of rows at a time with BLAS `sgemm` and a
 /// bounded selection per row, on the caller's threads.
 ///
+/// Rows per column are the same computation on the transposed model (`transposed()`).
 /// Memory stays bounded whatever the matrix: each task holds one slice of W·H (about 4 MiB),
 /// and results are handed over a window of rows at a time (about a million recommendations). Rows rank columns
 /// by the prediction before clipping (clipping would tie every column above the training
@@ -51,6 +52,29 @@ public struct TopNRecommender {
         }
         excludedStart = start
         excludedColumns = columns
+    }
+
+    /// The recommender of rows for every column: the model and normalization transposed
+    /// (Hᵀ, Wᵀ, the biases, offsets and scales swapped) and the excluded entries with them.
+    public func transposed() -> TopNRecommender {
+        var h = [Float](repeating: 0, count: model.rows * model.k)
+        var w = [Float](repeating: 0, count: model.cols * model.k)
+        for factor in 0..<model.k {
+            for row in 0..<model.rows { h[factor * model.rows + row] = model.w[row * model.k + factor] }
+            for col in 0..<model.cols { w[col * model.k + factor] = model.h[factor * model.cols + col] }
+        }
+        let flipped = FactorModel(k: model.k, rows: model.cols, cols: model.rows, w: w, h: h, rowBias: model.colBias, colBias: model.rowBias,
+                                  info: model.info)
+        var normalization = self.normalization
+        (normalization.rowOffsets, normalization.colOffsets) = (normalization.colOffsets, normalization.rowOffsets)
+        (normalization.rowScales, normalization.colScales) = (normalization.colScales, normalization.rowScales)
+        var excluded = RatingTable()
+        for row in 0..<model.rows {
+            for position in excludedStart[row]..<excludedStart[row + 1] {
+                excluded.append(row: excludedColumns[position], col: Int32(row), value: 0)
+            }
+        }
+        return TopNRecommender(model: flipped, normalization: normalization, count: count, excluding: excluded)
     }
 
     /// Computes every row's recommendations on `threads` threads and hands them to

@@ -14,6 +14,8 @@ public enum RecommendStage: Stage {
         ParamSpec("hdf5", .path(.output), default: .null,
                   "also write the recommendations as HDF5 (/recommendations/ids, columns, scores: m x top), relative to the pipeline file"),
         ParamSpec("top", .integer(1...100_000), default: .number(10), "recommendations per row"),
+        ParamSpec("per", .choice(RecommendationWriter.Side.allCases.map(\.rawValue)), default: .string("row"),
+                  "row: the top columns for every row; column: the top rows for every column (CSV then column,rank,row,score)"),
         ParamSpec("exclude_seen", .boolean, default: .bool(true),
                   "leave out each row's training entries (those the chosen model was trained on)"),
     ]
@@ -25,14 +27,16 @@ public enum RecommendStage: Stage {
         let model = try EvaluateStage.chosenModel(context, evaluation: evaluation)
         let recommender = TopNRecommender(model: model, normalization: normalization, count: params.int("top"),
                                           excluding: params.bool("exclude_seen") ? data.training : RatingTable())
+        let side = RecommendationWriter.Side(rawValue: params.string("per"))!
+        let total = side == .row ? data.rowCount : data.colCount
         let hdf5 = params.has("hdf5") ? params.url("hdf5") : nil
         let summary = try context.threadGrant.withThreads { threads in
             try RecommendationWriter.write(
-                recommender, rowIDs: data.rowIDs.ids, colIDs: data.colIDs.ids, threads: threads, csv: params.url("path"), hdf5: hdf5,
-                progress: { context.progress($0, of: data.rowCount, unit: "rows") }, check: context.cancellation.check)
+                recommender, rowIDs: data.rowIDs.ids, colIDs: data.colIDs.ids, per: side, threads: threads, csv: params.url("path"), hdf5: hdf5,
+                progress: { context.progress($0, of: total, unit: "\(side.rawValue)s") }, check: context.cancellation.check)
         }
         return StageOutcome(
-            summary: "\(summary.recommendations) recommendations for \(summary.rows) rows (top \(params.int("top")), k=\(model.k)) to \(DisplayPath.of(params.url("path")))",
+            summary: "\(summary.recommendations) recommendations for \(summary.rows) \(side.rawValue)s (top \(params.int("top")), k=\(model.k)) to \(DisplayPath.of(params.url("path")))",
             metrics: ["rows": Double(summary.rows), "recommendations": Double(summary.recommendations)],
             outputs: [params.url("path")] + (hdf5.map { [$0] } ?? []))
     }
