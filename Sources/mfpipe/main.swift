@@ -8,7 +8,7 @@ let overview = """
     usage: mfpipe COMMAND [arguments]
 
     commands:
-    \(commands.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+    \(commands.map { "  " + $0.name.padding(toLength: 11, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
 
     Run `mfpipe COMMAND --help` (or `mfpipe help COMMAND`) for a command's options.
     """
