@@ -12,7 +12,7 @@ BINARY = .build/release/mfpipe
 # Where make bench keeps its data and runs (BENCH_DIR from the environment, as bench/*.sh).
 BENCH_WORK = $(abspath $(or $(BENCH_DIR),bench/work))
 
-.PHONY: all deps venv bench-venv build run test bench fuzz sanitize report-check install clean
+.PHONY: all deps venv bench-venv build run test bench bench-large fuzz sanitize report-check install clean
 
 all: build
 
@@ -53,6 +53,16 @@ bench: build bench-venv
 	$(VENV)/bin/python bench/als.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 	$(VENV)/bin/python bench/dense.py $(abspath $(BINARY)) $(BENCH_WORK)/dense
 	$(VENV)/bin/python bench/recommend.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
+
+# One box at Netflix shape: 100 M synthetic ratings (480,189 x 17,770, power-law degrees;
+# written once, 1.4 GB) through pipelines/netflix-shape.json — ingest, split, normalize,
+# sgd and als each over k = 16, 32, 64, evaluate, export, report — with the peak RSS of the
+# whole run (GNU time, when installed); per-stage times are in the run record.
+NETFLIX = bench/work/netflix
+bench-large: build
+	@mkdir -p $(NETFLIX)
+	@[ -f $(NETFLIX)/ratings.csv ] || $(BINARY) synth --rows 480189 --cols 17770 --ratings 100000000 --seed 11 --output $(NETFLIX)/ratings.csv
+	@if [ -x /usr/bin/time ]; then /usr/bin/time -v $(BINARY) run pipelines/netflix-shape.json; else $(BINARY) run pipelines/netflix-shape.json; fi
 
 # libFuzzer over the delimited, MatrixMarket and dense readers and the pipeline parser,
 # FUZZ_SECONDS each, under AddressSanitizer; a crash stops with its input in .build/fuzz/.
