@@ -33,20 +33,36 @@ public struct RankingMetrics: Sendable, Equatable {
         [("precision", precision), ("recall", recall), ("ndcg", ndcg), ("map", map), ("coverage", coverage)]
     }
 
-    /// Measures `model` after `normalization` on `heldOut`, its lists leaving out `excluded`.
-    public static func measure(model: FactorModel, normalization: Normalization, heldOut: RatingTable, excluded: RatingTable,
-                               threshold: Double?, at count: Int, threads: Int) throws -> RankingMetrics {
-        var relevant = [[Int32]](repeating: [], count: model.rows)
-        for entry in 0..<heldOut.count where threshold.map({ Double(heldOut.values[entry]) >= $0 }) ?? true {
-            relevant[Int(heldOut.rows[entry])].append(heldOut.cols[entry])
+    /// What a held-out set is measured against, prepared once for every model scored on it:
+    /// each row's relevant columns, and the entries its lists leave out.
+    public struct Task {
+        /// The relevant held-out columns of each row.
+        let relevant: [Set<Int32>]
+        /// The entries the lists leave out.
+        let excluded: ExcludedEntries
+
+        /// The held-out entries of `heldOut` at or above `threshold` (every one without it),
+        /// over `rows` rows, the lists leaving out the entries of `excluding`.
+        public init(heldOut: RatingTable, threshold: Double?, excluding: [RatingTable], rows: Int) {
+            var relevant = [Set<Int32>](repeating: [], count: rows)
+            for entry in 0..<heldOut.count where threshold.map({ Double(heldOut.values[entry]) >= $0 }) ?? true {
+                relevant[Int(heldOut.rows[entry])].insert(heldOut.cols[entry])
+            }
+            self.relevant = relevant
+            excluded = ExcludedEntries(excluding, rows: rows)
         }
+    }
+
+    /// Measures `model` after `normalization` on `task`'s held-out set, N = `count`.
+    public static func measure(model: FactorModel, normalization: Normalization, task: Task, at count: Int, threads: Int) throws -> RankingMetrics {
+        let relevant = task.relevant
         guard relevant.contains(where: { !$0.isEmpty }) else { return .empty }
         var (precision, recall, ndcg, map, rows) = (0.0, 0.0, 0.0, 0.0, 0)
         var recommended = [Bool](repeating: false, count: model.cols)
-        let recommender = TopNRecommender(model: model, normalization: normalization, count: count, excluding: excluded)
+        let recommender = TopNRecommender(model: model, normalization: normalization, count: count, excluding: task.excluded)
         try recommender.run(threads: threads) { window in
             for offset in 0..<window.rowCount {
-                let wanted = Set(relevant[window.firstRow + offset])
+                let wanted = relevant[window.firstRow + offset]
                 guard !wanted.isEmpty else { continue }
                 var (hits, dcg, precisionSum) = (0, 0.0, 0.0)
                 for rank in 0..<count {

@@ -31,27 +31,21 @@ public struct TopNRecommender {
     public let normalization: Normalization
     /// N: recommendations per row.
     public let count: Int
-    private let excludedStart: [Int]
-    private let excludedColumns: [Int32]
+    /// The entries each row's list leaves out.
+    public let excluded: ExcludedEntries
 
     /// Ranks the columns of `model` for each row, `count` per row, leaving out the
     /// (row, column) pairs of `excluding`.
     public init(model: FactorModel, normalization: Normalization, count: Int, excluding: RatingTable) {
+        self.init(model: model, normalization: normalization, count: count, excluding: ExcludedEntries([excluding], rows: model.rows))
+    }
+
+    /// Ranks the columns of `model` for each row, `count` per row, leaving out `excluding`.
+    public init(model: FactorModel, normalization: Normalization, count: Int, excluding: ExcludedEntries) {
         self.model = model
         self.normalization = normalization
         self.count = count
-        var start = [Int](repeating: 0, count: model.rows + 1)
-        for row in excluding.rows { start[Int(row) + 1] += 1 }
-        for row in 0..<model.rows { start[row + 1] += start[row] }
-        var next = start
-        var columns = [Int32](repeating: 0, count: excluding.count)
-        for entry in 0..<excluding.count {
-            let row = Int(excluding.rows[entry])
-            columns[next[row]] = excluding.cols[entry]
-            next[row] += 1
-        }
-        excludedStart = start
-        excludedColumns = columns
+        excluded = excluding
     }
 
     /// The recommender of rows for every column: the model and normalization transposed
@@ -68,13 +62,7 @@ public struct TopNRecommender {
         var normalization = self.normalization
         (normalization.rowOffsets, normalization.colOffsets) = (normalization.colOffsets, normalization.rowOffsets)
         (normalization.rowScales, normalization.colScales) = (normalization.colScales, normalization.rowScales)
-        var excluded = RatingTable()
-        for row in 0..<model.rows {
-            for position in excludedStart[row]..<excludedStart[row + 1] {
-                excluded.append(row: excludedColumns[position], col: Int32(row), value: 0)
-            }
-        }
-        return TopNRecommender(model: flipped, normalization: normalization, count: count, excluding: excluded)
+        return TopNRecommender(model: flipped, normalization: normalization, count: count, excluding: excluded.transposed(cols: model.cols))
     }
 
     /// Computes every row's recommendations on `threads` threads and hands them to
@@ -109,8 +97,8 @@ public struct TopNRecommender {
                                 }
                                 for row in low..<high {
                                     let line = products + (row - low) * cols
-                                    for position in excludedStart[row]..<excludedStart[row + 1] {
-                                        line[Int(excludedColumns[position])] = -.infinity
+                                    for position in excluded.start[row]..<excluded.start[row + 1] {
+                                        line[Int(excluded.columns[position])] = -.infinity
                                     }
                                     terms.select(row: row, products: line, into: &buffer.selection)
                                     let offset = (row - firstRow) * count

@@ -36,10 +36,18 @@ public enum EvaluateStage: Stage {
         let normalizedTrain: [Float]
         let trainSquares: Double
         let ranking: (at: Int, threshold: Double?, threads: Int)
+        /// The ranking metrics' validation set (lists without the training entries) and test
+        /// set (lists without the training and validation entries), when they are measured.
+        let rankingTasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?
 
         init(data: RatingData, normalization: Normalization, clip: Bool, ranking: (at: Int, threshold: Double?, threads: Int)) {
             self.data = data
             self.ranking = ranking
+            let (train, validation, test) = (data.training, data.parts[.validation] ?? RatingTable(), data.parts[.test] ?? RatingTable())
+            rankingTasks = ranking.at > 0
+                ? (RankingMetrics.Task(heldOut: validation, threshold: ranking.threshold, excluding: [train], rows: data.rowCount),
+                   RankingMetrics.Task(heldOut: test, threshold: ranking.threshold, excluding: [train, validation], rows: data.rowCount))
+                : nil
             self.normalization = normalization
             self.clip = clip ? EvaluateStage.range(of: data.training) : nil
             normalizedTrain = normalization.normalizedValues(of: data.training)
@@ -50,9 +58,7 @@ public enum EvaluateStage: Stage {
         var test: RatingTable { data.parts[.test] ?? RatingTable() }
 
         func score(_ handle: ArtifactHandle) throws -> Evaluation.ModelScore {
-            let file = try HDF5File.open(handle.dataFile)
-            let model = try FactorModel.read(from: file.root)
-            try file.close()
+            let model = try FactorModel.read(at: handle.dataFile)
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
             var score = Evaluation.ModelScore(
                 node: handle.node.id, k: model.k, algorithm: model.info.algorithm,
@@ -69,12 +75,11 @@ public enum EvaluateStage: Stage {
         /// The ranking metrics of `model` on validation (lists without the training entries)
         /// and test (lists without the training and validation entries).
         func rankingMetrics(_ model: FactorModel, normalization: Normalization) throws -> (RankingMetrics, RankingMetrics) {
-            guard ranking.at > 0 else { return (.empty, .empty) }
-            func measure(_ heldOut: RatingTable, excluding: RatingTable) throws -> RankingMetrics {
-                try RankingMetrics.measure(model: model, normalization: normalization, heldOut: heldOut, excluded: excluding,
-                                           threshold: ranking.threshold, at: ranking.at, threads: ranking.threads)
+            guard let tasks = rankingTasks else { return (.empty, .empty) }
+            func measure(_ task: RankingMetrics.Task) throws -> RankingMetrics {
+                try RankingMetrics.measure(model: model, normalization: normalization, task: task, at: ranking.at, threads: ranking.threads)
             }
-            return (try measure(validation, excluding: data.training), try measure(test, excluding: data.training.appending(validation)))
+            return (try measure(tasks.validation), try measure(tasks.test))
         }
 
         /// The popularity baseline's ranking metrics on validation and test.
@@ -104,16 +109,16 @@ public enum EvaluateStage: Stage {
         var foldPopularity: [(validation: RankingMetrics, test: RankingMetrics)] = []
         var scored: [(model: String, score: Evaluation.ModelScore)] = []
         var foldBaselines: [[(validation: ErrorMetrics, test: ErrorMetrics)]] = []
-        var scorings: [Int: Scoring] = [:]
+        var first: Scoring?
         for fold in handlesByFold.keys.sorted() {
             let (data, normalization) = try NormalizeStage.upstreamData(context, fold: fold == 0 ? nil : fold)
             let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"), ranking: ranking)
             for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle))) }
             foldBaselines.append(scoring.baselines(regularization: params.double("baseline_regularization")))
             foldPopularity.append(try scoring.popularity())
-            scorings[fold] = scoring
+            if first == nil { first = scoring }
         }
-        let crossValidated = scorings[0] == nil
+        let crossValidated = handlesByFold[0] == nil
         var models = crossValidated ? CrossValidation.summarize(scored) : scored.map(\.score)
         models.sort { ($0.k, $0.node) < ($1.k, $1.node) }
         let rule = SelectionRule(rawValue: params.string("selection_rule"))!
@@ -127,7 +132,7 @@ public enum EvaluateStage: Stage {
             return ErrorMetrics(rmse: values.map(\.rmse).reduce(0, +) / Double(values.count),
                                 mae: values.map(\.mae).reduce(0, +) / Double(values.count))
         }
-        let basis = try crossValidated ? poolScoring(scorings[1]!, context: context) : scorings[0]!
+        let basis = try crossValidated ? poolScoring(first!, context: context) : first!
         let poolBaselines = crossValidated ? basis.baselines(regularization: params.double("baseline_regularization")) : foldBaselines[0]
         var evaluation = Evaluation(
             models: models,

@@ -47,9 +47,7 @@ public enum ExportStage: Stage {
             for handle in handles {
                 let chosen = handle.node.idWithoutFold == chosenNode
                 let refit = evaluation.refit != nil && chosen
-                let source = try HDF5File.open(refit ? context.required(.evaluation).dataFile : handle.dataFile)
-                let model = try FactorModel.read(from: refit ? source.root.openGroup(EvaluateStage.refitGroup) : source.root)
-                try source.close()
+                let model = try chosen ? EvaluateStage.chosenModel(context, evaluation: evaluation) : FactorModel.read(at: handle.dataFile)
                 var name = String(format: "k%03d", model.k)
                 if names.contains(name) { name += "_" + handle.node.stage.id }
                 names.append(name)

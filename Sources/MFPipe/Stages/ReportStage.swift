@@ -175,9 +175,7 @@ public enum ReportStage: Stage {
     /// Every trained rank's curve, from the model artifacts upstream.
     private static func curves(_ context: StageContext) throws -> [HTMLReport.Curve] {
         try context.all(.model).map { handle in
-            let file = try HDF5File.open(handle.dataFile)
-            defer { try? file.close() }
-            let model = try FactorModel.read(from: file.root)
+            let model = try FactorModel.read(at: handle.dataFile)
             return HTMLReport.Curve(node: handle.node.id, k: model.k, fold: handle.node.fold, curve: model.info.curve,
                                     keptEpoch: model.info.bestIteration)
         }
