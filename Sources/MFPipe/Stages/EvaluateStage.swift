@@ -36,18 +36,10 @@ public enum EvaluateStage: Stage {
         let normalizedTrain: [Float]
         let trainSquares: Double
         let ranking: (at: Int, threshold: Double?, threads: Int)
-        /// The ranking metrics' validation set (lists without the training entries) and test
-        /// set (lists without the training and validation entries), when they are measured.
-        let rankingTasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?
 
         init(data: RatingData, normalization: Normalization, clip: Bool, ranking: (at: Int, threshold: Double?, threads: Int)) {
             self.data = data
             self.ranking = ranking
-            let (train, validation, test) = (data.training, data.parts[.validation] ?? RatingTable(), data.parts[.test] ?? RatingTable())
-            rankingTasks = ranking.at > 0
-                ? (RankingMetrics.Task(heldOut: validation, threshold: ranking.threshold, excluding: [train], rows: data.rowCount),
-                   RankingMetrics.Task(heldOut: test, threshold: ranking.threshold, excluding: [train, validation], rows: data.rowCount))
-                : nil
             self.normalization = normalization
             self.clip = clip ? EvaluateStage.range(of: data.training) : nil
             normalizedTrain = normalization.normalizedValues(of: data.training)
@@ -55,9 +47,18 @@ public enum EvaluateStage: Stage {
         }
 
         var validation: RatingTable { data.parts[.validation] ?? RatingTable() }
+
+        /// The ranking metrics' validation set (lists without the training entries) and test
+        /// set (lists without the training and validation entries), nil when not measured:
+        /// built once for all the models scored on this data, and dropped before a refit.
+        func rankingTasks() -> (validation: RankingMetrics.Task, test: RankingMetrics.Task)? {
+            guard ranking.at > 0 else { return nil }
+            return (RankingMetrics.Task(heldOut: validation, threshold: ranking.threshold, excluding: [data.training], rows: data.rowCount),
+                    RankingMetrics.Task(heldOut: test, threshold: ranking.threshold, excluding: [data.training, validation], rows: data.rowCount))
+        }
         var test: RatingTable { data.parts[.test] ?? RatingTable() }
 
-        func score(_ handle: ArtifactHandle) throws -> Evaluation.ModelScore {
+        func score(_ handle: ArtifactHandle, tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> Evaluation.ModelScore {
             let model = try FactorModel.read(at: handle.dataFile)
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
             var score = Evaluation.ModelScore(
@@ -68,14 +69,15 @@ public enum EvaluateStage: Stage {
                 iterations: model.info.iterations, seconds: model.info.seconds,
                 explainedVariance: EvaluateStage.explainedVariance(predictor, train: data.training, normalized: normalizedTrain, squares: trainSquares),
                 fold: handle.node.fold ?? 0, parameters: model.w.count + model.h.count + model.rowBias.count + model.colBias.count + model.sigma.count)
-            (score.validationRanking, score.testRanking) = try rankingMetrics(model, normalization: normalization)
+            (score.validationRanking, score.testRanking) = try rankingMetrics(model, normalization: normalization, tasks: tasks)
             return score
         }
 
         /// The ranking metrics of `model` on validation (lists without the training entries)
         /// and test (lists without the training and validation entries).
-        func rankingMetrics(_ model: FactorModel, normalization: Normalization) throws -> (RankingMetrics, RankingMetrics) {
-            guard let tasks = rankingTasks else { return (.empty, .empty) }
+        func rankingMetrics(_ model: FactorModel, normalization: Normalization,
+                            tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> (RankingMetrics, RankingMetrics) {
+            guard let tasks else { return (.empty, .empty) }
             func measure(_ task: RankingMetrics.Task) throws -> RankingMetrics {
                 try RankingMetrics.measure(model: model, normalization: normalization, task: task, at: ranking.at, threads: ranking.threads)
             }
@@ -83,9 +85,9 @@ public enum EvaluateStage: Stage {
         }
 
         /// The popularity baseline's ranking metrics on validation and test.
-        func popularity() throws -> (validation: RankingMetrics, test: RankingMetrics) {
+        func popularity(tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> (validation: RankingMetrics, test: RankingMetrics) {
             let model = RankingMetrics.popularityModel(train: data.training, rows: data.rowCount, cols: data.colCount)
-            let (validation, test) = try rankingMetrics(model, normalization: .none(rows: data.rowCount, cols: data.colCount))
+            let (validation, test) = try rankingMetrics(model, normalization: .none(rows: data.rowCount, cols: data.colCount), tasks: tasks)
             return (validation, test)
         }
 
@@ -113,9 +115,10 @@ public enum EvaluateStage: Stage {
         for fold in handlesByFold.keys.sorted() {
             let (data, normalization) = try NormalizeStage.upstreamData(context, fold: fold == 0 ? nil : fold)
             let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"), ranking: ranking)
-            for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle))) }
+            let tasks = scoring.rankingTasks()
+            for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle, tasks: tasks))) }
             foldBaselines.append(scoring.baselines(regularization: params.double("baseline_regularization")))
-            foldPopularity.append(try scoring.popularity())
+            foldPopularity.append(try scoring.popularity(tasks: tasks))
             if first == nil { first = scoring }
         }
         let crossValidated = handlesByFold[0] == nil
@@ -143,7 +146,7 @@ public enum EvaluateStage: Stage {
             relevanceThreshold: ranking.threshold,
             shape: (basis.data.rowCount, basis.data.colCount, basis.data.parts.values.reduce(0) { $0 + $1.count }),
             meanSquares: (meanSquare(basis.data.training), meanSquare(basis.test)),
-            popularity: (CrossValidation.mean(foldPopularity.map(\.validation)), crossValidated ? try basis.popularity().test : foldPopularity[0].test))
+            popularity: (CrossValidation.mean(foldPopularity.map(\.validation)), crossValidated ? try basis.popularity(tasks: basis.rankingTasks()).test : foldPopularity[0].test))
         var refitModel: FactorModel?
         let chosenHandles = context.all(.model).filter { $0.node.idWithoutFold == models[chosen].node }
         if params.bool("refit"), crossValidated || basis.validation.count > 0,
