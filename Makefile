@@ -5,7 +5,7 @@
 
 PREFIX ?= /usr/local
 SWIFT_FLAGS = -c release
-DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev hdf5-tools pkg-config python3-venv
+DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev libopenmpi-dev openmpi-bin hdf5-tools pkg-config python3-venv
 VENV = .venv
 PYTHON_PACKAGES = h5py numpy jsonschema anndata
 BINARY = .build/release/mfpipe

@@ -37,6 +37,32 @@ enum RunCommand: Command {
         let arguments = try Arguments(
             words, command: name, optionNames: ["--set", "--threads", "--force", "--log-format"],
             flagNames: ["--force-all", "--dry-run", "--quiet", "--keep-going"])
+        guard MPIWorld.launchedByMPIRun else { return try lead(arguments, world: nil) }
+        let world = try MPIWorld.start()
+        defer { world.finish() }
+        guard world.isLeader else { return follow(arguments, world: world) }
+        do {
+            let code = try lead(arguments, world: world)
+            FollowerCommand.stop(exitCode: code).send(in: world)
+            return code
+        } catch {
+            FollowerCommand.stop(exitCode: (error as? MFPipeError)?.exitCode ?? 1).send(in: world)
+            throw error
+        }
+    }
+
+    /// A rank other than the leader of an `mpirun` job: loads the pipeline as the leader
+    /// does and follows its commands, printing nothing (the leader reports every error once).
+    private static func follow(_ arguments: Arguments, world: MPIWorld) -> Int32 {
+        let cancellation = Cancellation()
+        let watcher = SignalWatcher(cancellation: cancellation)
+        defer { watcher.stop() }
+        guard let pipeline = try? PipelineOptions.load(arguments, command: name) else { return Follower.waitForStop(in: world) }
+        return Follower(pipeline: pipeline, world: world, cancellation: cancellation).run()
+    }
+
+    /// Runs the pipeline in this process — alone, or as the leader of `world`.
+    private static func lead(_ arguments: Arguments, world: MPIWorld?) throws -> Int32 {
         let formatName = arguments.value("--log-format") ?? "plain"
         guard let format = EventLog.Format(rawValue: formatName), format != .quiet else {
             throw UsageError("run: --log-format \(formatName): expected plain or json")
@@ -53,7 +79,7 @@ enum RunCommand: Command {
             let cancellation = Cancellation()
             let watcher = SignalWatcher(cancellation: cancellation)
             defer { watcher.stop() }
-            engine = Engine(pipeline: pipeline, log: log, cancellation: cancellation)
+            engine = Engine(pipeline: pipeline, log: log, cancellation: cancellation, world: world)
             let record = try engine!.run(options)
             let ran = record.entries.filter { $0.action == "ran" }.count
             log.info("finish", "finished \(pipeline.name): \(ran) ran, \(record.entries.count - ran) cached", fields: [

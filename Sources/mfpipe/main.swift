@@ -39,13 +39,15 @@ func main(_ words: [String]) -> Int32 {
         printOut(command.help + "\n")
         return 0
     }
+    // Under mpirun every rank meets the same bad input; only rank 0 says so.
+    let reportsErrors = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].map { $0 == "0" } ?? true
     do {
         return try command.run(rest)
     } catch let error as MFPipeError {
-        StandardStream.error.write("mfpipe: \(StandardStream.printable(error.description))\n")
+        if reportsErrors { StandardStream.error.write("mfpipe: \(StandardStream.printable(error.description))\n") }
         return error.exitCode
     } catch {
-        StandardStream.error.write("mfpipe: \(StandardStream.printable("\(error)"))\n")
+        if reportsErrors { StandardStream.error.write("mfpipe: \(StandardStream.printable("\(error)"))\n") }
         return 1
     }
 }

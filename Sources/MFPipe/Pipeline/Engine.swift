@@ -59,16 +59,24 @@ public final class Engine {
     private let log: EventLog
     private let cancellation: Cancellation
     private let digests: FileDigestCache
+    /// The `mpirun` job this engine leads, or nil for one process.
+    private let world: MPIWorld?
+    /// The threads of this process: the pipeline's, or under `mpirun` this rank's share of
+    /// its host's.
+    private var threads: Int { world?.threadShare(of: pipeline.threads) ?? pipeline.threads }
 
     /// The node whose failure `run` threw, when one did.
     public private(set) var failedNode: String?
 
-    /// Creates an engine for `pipeline`, logging to `log`.
-    public init(pipeline: Pipeline, log: EventLog, cancellation: Cancellation = Cancellation()) {
+    /// Creates an engine for `pipeline`, logging to `log`; with `world`, the leader of an
+    /// `mpirun` job (see `FollowerCommand`): nodes then run one at a time, and each node
+    /// that trains on every rank is announced to the followers first.
+    public init(pipeline: Pipeline, log: EventLog, cancellation: Cancellation = Cancellation(), world: MPIWorld? = nil) {
         self.pipeline = pipeline
         dag = PipelineDAG(pipeline)
         store = ArtifactStore(workdir: pipeline.workdir)
-        checkpoints = CheckpointStore(workdir: pipeline.workdir)
+        self.world = world
+        checkpoints = CheckpointStore(workdir: pipeline.workdir, world: world)
         self.log = log
         self.cancellation = cancellation
         digests = FileDigestCache(workdir: pipeline.workdir)
@@ -198,9 +206,10 @@ public final class Engine {
     }
 
     /// Runs the nodes that need it, each once all its inputs are complete, at most
-    /// `pipeline.threads` at a time; stops launching after the first failure.
+    /// `threads` at a time (one at a time under `mpirun`); stops launching after the first failure.
     private func execute(_ decisions: [Decision], keepGoing: Bool) -> [String: Result] {
-        let state = Execution(threads: pipeline.threads)
+        let state = Execution(threads: threads)
+        let concurrentNodes = world == nil ? threads : 1
         for decision in decisions where decision.reason == nil {
             state.results[decision.node.id] = .cached(decision.manifest!)
             log.info("cached", "cached \(decision.node.id): \(decision.manifest?["summary"]?.stringValue ?? "")",
@@ -222,13 +231,13 @@ public final class Engine {
         state.condition.lock()
         while !pending.isEmpty || state.running > 0 {
             let failed = state.results.values.contains { if case .failed = $0 { return true } else { return false } }
-            if !failed || keepGoing, !cancellation.isCancelled, state.running < pipeline.threads, let index = pending.firstIndex(where: isReady) {
+            if !failed || keepGoing, !cancellation.isCancelled, state.running < concurrentNodes, let index = pending.firstIndex(where: isReady) {
                 let decision = pending.remove(at: index)
                 let job = Job(
                     decision: decision, inputs: decision.node.inputs.map { handle(dag.node($0)!) },
                     ancestors: dag.ancestors(of: decision.node).map(handle),
-                    threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : pipeline.threads,
-                    grant: ThreadGrant(limit: Self.threadLimit(of: decision.node) ?? pipeline.threads, budget: state.budget))
+                    threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : threads,
+                    grant: ThreadGrant(limit: threadLimit(of: decision.node) ?? threads, budget: state.budget))
                 state.running += 1
                 state.budget.take(1)
                 DispatchQueue.global().async {
@@ -254,10 +263,11 @@ public final class Engine {
         return state.results
     }
 
-    /// A node's own `threads` parameter, when its stage has one and it is set.
-    private static func threadLimit(of node: DAGNode) -> Int? {
+    /// A node's own `threads` parameter (under `mpirun`, this rank's share of it), when its
+    /// stage has one and it is set.
+    private func threadLimit(of node: DAGNode) -> Int? {
         guard node.stage.type.params.contains(where: { $0.name == "threads" }), node.params.has("threads") else { return nil }
-        return node.params.int("threads")
+        return world?.threadShare(of: node.params.int("threads")) ?? node.params.int("threads")
     }
 
     private func runNode(_ decision: Decision, inputs: [ArtifactHandle], ancestors: [ArtifactHandle], threads: Int,
@@ -269,9 +279,16 @@ public final class Engine {
             let folder = try store.prepare(node, key: decision.key)
             checkpoints.discardStale(of: node, keeping: decision.key)
             let checkpoint = checkpoints.slot(for: node, key: decision.key)
-            let context = StageContext(
+            var context = StageContext(
                 node: node, pipeline: pipeline, outputDirectory: folder, inputs: inputs, ancestors: ancestors,
                 threads: threads, threadGrant: grant, checkpoint: checkpoint, cache: cache, log: log, cancellation: cancellation)
+            if let world, world.size > 1, node.stage.type.runsOnEveryRank(node.params) {
+                FollowerCommand.run(
+                    node: node.id, checkpoint: checkpoint.url, key: checkpoint.key, inputs: inputs.map(\.node.id),
+                    ancestors: Dictionary(uniqueKeysWithValues: ancestors.map { ($0.node.id, $0.directory.path) }),
+                    order: ancestors.map(\.node.id), threads: grant.limit).send(in: world)
+                context.world = world
+            }
             let outcome: StageOutcome
             do {
                 outcome = try node.stage.type.run(context)

@@ -13,6 +13,9 @@ public struct FactorizationRequest {
     public var checkpointEpochs: Int
     /// Checkpoint after this many seconds since the last one (0: by epochs only).
     public var checkpointSeconds: Double
+    /// The `mpirun` job that trains the model together (from the solver's environment), or
+    /// nil for one process.
+    public var world: MPIWorld?
     /// The factorize node's resolved parameters: the common ones and the algorithm's own,
     /// defaults filled in. Each algorithm reads its own into a settings value of its file.
     public var params: StageParams
@@ -40,6 +43,9 @@ public protocol Factorizer {
     static var summary: String { get }
     /// The parameters of this algorithm, beside the factorize stage's common ones.
     static var params: [ParamSpec] { get }
+    /// Whether, under `mpirun`, every rank trains the model together (else the leader
+    /// trains it alone).
+    static var runsOnEveryRank: Bool { get }
     /// Whether the algorithm works on a complete matrix held dense (then built in the same
     /// pass over the entries as the problem itself).
     static var usesDenseLayout: Bool { get }
@@ -59,6 +65,7 @@ public protocol Factorizer {
 extension Factorizer {
     public static func problem(with params: StageParams) -> (param: String, message: String)? { nil }
     public static var usesDenseLayout: Bool { false }
+    public static var runsOnEveryRank: Bool { false }
 
     /// Trains a model under `environment`, resuming from its checkpoint when there is one;
     /// `adjust` may change the loop's settings (a refit runs a fixed number of epochs).
@@ -66,6 +73,8 @@ extension Factorizer {
     /// - Throws: `SolverDivergence` when the objective becomes non-finite; `Interrupted` when cancelled.
     public static func train(_ problem: TrainingProblem, request: FactorizationRequest, environment: SolverEnvironment = .plain(),
                              adjust: (inout TrainingLoop.Settings) -> Void = { _ in }) throws -> FactorModel {
+        var request = request
+        request.world = environment.world
         let solver = try solver(for: problem, request: request, threads: environment.threads.limit)
         var loop = loopSettings(request)
         loop.checkpointEpochs = request.checkpointEpochs

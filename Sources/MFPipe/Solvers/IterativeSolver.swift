@@ -56,6 +56,8 @@ public struct SolverEnvironment {
     public var progress: (Int, Int, ProgressMeasures) -> Void
     /// Reports a notable event in words (resuming from a checkpoint).
     public var note: (String) -> Void
+    /// The `mpirun` job training this model together, or nil for one process.
+    public var world: MPIWorld?
 
     /// An environment with no checkpoints and silent progress, for tests and tools.
     public static func plain(threads: Int = 1, cancellation: Cancellation = Cancellation()) -> SolverEnvironment {
@@ -70,5 +72,28 @@ public struct SolverEnvironment {
         self.checkpoint = checkpoint
         self.progress = progress
         self.note = note
+    }
+}
+
+extension SolverEnvironment {
+    /// Whether the run is being interrupted, agreed by every rank: a signal to one
+    /// interrupts all (each then reports the same signal).
+    func isCancelled() -> Bool {
+        guard let world, world.size > 1 else { return cancellation.isCancelled }
+        let signal = world.maximum(Int(cancellation.signal))
+        if signal != 0 { cancellation.cancel(signal: Int32(signal)) }
+        return signal != 0
+    }
+
+    /// `decision` as the leader made it, on every rank.
+    func agreed(_ decision: Bool) -> Bool {
+        guard let world, world.size > 1 else { return decision }
+        return world.leaderDecides(decision)
+    }
+
+    /// `value` as the leader has it, on every rank.
+    func agreed(_ value: Double) -> Double {
+        guard let world, world.size > 1 else { return value }
+        return world.leaderValue(value)
     }
 }

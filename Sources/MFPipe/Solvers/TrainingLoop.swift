@@ -9,7 +9,9 @@ import Foundation
 /// below `tolerance`, and write a checkpoint every `checkpointEpochs` epochs or
 /// `checkpointSeconds` seconds. On cancellation it writes a checkpoint at the solver's next
 /// safe point and throws `Interrupted`. A run that finds an intact checkpoint under its key
-/// continues from it and ends with the same bits as one never interrupted.
+/// continues from it and ends with the same bits as one never interrupted. Under `mpirun`
+/// every rank runs the loop in step: the leader's clock decides when to checkpoint, and a
+/// signal to any rank interrupts them all at the same epoch.
 public struct TrainingLoop {
     /// The loop's own settings.
     public struct Settings {
@@ -124,7 +126,7 @@ public struct TrainingLoop {
         func checkpoint() throws {
             guard let slot = environment.checkpoint else { return }
             var state = progress
-            state.seconds += Date().timeIntervalSince(started)
+            state.seconds = environment.agreed(state.seconds + Date().timeIntervalSince(started))
             var file = Checkpoint(key: slot.key, epoch: progress.epoch, epochs: settings.epochs)
             state.save(to: &file)
             solver.save(to: &file)
@@ -140,7 +142,7 @@ public struct TrainingLoop {
             }
         }
         while !progress.converged && progress.epoch < settings.epochs {
-            if environment.cancellation.isCancelled {
+            if environment.isCancelled() {
                 try checkpoint()
                 try environment.cancellation.check()
             }
@@ -159,7 +161,7 @@ public struct TrainingLoop {
                 progress.curve.append((.nan, .nan))
                 progress.objectives.append(.nan)
                 environment.progress(epoch, settings.epochs, ProgressMeasures())
-                if settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint) { try checkpoint() }
+                if environment.agreed(settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint)) { try checkpoint() }
                 continue
             case .measured(let measured):
                 squaredError = measured
@@ -193,7 +195,9 @@ public struct TrainingLoop {
                 let current = progress.objectives[progress.objectives.count - 1]
                 if current == 0 || abs(earlier - current) <= settings.tolerance * earlier { progress.converged = true }
             }
-            if !progress.converged && settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint) { try checkpoint() }
+            if !progress.converged && environment.agreed(settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint)) {
+                try checkpoint()
+            }
         }
         let keptStart = keepsBest && progress.bestEpoch == 0 && progress.bestRMSE.isFinite
         let kept = keepsBest && (progress.bestEpoch > 0 || keptStart) ? progress.bestEpoch : progress.epoch

@@ -66,10 +66,21 @@ public enum FactorizeStage: Stage {
         FactorizerRegistry.named(params.string("algorithm"))!.problem(with: params)
     }
 
+    public static func runsOnEveryRank(_ params: StageParams) -> Bool {
+        FactorizerRegistry.named(params.string("algorithm"))!.runsOnEveryRank
+    }
+
     public static func run(_ context: StageContext) throws -> StageOutcome {
-        let problem = try sharedProblem(context)
-        let request = try self.request(for: context.node.params, context: context)
+        let prepared = Result { (try sharedProblem(context), try self.request(for: context.node.params, context: context)) }
+        if let world = context.world {
+            let failedHere = (try? prepared.get()) == nil
+            if world.maximum(failedHere ? 1 : 0) != 0 && !failedHere {
+                throw StageFailure(node: context.node.id, message: "another rank of the job could not read the training data")
+            }
+        }
+        let (problem, request) = try prepared.get()
         let model = try train(problem, request: request, context: context)
+        if context.world?.isLeader == false { return StageOutcome(summary: "", metrics: [:]) }
         try context.writeArtifact(model.write)
         let best = model.info.kept
         // The training loop's RMSE of the kept epoch, on the normalized values and unclipped:
@@ -116,10 +127,11 @@ public enum FactorizeStage: Stage {
     static func train(_ problem: TrainingProblem, request: FactorizationRequest, context: StageContext,
                       adjust: (inout TrainingLoop.Settings) -> Void = { _ in }) throws -> FactorModel {
         let node = context.node.id
-        let environment = SolverEnvironment(
+        var environment = SolverEnvironment(
             threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
             progress: { done, total, measures in context.progress(done, of: total, unit: "epochs", measures: measures) },
             note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
+        environment.world = context.world
         var model: FactorModel
         do {
             model = try FactorizerRegistry.named(request.params.string("algorithm"))!

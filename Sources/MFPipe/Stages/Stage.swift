@@ -48,14 +48,19 @@ public protocol Stage {
     ///
     /// - Returns: a message and the parameter it concerns, when the combination is invalid.
     static func problem(with params: StageParams, inputCount: Int) -> (param: String, message: String)?
-    /// Runs the stage, writing its artifact into `context.outputDirectory`.
+    /// Runs the stage, writing its artifact into `context.outputDirectory` (on the leader:
+    /// a node that runs on every rank of an `mpirun` job writes nothing elsewhere).
     static func run(_ context: StageContext) throws -> StageOutcome
+    /// Whether, under `mpirun`, a node with `params` runs on every rank together (else the
+    /// leader runs it alone).
+    static func runsOnEveryRank(_ params: StageParams) -> Bool
 }
 
 extension Stage {
     public static var inputCount: ClosedRange<Int> { 1...Int.max }
     public static var requires: [ArtifactKind] { [] }
     public static var gathersFolds: Bool { false }
+    public static func runsOnEveryRank(_ params: StageParams) -> Bool { false }
     public static func params(for given: JSONValue) -> [ParamSpec] { params }
     public static func misplacedParameter(_ name: String, given: JSONValue) -> String? { nil }
     public static func outputFiles(for given: StageParams) -> [URL] {

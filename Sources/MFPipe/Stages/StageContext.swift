@@ -38,6 +38,9 @@ public struct StageContext {
     public let log: EventLog
     /// Set when the run is being interrupted; long loops poll it.
     public let cancellation: Cancellation
+    /// The `mpirun` job, when the node trains on every rank of one (`Stage.runsOnEveryRank`);
+    /// nil in one process and for every other node.
+    public var world: MPIWorld? = nil
 
     /// The node's parameters.
     public var params: StageParams { node.params }

@@ -12,10 +12,13 @@ import Foundation
 /// equations over the row's entries, Gram matrix by BLAS `ssyrk`, Cholesky by LAPACK
 /// `sposv` — then every column with the rows fixed, so the objective never increases. Rows
 /// (columns) are independent given the other side: they are solved in parallel, in fixed
-/// slices, with the same bits on any number of threads.
+/// slices, with the same bits on any number of threads; under `mpirun` each rank solves a
+/// contiguous share of the slices and the ranks exchange what they solved after each half
+/// iteration (`MPIWorld.sum`), with the same bits on any number of ranks.
 public enum ALSFactorizer: Factorizer {
     public static let name = "als"
     public static let summary = "biased matrix factorization by alternating least squares with weighted-λ regularization (exact BLAS/LAPACK solves per row and column)"
+    public static let runsOnEveryRank = true
 
     public static let params: [ParamSpec] = [
         FactorizerParams.epochs(20, unit: "iterations"),
@@ -73,6 +76,8 @@ final class ALSSolver: FactorsSolver {
     /// Whether the rows of the current iteration are solved already (its columns are next).
     private var rowsDone = false
     private let scratch: ScratchPool<NormalEquations>
+    /// The `mpirun` job solving the rows and columns together, each rank its share, or nil.
+    private let world: MPIWorld?
 
     init(problem: TrainingProblem, layout: CompressedRatings, request: FactorizationRequest, settings: ALSSettings) {
         self.layout = layout
@@ -81,6 +86,7 @@ final class ALSSolver: FactorsSolver {
         mean = Float(problem.mean / layout.scale)
         validation = HeldOutSet(problem.validation, offset: problem.mean, scale: layout.scale)
         warmStart = request.warmStart
+        world = request.world
         factors = BiasedFactors(rows: layout.rows, cols: layout.cols, k: request.k)
         scratch = ScratchPool { [k = request.k] in NormalEquations(size: k + 1) }
         var random = SplitMix64(seed: request.seed, stream: "als-init")
@@ -95,7 +101,7 @@ final class ALSSolver: FactorsSolver {
         if !rowsDone {
             _ = solve(rowSide: true, threads: threads)
             rowsDone = true
-            if cancellation.isCancelled { return .interrupted }
+            if world == nil && cancellation.isCancelled { return .interrupted }
         }
         let squaredError = solve(rowSide: false, threads: threads)
         rowsDone = false
@@ -111,7 +117,7 @@ final class ALSSolver: FactorsSolver {
         let (k, mean) = (self.k, self.mean)
         let (lambda, lambdaBias) = (Float(settings.regularization), Float(settings.biasRegularization))
         let slices = LineSlices(lines)
-        return ParallelWork.sum(slices.count, threads: threads, order: slices.heaviestFirst) { task in
+        func solveSlice(_ task: Int) -> Double {
             scratch.borrow { scratch in
                 var squaredError = 0.0
                 for line in slices.lines(task) {
@@ -134,6 +140,13 @@ final class ALSSolver: FactorsSolver {
                 return squaredError
             }
         }
+        guard let world, world.size > 1 else {
+            return ParallelWork.sum(slices.count, threads: threads, order: slices.heaviestFirst, solveSlice)
+        }
+        return world.sum(slices.count, weights: slices.weights, threads: threads, regions: { share in
+            let lines = slices.lines(of: share)
+            return [floatBytes(own.row(lines.lowerBound), lines.count * own.stride), floatBytes(ownBias + lines.lowerBound, lines.count)]
+        }, solveSlice).sum
     }
 
     func validationRMSE(threads: Int) -> Double {
@@ -147,8 +160,6 @@ final class ALSSolver: FactorsSolver {
         return scale * factors.weightedPenalty(rowCounts: layout.byRow, colCounts: layout.byColumn,
                                                lambda: settings.regularization, lambdaBias: settings.biasRegularization)
     }
-
-
 
     func save(to checkpoint: inout Checkpoint) {
         saveFactors(to: &checkpoint)

@@ -17,10 +17,14 @@ import Foundation
 /// stratum; a stratum's blocks share no row or column and run on any number of threads with
 /// the same result. Row i's factors step by learning_rate / √g_i, where g_i (from 1)
 /// accumulates the mean squared gradient of its factors; its bias has an accumulator of its
-/// own; likewise for columns.
+/// own; likewise for columns. Under `mpirun` the ranks share each stratum's blocks (DSGD):
+/// each rank trains the same stratum indices all epoch, sends the column bins it updated to
+/// every rank after each stratum and its row bins at the epoch's end, with the same bits as
+/// one process for any number of ranks.
 public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
     public static let summary = "biased matrix factorization by parallel blocked SGD with adaptive steps (Funk/Koren, DSGD, AdaGrad)"
+    public static let runsOnEveryRank = true
 
     public static let params: [ParamSpec] = [
         FactorizerParams.epochs(100),
@@ -95,6 +99,8 @@ final class SGDSolver: IterativeSolver {
     /// Strata of the current epoch already trained, and their squared error so far.
     private var position = 0
     private var partialLoss = 0.0
+    /// The `mpirun` job training the strata together, or nil.
+    private let world: MPIWorld?
 
     init(layout: BlockedRatings, request: FactorizationRequest, settings: SGDSettings) {
         self.layout = layout
@@ -102,6 +108,7 @@ final class SGDSolver: IterativeSolver {
         k = request.k
         seed = request.seed
         warmStart = request.warmStart
+        world = request.world
         w = FactorMatrix(rows: layout.rows, k: k)
         h = FactorMatrix(rows: layout.cols, k: k)
         var random = SplitMix64(seed: seed, stream: "sgd-init")
@@ -150,17 +157,50 @@ final class SGDSolver: IterativeSolver {
         let strata = Strata(grid: layout.grid, seed: seed, epoch: epoch)
         let learningRate = Float(settings.learningRate * pow(settings.learningRateDecay, Double(epoch - 1)))
         while position < layout.grid {
-            if cancellation.isCancelled { return .interrupted }
             let stratum = position
-            partialLoss += ParallelWork.sum(layout.grid, threads: threads) { index in
+            func train(_ index: Int) -> Double {
                 let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
                 return trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
             }
+            if let world, world.size > 1 {
+                partialLoss += world.sum(layout.grid, weights: stratumWeights, threads: threads, regions: { share in
+                    share.flatMap { columnRegions(bin: strata.block($0, ofStratum: stratum).colBin) }
+                }, train).sum
+            } else {
+                if cancellation.isCancelled { return .interrupted }
+                partialLoss += ParallelWork.sum(layout.grid, threads: threads, train)
+            }
             position += 1
+        }
+        if let world, world.size > 1 {
+            let shares = world.partition(stratumWeights)
+            world.share { rank in shares[rank].flatMap { rowRegions(bin: strata.block($0, ofStratum: 0).rowBin) } }
         }
         let loss = partialLoss * layout.scale * layout.scale
         (position, partialLoss) = (0, 0)
         return .measured(loss)
+    }
+
+    /// The weights by which the job's ranks share a stratum's blocks: equal (rows and
+    /// columns are shuffled, so bins hold about as many entries). The same cut every
+    /// stratum, so stratum index i — row bin i of the epoch — stays on one rank and rows
+    /// move only at the epoch's end.
+    private var stratumWeights: [Int] { [Int](repeating: 1, count: layout.grid) }
+
+    /// Row bin `bin`'s factors, bias and step accumulators, for `MPIWorld.share`.
+    private func rowRegions(bin: Int) -> [UnsafeMutableRawBufferPointer] {
+        let start = bin * layout.rowsPerBin
+        let count = min(layout.rows, start + layout.rowsPerBin) - start
+        return [floatBytes(w.row(start), count * w.stride), floatBytes(rowBias + start, count), floatBytes(rowG + start, count),
+                floatBytes(rowBiasG + start, count)]
+    }
+
+    /// Column bin `bin`'s factors, bias and step accumulators, for `MPIWorld.share`.
+    private func columnRegions(bin: Int) -> [UnsafeMutableRawBufferPointer] {
+        let start = bin * layout.colsPerBin
+        let count = min(layout.cols, start + layout.colsPerBin) - start
+        return [floatBytes(h.row(start), count * h.stride), floatBytes(colBias + start, count), floatBytes(colG + start, count),
+                floatBytes(colBiasG + start, count)]
     }
 
     private func trainBlock(rowBin: Int, colBin: Int, learningRate: Float) -> Double {

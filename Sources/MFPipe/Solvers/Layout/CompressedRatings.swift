@@ -95,6 +95,8 @@ public struct LineSlices {
     /// The number of slices.
     public let count: Int
     private let total: Int
+    /// The entries of each slice.
+    public let weights: [Int]
     /// The slices in the order to hand them out: most entries first.
     public let heaviestFirst: [Int]
 
@@ -103,9 +105,15 @@ public struct LineSlices {
         total = lines.count
         count = (lines.count + Self.size - 1) / Self.size
         let total = self.total
-        heaviestFirst = ParallelWork.heaviestFirst((0..<count).map { slice in
+        weights = (0..<count).map { slice in
             lines.start[min(total, (slice + 1) * Self.size)] - lines.start[slice * Self.size]
-        })
+        }
+        heaviestFirst = ParallelWork.heaviestFirst(weights)
+    }
+
+    /// The lines of the slices `slices`.
+    public func lines(of slices: Range<Int>) -> Range<Int> {
+        min(total, slices.lowerBound * Self.size)..<min(total, slices.upperBound * Self.size)
     }
 
     /// The lines of slice `slice`.

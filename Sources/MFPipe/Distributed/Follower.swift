@@ -1,0 +1,111 @@
+import Foundation
+
+/// What the leader (rank 0) tells the other ranks of an `mpirun` job, by broadcast.
+///
+/// The leader alone plans the run, holds the work directory's lock, runs every stage that
+/// needs no other rank (ingest, split, normalize, evaluate, export, report: their
+/// artifacts land in the shared work directory) and writes every artifact, the log and the
+/// run record. Before a node that trains on every rank (`Stage.runsOnEveryRank`) it sends
+/// `run`, naming the node and where its inputs and checkpoint are; after the last node it
+/// sends `stop` with the run's exit code.
+public enum FollowerCommand: Equatable {
+    /// Train `node` together: its key's checkpoint slot, its input artifacts' folders and
+    /// every ancestor's (by node id, nearest first), on `threads` threads.
+    case run(node: String, checkpoint: URL, key: String, inputs: [String], ancestors: [String: String], order: [String], threads: Int)
+    /// The run is over: exit with `exitCode`.
+    case stop(exitCode: Int32)
+
+    /// The broadcast bytes.
+    var encoded: Data {
+        let json: JSONValue
+        switch self {
+        case let .run(node, checkpoint, key, inputs, ancestors, order, threads):
+            json = .object([
+                ("action", .string("run")), ("node", .string(node)), ("checkpoint", .string(checkpoint.path)), ("key", .string(key)),
+                ("inputs", .array(inputs.map { .string($0) })), ("order", .array(order.map { .string($0) })),
+                ("ancestors", .object(order.map { ($0, .string(ancestors[$0]!)) })), ("threads", .number(Double(threads))),
+            ])
+        case let .stop(exitCode):
+            json = .object([("action", .string("stop")), ("exit_code", .number(Double(exitCode)))])
+        }
+        return Data(JSONWriter.compact(json).utf8)
+    }
+
+    /// Decodes what `encoded` gave; nil for anything else.
+    init?(decoding data: Data) {
+        guard let json = try? JSONParser.parse(data), let action = json["action"]?.stringValue else { return nil }
+        if action == "stop", let code = json["exit_code"]?.intValue {
+            self = .stop(exitCode: Int32(code))
+            return
+        }
+        guard action == "run", let node = json["node"]?.stringValue, let checkpoint = json["checkpoint"]?.stringValue,
+            let key = json["key"]?.stringValue, let inputs = json["inputs"]?.arrayValue?.compactMap(\.stringValue),
+            let order = json["order"]?.arrayValue?.compactMap(\.stringValue), let threads = json["threads"]?.intValue
+        else { return nil }
+        var ancestors: [String: String] = [:]
+        for id in order { ancestors[id] = json["ancestors"]?[id]?.stringValue }
+        self = .run(node: node, checkpoint: URL(fileURLWithPath: checkpoint), key: key, inputs: inputs, ancestors: ancestors,
+                    order: order, threads: threads)
+    }
+
+    /// Sends this command from the leader to every other rank.
+    public func send(in world: MPIWorld) {
+        guard world.size > 1 else { return }
+        _ = world.broadcast(encoded)
+    }
+}
+
+/// A rank other than the leader: it waits for the leader's commands and trains the nodes it
+/// is told to with its share of the work, writing only its own checkpoint slices.
+public struct Follower {
+    /// The pipeline, loaded as the leader loaded it (the same file and options).
+    public let pipeline: Pipeline
+    /// The job.
+    public let world: MPIWorld
+    /// Set when this rank receives SIGINT or SIGTERM.
+    public let cancellation: Cancellation
+
+    /// A follower of `pipeline` in `world`.
+    public init(pipeline: Pipeline, world: MPIWorld, cancellation: Cancellation) {
+        self.pipeline = pipeline
+        self.world = world
+        self.cancellation = cancellation
+    }
+
+    /// Waits for the leader's `stop` on a rank that could not load the pipeline (nor can
+    /// the leader, which reports why); returns its exit code. Told to train instead, it
+    /// stops the whole job.
+    public static func waitForStop(in world: MPIWorld) -> Int32 {
+        guard case .stop(let code)? = FollowerCommand(decoding: world.broadcast(Data())) else { world.abort(code: 1) }
+        return code
+    }
+
+    /// Follows the leader's commands until it sends `stop`; returns its exit code.
+    ///
+    /// A node's failure here is not reported: the leader, training the same node on the
+    /// same data, meets the same failure and reports it once.
+    public func run() -> Int32 {
+        let dag = PipelineDAG(pipeline)
+        let cache = RunCache()
+        let log = EventLog(format: .quiet)
+        while true {
+            guard let command = FollowerCommand(decoding: world.broadcast(Data())) else { world.abort(code: 1) }
+            switch command {
+            case let .stop(exitCode):
+                return exitCode
+            case let .run(id, checkpoint, key, inputs, ancestors, order, threads):
+                guard let node = dag.node(id) else { world.abort(code: 1) }
+                func handle(_ id: String) -> ArtifactHandle {
+                    ArtifactHandle(node: dag.node(id)!, directory: URL(fileURLWithPath: ancestors[id]!))
+                }
+                let context = StageContext(
+                    node: node, pipeline: pipeline, outputDirectory: pipeline.workdir, inputs: inputs.map(handle),
+                    ancestors: order.map(handle), threads: threads, threadGrant: .fixed(threads),
+                    checkpoint: CheckpointSlot(url: checkpoint, key: key, world: world), cache: cache, log: log,
+                    cancellation: cancellation, world: world)
+                _ = try? node.stage.type.run(context)
+                cache.release(owner: node.sweepID)
+            }
+        }
+    }
+}

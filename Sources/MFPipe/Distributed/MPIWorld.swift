@@ -1,0 +1,198 @@
+import CMPI
+import Foundation
+
+/// The processes of one `mpirun` job and the collective operations mfpipe uses between
+/// them (Open MPI through its C library).
+///
+/// The same binary runs with or without `mpirun`: MPI is started only when the process was
+/// launched by it (`launchedByMPIRun`), so a plain `mfpipe run` never touches MPI. Rank 0
+/// is the leader: it alone decides what runs, writes artifacts, the run record and the
+/// log; the other ranks follow (`Follower`). Every operation here is collective: every
+/// rank calls it, in the same order, from one thread at a time (`MPI_THREAD_SERIALIZED`).
+public final class MPIWorld: @unchecked Sendable {
+    /// This process's rank, 0 ..< size.
+    public let rank: Int
+    /// The number of ranks.
+    public let size: Int
+    /// The ranks running on this host (they share its cores).
+    public let localSize: Int
+
+    /// Whether rank 0.
+    public var isLeader: Bool { rank == 0 }
+
+    private init(rank: Int, size: Int, localSize: Int) {
+        self.rank = rank
+        self.size = size
+        self.localSize = localSize
+    }
+
+    /// Whether this process was started by Open MPI's `mpirun` (its environment says so).
+    public static var launchedByMPIRun: Bool {
+        ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil
+    }
+
+    /// Starts MPI and joins the job's world.
+    ///
+    /// - Throws: `StageFailure` when MPI cannot give the thread support mfpipe needs.
+    public static func start() throws -> MPIWorld {
+        var provided: Int32 = 0
+        MPI_Init_thread(nil, nil, mf_mpi_thread_serialized(), &provided)
+        guard provided >= mf_mpi_thread_serialized() else {
+            MPI_Finalize()
+            throw StageFailure(node: "mpi", message: "this MPI library cannot be called from more than one thread (MPI_THREAD_SERIALIZED)")
+        }
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        MPI_Comm_rank(mf_mpi_comm_world(), &rank)
+        MPI_Comm_size(mf_mpi_comm_world(), &size)
+        let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? Int(size)
+        return MPIWorld(rank: Int(rank), size: Int(size), localSize: max(local, 1))
+    }
+
+    /// Leaves the job (every rank, once, before exiting).
+    public func finish() {
+        MPI_Finalize()
+    }
+
+    /// The threads this rank should use out of `threads` for the host: its share of the
+    /// host's ranks.
+    public func threadShare(of threads: Int) -> Int {
+        max(1, threads / localSize)
+    }
+
+    /// Waits until every rank has called it.
+    public func barrier() {
+        MPI_Barrier(mf_mpi_comm_world())
+    }
+
+    /// The leader's `data`, on every rank (other ranks' argument is ignored).
+    public func broadcast(_ data: Data) -> Data {
+        var length = Int64(data.count)
+        MPI_Bcast(&length, 1, mf_mpi_long_long(), 0, mf_mpi_comm_world())
+        var bytes = isLeader ? [UInt8](data) : [UInt8](repeating: 0, count: Int(length))
+        bytes.withUnsafeMutableBytes { buffer in
+            for (start, count) in Self.chunks(Int(length)) {
+                _ = MPI_Bcast(buffer.baseAddress! + start, Int32(count), mf_mpi_byte(), 0, mf_mpi_comm_world())
+            }
+        }
+        return Data(bytes)
+    }
+
+    /// The leader's `value`, on every rank.
+    public func leaderDecides(_ value: Bool) -> Bool {
+        var flag: Int64 = value ? 1 : 0
+        MPI_Bcast(&flag, 1, mf_mpi_long_long(), 0, mf_mpi_comm_world())
+        return flag != 0
+    }
+
+    /// The leader's `value`, on every rank.
+    public func leaderValue(_ value: Double) -> Double {
+        var shared = value
+        MPI_Bcast(&shared, 1, mf_mpi_double(), 0, mf_mpi_comm_world())
+        return shared
+    }
+
+    /// The largest of every rank's `value`.
+    public func maximum(_ value: Int) -> Int {
+        var mine = Int64(value)
+        var result: Int64 = 0
+        MPI_Allreduce(&mine, &result, 1, mf_mpi_long_long(), mf_mpi_max(), mf_mpi_comm_world())
+        return Int(result)
+    }
+
+    /// Every rank's `value`, in rank order.
+    public func gather(_ value: Int) -> [Int] {
+        var mine = Int64(value)
+        var all = [Int64](repeating: 0, count: size)
+        MPI_Allgather(&mine, 1, mf_mpi_long_long(), &all, 1, mf_mpi_long_long(), mf_mpi_comm_world())
+        return all.map { Int($0) }
+    }
+
+    /// Makes every rank's regions known to every rank: `regions(r)` names, in this
+    /// process's memory, the bytes rank r computed (the same layout on every rank). This
+    /// rank's own regions are sent; every other rank's are overwritten with what it sent.
+    public func share(_ regions: (Int) -> [UnsafeMutableRawBufferPointer]) {
+        guard size > 1 else { return }
+        let lengths = (0..<size).map { rank in regions(rank).reduce(0) { $0 + $1.count } }
+        var sent = [UInt8](repeating: 0, count: lengths[rank])
+        sent.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            for region in regions(rank) where region.count > 0 {
+                (buffer.baseAddress! + offset).copyMemory(from: region.baseAddress!, byteCount: region.count)
+                offset += region.count
+            }
+        }
+        let received = allGather(sent, lengths: lengths)
+        received.withUnsafeBytes { buffer in
+            var offset = 0
+            for other in 0..<size {
+                defer { offset += lengths[other] }
+                guard other != rank else { continue }
+                var inner = offset
+                for region in regions(other) where region.count > 0 {
+                    region.baseAddress!.copyMemory(from: buffer.baseAddress! + inner, byteCount: region.count)
+                    inner += region.count
+                }
+            }
+        }
+    }
+
+    /// Every rank's bytes, concatenated in rank order (rank r sent `lengths[r]`). Messages
+    /// above 1 GiB are cut into rounds, each under MPI's 32-bit counts.
+    private func allGather(_ sent: [UInt8], lengths: [Int]) -> [UInt8] {
+        var received = [UInt8](repeating: 0, count: lengths.reduce(0, +))
+        let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
+        let rounds = lengths.map { Self.chunks($0).count }.max() ?? 0
+        sent.withUnsafeBytes { source in
+            received.withUnsafeMutableBytes { target in
+                for round in 0..<rounds {
+                    let pieces = lengths.map { length in Self.chunks(length).dropFirst(round).first ?? (length, 0) }
+                    let counts = pieces.map { Int32($0.count) }
+                    var packed = [UInt8](repeating: 0, count: pieces.reduce(0) { $0 + $1.count })
+                    let displacements = counts.indices.map { Int32(counts[..<$0].reduce(0) { $0 + Int($1) }) }
+                    packed.withUnsafeMutableBytes { buffer in
+                        _ = MPI_Allgatherv(source.baseAddress.map { $0 + pieces[rank].start }, counts[rank], mf_mpi_byte(),
+                                           buffer.baseAddress, counts, displacements, mf_mpi_byte(), mf_mpi_comm_world())
+                        for other in 0..<size where counts[other] > 0 {
+                            (target.baseAddress! + starts[other] + pieces[other].start)
+                                .copyMemory(from: buffer.baseAddress! + Int(displacements[other]), byteCount: Int(counts[other]))
+                        }
+                    }
+                }
+            }
+        }
+        return received
+    }
+
+    /// (start, count) pieces of at most 1 GiB covering 0 ..< length.
+    private static func chunks(_ length: Int) -> [(start: Int, count: Int)] {
+        let most = 1 << 30
+        return stride(from: 0, to: length, by: most).map { ($0, min(most, length - $0)) }
+    }
+
+    /// Contiguous ranges of tasks, one per rank, each with about the same total weight
+    /// (the same for every rank count's caller: it depends on the weights and `size` only).
+    public func partition(_ weights: [Int]) -> [Range<Int>] {
+        let total = max(weights.reduce(0, +), 1)
+        var bounds = [0]
+        var running = 0
+        var next = 1
+        for (index, weight) in weights.enumerated() {
+            running += weight
+            while next < size && running * size >= next * total {
+                bounds.append(index + 1)
+                next += 1
+            }
+        }
+        while bounds.count <= size { bounds.append(weights.count) }
+        bounds[size] = weights.count
+        return (0..<size).map { bounds[$0]..<max(bounds[$0], bounds[$0 + 1]) }
+    }
+
+    /// Stops every rank of the job at once (after a failure that leaves the ranks unable to
+    /// continue together).
+    public func abort(code: Int32) -> Never {
+        MPI_Abort(mf_mpi_comm_world(), code)
+        exit(code)
+    }
+}
