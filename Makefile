@@ -53,6 +53,7 @@ bench: build bench-venv
 	$(VENV)/bin/python bench/als.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 	$(VENV)/bin/python bench/dense.py $(abspath $(BINARY)) $(BENCH_WORK)/dense
 	$(VENV)/bin/python bench/recommend.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
+	$(VENV)/bin/python bench/mpi.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 
 # One box at Netflix shape: 100 M synthetic ratings (480,189 x 17,770, power-law degrees;
 # written once, 1.4 GB) through pipelines/netflix-shape.json — ingest, split, normalize,

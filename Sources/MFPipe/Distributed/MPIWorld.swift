@@ -114,54 +114,50 @@ public final class MPIWorld: @unchecked Sendable {
     public func share(_ regions: (Int) -> [UnsafeMutableRawBufferPointer]) {
         guard size > 1 else { return }
         let lengths = (0..<size).map { rank in regions(rank).reduce(0) { $0 + $1.count } }
-        var sent = [UInt8](repeating: 0, count: lengths[rank])
-        sent.withUnsafeMutableBytes { buffer in
-            var offset = 0
+        let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
+        let received = UnsafeMutableRawBufferPointer.allocate(byteCount: max(lengths.reduce(0, +), 1), alignment: 64)
+        defer { received.deallocate() }
+        func copy(_ rank: Int, toRegions: Bool) {
+            var offset = starts[rank]
             for region in regions(rank) where region.count > 0 {
-                (buffer.baseAddress! + offset).copyMemory(from: region.baseAddress!, byteCount: region.count)
+                if toRegions {
+                    region.baseAddress!.copyMemory(from: received.baseAddress! + offset, byteCount: region.count)
+                } else {
+                    (received.baseAddress! + offset).copyMemory(from: region.baseAddress!, byteCount: region.count)
+                }
                 offset += region.count
             }
         }
-        let received = allGather(sent, lengths: lengths)
-        received.withUnsafeBytes { buffer in
-            var offset = 0
-            for other in 0..<size {
-                defer { offset += lengths[other] }
-                guard other != rank else { continue }
-                var inner = offset
-                for region in regions(other) where region.count > 0 {
-                    region.baseAddress!.copyMemory(from: buffer.baseAddress! + inner, byteCount: region.count)
-                    inner += region.count
-                }
-            }
-        }
+        copy(rank, toRegions: false)
+        allGatherInPlace(received, lengths: lengths, starts: starts)
+        for other in 0..<size where other != rank { copy(other, toRegions: true) }
     }
 
-    /// Every rank's bytes, concatenated in rank order (rank r sent `lengths[r]`). Messages
-    /// above 1 GiB are cut into rounds, each under MPI's 32-bit counts.
-    private func allGather(_ sent: [UInt8], lengths: [Int]) -> [UInt8] {
-        var received = [UInt8](repeating: 0, count: lengths.reduce(0, +))
-        let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
+    /// Fills `buffer` (rank r's bytes at `starts[r]`, `lengths[r]` long, this rank's already
+    /// in place) with every rank's bytes, in rounds of at most 1 GiB per rank (MPI counts
+    /// are 32-bit).
+    private func allGatherInPlace(_ buffer: UnsafeMutableRawBufferPointer, lengths: [Int], starts: [Int]) {
         let rounds = lengths.map { Self.chunks($0).count }.max() ?? 0
-        sent.withUnsafeBytes { source in
-            received.withUnsafeMutableBytes { target in
-                for round in 0..<rounds {
-                    let pieces = lengths.map { length in Self.chunks(length).dropFirst(round).first ?? (length, 0) }
-                    let counts = pieces.map { Int32($0.count) }
-                    var packed = [UInt8](repeating: 0, count: pieces.reduce(0) { $0 + $1.count })
-                    let displacements = counts.indices.map { Int32(counts[..<$0].reduce(0) { $0 + Int($1) }) }
-                    packed.withUnsafeMutableBytes { buffer in
-                        _ = MPI_Allgatherv(source.baseAddress.map { $0 + pieces[rank].start }, counts[rank], mf_mpi_byte(),
-                                           buffer.baseAddress, counts, displacements, mf_mpi_byte(), mf_mpi_comm_world())
-                        for other in 0..<size where counts[other] > 0 {
-                            (target.baseAddress! + starts[other] + pieces[other].start)
-                                .copyMemory(from: buffer.baseAddress! + Int(displacements[other]), byteCount: Int(counts[other]))
-                        }
-                    }
-                }
+        for round in 0..<rounds {
+            let pieces = lengths.map { length in Self.chunks(length).dropFirst(round).first ?? (length, 0) }
+            if pieces.allSatisfy({ $0.start == 0 }), lengths.indices.allSatisfy({ pieces[$0].count == lengths[$0] }) {
+                let counts = lengths.map { Int32($0) }
+                let displacements = starts.map { Int32($0) }
+                MPI_Allgatherv(mf_mpi_in_place(), 0, mf_mpi_byte(), buffer.baseAddress, counts, displacements, mf_mpi_byte(),
+                               mf_mpi_comm_world())
+                continue
+            }
+            let counts = pieces.map { Int32($0.count) }
+            let displacements = counts.indices.map { Int32(counts[..<$0].reduce(0) { $0 + Int($1) }) }
+            let packed = UnsafeMutableRawBufferPointer.allocate(byteCount: max(pieces.reduce(0) { $0 + $1.count }, 1), alignment: 64)
+            defer { packed.deallocate() }
+            MPI_Allgatherv(buffer.baseAddress! + starts[rank] + pieces[rank].start, counts[rank], mf_mpi_byte(), packed.baseAddress,
+                           counts, displacements, mf_mpi_byte(), mf_mpi_comm_world())
+            for other in 0..<size where other != rank && counts[other] > 0 {
+                (buffer.baseAddress! + starts[other] + pieces[other].start)
+                    .copyMemory(from: packed.baseAddress! + Int(displacements[other]), byteCount: Int(counts[other]))
             }
         }
-        return received
     }
 
     /// (start, count) pieces of at most 1 GiB covering 0 ..< length.

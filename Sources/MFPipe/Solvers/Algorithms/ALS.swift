@@ -151,7 +151,7 @@ final class ALSSolver: FactorsSolver {
 
     func validationRMSE(threads: Int) -> Double {
         factors.withPredictionColumnBiases(mean: mean) { colBias in
-            validation.rmse(w: factors.w, h: factors.h, rowBias: factors.rowBias, colBias: colBias, threads: threads)
+            validation.rmse(w: factors.w, h: factors.h, rowBias: factors.rowBias, colBias: colBias, threads: threads, world: world)
         }
     }
 

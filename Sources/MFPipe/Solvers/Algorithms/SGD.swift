@@ -229,7 +229,7 @@ final class SGDSolver: IterativeSolver {
     }
 
     func validationRMSE(threads: Int) -> Double {
-        layout.validation.rmse(w: w, h: h, rowBias: rowBias, colBias: colBias, threads: threads)
+        layout.validation.rmse(w: w, h: h, rowBias: rowBias, colBias: colBias, threads: threads, world: world)
     }
 
     func penalty() -> Double {

@@ -25,19 +25,24 @@ struct HeldOutSet {
     }
 
     /// The RMSE on the original scale of the model W Hᵀ (+ biases, when given), NaN when
-    /// there are no entries.
-    func rmse(w: FactorMatrix, h: FactorMatrix, rowBias: UnsafePointer<Float>?, colBias: UnsafePointer<Float>?, threads: Int) -> Double {
+    /// there are no entries; with `world`, every rank of the job scores its share of the
+    /// entries (the same bits).
+    func rmse(w: FactorMatrix, h: FactorMatrix, rowBias: UnsafePointer<Float>?, colBias: UnsafePointer<Float>?, threads: Int,
+              world: MPIWorld? = nil) -> Double {
         guard !entries.isEmpty else { return .nan }
         let chunk = 16_384
         let view = mfk_model_view(w: w.base, h: h.base, row_bias: rowBias, col_bias: colBias, stride: w.stride)
         let sum = entries.withUnsafeBufferPointer { entries in
             withUnsafePointer(to: view) { view in
                 let shared = UncheckedSendable((entries: entries, view: view))
-                return ParallelWork.sum((entries.count + chunk - 1) / chunk, threads: threads) { part in
+                let chunks = (entries.count + chunk - 1) / chunk
+                func squaredError(_ part: Int) -> Double {
                     let start = part * chunk
                     return mfk_squared_error(shared.value.entries.baseAddress! + start, min(chunk, shared.value.entries.count - start),
                                              shared.value.view)
                 }
+                guard let world, world.size > 1 else { return ParallelWork.sum(chunks, threads: threads, squaredError) }
+                return world.sum(chunks, weights: [Int](repeating: 1, count: chunks), threads: threads, regions: { _ in [] }, squaredError).sum
             }
         }
         return (sum / Double(entries.count)).squareRoot() * scale
