@@ -9,23 +9,60 @@ extension MPIWorld {
     /// in one process, for any number of ranks.
     ///
     /// - Returns: the sum, and the cut (for a caller that shares more afterwards).
+    ///
+    /// With `balance`, the cut follows the time each rank took on earlier calls of the same
+    /// work (`ShareBalance`); which rank computes a task never changes its result.
     @discardableResult
-    public func sum(_ count: Int, weights: [Int], threads: Int, regions: (Range<Int>) -> [UnsafeMutableRawBufferPointer],
-                    _ part: (Int) -> Double) -> (sum: Double, shares: [Range<Int>]) {
-        let shares = partition(weights)
+    public func sum(_ count: Int, weights: [Int], threads: Int, balance: ShareBalance? = nil,
+                    regions: (Range<Int>) -> [UnsafeMutableRawBufferPointer], _ part: (Int) -> Double) -> (sum: Double, shares: [Range<Int>]) {
+        let shares = balance?.partition(weights, in: self) ?? partition(weights)
         let mine = shares[rank]
         var parts = [Double](repeating: 0, count: count)
         parts.withUnsafeMutableBufferPointer { slots in
             let output = UncheckedSendable(slots)
+            let started = Date()
             ParallelWork.forEach(mine.count, threads: threads) { position in
                 output.value[mine.lowerBound + position] = part(mine.lowerBound + position)
             }
+            balance?.record(seconds: Date().timeIntervalSince(started), shares: shares, in: self)
             share { other in
                 regions(shares[other]) + [UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(slots)[
                     (shares[other].lowerBound * 8)..<(shares[other].upperBound * 8)])]
             }
         }
         return (parts.reduce(0, +), shares)
+    }
+}
+
+/// What each task of one repeated `MPIWorld.sum` (the rows of every ALS iteration) costs,
+/// learnt from the ranks' times on the calls so far, so that the next call's cut gives each
+/// rank about the same time rather than the same weight (an ALS row with a thousand ratings
+/// costs less per rating than one with five).
+///
+/// Every rank's measured time is shared with every rank, so every rank derives the same
+/// cut; which rank computes a task never changes its result.
+public final class ShareBalance {
+    /// Each task's estimated cost: its weight at first, then rescaled so that each rank's
+    /// share sums to the time the rank took on it.
+    private var estimate: [Double] = []
+
+    /// An empty record: the first call cuts by weight alone.
+    public init() {}
+
+    /// The cut of `weights` for the next call.
+    func partition(_ weights: [Int], in world: MPIWorld) -> [Range<Int>] {
+        if estimate.count != weights.count { estimate = weights.map(Double.init) }
+        return world.partition(estimate)
+    }
+
+    /// Learns from this call: every rank's `seconds` for its share of `shares`.
+    func record(seconds: Double, shares: [Range<Int>], in world: MPIWorld) {
+        let times = world.gather(seconds)
+        for (rank, share) in shares.enumerated() {
+            let total = share.reduce(0.0) { $0 + estimate[$1] }
+            guard total > 0, times[rank] > 0 else { continue }
+            for task in share { estimate[task] *= times[rank] / total }
+        }
     }
 }
 

@@ -101,6 +101,14 @@ public final class MPIWorld: @unchecked Sendable {
     }
 
     /// Every rank's `value`, in rank order.
+    public func gather(_ value: Double) -> [Double] {
+        var mine = value
+        var all = [Double](repeating: 0, count: size)
+        MPI_Allgather(&mine, 1, mf_mpi_double(), &all, 1, mf_mpi_double(), mf_mpi_comm_world())
+        return all
+    }
+
+    /// Every rank's `value`, in rank order.
     public func gather(_ value: Int) -> [Int] {
         var mine = Int64(value)
         var all = [Int64](repeating: 0, count: size)
@@ -169,13 +177,18 @@ public final class MPIWorld: @unchecked Sendable {
     /// Contiguous ranges of tasks, one per rank, each with about the same total weight
     /// (the same for every rank count's caller: it depends on the weights and `size` only).
     public func partition(_ weights: [Int]) -> [Range<Int>] {
-        let total = max(weights.reduce(0, +), 1)
+        partition(weights.map(Double.init))
+    }
+
+    /// `partition` of weights that need not be whole.
+    public func partition(_ weights: [Double]) -> [Range<Int>] {
+        let total = max(weights.reduce(0, +), .leastNormalMagnitude)
         var bounds = [0]
-        var running = 0
+        var running = 0.0
         var next = 1
         for (index, weight) in weights.enumerated() {
             running += weight
-            while next < size && running * size >= next * total {
+            while next < size && running * Double(size) >= Double(next) * total {
                 bounds.append(index + 1)
                 next += 1
             }

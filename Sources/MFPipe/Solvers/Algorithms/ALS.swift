@@ -78,6 +78,9 @@ final class ALSSolver: FactorsSolver {
     private let scratch: ScratchPool<NormalEquations>
     /// The `mpirun` job solving the rows and columns together, each rank its share, or nil.
     private let world: MPIWorld?
+    /// What the ranks learnt of the cost of solving rows, and columns, on earlier iterations.
+    private let rowBalance = ShareBalance()
+    private let columnBalance = ShareBalance()
 
     init(problem: TrainingProblem, layout: CompressedRatings, request: FactorizationRequest, settings: ALSSettings) {
         self.layout = layout
@@ -143,7 +146,7 @@ final class ALSSolver: FactorsSolver {
         guard let world, world.size > 1 else {
             return ParallelWork.sum(slices.count, threads: threads, order: slices.heaviestFirst, solveSlice)
         }
-        return world.sum(slices.count, weights: slices.weights, threads: threads, regions: { share in
+        return world.sum(slices.count, weights: slices.weights, threads: threads, balance: rowSide ? rowBalance : columnBalance, regions: { share in
             let lines = slices.lines(of: share)
             return [floatBytes(own.row(lines.lowerBound), lines.count * own.stride), floatBytes(ownBias + lines.lowerBound, lines.count)]
         }, solveSlice).sum
