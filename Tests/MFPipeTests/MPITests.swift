@@ -5,7 +5,8 @@ import XCTest
 
 /// `mpirun -np N mfpipe run` on loopback: ALS and DSGD give the bits of one process for
 /// N = 2 and 4, a rank killed with SIGKILL mid-training leaves checkpoint slices from which
-/// the next run resumes to the same bits, and a bad input is reported once with exit 2.
+/// the next run resumes to the same bits, SIGTERM makes every rank write its slice, and a bad
+/// input is reported once with exit 2.
 final class MPITests: XCTestCase {
     private var scratch: Scratch!
 
@@ -118,6 +119,9 @@ final class MPITests: XCTestCase {
         kill(victim, SIGKILL)
         launcher.waitUntilExit()
         XCTAssertNotEqual(launcher.terminationStatus, 0)
+        let status = try MFPipeBinary.run(["status", "pipelines/killed.json"], in: scratch.root)
+        XCTAssertTrue(status.stdout.split(separator: "\n").contains { $0.hasPrefix("als[k=8]") && $0.contains("partial  (checkpoint at epoch ") && $0.contains(" of 30)") },
+                      "status reads the slices left by the job: \(status.stdout)")
         let resumed = try ProcessRunner.run(Self.mpirun, Self.launch(2) + ["run", "pipelines/killed.json", "--log-format", "json"],
                                             in: scratch.root)
         XCTAssertEqual(resumed.exitCode, 0, resumed.stderr)
@@ -129,6 +133,43 @@ final class MPITests: XCTestCase {
         }
         let leftover = try FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/killed/checkpoints").path)
         XCTAssertEqual(leftover.filter { $0.contains(".ckpt") }, [], "committed nodes leave no checkpoint slices")
+    }
+
+    func testSIGTERMToTheLauncherCheckpointsEveryRankAndExits143() throws {
+        try writePipeline("stopped", alsEpochs: 100_000, checkpoints: #", "checkpoint_seconds": 0"#)
+        let launcher = Process()
+        launcher.executableURL = Self.mpirun
+        launcher.arguments = Self.launch(2) + ["run", "pipelines/stopped.json", "--log-format", "json"]
+        launcher.currentDirectoryURL = scratch.root
+        let output = Pipe()
+        launcher.standardOutput = output
+        launcher.standardError = FileHandle.nullDevice
+        try launcher.run()
+        let log = Collected()
+        let reading = DispatchGroup()
+        reading.enter()
+        DispatchQueue.global().async {
+            log.data = output.fileHandleForReading.readDataToEndOfFile()
+            reading.leave()
+        }
+        let started = Date()
+        while launcher.isRunning && Date().timeIntervalSince(started) < 60
+            && !((try? FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/stopped/artifacts").path)) ?? [])
+                .contains(where: { $0.hasPrefix("normalize-") }) { usleep(10_000) }
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertEqual(completeSliceGenerations("stopped", ranks: 2), 0, "no checkpoint before the signal (by epochs or time)")
+        launcher.terminate()
+        launcher.waitUntilExit()
+        reading.wait()
+        XCTAssertEqual(completeSliceGenerations("stopped", ranks: 2), 1, "every rank wrote its slice")
+        let events = String(decoding: log.data, as: UTF8.self).split(separator: "\n")
+        XCTAssertTrue(events.contains { $0.contains(#""event":"error","message":"interrupted by SIGTERM; completed stages are kept","exit_code":143"#) },
+                      events.suffix(3).joined(separator: "\n"))
+    }
+
+    /// Bytes read on another thread; the dispatch group orders the write before the read.
+    private final class Collected: @unchecked Sendable {
+        var data = Data()
     }
 
     func testABadInputIsReportedOnceWithExitCode2() throws {
