@@ -14,5 +14,6 @@ static inline MPI_Op mf_mpi_sum(void) { return MPI_SUM; }
 static inline void *mf_mpi_in_place(void) { return MPI_IN_PLACE; }
 static inline int mf_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 static inline int mf_mpi_success(void) { return MPI_SUCCESS; }
+static inline MPI_Status *mf_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 
 #endif

@@ -29,7 +29,8 @@ enum RunCommand: Command {
         Under Open MPI (`mpirun -np N mfpipe run FILE.json`) rank 0 runs the pipeline and the
         other ranks train each als and sgd factorization with it, to the same bits as one
         process; the work directory must be on a file system every rank sees. `threads`
-        then counts a host's threads, shared by its ranks.
+        then counts a host's threads: rank 0 uses them all for the stages it runs alone, the
+        ranks share them for a factorization they train together.
 
         exit codes: 0 success, 1 a stage failed, 2 bad usage, pipeline file or input data,
         130/143 interrupted by SIGINT/SIGTERM.

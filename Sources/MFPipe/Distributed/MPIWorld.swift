@@ -54,8 +54,8 @@ public final class MPIWorld: @unchecked Sendable {
         MPI_Finalize()
     }
 
-    /// The threads this rank should use out of `threads` for the host: its share of the
-    /// host's ranks.
+    /// The threads this rank should use out of `threads` for the host when every rank of
+    /// the host computes: its share.
     public func threadShare(of threads: Int) -> Int {
         max(1, threads / localSize)
     }
@@ -65,10 +65,19 @@ public final class MPIWorld: @unchecked Sendable {
         MPI_Barrier(mf_mpi_comm_world())
     }
 
-    /// The leader's `data`, on every rank (other ranks' argument is ignored).
+    /// The leader's `data`, on every rank (other ranks' argument is ignored). The other
+    /// ranks wait for it asleep, waking every millisecond, rather than spinning in MPI: a
+    /// rank waiting for the leader's next command leaves its core to the leader.
     public func broadcast(_ data: Data) -> Data {
         var length = Int64(data.count)
-        MPI_Bcast(&length, 1, mf_mpi_long_long(), 0, mf_mpi_comm_world())
+        var request: MPI_Request?
+        MPI_Ibcast(&length, 1, mf_mpi_long_long(), 0, mf_mpi_comm_world(), &request)
+        var done: Int32 = 0
+        while true {
+            MPI_Test(&request, &done, mf_mpi_status_ignore())
+            if done != 0 { break }
+            usleep(1000)
+        }
         var bytes = isLeader ? [UInt8](data) : [UInt8](repeating: 0, count: Int(length))
         bytes.withUnsafeMutableBytes { buffer in
             for (start, count) in Self.chunks(Int(length)) {

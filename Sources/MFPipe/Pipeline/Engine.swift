@@ -61,9 +61,9 @@ public final class Engine {
     private let digests: FileDigestCache
     /// The `mpirun` job this engine leads, or nil for one process.
     private let world: MPIWorld?
-    /// The threads of this process: the pipeline's, or under `mpirun` this rank's share of
-    /// its host's.
-    private var threads: Int { world?.threadShare(of: pipeline.threads) ?? pipeline.threads }
+    /// The threads of this process: the pipeline's (under `mpirun` too — the other ranks
+    /// sleep while rank 0 runs a node alone).
+    private var threads: Int { pipeline.threads }
 
     /// The node whose failure `run` threw, when one did.
     public private(set) var failedNode: String?
@@ -237,7 +237,7 @@ public final class Engine {
                     decision: decision, inputs: decision.node.inputs.map { handle(dag.node($0)!) },
                     ancestors: dag.ancestors(of: decision.node).map(handle),
                     threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : threads,
-                    grant: ThreadGrant(limit: threadLimit(of: decision.node) ?? threads, budget: state.budget))
+                    grant: ThreadGrant(limit: threadLimit(of: decision.node), budget: state.budget))
                 state.running += 1
                 state.budget.take(1)
                 DispatchQueue.global().async {
@@ -263,11 +263,14 @@ public final class Engine {
         return state.results
     }
 
-    /// A node's own `threads` parameter (under `mpirun`, this rank's share of it), when its
-    /// stage has one and it is set.
-    private func threadLimit(of node: DAGNode) -> Int? {
-        guard node.stage.type.params.contains(where: { $0.name == "threads" }), node.params.has("threads") else { return nil }
-        return world?.threadShare(of: node.params.int("threads")) ?? node.params.int("threads")
+    /// The most threads a node may use: its own `threads` parameter when its stage has one
+    /// and it is set, else the pipeline's; under `mpirun`, a node that trains on every rank
+    /// takes this rank's share of them (the host's ranks all compute).
+    private func threadLimit(of node: DAGNode) -> Int {
+        let hasOwn = node.stage.type.params.contains(where: { $0.name == "threads" }) && node.params.has("threads")
+        let limit = hasOwn ? node.params.int("threads") : threads
+        guard let world, world.size > 1, node.stage.type.runsOnEveryRank(node.params) else { return limit }
+        return world.threadShare(of: limit)
     }
 
     private func runNode(_ decision: Decision, inputs: [ArtifactHandle], ancestors: [ArtifactHandle], threads: Int,
