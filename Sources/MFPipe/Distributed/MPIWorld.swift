@@ -129,41 +129,24 @@ public final class MPIWorld: @unchecked Sendable {
     /// process's memory, the bytes rank r computed (the same layout on every rank). This
     /// rank's own regions are sent; every other rank's are overwritten with what it sent.
     public func share(_ regions: (Int) -> [UnsafeMutableRawBufferPointer]) {
-        guard size > 1 else { return }
-        let lengths = (0..<size).map { rank in regions(rank).reduce(0) { $0 + $1.count } }
-        let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
-        let received = UnsafeMutableRawBufferPointer.allocate(byteCount: max(lengths.reduce(0, +), 1), alignment: 64)
-        defer { received.deallocate() }
-        func copy(_ rank: Int, toRegions: Bool) {
-            var offset = starts[rank]
-            for region in regions(rank) where region.count > 0 {
-                if toRegions {
-                    region.baseAddress!.copyMemory(from: received.baseAddress! + offset, byteCount: region.count)
-                } else {
-                    (received.baseAddress! + offset).copyMemory(from: region.baseAddress!, byteCount: region.count)
-                }
-                offset += region.count
-            }
-        }
-        copy(rank, toRegions: false)
-        allGatherInPlace(received, lengths: lengths, starts: starts)
-        for other in 0..<size where other != rank { copy(other, toRegions: true) }
+        startSharing(regions).finish()
+    }
+
+    /// Begins `share`: this rank's regions are copied out at once (they may change
+    /// afterwards); `finish` on the result writes every other rank's regions. Between the
+    /// two, this rank may work on anything but those regions.
+    public func startSharing(_ regions: (Int) -> [UnsafeMutableRawBufferPointer]) -> PendingShare {
+        PendingShare(world: self, regions: (0..<size).map(regions))
     }
 
     /// Fills `buffer` (rank r's bytes at `starts[r]`, `lengths[r]` long, this rank's already
-    /// in place) with every rank's bytes, in rounds of at most 1 GiB per rank (MPI counts
-    /// are 32-bit).
-    private func allGatherInPlace(_ buffer: UnsafeMutableRawBufferPointer, lengths: [Int], starts: [Int]) {
-        let rounds = lengths.map { Self.chunks($0).count }.max() ?? 0
+    /// in place) with every rank's bytes, in rounds of at most 2 GiB / size per rank: the way for
+    /// messages past MPI's 32-bit counts and displacements.
+    func allGatherInPlace(_ buffer: UnsafeMutableRawBufferPointer, lengths: [Int], starts: [Int]) {
+        let most = Int(Int32.max) / size
+        let rounds = lengths.map { Self.chunks($0, most: most).count }.max() ?? 0
         for round in 0..<rounds {
-            let pieces = lengths.map { length in Self.chunks(length).dropFirst(round).first ?? (length, 0) }
-            if pieces.allSatisfy({ $0.start == 0 }), lengths.indices.allSatisfy({ pieces[$0].count == lengths[$0] }) {
-                let counts = lengths.map { Int32($0) }
-                let displacements = starts.map { Int32($0) }
-                MPI_Allgatherv(mf_mpi_in_place(), 0, mf_mpi_byte(), buffer.baseAddress, counts, displacements, mf_mpi_byte(),
-                               mf_mpi_comm_world())
-                continue
-            }
+            let pieces = lengths.map { length in Self.chunks(length, most: most).dropFirst(round).first ?? (length, 0) }
             let counts = pieces.map { Int32($0.count) }
             let displacements = counts.indices.map { Int32(counts[..<$0].reduce(0) { $0 + Int($1) }) }
             let packed = UnsafeMutableRawBufferPointer.allocate(byteCount: max(pieces.reduce(0) { $0 + $1.count }, 1), alignment: 64)
@@ -177,9 +160,8 @@ public final class MPIWorld: @unchecked Sendable {
         }
     }
 
-    /// (start, count) pieces of at most 1 GiB covering 0 ..< length.
-    private static func chunks(_ length: Int) -> [(start: Int, count: Int)] {
-        let most = 1 << 30
+    /// (start, count) pieces of at most `most` bytes covering 0 ..< length.
+    static func chunks(_ length: Int, most: Int = 1 << 30) -> [(start: Int, count: Int)] {
         return stride(from: 0, to: length, by: most).map { ($0, min(most, length - $0)) }
     }
 

@@ -156,29 +156,70 @@ final class SGDSolver: IterativeSolver {
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let strata = Strata(grid: layout.grid, seed: seed, epoch: epoch)
         let learningRate = Float(settings.learningRate * pow(settings.learningRateDecay, Double(epoch - 1)))
+        if let world, world.size > 1 {
+            trainTogether(in: world, strata: strata, learningRate: learningRate, threads: threads)
+        }
         while position < layout.grid {
+            if cancellation.isCancelled { return .interrupted }
             let stratum = position
-            func train(_ index: Int) -> Double {
+            partialLoss += ParallelWork.sum(layout.grid, threads: threads) { index in
                 let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
                 return trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
             }
-            if let world, world.size > 1 {
-                partialLoss += world.sum(layout.grid, weights: stratumWeights, threads: threads, regions: { share in
-                    share.flatMap { columnRegions(bin: strata.block($0, ofStratum: stratum).colBin) }
-                }, train).sum
-            } else {
-                if cancellation.isCancelled { return .interrupted }
-                partialLoss += ParallelWork.sum(layout.grid, threads: threads, train)
-            }
             position += 1
-        }
-        if let world, world.size > 1 {
-            let shares = world.partition(stratumWeights)
-            world.share { rank in shares[rank].flatMap { rowRegions(bin: strata.block($0, ofStratum: 0).rowBin) } }
         }
         let loss = partialLoss * layout.scale * layout.scale
         (position, partialLoss) = (0, 0)
         return .measured(loss)
+    }
+
+    /// The rest of the epoch's strata on every rank of `world` (DSGD): this rank trains its
+    /// share of each stratum's blocks, then sends the column bins it updated (and the
+    /// blocks' squared errors) to every rank while it goes on with the next stratum's blocks
+    /// whose column bin it updated itself; it waits for the other ranks' bins only before
+    /// the blocks that need them. Row bins are exchanged at the epoch's end. Every block sees
+    /// what it would in one process, and the errors are added in the same order: the same bits.
+    private func trainTogether(in world: MPIWorld, strata: Strata, learningRate: Float, threads: Int) {
+        let (grid, shares) = (layout.grid, world.partition(stratumWeights))
+        let mine = Array(shares[world.rank])
+        // Every stratum's squared error of every block, for the sum in one process's order.
+        let parts = UnsafeMutableBufferPointer<Double>.allocate(capacity: grid * grid)
+        parts.initialize(repeating: 0)
+        defer { parts.deallocate() }
+        let output = UncheckedSendable(parts)
+        var pending: (share: PendingShare, stratum: Int)?
+        var updatedHere = Set<Int>()
+        func settle() {
+            guard let (share, stratum) = pending else { return }
+            share.finish()
+            partialLoss += parts[(stratum * grid)..<((stratum + 1) * grid)].reduce(0, +)
+            pending = nil
+        }
+        while position < grid {
+            let stratum = position
+            let colBin = { (index: Int) in strata.block(index, ofStratum: stratum).colBin }
+            func train(_ blocks: [Int], progress: PendingShare?) {
+                ParallelWork.forEach(blocks.count, threads: threads) { position in
+                    let (rowBin, colBin) = strata.block(blocks[position], ofStratum: stratum)
+                    output.value[stratum * grid + blocks[position]] = trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
+                    if threads == 1 { progress?.progress() }
+                }
+            }
+            train(mine.filter { pending == nil || updatedHere.contains(colBin($0)) }, progress: pending?.share)
+            let waiting = pending == nil ? [] : mine.filter { !updatedHere.contains(colBin($0)) }
+            settle()
+            train(waiting, progress: nil)
+            let share = world.startSharing { rank in
+                shares[rank].flatMap { columnRegions(bin: colBin($0)) }
+                    + [UnsafeMutableRawBufferPointer(start: parts.baseAddress! + stratum * grid + shares[rank].lowerBound,
+                                                     count: shares[rank].count * MemoryLayout<Double>.stride)]
+            }
+            pending = (share, stratum)
+            updatedHere = Set(mine.map(colBin))
+            position += 1
+        }
+        settle()
+        world.share { rank in shares[rank].flatMap { rowRegions(bin: strata.block($0, ofStratum: 0).rowBin) } }
     }
 
     /// The weights by which the job's ranks share a stratum's blocks: equal (rows and
