@@ -40,7 +40,7 @@ func main(_ words: [String]) -> Int32 {
         return 0
     }
     // Under mpirun every rank meets the same bad input; only rank 0 says so.
-    let reportsErrors = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].map { $0 == "0" } ?? true
+    let reportsErrors = !MPIWorld.launchedAsFollower
     do {
         return try command.run(rest)
     } catch let error as MFPipeError {

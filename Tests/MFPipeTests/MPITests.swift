@@ -137,21 +137,15 @@ final class MPITests: XCTestCase {
 
     func testSIGTERMToTheLauncherCheckpointsEveryRankAndExits143() throws {
         try writePipeline("stopped", alsEpochs: 100_000, checkpoints: #", "checkpoint_seconds": 0"#)
+        let logFile = scratch.url("stopped.log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let launcher = Process()
         launcher.executableURL = Self.mpirun
         launcher.arguments = Self.launch(2) + ["run", "pipelines/stopped.json", "--log-format", "json"]
         launcher.currentDirectoryURL = scratch.root
-        let output = Pipe()
-        launcher.standardOutput = output
+        launcher.standardOutput = try FileHandle(forWritingTo: logFile)
         launcher.standardError = FileHandle.nullDevice
         try launcher.run()
-        let log = Collected()
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async {
-            log.data = output.fileHandleForReading.readDataToEndOfFile()
-            reading.leave()
-        }
         let started = Date()
         while launcher.isRunning && Date().timeIntervalSince(started) < 60
             && !((try? FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/stopped/artifacts").path)) ?? [])
@@ -160,16 +154,10 @@ final class MPITests: XCTestCase {
         XCTAssertEqual(completeSliceGenerations("stopped", ranks: 2), 0, "no checkpoint before the signal (by epochs or time)")
         launcher.terminate()
         launcher.waitUntilExit()
-        reading.wait()
         XCTAssertEqual(completeSliceGenerations("stopped", ranks: 2), 1, "every rank wrote its slice")
-        let events = String(decoding: log.data, as: UTF8.self).split(separator: "\n")
+        let events = try String(contentsOf: logFile, encoding: .utf8).split(separator: "\n")
         XCTAssertTrue(events.contains { $0.contains(#""event":"error","message":"interrupted by SIGTERM; completed stages are kept","exit_code":143"#) },
                       events.suffix(3).joined(separator: "\n"))
-    }
-
-    /// Bytes read on another thread; the dispatch group orders the write before the read.
-    private final class Collected: @unchecked Sendable {
-        var data = Data()
     }
 
     func testABadInputIsReportedOnceWithExitCode2() throws {

@@ -8,13 +8,10 @@ extension MPIWorld {
     /// parts are added in task order, so the sum (like every region) has the same bits as
     /// in one process, for any number of ranks.
     ///
-    /// - Returns: the sum, and the cut (for a caller that shares more afterwards).
-    ///
     /// With `balance`, the cut follows the time each rank took on earlier calls of the same
     /// work (`ShareBalance`); which rank computes a task never changes its result.
-    @discardableResult
     public func sum(_ count: Int, weights: [Int], threads: Int, balance: ShareBalance? = nil,
-                    regions: (Range<Int>) -> [UnsafeMutableRawBufferPointer], _ part: (Int) -> Double) -> (sum: Double, shares: [Range<Int>]) {
+                    regions: (Range<Int>) -> [UnsafeMutableRawBufferPointer], _ part: (Int) -> Double) -> Double {
         let shares = balance?.partition(weights, in: self) ?? partition(weights)
         let mine = shares[rank]
         var parts = [Double](repeating: 0, count: count)
@@ -30,7 +27,7 @@ extension MPIWorld {
                     (shares[other].lowerBound * 8)..<(shares[other].upperBound * 8)])]
             }
         }
-        return (parts.reduce(0, +), shares)
+        return parts.reduce(0, +)
     }
 }
 

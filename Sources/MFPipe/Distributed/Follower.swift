@@ -8,10 +8,10 @@ import Foundation
 /// run record. Before a node that trains on every rank (`Stage.runsOnEveryRank`) it sends
 /// `run`, naming the node and where its inputs and checkpoint are; after the last node it
 /// sends `stop` with the run's exit code.
-public enum FollowerCommand: Equatable {
-    /// Train `node` together: its key's checkpoint slot, its input artifacts' folders and
-    /// every ancestor's (by node id, nearest first), on `threads` threads.
-    case run(node: String, checkpoint: URL, key: String, inputs: [String], ancestors: [String: String], order: [String], threads: Int)
+public enum FollowerCommand {
+    /// Train `node` together: its key's checkpoint slot, its inputs (node ids) and every
+    /// ancestor's folder (nearest first), on `threads` threads.
+    case run(node: String, checkpoint: URL, key: String, inputs: [String], ancestors: [(id: String, folder: String)], threads: Int)
     /// The run is over: exit with `exitCode`.
     case stop(exitCode: Int32)
 
@@ -19,11 +19,11 @@ public enum FollowerCommand: Equatable {
     var encoded: Data {
         let json: JSONValue
         switch self {
-        case let .run(node, checkpoint, key, inputs, ancestors, order, threads):
+        case let .run(node, checkpoint, key, inputs, ancestors, threads):
             json = .object([
                 ("action", .string("run")), ("node", .string(node)), ("checkpoint", .string(checkpoint.path)), ("key", .string(key)),
-                ("inputs", .array(inputs.map { .string($0) })), ("order", .array(order.map { .string($0) })),
-                ("ancestors", .object(order.map { ($0, .string(ancestors[$0]!)) })), ("threads", .number(Double(threads))),
+                ("inputs", .array(inputs.map { .string($0) })), ("ancestors", .object(ancestors.map { ($0.id, .string($0.folder)) })),
+                ("threads", .number(Double(threads))),
             ])
         case let .stop(exitCode):
             json = .object([("action", .string("stop")), ("exit_code", .number(Double(exitCode)))])
@@ -40,12 +40,10 @@ public enum FollowerCommand: Equatable {
         }
         guard action == "run", let node = json["node"]?.stringValue, let checkpoint = json["checkpoint"]?.stringValue,
             let key = json["key"]?.stringValue, let inputs = json["inputs"]?.arrayValue?.compactMap(\.stringValue),
-            let order = json["order"]?.arrayValue?.compactMap(\.stringValue), let threads = json["threads"]?.intValue
+            let ancestors = json["ancestors"]?.objectValue, let threads = json["threads"]?.intValue
         else { return nil }
-        var ancestors: [String: String] = [:]
-        for id in order { ancestors[id] = json["ancestors"]?[id]?.stringValue }
-        self = .run(node: node, checkpoint: URL(fileURLWithPath: checkpoint), key: key, inputs: inputs, ancestors: ancestors,
-                    order: order, threads: threads)
+        self = .run(node: node, checkpoint: URL(fileURLWithPath: checkpoint), key: key, inputs: inputs,
+                    ancestors: ancestors.compactMap { entry in entry.value.stringValue.map { (entry.key, $0) } }, threads: threads)
     }
 
     /// Sends this command from the leader to every other rank.
@@ -93,14 +91,13 @@ public struct Follower {
             switch command {
             case let .stop(exitCode):
                 return exitCode
-            case let .run(id, checkpoint, key, inputs, ancestors, order, threads):
+            case let .run(id, checkpoint, key, inputs, ancestors, threads):
                 guard let node = dag.node(id) else { world.abort(code: 1) }
-                func handle(_ id: String) -> ArtifactHandle {
-                    ArtifactHandle(node: dag.node(id)!, directory: URL(fileURLWithPath: ancestors[id]!))
-                }
+                let handles = ancestors.map { ArtifactHandle(node: dag.node($0.id)!, directory: URL(fileURLWithPath: $0.folder)) }
                 let context = StageContext(
-                    node: node, pipeline: pipeline, outputDirectory: pipeline.workdir, inputs: inputs.map(handle),
-                    ancestors: order.map(handle), threads: threads, threadGrant: .fixed(threads),
+                    node: node, pipeline: pipeline, outputDirectory: pipeline.workdir,
+                    inputs: inputs.map { input in handles.first { $0.node.id == input }! },
+                    ancestors: handles, threads: threads, threadGrant: .fixed(threads),
                     checkpoint: CheckpointSlot(url: checkpoint, key: key, world: world), cache: cache, log: log,
                     cancellation: cancellation, world: world)
                 _ = try? node.stage.type.run(context)

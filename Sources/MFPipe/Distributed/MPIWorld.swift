@@ -31,6 +31,12 @@ public final class MPIWorld: @unchecked Sendable {
         ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil
     }
 
+    /// Whether this process was started by `mpirun` as a rank other than 0 (known before
+    /// MPI starts, for a command that fails before it does).
+    public static var launchedAsFollower: Bool {
+        ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].map { $0 != "0" } ?? false
+    }
+
     /// Starts MPI and joins the job's world.
     ///
     /// - Throws: `StageFailure` when MPI cannot give the thread support mfpipe needs.
@@ -60,11 +66,6 @@ public final class MPIWorld: @unchecked Sendable {
         max(1, threads / localSize)
     }
 
-    /// Waits until every rank has called it.
-    public func barrier() {
-        MPI_Barrier(mf_mpi_comm_world())
-    }
-
     /// The leader's `data`, on every rank (other ranks' argument is ignored). The other
     /// ranks wait for it asleep, waking every millisecond, rather than spinning in MPI: a
     /// rank waiting for the leader's next command leaves its core to the leader.
@@ -88,13 +89,6 @@ public final class MPIWorld: @unchecked Sendable {
     }
 
     /// The leader's `value`, on every rank.
-    public func leaderDecides(_ value: Bool) -> Bool {
-        var flag: Int64 = value ? 1 : 0
-        MPI_Bcast(&flag, 1, mf_mpi_long_long(), 0, mf_mpi_comm_world())
-        return flag != 0
-    }
-
-    /// The leader's `value`, on every rank.
     public func leaderValue(_ value: Double) -> Double {
         var shared = value
         MPI_Bcast(&shared, 1, mf_mpi_double(), 0, mf_mpi_comm_world())
@@ -115,14 +109,6 @@ public final class MPIWorld: @unchecked Sendable {
         var all = [Double](repeating: 0, count: size)
         MPI_Allgather(&mine, 1, mf_mpi_double(), &all, 1, mf_mpi_double(), mf_mpi_comm_world())
         return all
-    }
-
-    /// Every rank's `value`, in rank order.
-    public func gather(_ value: Int) -> [Int] {
-        var mine = Int64(value)
-        var all = [Int64](repeating: 0, count: size)
-        MPI_Allgather(&mine, 1, mf_mpi_long_long(), &all, 1, mf_mpi_long_long(), mf_mpi_comm_world())
-        return all.map { Int($0) }
     }
 
     /// Makes every rank's regions known to every rank: `regions(r)` names, in this
@@ -162,11 +148,11 @@ public final class MPIWorld: @unchecked Sendable {
 
     /// (start, count) pieces of at most `most` bytes covering 0 ..< length.
     static func chunks(_ length: Int, most: Int = 1 << 30) -> [(start: Int, count: Int)] {
-        return stride(from: 0, to: length, by: most).map { ($0, min(most, length - $0)) }
+        stride(from: 0, to: length, by: most).map { ($0, min(most, length - $0)) }
     }
 
     /// Contiguous ranges of tasks, one per rank, each with about the same total weight
-    /// (the same for every rank count's caller: it depends on the weights and `size` only).
+    /// (the same cut on every rank: it depends only on the weights and `size`).
     public func partition(_ weights: [Int]) -> [Range<Int>] {
         partition(weights.map(Double.init))
     }

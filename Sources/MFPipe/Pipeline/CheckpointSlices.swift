@@ -18,6 +18,12 @@ struct CheckpointSlices {
     private var folder: URL { url.deletingLastPathComponent() }
     private var prefix: String { url.lastPathComponent + ".slice-" }
 
+    /// One generation written by a number of ranks.
+    private struct SliceSet: Hashable {
+        let generation: Int
+        let ranks: Int
+    }
+
     /// One slice file's place in its set.
     private struct Name: Hashable {
         let rank: Int
@@ -44,9 +50,8 @@ struct CheckpointSlices {
     /// The newest complete, intact set's checkpoint carrying `key`, or nil.
     func load(key: String) -> Checkpoint? {
         let names = Set(present())
-        let sets = Set(names.map { ($0.generation, $0.ranks) }.map { [$0.0, $0.1] }).sorted { $0[0] > $1[0] }
-        for set in sets {
-            let (generation, ranks) = (set[0], set[1])
+        for set in Set(names.map { SliceSet(generation: $0.generation, ranks: $0.ranks) }).sorted(by: { $0.generation > $1.generation }) {
+            let (generation, ranks) = (set.generation, set.ranks)
             var joined = Data()
             var complete = true
             for rank in 0..<ranks {
@@ -69,7 +74,7 @@ struct CheckpointSlices {
     ///   when any rank could not write (every rank throws).
     func save(_ encoded: Data, world: MPIWorld) throws {
         let checksum = encoded.withUnsafeBytes { Int(crc32_z(0, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), $0.count)) }
-        guard Set(world.gather(checksum)).count == 1 else {
+        guard Set(world.gather(Double(checksum))).count == 1 else {
             throw CheckpointError.damaged("the ranks' solver states differ; no checkpoint written")
         }
         let generation = world.maximum(present().map(\.generation).max() ?? 0) + 1

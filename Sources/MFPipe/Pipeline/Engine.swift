@@ -59,11 +59,9 @@ public final class Engine {
     private let log: EventLog
     private let cancellation: Cancellation
     private let digests: FileDigestCache
-    /// The `mpirun` job this engine leads, or nil for one process.
+    /// The `mpirun` job this engine leads, or nil for one process. Rank 0 runs on the
+    /// pipeline's threads: the other ranks sleep while it runs a node alone.
     private let world: MPIWorld?
-    /// The threads of this process: the pipeline's (under `mpirun` too — the other ranks
-    /// sleep while rank 0 runs a node alone).
-    private var threads: Int { pipeline.threads }
 
     /// The node whose failure `run` threw, when one did.
     public private(set) var failedNode: String?
@@ -208,8 +206,8 @@ public final class Engine {
     /// Runs the nodes that need it, each once all its inputs are complete, at most
     /// `threads` at a time (one at a time under `mpirun`); stops launching after the first failure.
     private func execute(_ decisions: [Decision], keepGoing: Bool) -> [String: Result] {
-        let state = Execution(threads: threads)
-        let concurrentNodes = world == nil ? threads : 1
+        let state = Execution(threads: pipeline.threads)
+        let concurrentNodes = world == nil ? pipeline.threads : 1
         for decision in decisions where decision.reason == nil {
             state.results[decision.node.id] = .cached(decision.manifest!)
             log.info("cached", "cached \(decision.node.id): \(decision.manifest?["summary"]?.stringValue ?? "")",
@@ -236,7 +234,7 @@ public final class Engine {
                 let job = Job(
                     decision: decision, inputs: decision.node.inputs.map { handle(dag.node($0)!) },
                     ancestors: dag.ancestors(of: decision.node).map(handle),
-                    threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : threads,
+                    threads: dag.nodes(ofStage: decision.node.stage.id).count > 1 ? 1 : pipeline.threads,
                     grant: ThreadGrant(limit: threadLimit(of: decision.node), budget: state.budget))
                 state.running += 1
                 state.budget.take(1)
@@ -268,9 +266,15 @@ public final class Engine {
     /// takes this rank's share of them (the host's ranks all compute).
     private func threadLimit(of node: DAGNode) -> Int {
         let hasOwn = node.stage.type.params.contains(where: { $0.name == "threads" }) && node.params.has("threads")
-        let limit = hasOwn ? node.params.int("threads") : threads
-        guard let world, world.size > 1, node.stage.type.runsOnEveryRank(node.params) else { return limit }
+        let limit = hasOwn ? node.params.int("threads") : pipeline.threads
+        guard let world = worldTraining(node) else { return limit }
         return world.threadShare(of: limit)
+    }
+
+    /// The `mpirun` job whose ranks all train `node`, or nil when this process runs it alone.
+    private func worldTraining(_ node: DAGNode) -> MPIWorld? {
+        guard let world, world.size > 1, node.stage.type.runsOnEveryRank(node.params) else { return nil }
+        return world
     }
 
     private func runNode(_ decision: Decision, inputs: [ArtifactHandle], ancestors: [ArtifactHandle], threads: Int,
@@ -285,11 +289,10 @@ public final class Engine {
             var context = StageContext(
                 node: node, pipeline: pipeline, outputDirectory: folder, inputs: inputs, ancestors: ancestors,
                 threads: threads, threadGrant: grant, checkpoint: checkpoint, cache: cache, log: log, cancellation: cancellation)
-            if let world, world.size > 1, node.stage.type.runsOnEveryRank(node.params) {
+            if let world = worldTraining(node) {
                 FollowerCommand.run(
                     node: node.id, checkpoint: checkpoint.url, key: checkpoint.key, inputs: inputs.map(\.node.id),
-                    ancestors: Dictionary(uniqueKeysWithValues: ancestors.map { ($0.node.id, $0.directory.path) }),
-                    order: ancestors.map(\.node.id), threads: grant.limit).send(in: world)
+                    ancestors: ancestors.map { ($0.node.id, $0.directory.path) }, threads: grant.limit).send(in: world)
                 context.world = world
             }
             let outcome: StageOutcome

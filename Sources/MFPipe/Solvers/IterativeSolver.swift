@@ -88,7 +88,7 @@ extension SolverEnvironment {
     /// `decision` as the leader made it, on every rank.
     func agreed(_ decision: Bool) -> Bool {
         guard let world, world.size > 1 else { return decision }
-        return world.leaderDecides(decision)
+        return world.leaderValue(decision ? 1 : 0) != 0
     }
 
     /// `value` as the leader has it, on every rank.

@@ -47,6 +47,7 @@ public enum EvaluateStage: Stage {
         }
 
         var validation: RatingTable { data.parts[.validation] ?? RatingTable() }
+        var test: RatingTable { data.parts[.test] ?? RatingTable() }
 
         /// The ranking metrics' validation set (lists without the training entries) and test
         /// set (lists without the training and validation entries), nil when not measured:
@@ -56,7 +57,6 @@ public enum EvaluateStage: Stage {
             return (RankingMetrics.Task(heldOut: validation, threshold: ranking.threshold, excluding: [data.training], rows: data.rowCount),
                     RankingMetrics.Task(heldOut: test, threshold: ranking.threshold, excluding: [data.training, validation], rows: data.rowCount))
         }
-        var test: RatingTable { data.parts[.test] ?? RatingTable() }
 
         func score(_ handle: ArtifactHandle, tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> Evaluation.ModelScore {
             let model = try FactorModel.read(at: handle.dataFile)
@@ -87,8 +87,7 @@ public enum EvaluateStage: Stage {
         /// The popularity baseline's ranking metrics on validation and test.
         func popularity(tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> (validation: RankingMetrics, test: RankingMetrics) {
             let model = RankingMetrics.popularityModel(train: data.training, rows: data.rowCount, cols: data.colCount)
-            let (validation, test) = try rankingMetrics(model, normalization: .none(rows: data.rowCount, cols: data.colCount), tasks: tasks)
-            return (validation, test)
+            return try rankingMetrics(model, normalization: .none(rows: data.rowCount, cols: data.colCount), tasks: tasks)
         }
 
         /// The global-mean and bias baselines fitted on this training set, on validation and test.

@@ -166,7 +166,6 @@ public enum ExportStage: Stage {
         }
         try group.setAttribute("selection_rule", evaluation.selection.rawValue)
         try group.setAttribute("select_by", evaluation.selectBy.rawValue)
-
         if evaluation.isCrossValidated {
             for rule in SelectionRule.allCases {
                 try group.setAttribute("chosen_k_\(rule.rawValue)", .int(Int64(evaluation.models[rule.choose(evaluation.models, by: evaluation.selectBy)].k)))

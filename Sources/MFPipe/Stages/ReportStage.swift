@@ -138,7 +138,7 @@ public enum ReportStage: Stage {
 
     /// A selection metric's name in the reports (`NDCG@10`).
     static func metricName(_ metric: SelectionMetric, at count: Int) -> String {
-        metric == .rmse ? "RMSE" : "\(["precision": "precision", "recall": "recall", "ndcg": "NDCG", "map": "MAP"][metric.rawValue]!)@\(count)"
+        metric == .rmse ? "RMSE" : "\([SelectionMetric.ndcg: "NDCG", .map: "MAP"][metric] ?? metric.rawValue)@\(count)"
     }
 
     /// The ranking table as both reports show it: every model's test precision, recall, NDCG

@@ -149,7 +149,7 @@ final class ALSSolver: FactorsSolver {
         return world.sum(slices.count, weights: slices.weights, threads: threads, balance: rowSide ? rowBalance : columnBalance, regions: { share in
             let lines = slices.lines(of: share)
             return [floatBytes(own.row(lines.lowerBound), lines.count * own.stride), floatBytes(ownBias + lines.lowerBound, lines.count)]
-        }, solveSlice).sum
+        }, solveSlice)
     }
 
     func validationRMSE(threads: Int) -> Double {

@@ -42,7 +42,7 @@ struct HeldOutSet {
                                              shared.value.view)
                 }
                 guard let world, world.size > 1 else { return ParallelWork.sum(chunks, threads: threads, squaredError) }
-                return world.sum(chunks, weights: [Int](repeating: 1, count: chunks), threads: threads, regions: { _ in [] }, squaredError).sum
+                return world.sum(chunks, weights: [Int](repeating: 1, count: chunks), threads: threads, regions: { _ in [] }, squaredError)
             }
         }
         return (sum / Double(entries.count)).squareRoot() * scale
