@@ -66,6 +66,15 @@ final class CheckpointTests: XCTestCase {
         return nil
     }
 
+    /// The seconds the factorize node took in the newest run record.
+    private func factorizeSeconds() throws -> Double {
+        let folder = scratch.url("runs/runs")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(try XCTUnwrap(names.last))))
+        let nodes = try XCTUnwrap((record as? [String: Any])?["nodes"] as? [[String: Any]])
+        return try XCTUnwrap(nodes.first { $0["node"] as? String == "factorize" }?["seconds"] as? Double)
+    }
+
     /// Starts a run on two threads and returns once `condition` holds (or 60 s passed).
     private func startRun(until condition: () -> Bool) throws -> Process {
         let process = Process()
@@ -138,11 +147,10 @@ final class CheckpointTests: XCTestCase {
 
     func testSIGTERMWritesACheckpointPromptlyAndTheRunResumesToTheSameBits() throws {
         try writePipeline(checkpoints: #""checkpoint_epochs": 0, "checkpoint_seconds": 0"#)
-        let started = Date()
         let reference = try runToCompletion(threads: 1)
-        // Three epochs' time (of 40) after factorize starts, however fast this build runs
-        // (a sanitized build is many times slower).
-        let wait = max(0.15, 3 * Date().timeIntervalSince(started) / 40)
+        // Twelve epochs' time (of 40, one thread) after factorize starts: mid-run however fast
+        // this build and machine are (a sanitized build is many times slower, an AVX-512 one faster).
+        let wait = 12 * (try factorizeSeconds()) / 40
         try FileManager.default.removeItem(at: scratch.url("runs"))
         let artifacts = scratch.url("runs/artifacts")
         let process = try startRun {
