@@ -66,15 +66,6 @@ final class CheckpointTests: XCTestCase {
         return nil
     }
 
-    /// The seconds the factorize node took in the newest run record.
-    private func factorizeSeconds() throws -> Double {
-        let folder = scratch.url("runs/runs")
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
-        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(try XCTUnwrap(names.last))))
-        let nodes = try XCTUnwrap((record as? [String: Any])?["nodes"] as? [[String: Any]])
-        return try XCTUnwrap(nodes.first { $0["node"] as? String == "factorize" }?["seconds"] as? Double)
-    }
-
     /// Starts a run on two threads and returns once `condition` holds (or 60 s passed).
     private func startRun(until condition: () -> Bool) throws -> Process {
         let process = Process()
@@ -150,7 +141,7 @@ final class CheckpointTests: XCTestCase {
         let reference = try runToCompletion(threads: 1)
         // Twelve epochs' time (of 40, one thread) after factorize starts: mid-run however fast
         // this build and machine are (a sanitized build is many times slower, an AVX-512 one faster).
-        let wait = 12 * (try factorizeSeconds()) / 40
+        let wait = 12 * (try XCTUnwrap(RunRecords.latestSeconds(of: "factorize", workdir: scratch.url("runs")))) / 40
         try FileManager.default.removeItem(at: scratch.url("runs"))
         let artifacts = scratch.url("runs/artifacts")
         let process = try startRun {
