@@ -14,13 +14,14 @@ import Foundation
 /// training and the factors and biases scaled back after (the mean joins the column
 /// biases), so that the learning rate, regularization and initial scale mean the same on
 /// any rating scale and with or without an upstream normalization. Each epoch visits the `BlockedRatings` grid stratum by
-/// stratum; a stratum's blocks share no row or column and run on any number of threads with
-/// the same result. Row i's factors step by learning_rate / √g_i, where g_i (from 1)
+/// stratum; a stratum's blocks share no row or column, and each block runs as soon as the
+/// blocks before it in its row and column bins are done (`StratumFlow`), on any number of
+/// threads with the same result. Row i's factors step by learning_rate / √g_i, where g_i (from 1)
 /// accumulates the mean squared gradient of its factors; its bias has an accumulator of its
 /// own; likewise for columns. Under `mpirun` the ranks share each stratum's blocks (DSGD):
-/// each rank trains the same stratum indices all epoch, sends the column bins it updated to
-/// every rank after each stratum and its row bins at the epoch's end, with the same bits as
-/// one process for any number of ranks.
+/// each rank trains the same stratum indices all epoch, passes on column bins when another
+/// rank needs them (once an epoch with two ranks) and its row bins at the epoch's end, with
+/// the same bits as one process for any number of ranks.
 public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
     public static let summary = "biased matrix factorization by parallel blocked SGD with adaptive steps (Funk/Koren, DSGD, AdaGrad)"
@@ -159,74 +160,81 @@ final class SGDSolver: IterativeSolver {
         if let world, world.size > 1 {
             trainTogether(in: world, strata: strata, learningRate: learningRate, threads: threads)
         }
-        while position < layout.grid {
-            if cancellation.isCancelled { return .interrupted }
-            let stratum = position
-            partialLoss += ParallelWork.sum(layout.grid, threads: threads) { index in
+        let grid = layout.grid
+        var parts = [Double](repeating: 0, count: grid * grid)
+        let end = parts.withUnsafeMutableBufferPointer { slots in
+            let output = UncheckedSendable(slots)
+            return StratumFlow.run(strata, from: position, threads: threads, isCancelled: { cancellation.isCancelled }) { index, stratum in
                 let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
-                return trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
+                output.value[stratum * grid + index] = trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
             }
-            position += 1
         }
+        for stratum in position..<end { partialLoss += parts[(stratum * grid)..<((stratum + 1) * grid)].reduce(0, +) }
+        position = end
+        if position < grid { return .interrupted }
         let loss = partialLoss * layout.scale * layout.scale
         (position, partialLoss) = (0, 0)
         return .measured(loss)
     }
 
-    /// The rest of the epoch's strata on every rank of `world` (DSGD): this rank trains its
-    /// share of each stratum's blocks, then sends the column bins it updated (and the
-    /// blocks' squared errors) to every rank while it goes on with the next stratum's blocks
-    /// whose column bin it updated itself; it waits for the other ranks' bins only before
-    /// the blocks that need them. Row bins are exchanged at the epoch's end. Every block sees
-    /// what it would in one process, and the errors are added in the same order: the same bits.
+    /// The rest of the epoch's strata on every rank of `world` (DSGD): rank r trains the
+    /// stratum indices i with i mod N = r all epoch, so its row bins never move until the
+    /// epoch's end. A column bin another rank updated last travels only when some rank needs
+    /// it: then every rank sends the column bins it updated since the last exchange, by a
+    /// non-blocking all-gather, and goes on meanwhile with its blocks that need none of the
+    /// bins under way. Under `Strata`'s order with two ranks and an even grid that is once
+    /// an epoch (where the shifts' parity turns). At the epoch's end the ranks exchange their
+    /// row bins, the column bins still unsent and every block's squared error, which are then
+    /// added in one process's order: every block sees what it would in one process, the
+    /// same bits for any number of ranks.
     private func trainTogether(in world: MPIWorld, strata: Strata, learningRate: Float, threads: Int) {
-        let (grid, shares) = (layout.grid, world.partition(stratumWeights))
-        let mine = Array(shares[world.rank])
-        // Every stratum's squared error of every block, for the sum in one process's order.
+        let grid = layout.grid
+        let owner = { (index: Int) in index % world.size }
+        let mine = (0..<grid).filter { owner($0) == world.rank }
+        // Every block's squared error, index by index (an index's strata side by side).
         let parts = UnsafeMutableBufferPointer<Double>.allocate(capacity: grid * grid)
         parts.initialize(repeating: 0)
         defer { parts.deallocate() }
         let output = UncheckedSendable(parts)
-        var pending: (share: PendingShare, stratum: Int)?
-        var updatedHere = Set<Int>()
-        func settle() {
-            guard let (share, stratum) = pending else { return }
-            share.finish()
-            partialLoss += parts[(stratum * grid)..<((stratum + 1) * grid)].reduce(0, +)
-            pending = nil
+        // The rank that updated each column bin since the last exchange, or nil.
+        var updatedBy = [Int?](repeating: nil, count: grid)
+        func unsent(by rank: Int, _ bins: [Int?]) -> [UnsafeMutableRawBufferPointer] {
+            bins.indices.filter { bins[$0] == rank }.flatMap(columnRegions(bin:))
         }
+        let first = position
         while position < grid {
             let stratum = position
             let colBin = { (index: Int) in strata.block(index, ofStratum: stratum).colBin }
+            var share: PendingShare?
+            var underWay = Set<Int>()
+            if (0..<grid).contains(where: { index in updatedBy[colBin(index)].map { $0 != owner(index) } ?? false }) {
+                let sent = updatedBy
+                underWay = Set(sent.indices.filter { sent[$0] != nil && sent[$0] != world.rank })
+                share = world.startSharing { unsent(by: $0, sent) }
+                updatedBy = [Int?](repeating: nil, count: grid)
+            }
             func train(_ blocks: [Int], progress: PendingShare?) {
                 ParallelWork.forEach(blocks.count, threads: threads) { position in
                     let (rowBin, colBin) = strata.block(blocks[position], ofStratum: stratum)
-                    output.value[stratum * grid + blocks[position]] = trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
+                    output.value[blocks[position] * grid + stratum] = trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
                     if threads == 1 { progress?.progress() }
                 }
             }
-            train(mine.filter { pending == nil || updatedHere.contains(colBin($0)) }, progress: pending?.share)
-            let waiting = pending == nil ? [] : mine.filter { !updatedHere.contains(colBin($0)) }
-            settle()
-            train(waiting, progress: nil)
-            let share = world.startSharing { rank in
-                shares[rank].flatMap { columnRegions(bin: colBin($0)) }
-                    + [UnsafeMutableRawBufferPointer(start: parts.baseAddress! + stratum * grid + shares[rank].lowerBound,
-                                                     count: shares[rank].count * MemoryLayout<Double>.stride)]
-            }
-            pending = (share, stratum)
-            updatedHere = Set(mine.map(colBin))
+            train(mine.filter { !underWay.contains(colBin($0)) }, progress: share)
+            share?.finish()
+            train(mine.filter { underWay.contains(colBin($0)) }, progress: nil)
+            for index in 0..<grid { updatedBy[colBin(index)] = owner(index) }
             position += 1
         }
-        settle()
-        world.share { rank in shares[rank].flatMap { rowRegions(bin: strata.block($0, ofStratum: 0).rowBin) } }
+        let sent = updatedBy
+        world.share { rank in
+            unsent(by: rank, sent) + (0..<grid).filter { owner($0) == rank }.flatMap { index in
+                rowRegions(bin: strata.block(index, ofStratum: 0).rowBin)
+                    + [UnsafeMutableRawBufferPointer(start: parts.baseAddress! + index * grid, count: grid * MemoryLayout<Double>.stride)]
+            }
+        }
+        for stratum in first..<grid { partialLoss += (0..<grid).reduce(0) { $0 + parts[$1 * grid + stratum] } }
     }
-
-    /// The weights by which the job's ranks share a stratum's blocks: equal (rows and
-    /// columns are shuffled, so bins hold about as many entries). The same cut every
-    /// stratum, so stratum index i — row bin i of the epoch — stays on one rank and rows
-    /// move only at the epoch's end.
-    private var stratumWeights: [Int] { [Int](repeating: 1, count: layout.grid) }
 
     /// Row bin `bin`'s factors, bias and step accumulators, for `MPIWorld.share`.
     private func rowRegions(bin: Int) -> [UnsafeMutableRawBufferPointer] {

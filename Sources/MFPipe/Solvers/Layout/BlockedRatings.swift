@@ -122,10 +122,12 @@ public final class BlockedRatings: @unchecked Sendable {
 
     /// A grid for `count` entries of an m x n matrix: about 8,000 entries a block, so that
     /// a block's factor rows stay in the core's cache and a grid row offers enough blocks to
-    /// share among threads; at least 4 a side once there are 100,000 entries, at most 256.
+    /// share among threads; at least 4 a side once there are 100,000 entries, at most 256;
+    /// even from 4 on, so that two `mpirun` ranks keep their column bins from one stratum to
+    /// the next (`Strata`).
     public static func automaticGrid(rows: Int, cols: Int, count: Int) -> Int {
         let bySize = Int((Double(count) / 8000).squareRoot().rounded(.up))
-        return min(256, max(count >= 100_000 ? 4 : 1, bySize))
+        return min(256, max(count >= 100_000 ? 4 : 1, bySize >= 4 ? (bySize + 1) / 2 * 2 : bySize))
     }
 
     /// `grid` raised so that a bin fits 16-bit local indices and lowered to the matrix's size.
