@@ -73,11 +73,13 @@ final class StratumFlowTests: XCTestCase {
         }
     }
 
-    func testConsecutiveStrataShiftColumnsByAnEvenStep() {
-        for grid in [4, 10, 34, 110] {
+    func testConsecutiveStrataShiftColumnsByAnEvenStepButSevenTimes() {
+        for grid in [8, 10, 34, 110] {
             let strata = Strata(grid: grid, seed: 3, epoch: 1)
             let turns = (1..<grid).filter { strata.index(sharingColumnOf: 0, stratum: $0, in: $0 - 1) % 2 != 0 }
-            XCTAssertEqual(turns.count, 1, "grid \(grid): the parity of the shifts turns once an epoch")
+            XCTAssertEqual(turns.count, 7, "grid \(grid): four runs of each parity, alternating")
+            let shifts = (0..<grid).map { strata.index(sharingColumnOf: 0, stratum: $0, in: 0) }
+            XCTAssertEqual(Set(shifts).count, grid, "grid \(grid): every shift once")
         }
     }
 }

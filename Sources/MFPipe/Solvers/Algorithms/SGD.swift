@@ -20,7 +20,7 @@ import Foundation
 /// accumulates the mean squared gradient of its factors; its bias has an accumulator of its
 /// own; likewise for columns. Under `mpirun` the ranks share each stratum's blocks (DSGD):
 /// each rank trains the same stratum indices all epoch, passes on column bins when another
-/// rank needs them (once an epoch with two ranks) and its row bins at the epoch's end, with
+/// rank needs them (seven times an epoch with two ranks) and its row bins at the epoch's end, with
 /// the same bits as one process for any number of ranks.
 public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
@@ -182,8 +182,8 @@ final class SGDSolver: IterativeSolver {
     /// epoch's end. A column bin another rank updated last travels only when some rank needs
     /// it: then every rank sends the column bins it updated since the last exchange, by a
     /// non-blocking all-gather, and goes on meanwhile with its blocks that need none of the
-    /// bins under way. Under `Strata`'s order with two ranks and an even grid that is once
-    /// an epoch (where the shifts' parity turns). At the epoch's end the ranks exchange their
+    /// bins under way. Under `Strata`'s order with two ranks and an even grid that is where
+    /// the shifts' parity turns, seven times an epoch. At the epoch's end the ranks exchange their
     /// row bins, the column bins still unsent and every block's squared error, which are then
     /// added in one process's order: every block sees what it would in one process, the
     /// same bits for any number of ranks.
