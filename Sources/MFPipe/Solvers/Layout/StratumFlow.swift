@@ -6,7 +6,10 @@ import Foundation
 /// to use its row bin) and the block of stratum s − 1 that used its column bin are done.
 /// Every block therefore sees exactly the factors it would see in stratum order, whatever
 /// the thread count and the timing, while a thread that finishes early goes on into the
-/// next stratum instead of waiting for the slowest block of this one.
+/// next stratum instead of waiting for the slowest block of this one. A thread goes on
+/// with the same row bin's next block whenever that is ready, so the bin's factors come
+/// from its cache rather than from memory (at Netflix shape, W is 61 MB and every stratum
+/// would otherwise stream it from DRAM: 1.11 → 1.00 s an epoch, k = 32, 2 threads).
 public enum StratumFlow {
     /// Calls `train(index, stratum)` once for every block of strata `first..<strata.grid` on
     /// up to `threads` threads, in an order that respects the blocks' data, and returns the
@@ -15,24 +18,19 @@ public enum StratumFlow {
     /// and none of a later stratum has begun.
     public static func run(_ strata: Strata, from first: Int, threads: Int, isCancelled: @escaping () -> Bool,
                            _ train: (_ index: Int, _ stratum: Int) -> Void) -> Int {
-        let grid = strata.grid
-        guard first < grid else { return first }
-        if threads <= 1 {
-            for stratum in first..<grid {
-                if isCancelled() { return stratum }
-                for index in 0..<grid { train(index, stratum) }
-            }
-            return grid
-        }
+        guard first < strata.grid else { return first }
         let state = FlowState(strata: strata, first: first, isCancelled: isCancelled)
         withoutActuallyEscaping(train) { train in
             let task = UncheckedSendable(train)
-            DispatchQueue.concurrentPerform(iterations: min(threads, grid)) { _ in
-                while let (index, stratum) = state.next() {
+            let work = {
+                var block = state.next()
+                while let (index, stratum) = block {
                     task.value(index, stratum)
-                    state.finished(index, stratum)
+                    block = state.finished(index, stratum) ?? state.next()
                 }
             }
+            let workers = min(max(threads, 1), strata.grid)
+            if workers == 1 { work() } else { DispatchQueue.concurrentPerform(iterations: workers) { _ in work() } }
         }
         return state.end
     }
@@ -88,19 +86,30 @@ private final class FlowState: @unchecked Sendable {
         }
     }
 
-    /// Records that block `index` of `stratum` is done and readies the blocks waiting on it.
-    func finished(_ index: Int, _ stratum: Int) {
+    /// Records that block `index` of `stratum` is done and readies the blocks waiting on it;
+    /// returns the same index's block of the next stratum when it is ready, for the calling
+    /// thread to train at once, while that row bin's factors are still in its cache.
+    func finished(_ index: Int, _ stratum: Int) -> (index: Int, stratum: Int)? {
         condition.lock()
         defer { condition.unlock() }
         done[index] = stratum + 1
         remaining -= 1
         let next = stratum + 1
+        var mine: (index: Int, stratum: Int)?
         if next < end {
             let columnBefore = strata.index(sharingColumnOf: index, stratum: next, in: stratum)
-            if done[columnBefore] >= next { ready.append((index, next)) }
+            if done[columnBefore] >= next {
+                if end == strata.grid && isCancelled() {
+                    ready.append((index, next))
+                } else {
+                    mine = (index, next)
+                    highestBegun = max(highestBegun, next)
+                }
+            }
             let columnAfter = strata.index(sharingColumnOf: index, stratum: stratum, in: next)
             if columnAfter != index && done[columnAfter] == next { ready.append((columnAfter, next)) }
         }
-        condition.broadcast()
+        if head < ready.count || remaining == 0 { condition.broadcast() }
+        return mine
     }
 }
