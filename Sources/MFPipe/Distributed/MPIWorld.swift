@@ -115,20 +115,31 @@ public final class MPIWorld: @unchecked Sendable {
     /// process's memory, the bytes rank r computed (the same layout on every rank). This
     /// rank's own regions are sent; every other rank's are overwritten with what it sent.
     public func share(_ regions: (Int) -> [UnsafeMutableRawBufferPointer]) {
-        startSharing(regions).finish()
-    }
-
-    /// Begins `share`: this rank's regions are copied out at once (they may change
-    /// afterwards); `finish` on the result writes every other rank's regions. Between the
-    /// two, this rank may work on anything but those regions.
-    public func startSharing(_ regions: (Int) -> [UnsafeMutableRawBufferPointer]) -> PendingShare {
-        PendingShare(world: self, regions: (0..<size).map(regions))
+        guard size > 1 else { return }
+        let all = (0..<size).map(regions)
+        let lengths = all.map { $0.reduce(0) { $0 + $1.count } }
+        let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(lengths.reduce(0, +), 1), alignment: 64)
+        defer { buffer.deallocate() }
+        var offset = starts[rank]
+        for region in all[rank] where region.count > 0 {
+            (buffer.baseAddress! + offset).copyMemory(from: region.baseAddress!, byteCount: region.count)
+            offset += region.count
+        }
+        allGather(buffer, lengths: lengths, starts: starts)
+        for other in all.indices where other != rank {
+            offset = starts[other]
+            for region in all[other] where region.count > 0 {
+                region.baseAddress!.copyMemory(from: buffer.baseAddress! + offset, byteCount: region.count)
+                offset += region.count
+            }
+        }
     }
 
     /// Fills `buffer` (rank r's bytes at `starts[r]`, `lengths[r]` long, this rank's already
     /// in place) with every rank's bytes, in rounds of at most 2 GiB / size per rank: the way for
     /// messages past MPI's 32-bit counts and displacements.
-    func allGatherInPlace(_ buffer: UnsafeMutableRawBufferPointer, lengths: [Int], starts: [Int]) {
+    private func allGather(_ buffer: UnsafeMutableRawBufferPointer, lengths: [Int], starts: [Int]) {
         let most = Int(Int32.max) / size
         let rounds = lengths.map { Self.chunks($0, most: most).count }.max() ?? 0
         for round in 0..<rounds {

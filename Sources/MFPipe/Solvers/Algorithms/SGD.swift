@@ -20,7 +20,7 @@ import Foundation
 /// accumulates the mean squared gradient of its factors; its bias has an accumulator of its
 /// own; likewise for columns. Under `mpirun` the ranks share each stratum's blocks (DSGD):
 /// each rank trains the same stratum indices all epoch, passes on column bins when another
-/// rank needs them (seven times an epoch with two ranks) and its row bins at the epoch's end, with
+/// rank needs them (eight times an epoch with two ranks) and its row bins at the epoch's end, with
 /// the same bits as one process for any number of ranks.
 public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
@@ -179,14 +179,15 @@ final class SGDSolver: IterativeSolver {
 
     /// The rest of the epoch's strata on every rank of `world` (DSGD): rank r trains the
     /// stratum indices i with i mod N = r all epoch, so its row bins never move until the
-    /// epoch's end. A column bin another rank updated last travels only when some rank needs
-    /// it: then every rank sends the column bins it updated since the last exchange, by a
-    /// non-blocking all-gather, and goes on meanwhile with its blocks that need none of the
-    /// bins under way. Under `Strata`'s order with two ranks and an even grid that is where
-    /// the shifts' parity turns, seven times an epoch. At the epoch's end the ranks exchange their
-    /// row bins, the column bins still unsent and every block's squared error, which are then
-    /// added in one process's order: every block sees what it would in one process, the
-    /// same bits for any number of ranks.
+    /// epoch's end. The strata are cut into segments inside which every block's column bin
+    /// comes from a block of the same rank; before each segment the ranks exchange the
+    /// column bins they updated since the last exchange, and inside it each rank trains its
+    /// blocks by `StratumFlow` with no further word from the others. Under `Strata`'s
+    /// order with two ranks and an even grid a segment is a run of shifts of one parity:
+    /// eight an epoch. At the epoch's end the ranks exchange their row bins, the column bins
+    /// still unsent and every block's squared error, which are then added in one process's
+    /// order: every block sees what it would in one process, the same bits for any number
+    /// of ranks.
     private func trainTogether(in world: MPIWorld, strata: Strata, learningRate: Float, threads: Int) {
         let grid = layout.grid
         let owner = { (index: Int) in index % world.size }
@@ -198,37 +199,30 @@ final class SGDSolver: IterativeSolver {
         let output = UncheckedSendable(parts)
         // The rank that updated each column bin since the last exchange, or nil.
         var updatedBy = [Int?](repeating: nil, count: grid)
-        func unsent(by rank: Int, _ bins: [Int?]) -> [UnsafeMutableRawBufferPointer] {
-            bins.indices.filter { bins[$0] == rank }.flatMap(columnRegions(bin:))
+        func sendUpdated() -> (Int) -> [UnsafeMutableRawBufferPointer] {
+            let sent = updatedBy
+            updatedBy = [Int?](repeating: nil, count: grid)
+            return { rank in sent.indices.filter { sent[$0] == rank }.flatMap(self.columnRegions(bin:)) }
+        }
+        func fromOwnRank(_ stratum: Int) -> Bool {
+            (0..<grid).allSatisfy { owner($0) == owner(strata.index(sharingColumnOf: $0, stratum: stratum, in: stratum - 1)) }
         }
         let first = position
         while position < grid {
-            let stratum = position
-            let colBin = { (index: Int) in strata.block(index, ofStratum: stratum).colBin }
-            var share: PendingShare?
-            var underWay = Set<Int>()
-            if (0..<grid).contains(where: { index in updatedBy[colBin(index)].map { $0 != owner(index) } ?? false }) {
-                let sent = updatedBy
-                underWay = Set(sent.indices.filter { sent[$0] != nil && sent[$0] != world.rank })
-                share = world.startSharing { unsent(by: $0, sent) }
-                updatedBy = [Int?](repeating: nil, count: grid)
+            let segmentEnd = (position + 1..<grid).first { !fromOwnRank($0) } ?? grid
+            if updatedBy.contains(where: { $0 != nil }) { world.share(sendUpdated()) }
+            _ = StratumFlow.run(strata, indices: mine, from: position, to: segmentEnd, threads: threads, isCancelled: { false }) { index, stratum in
+                let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
+                output.value[index * grid + stratum] = self.trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
             }
-            func train(_ blocks: [Int], progress: PendingShare?) {
-                ParallelWork.forEach(blocks.count, threads: threads) { position in
-                    let (rowBin, colBin) = strata.block(blocks[position], ofStratum: stratum)
-                    output.value[blocks[position] * grid + stratum] = trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
-                    if threads == 1 { progress?.progress() }
-                }
+            for stratum in position..<segmentEnd {
+                for index in 0..<grid { updatedBy[strata.block(index, ofStratum: stratum).colBin] = owner(index) }
             }
-            train(mine.filter { !underWay.contains(colBin($0)) }, progress: share)
-            share?.finish()
-            train(mine.filter { underWay.contains(colBin($0)) }, progress: nil)
-            for index in 0..<grid { updatedBy[colBin(index)] = owner(index) }
-            position += 1
+            position = segmentEnd
         }
-        let sent = updatedBy
+        let columns = sendUpdated()
         world.share { rank in
-            unsent(by: rank, sent) + (0..<grid).filter { owner($0) == rank }.flatMap { index in
+            columns(rank) + (0..<grid).filter { owner($0) == rank }.flatMap { index in
                 rowRegions(bin: strata.block(index, ofStratum: 0).rowBin)
                     + [UnsafeMutableRawBufferPointer(start: parts.baseAddress! + index * grid, count: grid * MemoryLayout<Double>.stride)]
             }

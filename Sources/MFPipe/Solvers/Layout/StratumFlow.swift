@@ -11,15 +11,20 @@ import Foundation
 /// from its cache rather than from memory (at Netflix shape, W is 61 MB and every stratum
 /// would otherwise stream it from DRAM: 1.11 → 1.00 s an epoch, k = 32, 2 threads).
 public enum StratumFlow {
-    /// Calls `train(index, stratum)` once for every block of strata `first..<strata.grid` on
-    /// up to `threads` threads, in an order that respects the blocks' data, and returns the
-    /// number of strata fully trained: `strata.grid`, or fewer when `isCancelled` turned
-    /// true — then the blocks begun so far are finished with every block of their strata,
-    /// and none of a later stratum has begun.
-    public static func run(_ strata: Strata, from first: Int, threads: Int, isCancelled: @escaping () -> Bool,
-                           _ train: (_ index: Int, _ stratum: Int) -> Void) -> Int {
-        guard first < strata.grid else { return first }
-        let state = FlowState(strata: strata, first: first, isCancelled: isCancelled)
+    /// Calls `train(index, stratum)` once for every block of strata `first..<last` on up to
+    /// `threads` threads, in an order that respects the blocks' data, and returns the end of
+    /// the strata fully trained: `last`, or less when `isCancelled` turned true — then the
+    /// blocks begun so far are finished with every block of their strata, and none of a
+    /// later stratum has begun.
+    ///
+    /// - Parameter indices: the block indices to train (default: all); a block's column bin
+    ///   from a stratum index outside them must be ready before the call, and no later one
+    ///   may need such a bin (a rank's share of the strata between two exchanges).
+    public static func run(_ strata: Strata, indices: [Int]? = nil, from first: Int, to last: Int? = nil, threads: Int,
+                           isCancelled: @escaping () -> Bool, _ train: (_ index: Int, _ stratum: Int) -> Void) -> Int {
+        let (indices, last) = (indices ?? Array(0..<strata.grid), last ?? strata.grid)
+        guard first < last, !indices.isEmpty else { return max(first, last) }
+        let state = FlowState(strata: strata, indices: indices, first: first, last: last, isCancelled: isCancelled)
         withoutActuallyEscaping(train) { train in
             let task = UncheckedSendable(train)
             let work = {
@@ -29,7 +34,7 @@ public enum StratumFlow {
                     block = state.finished(index, stratum) ?? state.next()
                 }
             }
-            let workers = min(max(threads, 1), strata.grid)
+            let workers = min(max(threads, 1), indices.count)
             if workers == 1 { work() } else { DispatchQueue.concurrentPerform(iterations: workers) { _ in work() } }
         }
         return state.end
@@ -39,10 +44,12 @@ public enum StratumFlow {
 /// The shared progress of one `StratumFlow.run`: which blocks are ready, under one lock.
 private final class FlowState: @unchecked Sendable {
     private let strata: Strata
-    private let first: Int
+    private let indices: Int
+    private let last: Int
     private let isCancelled: () -> Bool
     private let condition = NSCondition()
-    /// For each stratum index, the strata of it finished so far.
+    /// For each stratum index, the end of its strata finished so far (`Int.max` for an
+    /// index not trained here: its bins are always ready).
     private var done: [Int]
     /// Blocks whose data is ready, in the order they became so.
     private var ready: [(index: Int, stratum: Int)]
@@ -53,24 +60,26 @@ private final class FlowState: @unchecked Sendable {
     private var highestBegun: Int
     private var remaining: Int
 
-    init(strata: Strata, first: Int, isCancelled: @escaping () -> Bool) {
+    init(strata: Strata, indices: [Int], first: Int, last: Int, isCancelled: @escaping () -> Bool) {
         self.strata = strata
-        self.first = first
+        self.indices = indices.count
+        self.last = last
         self.isCancelled = isCancelled
-        done = [Int](repeating: first, count: strata.grid)
-        ready = (0..<strata.grid).map { ($0, first) }
-        end = strata.grid
+        done = [Int](repeating: .max, count: strata.grid)
+        for index in indices { done[index] = first }
+        ready = indices.map { ($0, first) }
+        end = last
         highestBegun = first - 1
-        remaining = (strata.grid - first) * strata.grid
+        remaining = (last - first) * indices.count
     }
 
     /// The next ready block, waiting while none is; nil once every block to train is done.
     func next() -> (index: Int, stratum: Int)? {
         condition.lock()
         defer { condition.unlock() }
-        if end == strata.grid && isCancelled() {
+        if end == last && isCancelled() {
             end = highestBegun + 1
-            remaining -= (strata.grid - end) * strata.grid
+            remaining -= (last - end) * indices
             if remaining == 0 { condition.broadcast() }
         }
         while true {
@@ -99,7 +108,7 @@ private final class FlowState: @unchecked Sendable {
         if next < end {
             let columnBefore = strata.index(sharingColumnOf: index, stratum: next, in: stratum)
             if done[columnBefore] >= next {
-                if end == strata.grid && isCancelled() {
+                if end == last && isCancelled() {
                     ready.append((index, next))
                 } else {
                     mine = (index, next)
