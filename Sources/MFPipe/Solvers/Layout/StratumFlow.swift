@@ -85,6 +85,9 @@ private final class FlowState: @unchecked Sendable {
         while true {
             while head < ready.count && ready[head].stratum >= end { head += 1 }
             if head < ready.count {
+                if let chained = ready[head..<min(ready.count, head + 64)].firstIndex(where: continues) {
+                    ready.swapAt(head, chained)
+                }
                 let block = ready[head]
                 head += 1
                 highestBegun = max(highestBegun, block.stratum)
@@ -93,6 +96,14 @@ private final class FlowState: @unchecked Sendable {
             if remaining == 0 { return nil }
             condition.wait()
         }
+    }
+
+    /// Whether the same index's block of the next stratum will be ready once `block` is
+    /// done (its column bin's block of `block`'s stratum is done): such a block lets the
+    /// thread go on with a row bin it has in cache.
+    private func continues(_ block: (index: Int, stratum: Int)) -> Bool {
+        let next = block.stratum + 1
+        return next < end && done[strata.index(sharingColumnOf: block.index, stratum: next, in: block.stratum)] >= next
     }
 
     /// Records that block `index` of `stratum` is done and readies the blocks waiting on it;
