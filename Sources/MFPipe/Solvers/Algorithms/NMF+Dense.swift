@@ -119,10 +119,6 @@ final class DenseNMFSolver: FactorsSolver {
         settings.regularization * factors.squaredNorm(rowWeight: Double(matrix.cols), colWeight: Double(matrix.rows)) * matrix.scale * matrix.scale
     }
 
-
-
-
-
     func model(info: TrainingInfo) -> FactorModel {
         factors.model(info: info, scale: matrix.scale, mean: 0, biases: false)
     }
