@@ -121,10 +121,6 @@ final class CCDSolver: FactorsSolver {
                                                               lambda: settings.regularization, lambdaBias: settings.biasRegularization)
     }
 
-
-
-
-
     func model(info: TrainingInfo) -> FactorModel {
         factors.model(info: info, scale: layout.scale, mean: Double(mean) * layout.scale)
     }

@@ -106,10 +106,6 @@ final class SparseNMFSolver: FactorsSolver {
                                                               lambda: settings.regularization, lambdaBias: 0)
     }
 
-
-
-
-
     func model(info: TrainingInfo) -> FactorModel {
         factors.model(info: info, scale: layout.scale, mean: 0, biases: false)
     }
