@@ -73,6 +73,14 @@ final class StratumFlowTests: XCTestCase {
         }
     }
 
+    func testAutomaticGridIsEvenFromFourSides() {
+        let grids = [100_000, 200_000, 1_500_000, 9_000_000, 96_000_000, 2_000_000_000].map {
+            BlockedRatings.automaticGrid(rows: 500_000, cols: 20_000, count: $0)
+        }
+        XCTAssertEqual(grids, [4, 6, 14, 34, 110, 256], "5 and 13.7 a side by size round up to 6 and 14")
+        XCTAssertEqual(BlockedRatings.automaticGrid(rows: 600, cols: 9_000, count: 64_000), 3, "below 4 a side, as computed")
+    }
+
     func testConsecutiveStrataShiftColumnsByAnEvenStepButSevenTimes() {
         for grid in [8, 10, 34, 110] {
             let strata = Strata(grid: grid, seed: 3, epoch: 1)

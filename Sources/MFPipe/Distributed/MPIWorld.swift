@@ -121,18 +121,18 @@ public final class MPIWorld: @unchecked Sendable {
         let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(lengths.reduce(0, +), 1), alignment: 64)
         defer { buffer.deallocate() }
-        var offset = starts[rank]
-        for region in all[rank] where region.count > 0 {
-            (buffer.baseAddress! + offset).copyMemory(from: region.baseAddress!, byteCount: region.count)
-            offset += region.count
+        // Rank r's regions, each beside its place in the message.
+        func places(of rank: Int) -> [(region: UnsafeMutableRawBufferPointer, place: UnsafeMutableRawPointer)] {
+            var offset = starts[rank]
+            return all[rank].compactMap { region in
+                defer { offset += region.count }
+                return region.count > 0 ? (region, buffer.baseAddress! + offset) : nil
+            }
         }
+        for (region, place) in places(of: rank) { place.copyMemory(from: region.baseAddress!, byteCount: region.count) }
         allGather(buffer, lengths: lengths, starts: starts)
         for other in all.indices where other != rank {
-            offset = starts[other]
-            for region in all[other] where region.count > 0 {
-                region.baseAddress!.copyMemory(from: buffer.baseAddress! + offset, byteCount: region.count)
-                offset += region.count
-            }
+            for (region, place) in places(of: other) { region.baseAddress!.copyMemory(from: place, byteCount: region.count) }
         }
     }
 

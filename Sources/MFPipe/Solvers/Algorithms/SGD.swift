@@ -157,29 +157,32 @@ final class SGDSolver: IterativeSolver {
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let strata = Strata(grid: layout.grid, seed: seed, epoch: epoch)
         let learningRate = Float(settings.learningRate * pow(settings.learningRateDecay, Double(epoch - 1)))
-        if let world, world.size > 1 {
-            trainTogether(in: world, strata: strata, learningRate: learningRate, threads: threads)
-        }
         let grid = layout.grid
+        // Every block's squared error, index by index (an index's strata side by side),
+        // added stratum by stratum in index order: the same sum for any threads or ranks.
         var parts = [Double](repeating: 0, count: grid * grid)
-        let end = parts.withUnsafeMutableBufferPointer { slots in
-            let output = UncheckedSendable(slots)
-            return StratumFlow.run(strata, from: position, threads: threads, isCancelled: { cancellation.isCancelled }) { index, stratum in
-                let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
-                output.value[stratum * grid + index] = trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
+        let first = position
+        parts.withUnsafeMutableBufferPointer { parts in
+            if let world, world.size > 1 {
+                trainTogether(in: world, strata: strata, learningRate: learningRate, threads: threads, parts: parts)
+            } else {
+                let output = UncheckedSendable(parts)
+                position = StratumFlow.run(strata, from: position, threads: threads, isCancelled: { cancellation.isCancelled }) { index, stratum in
+                    let (rowBin, colBin) = strata.block(index, ofStratum: stratum)
+                    output.value[index * grid + stratum] = trainBlock(rowBin: rowBin, colBin: colBin, learningRate: learningRate)
+                }
             }
         }
-        for stratum in position..<end { partialLoss += parts[(stratum * grid)..<((stratum + 1) * grid)].reduce(0, +) }
-        position = end
+        for stratum in first..<position { partialLoss += (0..<grid).reduce(0) { $0 + parts[$1 * grid + stratum] } }
         if position < grid { return .interrupted }
         let loss = partialLoss * layout.scale * layout.scale
         (position, partialLoss) = (0, 0)
         return .measured(loss)
     }
 
-    /// The rest of the epoch's strata on every rank of `world` (DSGD): rank r trains the
-    /// stratum indices i with i mod N = r all epoch, so its row bins never move until the
-    /// epoch's end. The strata are cut into segments inside which every block's column bin
+    /// The rest of the epoch's strata on every rank of `world` (DSGD), to its end: rank r
+    /// trains the stratum indices i with i mod N = r all epoch, so its row bins never move
+    /// until the epoch's end. The strata are cut into segments inside which every block's column bin
     /// comes from a block of the same rank; before each segment the ranks exchange the
     /// column bins they updated since the last exchange, and inside it each rank trains its
     /// blocks by `StratumFlow` with no further word from the others. Under `Strata`'s
@@ -187,15 +190,12 @@ final class SGDSolver: IterativeSolver {
     /// eight an epoch. At the epoch's end the ranks exchange their row bins, the column bins
     /// still unsent and every block's squared error, which are then added in one process's
     /// order: every block sees what it would in one process, the same bits for any number
-    /// of ranks.
-    private func trainTogether(in world: MPIWorld, strata: Strata, learningRate: Float, threads: Int) {
+    /// of ranks. Block (i, s)'s error goes to `parts[i * grid + s]`.
+    private func trainTogether(in world: MPIWorld, strata: Strata, learningRate: Float, threads: Int,
+                               parts: UnsafeMutableBufferPointer<Double>) {
         let grid = layout.grid
         let owner = { (index: Int) in index % world.size }
         let mine = (0..<grid).filter { owner($0) == world.rank }
-        // Every block's squared error, index by index (an index's strata side by side).
-        let parts = UnsafeMutableBufferPointer<Double>.allocate(capacity: grid * grid)
-        parts.initialize(repeating: 0)
-        defer { parts.deallocate() }
         let output = UncheckedSendable(parts)
         // The rank that updated each column bin since the last exchange, or nil.
         var updatedBy = [Int?](repeating: nil, count: grid)
@@ -207,7 +207,6 @@ final class SGDSolver: IterativeSolver {
         func fromOwnRank(_ stratum: Int) -> Bool {
             (0..<grid).allSatisfy { owner($0) == owner(strata.index(sharingColumnOf: $0, stratum: stratum, in: stratum - 1)) }
         }
-        let first = position
         while position < grid {
             let segmentEnd = (position + 1..<grid).first { !fromOwnRank($0) } ?? grid
             if updatedBy.contains(where: { $0 != nil }) { world.share(sendUpdated()) }
@@ -227,7 +226,6 @@ final class SGDSolver: IterativeSolver {
                     + [UnsafeMutableRawBufferPointer(start: parts.baseAddress! + index * grid, count: grid * MemoryLayout<Double>.stride)]
             }
         }
-        for stratum in first..<grid { partialLoss += (0..<grid).reduce(0) { $0 + parts[$1 * grid + stratum] } }
     }
 
     /// Row bin `bin`'s factors, bias and step accumulators, for `MPIWorld.share`.
