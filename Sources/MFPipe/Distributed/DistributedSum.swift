@@ -12,9 +12,16 @@ extension MPIWorld {
     /// work (`ShareBalance`); which rank computes a task never changes its result.
     public func sum(_ count: Int, weights: [Int], threads: Int, balance: ShareBalance? = nil,
                     regions: (Range<Int>) -> [UnsafeMutableRawBufferPointer], _ part: (Int) -> Double) -> Double {
-        let shares = balance?.partition(weights, in: self) ?? partition(weights)
+        sum(shares: balance?.partition(weights, in: self) ?? partition(weights), threads: threads, balance: balance,
+            regions: regions, part)
+    }
+
+    /// `sum` over the tasks `0..<shares.last.upperBound` with the cut given: rank r runs the
+    /// tasks `shares[r]` (contiguous ranges in rank order covering every task).
+    public func sum(shares: [Range<Int>], threads: Int, balance: ShareBalance? = nil,
+                    regions: (Range<Int>) -> [UnsafeMutableRawBufferPointer], _ part: (Int) -> Double) -> Double {
         let mine = shares[rank]
-        var parts = [Double](repeating: 0, count: count)
+        var parts = [Double](repeating: 0, count: shares.last?.upperBound ?? 0)
         parts.withUnsafeMutableBufferPointer { slots in
             let output = UncheckedSendable(slots)
             let started = Date()

@@ -19,9 +19,10 @@ import Foundation
 /// threads with the same result. Row i's factors step by learning_rate / √g_i, where g_i (from 1)
 /// accumulates the mean squared gradient of its factors; its bias has an accumulator of its
 /// own; likewise for columns. Under `mpirun` the ranks share each stratum's blocks (DSGD):
-/// each rank trains the same stratum indices all epoch, passes on column bins when another
-/// rank needs them (eight times an epoch with two ranks) and its row bins at the epoch's end, with
-/// the same bits as one process for any number of ranks.
+/// each rank holds and trains the same row bins every epoch, passes on column bins when
+/// another rank needs them (eight times an epoch with two ranks), scores the held-out
+/// entries of its own rows, and sends its rows to the others only for a checkpoint and
+/// the final model, with the same bits as one process for any number of ranks.
 public enum SGDFactorizer: Factorizer {
     public static let name = "sgd"
     public static let summary = "biased matrix factorization by parallel blocked SGD with adaptive steps (Funk/Koren, DSGD, AdaGrad)"
@@ -181,20 +182,20 @@ final class SGDSolver: IterativeSolver {
     }
 
     /// The rest of the epoch's strata on every rank of `world` (DSGD), to its end: rank r
-    /// trains the stratum indices i with i mod N = r all epoch, so its row bins never move
-    /// until the epoch's end. The strata are cut into segments inside which every block's column bin
+    /// trains the blocks of its own row bins (`BlockedRatings.rowBins(ofRank:among:)`),
+    /// whose factors no other rank touches. The strata are cut into segments inside which every block's column bin
     /// comes from a block of the same rank; before each segment the ranks exchange the
     /// column bins they updated since the last exchange, and inside it each rank trains its
     /// blocks by `StratumFlow` with no further word from the others. Under `Strata`'s
     /// order with two ranks and an even grid a segment is a run of shifts of one parity:
-    /// eight an epoch. At the epoch's end the ranks exchange their row bins, the column bins
-    /// still unsent and every block's squared error, which are then added in one process's
-    /// order: every block sees what it would in one process, the same bits for any number
-    /// of ranks. Block (i, s)'s error goes to `parts[i * grid + s]`.
+    /// eight an epoch. At the epoch's end the ranks exchange the column bins still unsent
+    /// and every block's squared error, which are then added in one process's order: every
+    /// block sees what it would in one process, the same bits for any number of ranks.
+    /// Block (i, s)'s error goes to `parts[i * grid + s]`.
     private func trainTogether(in world: MPIWorld, strata: Strata, learningRate: Float, threads: Int,
                                parts: UnsafeMutableBufferPointer<Double>) {
         let grid = layout.grid
-        let owner = { (index: Int) in index % world.size }
+        let owner = { (index: Int) in self.layout.owner(ofRowBin: strata.block(index, ofStratum: 0).rowBin, among: world.size) }
         let mine = (0..<grid).filter { owner($0) == world.rank }
         let output = UncheckedSendable(parts)
         // The rank that updated each column bin since the last exchange, or nil.
@@ -221,19 +222,21 @@ final class SGDSolver: IterativeSolver {
         }
         let columns = sendUpdated()
         world.share { rank in
-            columns(rank) + (0..<grid).filter { owner($0) == rank }.flatMap { index in
-                rowRegions(bin: strata.block(index, ofStratum: 0).rowBin)
-                    + [UnsafeMutableRawBufferPointer(start: parts.baseAddress! + index * grid, count: grid * MemoryLayout<Double>.stride)]
+            columns(rank) + (0..<grid).filter { owner($0) == rank }.map { index in
+                UnsafeMutableRawBufferPointer(start: parts.baseAddress! + index * grid, count: grid * MemoryLayout<Double>.stride)
             }
         }
     }
 
-    /// Row bin `bin`'s factors, bias and step accumulators, for `MPIWorld.share`.
-    private func rowRegions(bin: Int) -> [UnsafeMutableRawBufferPointer] {
-        let start = bin * layout.rowsPerBin
-        let count = min(layout.rows, start + layout.rowsPerBin) - start
-        return [floatBytes(w.row(start), count * w.stride), floatBytes(rowBias + start, count), floatBytes(rowG + start, count),
-                floatBytes(rowBiasG + start, count)]
+    /// Brings every rank's own rows of `w` and of `scalars` (laid out as this solver's) to
+    /// every rank of `world`, so that every rank holds the same state.
+    private func shareRows(in world: MPIWorld, w: FactorMatrix, scalars: UnsafeMutablePointer<Float>) {
+        let (rows, cols) = (layout.rows, layout.cols)
+        world.share { rank in
+            let mine = layout.rows(ofRank: rank, among: world.size)
+            return [floatBytes(w.row(mine.lowerBound), mine.count * w.stride)]
+                + [0, rows + cols, 2 * (rows + cols)].map { floatBytes(scalars + $0 + mine.lowerBound, mine.count) }
+        }
     }
 
     /// Column bin `bin`'s factors, bias and step accumulators, for `MPIWorld.share`.
@@ -270,22 +273,40 @@ final class SGDSolver: IterativeSolver {
     }
 
     func validationRMSE(threads: Int) -> Double {
-        layout.validation.rmse(w: w, h: h, rowBias: rowBias, colBias: colBias, threads: threads, world: world)
+        layout.validation.rmse(w: w, h: h, rowBias: rowBias, colBias: colBias, threads: threads, world: world,
+                               rowsOfRank: world.map { world in { self.layout.rows(ofRank: $0, among: world.size) } })
     }
 
+    /// Row bin by row bin (each rank its own), then the columns.
     func penalty() -> Double {
-        var factors = 0.0
-        var biases = 0.0
-        for (matrix, counts, bias, first) in [(w, layout.rowCounts, rowBias, 0), (h, layout.colCounts, colBias, layout.rows)] {
-            for index in 0..<matrix.rows where counts[index] > 0 {
-                let row = matrix.row(index)
-                var squares = 0.0
-                for factor in 0..<matrix.k { squares += Double(row[factor]) * Double(row[factor]) }
-                factors += Double(counts[index]) * Double(penalties[first + index]) * squares
-                biases += Double(counts[index]) * Double(bias[index]) * Double(bias[index])
-            }
+        let rowsPerBin = layout.rowsPerBin
+        func rowBin(_ bin: Int) -> Double {
+            penalty(of: w, counts: layout.rowCounts, bias: rowBias, first: 0,
+                    bin * rowsPerBin..<min(layout.rows, (bin + 1) * rowsPerBin))
         }
-        return layout.scale * layout.scale * (factors + settings.biasRegularization * biases)
+        let rows = if let world, world.size > 1 {
+            world.sum(shares: (0..<world.size).map { layout.rowBins(ofRank: $0, among: world.size) }, threads: 1,
+                      regions: { _ in [] }, rowBin)
+        } else {
+            ParallelWork.sum(layout.grid, threads: 1, rowBin)
+        }
+        let cols = penalty(of: h, counts: layout.colCounts, bias: colBias, first: layout.rows, 0..<layout.cols)
+        return layout.scale * layout.scale * (rows + cols)
+    }
+
+    /// The penalty of the factors and biases of `indices` in `matrix`, whose penalties
+    /// start at `penalties[first]`.
+    private func penalty(of matrix: FactorMatrix, counts: [Int32], bias: UnsafeMutablePointer<Float>, first: Int,
+                         _ indices: Range<Int>) -> Double {
+        var total = 0.0
+        for index in indices where counts[index] > 0 {
+            let row = matrix.row(index)
+            var squares = 0.0
+            for factor in 0..<matrix.k { squares += Double(row[factor]) * Double(row[factor]) }
+            let biasSquare = Double(bias[index]) * Double(bias[index])
+            total += Double(counts[index]) * (Double(penalties[first + index]) * squares + settings.biasRegularization * biasSquare)
+        }
+        return total
     }
 
     func keepBest() {
@@ -306,6 +327,14 @@ final class SGDSolver: IterativeSolver {
     }
 
     func save(to checkpoint: inout Checkpoint) {
+        if let world, world.size > 1 {
+            shareRows(in: world, w: w, scalars: scalars.baseAddress!)
+            if let best {
+                var scalars = best.scalars
+                scalars.withUnsafeMutableBufferPointer { shareRows(in: world, w: best.w, scalars: $0.baseAddress!) }
+                self.best = (best.w, best.h, scalars)
+            }
+        }
         checkpoint.arrays["sgd.w"] = .floats(w.padded)
         checkpoint.arrays["sgd.h"] = .floats(h.padded)
         checkpoint.arrays["sgd.scalars"] = .floats(Array(scalars))
@@ -337,6 +366,7 @@ final class SGDSolver: IterativeSolver {
     }
 
     func model(info: TrainingInfo) -> FactorModel {
+        if let world, world.size > 1 { shareRows(in: world, w: w, scalars: scalars.baseAddress!) }
         let factorScale = Float(layout.scale.squareRoot())
         let biasScale = Float(layout.scale)
         var model = FactorModel(k: k, rows: layout.rows, cols: layout.cols, w: [Float](repeating: 0, count: layout.rows * k),

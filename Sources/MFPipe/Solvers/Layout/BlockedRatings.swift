@@ -107,7 +107,8 @@ public final class BlockedRatings: @unchecked Sendable {
         ParallelWork.forEach(grid * grid, threads: threads) { block in
             Self.sort(UnsafeMutableBufferPointer(rebasing: shared.value[starts[block]..<starts[block + 1]]))
         }
-        self.validation = HeldOutSet(problem.validation, offset: mean, scale: scale, rowIndex: rowPosition, colIndex: colPosition)
+        self.validation = HeldOutSet(problem.validation, offset: mean, scale: scale, rowIndex: rowPosition, colIndex: colPosition,
+                                     binRows: rowsPerBin)
     }
 
     deinit {
@@ -118,6 +119,24 @@ public final class BlockedRatings: @unchecked Sendable {
     public func block(rowBin: Int, colBin: Int) -> UnsafeMutableBufferPointer<mfk_record> {
         let index = rowBin * grid + colBin
         return UnsafeMutableBufferPointer(rebasing: records[blockStart[index]..<blockStart[index + 1]])
+    }
+
+    /// The row bins that rank `rank` of `ranks` holds and trains under `mpirun`, every
+    /// epoch: a contiguous run, about grid / ranks bins (with two ranks the first ⌈grid / 2⌉,
+    /// which `Strata` gives the even block indices).
+    public func rowBins(ofRank rank: Int, among ranks: Int) -> Range<Int> {
+        (rank * grid + ranks - 1) / ranks..<((rank + 1) * grid + ranks - 1) / ranks
+    }
+
+    /// The rank of `ranks` that holds row bin `bin` (see `rowBins(ofRank:among:)`).
+    public func owner(ofRowBin bin: Int, among ranks: Int) -> Int {
+        bin * ranks / grid
+    }
+
+    /// The internal rows of `rowBins(ofRank:among:)`.
+    public func rows(ofRank rank: Int, among ranks: Int) -> Range<Int> {
+        let bins = rowBins(ofRank: rank, among: ranks)
+        return min(rows, bins.lowerBound * rowsPerBin)..<min(rows, bins.upperBound * rowsPerBin)
     }
 
     /// A grid for `count` entries of an m x n matrix: about 8,000 entries a block, so that

@@ -8,7 +8,9 @@
 /// by an even shift, so that block index i of the second needs the column bin that index
 /// i + 2m used in the first: a rank that trains every other index of an even grid under
 /// `mpirun` finds the column bins it needs at home for all strata but the 2 · runs − 1
-/// where the parity turns. The bin orders, the parity first and the shifts are drawn afresh
+/// where the parity turns. The even indices take the first ⌈grid / 2⌉ row bins and the odd
+/// ones the rest, so that two ranks each keep the same row bins every epoch
+/// (`BlockedRatings.rowBins(ofRank:among:)`). The bin orders, the parity first and the shifts are drawn afresh
 /// each epoch from the seed and the epoch number alone, so a resumed run replays exactly
 /// the order an uninterrupted one would.
 public struct Strata {
@@ -28,7 +30,9 @@ public struct Strata {
     public init(grid: Int, seed: UInt64, epoch: Int) {
         self.grid = grid
         var random = SplitMix64(seed: seed, stream: "sgd-epoch-\(epoch)")
-        rowBins = random.permutation(grid)
+        let firstHalf = (grid + 1) / 2
+        let (low, high) = (random.permutation(firstHalf), random.permutation(grid - firstHalf))
+        rowBins = (0..<grid).map { $0 % 2 == 0 ? low[$0 / 2] : firstHalf + high[$0 / 2] }
         colBins = random.permutation(grid)
         let parities = random.permutation(2).map { parity in
             let members = Array(stride(from: parity, to: grid, by: 2))
