@@ -13,10 +13,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(name: "CMFKernels"),
-        .target(name: "MFPipe", dependencies: ["CHDF5", "CBLAS", "CZlib", "CMPI", "CMFKernels"]),
+        .target(name: "CBLASCore", linkerSettings: [.linkedLibrary("openblas")]),
+        .target(name: "MFPipe", dependencies: ["CHDF5", "CBLAS", "CBLASCore", "CZlib", "CMPI", "CMFKernels"]),
         .executableTarget(name: "mfpipe", dependencies: ["MFPipe"]),
         .target(name: "MFPipeTestSupport", dependencies: ["MFPipe"], path: "Tests/MFPipeTestSupport"),
-        .testTarget(name: "MFPipeTests", dependencies: ["MFPipe", "MFPipeTestSupport", "CMFKernels"]),
+        .testTarget(name: "MFPipeTests", dependencies: ["MFPipe", "MFPipeTestSupport", "CMFKernels", "CBLASCore"]),
     ],
     swiftLanguageModes: [.v5]
 )
