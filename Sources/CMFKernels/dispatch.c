@@ -105,3 +105,7 @@ void mfk_line_combination(const int32_t *index, const float *value, size_t count
 double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda) {
     return kernels()->hals_sweep(x, rows, stride, k, products, gram, lambda);
 }
+
+void mfk_gram(const float *x, size_t count, size_t size, size_t stride, float *g) {
+    kernels()->gram(x, count, size, stride, g);
+}

@@ -6,8 +6,7 @@
 #define MFK_GATHER_AHEAD 8
 
 void mfk_gather_design(const int32_t *index, const float *value, size_t count, const float *factors, size_t stride, int k,
-                       const float *bias, float offset, float *x, float *y) {
-    const size_t size = (size_t)k + 1;
+                       const float *bias, float offset, float *x, size_t x_stride, float *y) {
     for (size_t entry = 0; entry < count; entry++) {
         if (entry + MFK_GATHER_AHEAD < count) {
             const float *ahead = factors + (size_t)index[entry + MFK_GATHER_AHEAD] * stride;
@@ -15,7 +14,7 @@ void mfk_gather_design(const int32_t *index, const float *value, size_t count, c
             __builtin_prefetch(bias + index[entry + MFK_GATHER_AHEAD]);
         }
         const size_t other = (size_t)index[entry];
-        float *row = x + entry * size;
+        float *row = x + entry * x_stride;
         memcpy(row, factors + other * stride, (size_t)k * sizeof(float));
         row[k] = 1.0f;
         y[entry] = value[entry] - offset - bias[other];

@@ -8,6 +8,7 @@
 typedef __m512 vec;
 #define VEC_WIDTH 16
 #define KERNEL(name) name##_avx512
+#define GRAM_ROWS 8
 static inline vec v_zero(void) { return _mm512_setzero_ps(); }
 static inline vec v_set(float x) { return _mm512_set1_ps(x); }
 static inline vec v_load(const float *p) { return _mm512_load_ps(p); }

@@ -122,6 +122,36 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testEveryInstructionSetComputesTheUpperTriangleOfTheGramMatrix() {
+        for size in Self.ranks.map({ $0 + 1 }) + [2, 15, 16, 31, 47, 48, 49] {
+            let stride = (size + 15) / 16 * 16
+            let count = 3 * size + 5
+            var random = SplitMix64(seed: UInt64(size))
+            let x = UnsafeMutableRawPointer.allocate(byteCount: count * stride * 4, alignment: 64).bindMemory(to: Float.self, capacity: count * stride)
+            defer { x.deallocate() }
+            // Huge values past each row's `size` columns: reading them gives a wrong answer.
+            for row in 0..<count {
+                for column in 0..<stride { x[row * stride + column] = column < size ? Float(random.nextGaussian()) : 1e6 }
+            }
+            for isa in [mfk_isa_scalar] + Self.instructionSets {
+                XCTAssertNotEqual(mfk_use_isa(isa), 0)
+                var gram = [Float](repeating: -7, count: size * size)
+                mfk_gram(x, count, size, stride, &gram)
+                for a in 0..<size {
+                    for b in 0..<size {
+                        let name = "\(String(cString: mfk_isa_name(isa))) size \(size) G[\(a)][\(b)]"
+                        guard b >= a else {
+                            XCTAssertEqual(gram[a * size + b], -7, "\(name): the lower triangle is left alone")
+                            continue
+                        }
+                        let exact = (0..<count).reduce(0.0) { $0 + Double(x[$1 * stride + a]) * Double(x[$1 * stride + b]) }
+                        XCTAssertEqual(Double(gram[a * size + b]), exact, accuracy: 1e-4 * Double(count), name)
+                    }
+                }
+            }
+        }
+    }
+
     func testTheWidestSupportedInstructionSetIsChosenByDefault() {
         XCTAssertNotEqual(mfk_use_isa(mfk_isa_best), 0)
         let best = mfk_active_isa()

@@ -95,18 +95,27 @@ void mfk_line_combination(const int32_t *index, const float *value, size_t count
  */
 double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda);
 
+/*
+ * The upper triangle (b >= a) of the Gram matrix G = X^T X, size x size, row-major, of the
+ * `count` rows of x: rows `stride` floats apart, stride a multiple of 16 and at least
+ * size, x aligned to 64 bytes. The lower triangle is left as it was. Each
+ * entry is one running sum in row order, the same bits on any thread. Written for the
+ * small, tall systems of ALS (size k + 1), where BLAS spends as long packing as computing.
+ */
+void mfk_gram(const float *x, size_t count, size_t size, size_t stride, float *g);
+
 /* The sum of squared errors of a model over `count` entries. */
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
 
 /*
  * The design matrix and targets of one least-squares solve over a line's entries (ALS):
- * for entry e, row e of `x` (`size` = k + 1 floats) is the other side's factor row
- * factors[index[e]] (k floats, rows `stride` apart) followed by 1, and
+ * for entry e, row e of `x` (rows `x_stride` floats apart) begins with the other side's
+ * factor row factors[index[e]] (k floats, rows `stride` apart) followed by 1, and
  * y[e] = value[e] - offset - bias[index[e]]. Rows ahead are prefetched: the factor rows are
  * read at random and usually come from the last-level cache or memory.
  */
 void mfk_gather_design(const int32_t *index, const float *value, size_t count, const float *factors, size_t stride, int k,
-                       const float *bias, float offset, float *x, float *y);
+                       const float *bias, float offset, float *x, size_t x_stride, float *y);
 
 /* The instruction set the kernels use now. */
 mfk_isa mfk_active_isa(void);

@@ -9,7 +9,7 @@ import Foundation
 /// where n_i, n_j count the row's and column's training entries and μ is their mean. Values
 /// are divided by their root mean square first, so that λ means the same on any scale. Each
 /// iteration solves every row exactly with the columns fixed — (W_i, b_i) from the normal
-/// equations over the row's entries, Gram matrix by BLAS `ssyrk`, Cholesky by LAPACK
+/// equations over the row's entries, Gram matrix by a kernel of our own (`mfk_gram`), Cholesky by LAPACK
 /// `sposv` — then every column with the rows fixed, so the objective never increases. Rows
 /// (columns) are independent given the other side: they are solved in parallel, in fixed
 /// slices, with the same bits on any number of threads; under `mpirun` each rank solves a
@@ -133,7 +133,7 @@ final class ALSSolver: FactorsSolver {
                     }
                     scratch.reserve(entries.count)
                     mfk_gather_design(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
-                                      entries.count, other.base, other.stride, Int32(k), otherBias, mean, scratch.x, scratch.y)
+                                      entries.count, other.base, other.stride, Int32(k), otherBias, mean, scratch.x, scratch.stride, scratch.y)
                     let count = Float(entries.count)
                     let theta = scratch.solve(count: entries.count, ridge: { $0 < k ? lambda * count : lambdaBias * count })
                     for factor in 0..<k { target[factor] = theta[factor] }

@@ -14,13 +14,6 @@ public enum LinearAlgebra {
     @inline(__always)
     static func prepare() { _ = singleThreaded }
 
-    /// The upper triangle of the Gram matrix G = Xᵀ X (`size` x `size`, row-major) of the
-    /// `count` x `size` row-major matrix `x`; the lower triangle is left as it was.
-    static func gram(_ x: UnsafePointer<Float>, count: Int, size: Int, into g: UnsafeMutablePointer<Float>) {
-        prepare()
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(size), Int32(count), 1, x, Int32(size), 0, g, Int32(size))
-    }
-
     /// The upper triangle of K = X Xᵀ (`count` x `count`, row-major) of the `count` x
     /// `size` row-major matrix `x`, plus `diagonal` on the diagonal.
     static func outerGram(_ x: UnsafePointer<Float>, count: Int, size: Int, diagonal: Float, into k: UnsafeMutablePointer<Float>) {
@@ -29,16 +22,18 @@ public enum LinearAlgebra {
         for index in 0..<count { k[index * count + index] += diagonal }
     }
 
-    /// b = Xᵀ y for the `count` x `size` row-major `x`.
-    static func transposeTimes(_ x: UnsafePointer<Float>, count: Int, size: Int, _ y: UnsafePointer<Float>, into b: UnsafeMutablePointer<Float>) {
+    /// b = Xᵀ y for the `count` x `size` row-major `x` (rows `stride` floats apart).
+    static func transposeTimes(_ x: UnsafePointer<Float>, count: Int, size: Int, stride: Int, _ y: UnsafePointer<Float>,
+                               into b: UnsafeMutablePointer<Float>) {
         prepare()
-        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(count), Int32(size), 1, x, Int32(size), y, 1, 0, b, 1)
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(count), Int32(size), 1, x, Int32(stride), y, 1, 0, b, 1)
     }
 
-    /// y = X θ for the `count` x `size` row-major `x`.
-    static func times(_ x: UnsafePointer<Float>, count: Int, size: Int, _ theta: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+    /// y = X θ for the `count` x `size` row-major `x` (rows `stride` floats apart).
+    static func times(_ x: UnsafePointer<Float>, count: Int, size: Int, stride: Int, _ theta: UnsafePointer<Float>,
+                      into y: UnsafeMutablePointer<Float>) {
         prepare()
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(size), 1, x, Int32(size), theta, 1, 0, y, 1)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(size), 1, x, Int32(stride), theta, 1, 0, y, 1)
     }
 
     /// Solves G θ = b in place (θ replaces b) for a symmetric positive definite G whose

@@ -1,24 +1,30 @@
+import CMFKernels
 import Foundation
 
 /// Scratch space for one least-squares solve with a ridge: θ minimising
 /// ‖y − X θ‖² + Σ_t ridge_t θ_t², through the normal equations (Xᵀ X + D) θ = Xᵀ y with
-/// D = diag(ridge) — the Gram matrix by BLAS, the solve by LAPACK's Cholesky.
+/// D = diag(ridge) — the Gram matrix by `mfk_gram` (BLAS's `ssyrk` spends as long packing
+/// these small, tall matrices as multiplying them), the solve by LAPACK's Cholesky.
 ///
 /// With fewer rows than unknowns (and every ridge positive) it solves the smaller dual
 /// system instead: θ = D⁻¹ Xᵀ α with (X D⁻¹ Xᵀ + I) α = y — the same θ (Woodbury), at the
 /// cost of a count x count system rather than a size x size one, which is what makes a
 /// rank-128 model of a column with five ratings cheap.
 ///
-/// The caller makes room (`reserve`), fills `x` (`count` rows of `size` floats) and `y`,
+/// The caller makes room (`reserve`), fills `x` (`count` rows of `size` floats, `stride`
+/// apart) and `y`,
 /// then calls `solve`. One value serves many solves; it is not shared between threads
 /// (a `ScratchPool` hands one to each task).
 final class NormalEquations {
-    /// The design matrix, row-major, room for `capacity` x `size`.
+    /// The design matrix, row-major, room for `capacity` rows of `stride` floats (64-byte
+    /// aligned, as `mfk_gram` needs).
     private(set) var x: UnsafeMutablePointer<Float>
     /// The targets, room for `capacity`.
     private(set) var y: UnsafeMutablePointer<Float>
     /// The unknowns.
     let size: Int
+    /// Floats from one row of `x` to the next: `size` rounded up to 16.
+    let stride: Int
     /// The most rows a system may have before the next `reserve`.
     private(set) var capacity = 0
     private var fitted: UnsafeMutablePointer<Float>
@@ -31,7 +37,8 @@ final class NormalEquations {
     /// Scratch for systems of `size` unknowns.
     init(size: Int) {
         self.size = size
-        x = .allocate(capacity: 1)
+        stride = (size + 15) / 16 * 16
+        x = Self.allocateRows(1, stride: stride)
         y = .allocate(capacity: 1)
         fitted = .allocate(capacity: size)
         gram = .allocate(capacity: size * size)
@@ -57,10 +64,16 @@ final class NormalEquations {
         x.deallocate()
         y.deallocate()
         fitted.deallocate()
-        x = .allocate(capacity: grown * size)
+        x = Self.allocateRows(grown, stride: stride)
         y = .allocate(capacity: grown)
         fitted = .allocate(capacity: max(grown, size))
         capacity = grown
+    }
+
+    /// Room for `rows` rows of `stride` floats, aligned to 64 bytes.
+    private static func allocateRows(_ rows: Int, stride: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: rows * stride * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: rows * stride)
     }
 
     /// Solves for the first `count` rows of `x` and `y`, `ridge(t)` added to the t-th
@@ -73,8 +86,8 @@ final class NormalEquations {
         if count < size, (0..<size).allSatisfy({ ridge($0) > 0 }), solveDual(count: count, ridge: ridge) { return UnsafePointer(theta) }
         var extra: Float = 0
         while true {
-            LinearAlgebra.gram(x, count: count, size: size, into: gram)
-            LinearAlgebra.transposeTimes(x, count: count, size: size, y, into: theta)
+            mfk_gram(x, count, size, stride, gram)
+            LinearAlgebra.transposeTimes(x, count: count, size: size, stride: stride, y, into: theta)
             var trace: Float = 0
             for t in 0..<size {
                 trace += gram[t * size + t]
@@ -90,20 +103,20 @@ final class NormalEquations {
     private func solveDual(count: Int, ridge: (Int) -> Float) -> Bool {
         for t in 0..<size { inverseRoots[t] = 1 / ridge(t).squareRoot() }
         for row in 0..<count {
-            for t in 0..<size { scaled[row * size + t] = x[row * size + t] * inverseRoots[t] }
+            for t in 0..<size { scaled[row * size + t] = x[row * stride + t] * inverseRoots[t] }
         }
         LinearAlgebra.outerGram(scaled, count: count, size: size, diagonal: 1, into: gram)
         let alpha = fitted
         alpha.update(from: y, count: count)
         guard LinearAlgebra.solvePositiveDefinite(gram, size: count, alpha) else { return false }
-        LinearAlgebra.transposeTimes(scaled, count: count, size: size, alpha, into: theta)
+        LinearAlgebra.transposeTimes(scaled, count: count, size: size, stride: size, alpha, into: theta)
         for t in 0..<size { theta[t] *= inverseRoots[t] }
         return true
     }
 
     /// Σ (y − X θ)² over the first `count` rows, for the θ of the last `solve`.
     func residualSquares(count: Int) -> Double {
-        LinearAlgebra.times(x, count: count, size: size, theta, into: fitted)
+        LinearAlgebra.times(x, count: count, size: size, stride: stride, theta, into: fitted)
         var sum = 0.0
         for row in 0..<count {
             let residual = Double(y[row]) - Double(fitted[row])
