@@ -40,11 +40,26 @@ public enum LinearAlgebra {
     /// upper triangle (row-major) is given; G is overwritten by its Cholesky factor.
     ///
     /// - Returns: false when G is not positive definite (b is then unchanged in meaning).
+    ///
+    /// Up to `unblockedLimit` unknowns (every ALS system) by LAPACK's unblocked Cholesky
+    /// (`spotf2`) and two triangular solves (`strsv`): the blocked `sposv` spends most of a
+    /// 33 x 33 solve in the packing and calls of its level-3 steps.
     static func solvePositiveDefinite(_ g: UnsafeMutablePointer<Float>, size: Int, _ b: UnsafeMutablePointer<Float>) -> Bool {
         prepare()
         // Row-major upper is column-major lower: LAPACK reads it without a transposed copy.
-        return LAPACKE_sposv_work(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(size), 1, g, Int32(size), b, Int32(size)) == 0
+        var (lower, order, info) = (Int8(UInt8(ascii: "L")), Int32(size), Int32(0))
+        guard size <= unblockedLimit else {
+            return LAPACKE_sposv_work(LAPACK_COL_MAJOR, lower, order, 1, g, order, b, order) == 0
+        }
+        spotf2_(&lower, &order, g, &order, &info, 1)
+        guard info == 0 else { return false }
+        cblas_strsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, order, g, order, b, 1)
+        cblas_strsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, order, g, order, b, 1)
+        return true
     }
+
+    /// The most unknowns `solvePositiveDefinite` solves unblocked.
+    private static let unblockedLimit = 160
 
     /// C = A B (`rows` x `cols`) for row-major A (`rows` x `inner`) and B (`inner` x
     /// `cols`), with leading dimensions given; `accumulate` adds to C instead.
