@@ -195,7 +195,11 @@ final class SGDSolver: IterativeSolver {
     private func trainTogether(in world: MPIWorld, strata: Strata, learningRate: Float, threads: Int,
                                parts: UnsafeMutableBufferPointer<Double>) {
         let grid = layout.grid
-        let owner = { (index: Int) in self.layout.owner(ofRowBin: strata.block(index, ofStratum: 0).rowBin, among: world.size) }
+        var binOwner = [Int](repeating: 0, count: grid)
+        for rank in 0..<world.size {
+            for bin in layout.rowBins(ofRank: rank, among: world.size) { binOwner[bin] = rank }
+        }
+        let owner = { (index: Int) in binOwner[strata.block(index, ofStratum: 0).rowBin] }
         let mine = (0..<grid).filter { owner($0) == world.rank }
         let output = UncheckedSendable(parts)
         // The rank that updated each column bin since the last exchange, or nil.

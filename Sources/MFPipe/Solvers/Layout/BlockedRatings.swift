@@ -128,11 +128,6 @@ public final class BlockedRatings: @unchecked Sendable {
         (rank * grid + ranks - 1) / ranks..<((rank + 1) * grid + ranks - 1) / ranks
     }
 
-    /// The rank of `ranks` that holds row bin `bin` (see `rowBins(ofRank:among:)`).
-    public func owner(ofRowBin bin: Int, among ranks: Int) -> Int {
-        bin * ranks / grid
-    }
-
     /// The internal rows of `rowBins(ofRank:among:)`.
     public func rows(ofRank rank: Int, among ranks: Int) -> Range<Int> {
         let bins = rowBins(ofRank: rank, among: ranks)

@@ -12,8 +12,7 @@ import Foundation
 /// rank-128 model of a column with five ratings cheap.
 ///
 /// The caller makes room (`reserve`), fills `x` (`count` rows of `size` floats, `stride`
-/// apart) and `y`,
-/// then calls `solve`. One value serves many solves; it is not shared between threads
+/// apart) and `y`, then calls `solve`. One value serves many solves; it is not shared between threads
 /// (a `ScratchPool` hands one to each task).
 final class NormalEquations {
     /// The design matrix, row-major, room for `capacity` rows of `stride` floats (64-byte
