@@ -109,3 +109,8 @@ double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *
 void mfk_gram(const float *x, size_t count, size_t size, size_t stride, float *g) {
     kernels()->gram(x, count, size, stride, g);
 }
+
+void mfk_cg_refine(const float *x, const float *y, size_t count, size_t size, size_t stride, const float *ridge, int steps, float *theta,
+                   float *work) {
+    kernels()->cg_refine(x, y, count, size, stride, ridge, steps, theta, work);
+}

@@ -15,7 +15,8 @@ void mfk_gather_design(const int32_t *index, const float *value, size_t count, c
         }
         const size_t other = (size_t)index[entry];
         float *row = x + entry * x_stride;
-        memcpy(row, factors + other * stride, (size_t)k * sizeof(float));
+        const float *source = factors + other * stride;
+        for (size_t chunk = 0; chunk < (size_t)k; chunk += 16) memcpy(row + chunk, source + chunk, 16 * sizeof(float));
         row[k] = 1.0f;
         y[entry] = value[entry] - offset - bias[other];
     }

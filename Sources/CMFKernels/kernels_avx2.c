@@ -24,6 +24,7 @@ static inline vec v_add(vec a, vec b) { return _mm256_add_ps(a, b); }
 #include "kernels_quads.inc"
 static inline __m128 quads(vec v) { return _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)); }
 static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) { quads_sum3(quads(a), quads(b), quads(c), sa, sb, sc); }
+static inline void v_sum4(vec a, vec b, vec c, vec d, float *sums) { _mm_storeu_ps(sums, quads_sum4(quads(a), quads(b), quads(c), quads(d))); }
 
 #include "kernel_body.inc"
 

@@ -9,6 +9,7 @@ typedef __m512 vec;
 #define VEC_WIDTH 16
 #define KERNEL(name) name##_avx512
 #define GRAM_ROWS 8
+#define CG_REGISTER_VECTORS 8
 static inline vec v_zero(void) { return _mm512_setzero_ps(); }
 static inline vec v_set(float x) { return _mm512_set1_ps(x); }
 static inline vec v_load(const float *p) { return _mm512_load_ps(p); }
@@ -29,6 +30,7 @@ static inline __m128 quads(vec v) {
     return _mm_add_ps(_mm256_castps256_ps128(octets), _mm256_extractf128_ps(octets, 1));
 }
 static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) { quads_sum3(quads(a), quads(b), quads(c), sa, sb, sc); }
+static inline void v_sum4(vec a, vec b, vec c, vec d, float *sums) { _mm_storeu_ps(sums, quads_sum4(quads(a), quads(b), quads(c), quads(d))); }
 
 #include "kernel_body.inc"
 

@@ -10,6 +10,7 @@ typedef struct {
     void (*line_combination)(const int32_t *, const float *, size_t, const float *, size_t, float *);
     double (*hals_sweep)(float *, size_t, size_t, int, const float *, const float *, float);
     void (*gram)(const float *, size_t, size_t, size_t, float *);
+    void (*cg_refine)(const float *, const float *, size_t, size_t, size_t, const float *, int, float *, float *);
 } mfk_kernel_table;
 
 extern const mfk_kernel_table mfk_kernels_scalar;

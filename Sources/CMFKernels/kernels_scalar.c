@@ -21,6 +21,12 @@ static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) 
     *sb = b;
     *sc = c;
 }
+static inline void v_sum4(vec a, vec b, vec c, vec d, float *sums) {
+    sums[0] = a;
+    sums[1] = b;
+    sums[2] = c;
+    sums[3] = d;
+}
 static inline void v_steps(float rate, float g0, float g1, float g2, float g3, float *s0, float *s1, float *s2, float *s3) {
     *s0 = rate / sqrtf(g0);
     *s1 = rate / sqrtf(g1);

@@ -152,6 +152,83 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// ‖y − X θ‖² + Σ ridge_t θ_t² in double precision.
+    private static func ridgeObjective(_ x: UnsafePointer<Float>, _ y: [Float], stride: Int, size: Int, ridge: [Float], _ theta: [Float]) -> Double {
+        var sum = 0.0
+        for row in 0..<y.count {
+            let fitted = (0..<size).reduce(0.0) { $0 + Double(x[row * stride + $1]) * Double(theta[$1]) }
+            sum += (Double(y[row]) - fitted) * (Double(y[row]) - fitted)
+        }
+        return sum + (0..<size).reduce(0.0) { $0 + Double(ridge[$1]) * Double(theta[$1]) * Double(theta[$1]) }
+    }
+
+    /// The exact minimiser of `ridgeObjective`, by Gaussian elimination in double precision.
+    private static func ridgeSolution(_ x: UnsafePointer<Float>, _ y: [Float], stride: Int, size: Int, ridge: [Float]) -> [Double] {
+        var a = [[Double]](repeating: [Double](repeating: 0, count: size + 1), count: size)
+        for i in 0..<size {
+            for j in 0..<size { a[i][j] = (0..<y.count).reduce(0.0) { $0 + Double(x[$1 * stride + i]) * Double(x[$1 * stride + j]) } }
+            a[i][i] += Double(ridge[i])
+            a[i][size] = (0..<y.count).reduce(0.0) { $0 + Double(x[$1 * stride + i]) * Double(y[$1]) }
+        }
+        for pivot in 0..<size {
+            for row in pivot + 1..<size {
+                let factor = a[row][pivot] / a[pivot][pivot]
+                for column in pivot...size { a[row][column] -= factor * a[pivot][column] }
+            }
+        }
+        var solution = [Double](repeating: 0, count: size)
+        for row in (0..<size).reversed() {
+            let known = (row + 1..<size).reduce(0.0) { $0 + a[row][$1] * solution[$1] }
+            solution[row] = (a[row][size] - known) / a[row][row]
+        }
+        return solution
+    }
+
+    func testEveryInstructionSetsConjugateGradientLowersTheObjectiveEachStepAndReachesTheExactSolution() {
+        // ALS designs (the last column all ones) whose other columns end inside a vector, at its end, or fill several.
+        for size in [2, 9, 16, 17, 33, 41, 65, 97, 129, 150] {
+            let stride = (size + 15) / 16 * 16
+            let count = 3 * size + 5
+            var random = SplitMix64(seed: UInt64(size))
+            let floats = (count + 5) * stride
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64).bindMemory(to: Float.self, capacity: floats)
+            defer { buffer.deallocate() }
+            buffer.initialize(repeating: 0, count: floats)
+            let (x, theta, ridges, work) = (buffer, buffer + count * stride, buffer + (count + 1) * stride, buffer + (count + 2) * stride)
+            for row in 0..<count {
+                for column in 0..<size { x[row * stride + column] = column == size - 1 ? 1 : Float(random.nextGaussian()) }
+            }
+            let y = (0..<count).map { _ in Float(random.nextGaussian() * 2) }
+            let ridge = (0..<size).map { Float($0 + 1) * 0.5 }
+            for t in 0..<size { ridges[t] = ridge[t] }
+            let exact = Self.ridgeSolution(x, y, stride: stride, size: size, ridge: ridge)
+            let start = (0..<size).map { _ in Float(random.nextGaussian()) }
+            for isa in [mfk_isa_scalar] + Self.instructionSets {
+                XCTAssertNotEqual(mfk_use_isa(isa), 0)
+                let name = "\(String(cString: mfk_isa_name(isa))) size \(size)"
+                var objective = Double.infinity
+                for steps in [0, 1, 2, 3, 5] {
+                    for t in 0..<size { theta[t] = start[t] }
+                    mfk_cg_refine(x, y, count, size, stride, ridges, Int32(steps), theta, work)
+                    let reached = Self.ridgeObjective(x, y, stride: stride, size: size, ridge: ridge, Array(UnsafeBufferPointer(start: theta, count: size)))
+                    if steps <= 1 {
+                        XCTAssertLessThan(reached, objective, "\(name): \(steps) steps")
+                    } else {
+                        XCTAssertLessThanOrEqual(reached, objective * (1 + 1e-6), "\(name): \(steps) steps")
+                    }
+                    if steps == 0 { XCTAssertEqual(Array(UnsafeBufferPointer(start: theta, count: size)), start, "\(name): no steps, no change") }
+                    objective = reached
+                }
+                for t in 0..<size { theta[t] = start[t] }
+                mfk_cg_refine(x, y, count, size, stride, ridges, 60, theta, work)
+                let error = (0..<size).reduce(0.0) { $0 + (Double(theta[$1]) - exact[$1]) * (Double(theta[$1]) - exact[$1]) }.squareRoot()
+                let norm = exact.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+                XCTAssertLessThan(error, 1e-4 * norm, "\(name): 60 steps reach the exact solution")
+                XCTAssertTrue((size..<stride).allSatisfy { theta[$0] == 0 }, "\(name): the padding stays zero")
+            }
+        }
+    }
+
     func testTheWidestSupportedInstructionSetIsChosenByDefault() {
         XCTAssertNotEqual(mfk_use_isa(mfk_isa_best), 0)
         let best = mfk_active_isa()

@@ -104,6 +104,18 @@ double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *
  */
 void mfk_gram(const float *x, size_t count, size_t size, size_t stride, float *g);
 
+/*
+ * `steps` conjugate-gradient steps on the ridge least-squares problem
+ * min |y - X theta|^2 + sum_t ridge_t theta_t^2 over the `count` rows of an ALS design x
+ * (`size` columns, the last all ones; rows `stride` floats apart, padding zero, 64-byte
+ * aligned), starting from theta and leaving the result there (theta and ridge: `stride`
+ * floats, padding zero). Each step cannot increase the objective (in exact arithmetic); it
+ * stops early when the residual vanishes. `work` holds 3 x stride floats, 64-byte aligned.
+ * The Gram matrix is never formed: each step is one pass over x. The same bits on any thread.
+ */
+void mfk_cg_refine(const float *x, const float *y, size_t count, size_t size, size_t stride, const float *ridge, int steps, float *theta,
+                   float *work);
+
 /* The sum of squared errors of a model over `count` entries. */
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
 
@@ -111,7 +123,9 @@ double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model
  * The design matrix and targets of one least-squares solve over a line's entries (ALS):
  * for entry e, row e of `x` (rows `x_stride` floats apart) begins with the other side's
  * factor row factors[index[e]] (k floats, rows `stride` apart) followed by 1, and
- * y[e] = value[e] - offset - bias[index[e]]. Rows ahead are prefetched: the factor rows are
+ * y[e] = value[e] - offset - bias[index[e]]. Whole 16-float chunks are copied (k rounded
+ * up to 16: the factor rows' zero padding comes along), so x_stride must be at least that
+ * and k + 1. Rows ahead are prefetched: the factor rows are
  * read at random and usually come from the last-level cache or memory.
  */
 void mfk_gather_design(const int32_t *index, const float *value, size_t count, const float *factors, size_t stride, int k,

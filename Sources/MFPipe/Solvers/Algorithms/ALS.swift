@@ -8,16 +8,18 @@ import Foundation
 /// (r − offset − μ − b_i − c_j − W_i · H_j)² + λ n_i ‖W_i‖² + λ n_j ‖H_j‖² + λ_b (n_i b_i² + n_j c_j²),
 /// where n_i, n_j count the row's and column's training entries and μ is their mean. Values
 /// are divided by their root mean square first, so that λ means the same on any scale. Each
-/// iteration solves every row exactly with the columns fixed — (W_i, b_i) from the normal
-/// equations over the row's entries, Gram matrix by a kernel of our own (`mfk_gram`), Cholesky by LAPACK
-/// `sposv` — then every column with the rows fixed, so the objective never increases. Rows
+/// iteration solves every row with the columns fixed — (W_i, b_i) from the normal equations
+/// over the row's entries, Gram matrix by a kernel of our own (`mfk_gram`), Cholesky by
+/// LAPACK; or, with `cg_steps` > 0, that many conjugate-gradient steps from the row's
+/// current (W_i, b_i), which never forms the Gram matrix — then every column with the rows
+/// fixed; either way the objective never increases. Rows
 /// (columns) are independent given the other side: they are solved in parallel, in fixed
 /// slices, with the same bits on any number of threads; under `mpirun` each rank solves a
 /// contiguous share of the slices and the ranks exchange what they solved after each half
 /// iteration (`MPIWorld.sum`), with the same bits on any number of ranks.
 public enum ALSFactorizer: Factorizer {
     public static let name = "als"
-    public static let summary = "biased matrix factorization by alternating least squares with weighted-λ regularization (exact BLAS/LAPACK solves per row and column)"
+    public static let summary = "biased matrix factorization by alternating least squares with weighted-λ regularization (a few conjugate-gradient steps per row and column, or exact Cholesky solves)"
     public static let runsOnEveryRank = true
 
     public static let params: [ParamSpec] = [
@@ -25,6 +27,8 @@ public enum ALSFactorizer: Factorizer {
         FactorizerParams.regularization(0.05, "a row (column) with n training ratings pays this x n, on the unit-RMS scale (weighted-λ)"),
         FactorizerParams.biasRegularization(0.05, "per rating, on the unit-RMS scale"),
         FactorizerParams.initScale(0.1, "on the unit-RMS scale"),
+        ParamSpec("cg_steps", .integer(0...Int.max), default: .number(3),
+                  "0: solve each row and column exactly (Cholesky); n > 0: n conjugate-gradient steps from its current factors instead (cheaper at large k, approximate within an iteration)"),
         FactorizerParams.tolerance(1e-4),
         FactorizerParams.patience(3, unit: "iterations"),
         FactorizerParams.warmStart,
@@ -48,6 +52,8 @@ struct ALSSettings {
     let regularization: Double
     let biasRegularization: Double
     let initScale: Double
+    /// Conjugate-gradient steps per row and column, or 0 for the exact solve.
+    let cgSteps: Int
     let tolerance: Double
     let patience: Int
 
@@ -56,6 +62,7 @@ struct ALSSettings {
         regularization = params.double("regularization")
         biasRegularization = params.double("bias_regularization")
         initScale = params.double("init_scale")
+        cgSteps = params.int("cg_steps")
         tolerance = params.double("tolerance")
         patience = params.int("patience")
     }
@@ -118,7 +125,7 @@ final class ALSSolver: FactorsSolver {
         let (own, other) = rowSide ? (factors.w, factors.h) : (factors.h, factors.w)
         let (ownBias, otherBias) = rowSide ? (factors.rowBias, factors.colBias) : (factors.colBias, factors.rowBias)
         let (k, mean) = (self.k, self.mean)
-        let (lambda, lambdaBias) = (Float(settings.regularization), Float(settings.biasRegularization))
+        let (lambda, lambdaBias, cgSteps) = (Float(settings.regularization), Float(settings.biasRegularization), settings.cgSteps)
         let slices = LineSlices(lines)
         func solveSlice(_ task: Int) -> Double {
             scratch.borrow { scratch in
@@ -135,7 +142,9 @@ final class ALSSolver: FactorsSolver {
                     mfk_gather_design(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
                                       entries.count, other.base, other.stride, Int32(k), otherBias, mean, scratch.x, scratch.stride, scratch.y)
                     let count = Float(entries.count)
-                    let theta = scratch.solve(count: entries.count, ridge: { $0 < k ? lambda * count : lambdaBias * count })
+                    let ridge = { (t: Int) in t < k ? lambda * count : lambdaBias * count }
+                    let theta = cgSteps == 0 ? scratch.solve(count: entries.count, ridge: ridge)
+                        : scratch.refine(count: entries.count, ridge: ridge, steps: cgSteps, from: { $0 < k ? target[$0] : ownBias[line] })
                     for factor in 0..<k { target[factor] = theta[factor] }
                     ownBias[line] = theta[k]
                     if !rowSide { squaredError += scratch.residualSquares(count: entries.count) }

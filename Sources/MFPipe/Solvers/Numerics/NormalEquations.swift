@@ -4,7 +4,9 @@ import Foundation
 /// Scratch space for one least-squares solve with a ridge: θ minimising
 /// ‖y − X θ‖² + Σ_t ridge_t θ_t², through the normal equations (Xᵀ X + D) θ = Xᵀ y with
 /// D = diag(ridge) — the Gram matrix by `mfk_gram` (BLAS's `ssyrk` spends as long packing
-/// these small, tall matrices as multiplying them), the solve by LAPACK's Cholesky.
+/// these small, tall matrices as multiplying them), the solve by LAPACK's Cholesky — or,
+/// approximately, by a few conjugate-gradient steps from a starting point (`refine`), which
+/// never forms the Gram matrix.
 ///
 /// With fewer rows than unknowns (and every ridge positive) it solves the smaller dual
 /// system instead: θ = D⁻¹ Xᵀ α with (X D⁻¹ Xᵀ + I) α = y — the same θ (Woodbury), at the
@@ -12,7 +14,7 @@ import Foundation
 /// rank-128 model of a column with five ratings cheap.
 ///
 /// The caller makes room (`reserve`), fills `x` (`count` rows of `size` floats, `stride`
-/// apart) and `y`, then calls `solve`. One value serves many solves; it is not shared between threads
+/// apart) and `y`, then calls `solve` or `refine`. One value serves many solves; it is not shared between threads
 /// (a `ScratchPool` hands one to each task).
 final class NormalEquations {
     /// The design matrix, row-major, room for `capacity` rows of `stride` floats (64-byte
@@ -28,7 +30,12 @@ final class NormalEquations {
     private(set) var capacity = 0
     private var fitted: UnsafeMutablePointer<Float>
     private let gram: UnsafeMutablePointer<Float>
+    /// θ, `stride` floats with zero padding (as `mfk_cg_refine` needs).
     private let theta: UnsafeMutablePointer<Float>
+    /// The ridge of a `refine`, `stride` floats with zero padding.
+    private let ridges: UnsafeMutablePointer<Float>
+    /// Three vectors of `stride` floats for `mfk_cg_refine`.
+    private let work: UnsafeMutablePointer<Float>
     /// X D^(-1/2), for the dual solve (fewer rows than `size`).
     private let scaled: UnsafeMutablePointer<Float>
     private let inverseRoots: UnsafeMutablePointer<Float>
@@ -41,7 +48,9 @@ final class NormalEquations {
         y = .allocate(capacity: 1)
         fitted = .allocate(capacity: size)
         gram = .allocate(capacity: size * size)
-        theta = .allocate(capacity: size)
+        theta = Self.allocateRows(1, stride: stride)
+        ridges = Self.allocateRows(1, stride: stride)
+        work = Self.allocateRows(3, stride: stride)
         scaled = .allocate(capacity: size * size)
         inverseRoots = .allocate(capacity: size)
     }
@@ -52,6 +61,8 @@ final class NormalEquations {
         fitted.deallocate()
         gram.deallocate()
         theta.deallocate()
+        ridges.deallocate()
+        work.deallocate()
         scaled.deallocate()
         inverseRoots.deallocate()
     }
@@ -69,10 +80,13 @@ final class NormalEquations {
         capacity = grown
     }
 
-    /// Room for `rows` rows of `stride` floats, aligned to 64 bytes.
+    /// Room for `rows` rows of `stride` floats, aligned to 64 bytes and zero (so the padding
+    /// of every row, which nothing writes, stays zero).
     private static func allocateRows(_ rows: Int, stride: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: rows * stride * MemoryLayout<Float>.stride, alignment: 64)
+        let floats = UnsafeMutableRawPointer.allocate(byteCount: rows * stride * MemoryLayout<Float>.stride, alignment: 64)
             .bindMemory(to: Float.self, capacity: rows * stride)
+        floats.initialize(repeating: 0, count: rows * stride)
+        return floats
     }
 
     /// Solves for the first `count` rows of `x` and `y`, `ridge(t)` added to the t-th
@@ -95,6 +109,20 @@ final class NormalEquations {
             if LinearAlgebra.solvePositiveDefinite(gram, size: size, theta) || extra > 0 { return UnsafePointer(theta) }
             extra = max(1e-6 * trace / Float(size), Float.leastNormalMagnitude)
         }
+    }
+
+    /// `steps` conjugate-gradient steps on the same problem as `solve`, from θ = `start(t)`,
+    /// for an ALS design (`x`'s last column all ones, as `mfk_gather_design` writes it);
+    /// returns θ (valid until the next solve). Each step lowers the objective or leaves it
+    /// (ALS's iterations stay monotone); a few steps from last iteration's θ come close to
+    /// the exact solution at a fraction of its cost for large `size`.
+    func refine(count: Int, ridge: (Int) -> Float, steps: Int, from start: (Int) -> Float) -> UnsafePointer<Float> {
+        for t in 0..<size {
+            theta[t] = start(t)
+            ridges[t] = ridge(t)
+        }
+        mfk_cg_refine(x, y, count, size, stride, ridges, Int32(steps), theta, work)
+        return UnsafePointer(theta)
     }
 
     /// The dual solve; false when LAPACK finds the system not positive definite (round-off
