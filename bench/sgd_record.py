@@ -2,7 +2,8 @@
 epoch, peak RSS.
   sgd_record.py epoch-seconds WORK                     (prints the last mfpipe run's seconds per epoch)
   sgd_record.py mfpipe K THREADS WORK RSS_KB S1 S2 S3  (the last run's curve; the median of S1..S3 per epoch)
-  sgd_record.py libmf K THREADS WORK RSS_KB T1 T41     (seconds of 1- and 41-epoch runs; WORK/libmf-curve.txt)"""
+  sgd_record.py libmf K THREADS WORK RSS_KB T1 T41     (seconds of 1- and 41-epoch runs; WORK/libmf-curve.txt)
+  sgd_record.py shipped K WORK                         (the last run's evaluate: test RMSE of the refit chosen model)"""
 import glob
 import json
 import os
@@ -21,6 +22,12 @@ def last_factorize(work):
 if sys.argv[1] == "epoch-seconds":
     node = last_factorize(sys.argv[2])
     print(node["metrics"]["seconds"] / node["metrics"]["iterations"])
+    sys.exit(0)
+if sys.argv[1] == "shipped":
+    record = max(glob.glob(os.path.join(sys.argv[3], "runs/runs/*.json")), key=os.path.getmtime)
+    evaluate = [n for n in json.load(open(record))["nodes"] if n["node"] == "evaluate"][0]["metrics"]
+    print(json.dumps({"engine": "shipped", "k": int(sys.argv[2]), "test_rmse": evaluate["test_rmse"],
+                      "epoch_kept": last_factorize(sys.argv[3])["metrics"]["epoch_kept"]}))
     sys.exit(0)
 engine, k, threads, work, rss_kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 if engine == "mfpipe":

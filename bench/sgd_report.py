@@ -2,7 +2,8 @@
 import json
 import sys
 
-runs = [json.loads(line) for line in open(sys.argv[1])]
+lines = [json.loads(line) for line in open(sys.argv[1])]
+runs = [r for r in lines if r["engine"] != "shipped"]
 print(f"{'engine':<8}{'k':>5}{'threads':>9}{'s/epoch':>10}{'RMSE@20':>10}{'RSS MB':>9}{'to target':>11}{'target':>9}")
 for k in sorted({r["k"] for r in runs}):
     for threads in sorted({r["threads"] for r in runs}):
@@ -21,3 +22,7 @@ for k in sorted({r["k"] for r in runs}):
     two = [r for r in runs if r["k"] == k and r["threads"] == 2 and r["engine"] == "mfpipe"]
     if one and two:
         print(f"mfpipe k={k}: 1 -> 2 threads {one[0]['seconds_per_epoch'] / two[0]['seconds_per_epoch']:.2f}x")
+for r in (r for r in lines if r["engine"] == "shipped"):
+    libmf = [x["curve"][-1] for x in runs if x["engine"] == "libmf" and x["k"] == r["k"] and x["threads"] == 2]
+    beside = f" (LIBMF after 20 epochs: {libmf[0]:.4f})" if libmf else ""
+    print(f"mfpipe k={r['k']} as shipped (own validation, best of 20 epochs: {r['epoch_kept']}, refit): test RMSE {r['test_rmse']:.4f}{beside}")
