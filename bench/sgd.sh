@@ -22,15 +22,19 @@ if [ ! -f "$work/test.txt" ]; then
     python3 bench/split_lines.py "$work/all.tsv" "$work/train.txt" "$work/test.txt" 1000000 6
     rm "$work/all.tsv"
 fi
-cat > "$work/sgd.json" <<JSON
-{"version": 1, "name": "bench-sgd", "workdir": "runs", "seed": 1, "stages": [
+# A pipeline over train.txt and test.txt: $1 its name, $2 what test.txt holds out (the
+# given split's held_out), $3 the factorize stage's params, $4 stages after it.
+pipeline() {
+    cat <<JSON
+{"version": 1, "name": "$1", "workdir": "runs", "seed": 1, "stages": [
   {"id": "train", "type": "ingest", "params": {"path": "train.txt", "delimiter": " "}},
   {"id": "held", "type": "ingest", "params": {"path": "test.txt", "delimiter": " "}},
-  {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "validation"}},
+  {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "$2"}},
   {"id": "normalize", "type": "normalize", "inputs": ["split"]},
-  {"id": "factorize", "type": "factorize", "inputs": ["normalize"],
-   "params": {"k": 32, "epochs": 20, "patience": 0, "tolerance": 0, "checkpoint_seconds": 0}}]}
+  {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": $3}$4]}
 JSON
+}
+pipeline bench-sgd validation '{"k": 32, "epochs": 20, "patience": 0, "tolerance": 0, "checkpoint_seconds": 0}' > "$work/sgd.json"
 "$binary" run "$work/sgd.json" --quiet
 results="$work/results.jsonl"
 : > "$results"
@@ -60,15 +64,8 @@ done
 # As a user meets it: the same 20 epochs with mfpipe's defaults, which carve a 10 % validation
 # set from the training file, keep the best epoch on it and refit the chosen model on all
 # 9 M training ratings; test RMSE of that model, beside the last epoch's above.
-cat > "$work/sgd-shipped.json" <<JSON
-{"version": 1, "name": "bench-sgd-shipped", "workdir": "runs", "seed": 1, "stages": [
-  {"id": "train", "type": "ingest", "params": {"path": "train.txt", "delimiter": " "}},
-  {"id": "held", "type": "ingest", "params": {"path": "test.txt", "delimiter": " "}},
-  {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "test"}},
-  {"id": "normalize", "type": "normalize", "inputs": ["split"]},
-  {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 32, "epochs": 20}},
-  {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"ranking_at": 0}}]}
-JSON
+pipeline bench-sgd-shipped test '{"k": 32, "epochs": 20}' ',
+  {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"ranking_at": 0}}' > "$work/sgd-shipped.json"
 for k in 32 128; do
     "$binary" run "$work/sgd-shipped.json" --quiet --force factorize --threads 2 --set factorize.k="$k"
     .venv/bin/python bench/sgd_record.py shipped "$k" "$work" >> "$results"

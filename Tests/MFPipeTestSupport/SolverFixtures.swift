@@ -73,4 +73,18 @@ extension SolverFixtures {
                                            note: { _ in }))
         return (straight, resumed)
     }
+
+    /// Trains `factorizer` on one thread, on two, and on two interrupted after epoch
+    /// `stopAfter` and resumed (`interruptedAndResumed`); returns the parameters (w, h,
+    /// rowBias, colBias, sigma) in which the second or third model differs from the first
+    /// in any bit, named — empty when all three are the same model.
+    public static func threadAndResumeDifferences(_ factorizer: any Factorizer.Type, _ problem: TrainingProblem,
+                                                  _ request: FactorizationRequest, stopAfter: Int) throws -> [String] {
+        let one = try factorizer.train(problem, request: request, environment: .plain(threads: 1))
+        let (two, resumed) = try interruptedAndResumed(factorizer, problem, request, stopAfter: stopAfter)
+        let parameters: [(String, (FactorModel) -> [Float])] = [("w", \.w), ("h", \.h), ("rowBias", \.rowBias), ("colBias", \.colBias), ("sigma", \.sigma)]
+        return [("two threads", two), ("resumed", resumed)].flatMap { run, model in
+            parameters.filter { $0.1(model).map(\.bitPattern) != $0.1(one).map(\.bitPattern) }.map { "\(run): \($0.0)" }
+        }
+    }
 }

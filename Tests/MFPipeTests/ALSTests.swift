@@ -52,14 +52,7 @@ final class ALSTests: XCTestCase {
         let problem = SolverFixtures.lowRankProblem(rows: 900, cols: 700, rank: 4, observed: 0.2, seed: 8)
         for solve in solves {
             let request = try als([("k", .number(12)), ("epochs", .number(8)), solve])
-            let one = try ALSFactorizer.train(problem, request: request, environment: .plain(threads: 1))
-            let (two, resumed) = try SolverFixtures.interruptedAndResumed(ALSFactorizer.self, problem, request, stopAfter: 3)
-            for model in [two, resumed] {
-                XCTAssertEqual(model.w, one.w, "\(solve)")
-                XCTAssertEqual(model.h, one.h, "\(solve)")
-                XCTAssertEqual(model.rowBias, one.rowBias, "\(solve)")
-                XCTAssertEqual(model.colBias, one.colBias, "\(solve)")
-            }
+            XCTAssertEqual(try SolverFixtures.threadAndResumeDifferences(ALSFactorizer.self, problem, request, stopAfter: 3), [], "\(solve)")
         }
     }
 

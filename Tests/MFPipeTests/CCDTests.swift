@@ -43,14 +43,7 @@ final class CCDTests: XCTestCase {
     func testCCDGivesTheSameBitsOnOneAndTwoThreadsAndAfterAResume() throws {
         let problem = SolverFixtures.lowRankProblem(rows: 900, cols: 700, rank: 4, observed: 0.2, seed: 8)
         let request = try ccd([("k", .number(12)), ("epochs", .number(8))])
-        let one = try CCDFactorizer.train(problem, request: request, environment: .plain(threads: 1))
-        let (two, resumed) = try SolverFixtures.interruptedAndResumed(CCDFactorizer.self, problem, request, stopAfter: 3)
-        for model in [two, resumed] {
-            XCTAssertEqual(model.w, one.w)
-            XCTAssertEqual(model.h, one.h)
-            XCTAssertEqual(model.rowBias, one.rowBias)
-            XCTAssertEqual(model.colBias, one.colBias)
-        }
+        XCTAssertEqual(try SolverFixtures.threadAndResumeDifferences(CCDFactorizer.self, problem, request, stopAfter: 3), [])
     }
 
     func testParametersOfOtherAlgorithmsAreRejected() {
