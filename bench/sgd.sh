@@ -31,7 +31,7 @@ pipeline() {
   {"id": "held", "type": "ingest", "params": {"path": "test.txt", "delimiter": " "}},
   {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "$2"}},
   {"id": "normalize", "type": "normalize", "inputs": ["split"]},
-  {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": $3}$4]}
+  {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": $3}${4:-}]}
 JSON
 }
 pipeline bench-sgd validation '{"k": 32, "epochs": 20, "patience": 0, "tolerance": 0, "checkpoint_seconds": 0}' > "$work/sgd.json"
