@@ -13,25 +13,24 @@ import sys
 import h5py
 
 
-def last_factorize(work):
-    """The factorize node of the newest run record under WORK."""
+def last_nodes(work):
+    """The nodes of the newest run record under WORK, by name."""
     record = max(glob.glob(os.path.join(work, "runs/runs/*.json")), key=os.path.getmtime)
-    return [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]
+    return {n["node"]: n for n in json.load(open(record))["nodes"]}
 
 
 if sys.argv[1] == "epoch-seconds":
-    node = last_factorize(sys.argv[2])
+    node = last_nodes(sys.argv[2])["factorize"]
     print(node["metrics"]["seconds"] / node["metrics"]["iterations"])
     sys.exit(0)
 if sys.argv[1] == "shipped":
-    record = max(glob.glob(os.path.join(sys.argv[3], "runs/runs/*.json")), key=os.path.getmtime)
-    evaluate = [n for n in json.load(open(record))["nodes"] if n["node"] == "evaluate"][0]["metrics"]
-    print(json.dumps({"engine": "shipped", "k": int(sys.argv[2]), "test_rmse": evaluate["test_rmse"],
-                      "epoch_kept": last_factorize(sys.argv[3])["metrics"]["epoch_kept"]}))
+    nodes = last_nodes(sys.argv[3])
+    print(json.dumps({"engine": "shipped", "k": int(sys.argv[2]), "test_rmse": nodes["evaluate"]["metrics"]["test_rmse"],
+                      "epoch_kept": nodes["factorize"]["metrics"]["epoch_kept"]}))
     sys.exit(0)
 engine, k, threads, work, rss_kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 if engine == "mfpipe":
-    node = last_factorize(work)
+    node = last_nodes(work)["factorize"]
     artifacts = [p for p in glob.glob(os.path.join(work, "runs/artifacts/factorize-*")) if os.path.exists(os.path.join(p, "manifest.json"))]
     newest = max(artifacts, key=lambda p: os.path.getmtime(os.path.join(p, "manifest.json")))
     with h5py.File(os.path.join(newest, "data.h5"), "r") as f:

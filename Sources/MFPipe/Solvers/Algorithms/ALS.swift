@@ -8,15 +8,15 @@ import Foundation
 /// (r − offset − μ − b_i − c_j − W_i · H_j)² + λ n_i ‖W_i‖² + λ n_j ‖H_j‖² + λ_b (n_i b_i² + n_j c_j²),
 /// where n_i, n_j count the row's and column's training entries and μ is their mean. Values
 /// are divided by their root mean square first, so that λ means the same on any scale. Each
-/// iteration solves every row with the columns fixed — (W_i, b_i) from the normal equations
-/// over the row's entries, Gram matrix by a kernel of our own (`mfk_gram`), Cholesky by
-/// LAPACK; or, with `cg_steps` > 0, that many conjugate-gradient steps from the row's
-/// current (W_i, b_i), which never forms the Gram matrix — then every column with the rows
-/// fixed; either way the objective never increases. Rows
-/// (columns) are independent given the other side: they are solved in parallel, in fixed
-/// slices, with the same bits on any number of threads; under `mpirun` each rank solves a
-/// contiguous share of the slices and the ranks exchange what they solved after each half
-/// iteration (`MPIWorld.sum`), with the same bits on any number of ranks.
+/// iteration solves every row with the columns fixed — by `cg_steps` conjugate-gradient
+/// steps from the row's current (W_i, b_i), which never form the Gram matrix (the default),
+/// or exactly from the normal equations over the row's entries (`cg_steps: 0`: Gram matrix
+/// by a kernel of our own, `mfk_gram`, Cholesky by LAPACK) — then every column with the
+/// rows fixed; either way the objective never increases. Rows (columns) are independent
+/// given the other side: they are solved in parallel, in fixed slices, with the same bits
+/// on any number of threads; under `mpirun` each rank solves a contiguous share of the
+/// slices and the ranks exchange what they solved after each half iteration
+/// (`MPIWorld.sum`), with the same bits on any number of ranks.
 public enum ALSFactorizer: Factorizer {
     public static let name = "als"
     public static let summary = "biased matrix factorization by alternating least squares with weighted-λ regularization (a few conjugate-gradient steps per row and column, or exact Cholesky solves)"
