@@ -56,6 +56,11 @@ final class ALSTests: XCTestCase {
         }
     }
 
+    func testANegativeNumberOfConjugateGradientStepsIsRejected() {
+        XCTAssertEqual(SolverFixtures.parameterError(.object([("algorithm", .string("als")), ("k", .number(4)), ("cg_steps", .number(-1))])),
+                       "params: params.cg_steps: expected an integer ≥ 0, found -1")
+    }
+
     func testParametersOfOtherAlgorithmsAreRejected() {
         XCTAssertEqual(SolverFixtures.parameterError(.object([("algorithm", .string("als")), ("k", .number(4)), ("learning_rate", .number(0.1))])),
                        "params: params.learning_rate: applies to algorithms \"sgd\", \"adam\", not to \"als\"; remove it or change algorithm")
