@@ -106,6 +106,10 @@ double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *
     return kernels()->hals_sweep(x, rows, stride, k, products, gram, lambda);
 }
 
+double mfk_mu_update(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda, float epsilon) {
+    return kernels()->mu_update(x, rows, stride, k, products, gram, lambda, epsilon);
+}
+
 void mfk_gram(const float *x, size_t count, size_t size, size_t stride, float *g) {
     kernels()->gram(x, count, size, stride, g);
 }

@@ -9,6 +9,7 @@ typedef struct {
     double (*line_residuals)(const int32_t *, const float *, size_t, const float *, const float *, size_t, float, const float *, float, float *);
     void (*line_combination)(const int32_t *, const float *, size_t, const float *, size_t, float *);
     double (*hals_sweep)(float *, size_t, size_t, int, const float *, const float *, float);
+    double (*mu_update)(float *, size_t, size_t, int, const float *, const float *, float, float);
     void (*gram)(const float *, size_t, size_t, size_t, float *);
     void (*cg_refine)(const float *, const float *, size_t, size_t, size_t, const float *, int, float *, float *);
 } mfk_kernel_table;

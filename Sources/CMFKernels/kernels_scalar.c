@@ -16,6 +16,8 @@ static inline vec v_fmadd(vec a, vec b, vec c) { return a * b + c; }
 static inline float v_sum(vec v) { return v; }
 
 static inline vec v_add(vec a, vec b) { return a + b; }
+static inline vec v_sub(vec a, vec b) { return a - b; }
+static inline vec v_div(vec a, vec b) { return a / b; }
 static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) {
     *sa = a;
     *sb = b;

@@ -229,6 +229,49 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    func testEveryInstructionSetsMultiplicativeUpdateMatchesTheFormulaAndKeepsThePaddingZero() {
+        // Ranks inside one vector, at its end, and wider than the registers one row's update holds.
+        for k in [1, 3, 10, 16, 20, 50, 70, 130] {
+            let stride = (k + 15) / 16 * 16
+            let rows = 37
+            var random = SplitMix64(seed: UInt64(k))
+            let floats = (2 * rows + k) * stride
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64).bindMemory(to: Float.self, capacity: floats)
+            defer { buffer.deallocate() }
+            buffer.initialize(repeating: 0, count: floats)
+            let (x, products, gram) = (buffer, buffer + rows * stride, buffer + 2 * rows * stride)
+            let start = (0..<rows * k).map { $0 % 7 == 3 ? 0 : Float(abs(random.nextGaussian())) }
+            for row in 0..<rows {
+                for t in 0..<k { products[row * stride + t] = Float(abs(random.nextGaussian())) * Float(k) }
+            }
+            let factors = (0..<2 * k * k).map { _ in abs(random.nextGaussian()) }
+            for s in 0..<k {
+                for t in 0..<k { gram[s * stride + t] = Float((0..<2 * k).reduce(0.0) { $0 + factors[$1 * k + s] * factors[$1 * k + t] }) }
+            }
+            let (lambda, epsilon): (Float, Float) = (0.3, 1e-12)
+            let expected = (0..<rows * k).map { index -> Double in
+                let (row, t) = (index / k, index % k)
+                let old = (0..<k).map { Double(start[row * k + $0]) }
+                let denominator = (0..<k).reduce(0.0) { $0 + old[$1] * Double(gram[$1 * stride + t]) }
+                return old[t] * Double(products[row * stride + t]) / (denominator + Double(lambda) * old[t] + Double(epsilon))
+            }
+            let expectedChange = (0..<rows * k).reduce(0.0) { $0 + (expected[$1] - Double(start[$1])) * (expected[$1] - Double(start[$1])) }
+            for isa in [mfk_isa_scalar] + Self.instructionSets {
+                XCTAssertNotEqual(mfk_use_isa(isa), 0)
+                let name = "\(String(cString: mfk_isa_name(isa))) k \(k)"
+                for row in 0..<rows {
+                    for t in 0..<k { x[row * stride + t] = start[row * k + t] }
+                }
+                let change = mfk_mu_update(x, rows, stride, Int32(k), products, gram, lambda, epsilon)
+                let worst = (0..<rows * k).map { abs(Double(x[($0 / k) * stride + $0 % k]) - expected[$0]) / max(abs(expected[$0]), 1e-3) }.max()!
+                XCTAssertLessThan(worst, 1e-5, "\(name): every value as the formula gives it")
+                XCTAssertEqual(change, expectedChange, accuracy: 1e-5 * expectedChange, "\(name): the sum of squared changes")
+                XCTAssertTrue((0..<rows).allSatisfy { row in (k..<stride).allSatisfy { x[row * stride + $0] == 0 } }, "\(name): the padding stays zero")
+                XCTAssertTrue((0..<rows * k).allSatisfy { start[$0] != 0 || x[($0 / k) * stride + $0 % k] == 0 }, "\(name): a zero stays zero")
+            }
+        }
+    }
+
     func testTheWidestSupportedInstructionSetIsChosenByDefault() {
         XCTAssertNotEqual(mfk_use_isa(mfk_isa_best), 0)
         let best = mfk_active_isa()

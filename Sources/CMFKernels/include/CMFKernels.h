@@ -96,6 +96,15 @@ void mfk_line_combination(const int32_t *index, const float *value, size_t count
 double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda);
 
 /*
+ * One multiplicative update (Lee and Seung) of `rows` factor rows x, laid out as for
+ * mfk_hals_sweep: every x_t of a row becomes x_t p_t / ((x G)_t + lambda x_t + epsilon) from the
+ * row's values before the update, where p is the row's product with A and G the symmetric
+ * k x k Gram matrix (rows `stride` floats apart, zero padding). Returns the sum of the
+ * squared changes.
+ */
+double mfk_mu_update(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda, float epsilon);
+
+/*
  * The upper triangle (b >= a) of the Gram matrix G = X^T X, size x size, row-major, of the
  * `count` rows of x: rows `stride` floats apart, stride a multiple of 16 and at least
  * size, x aligned to 64 bytes. The lower triangle is left as it was. Each

@@ -7,9 +7,9 @@ import Foundation
 /// 4 m n k flops whatever the update rule.
 ///
 /// HALS sets each W_it to max(0, W_it − ((W G)_it − P_it + λ n W_it) / (G_tt + λ n)),
-/// column after column (n entries in each row), sweeping W several times per product while
-/// it still moves (accelerated HALS); MU multiplies W by P / (W G + λ n W). H likewise,
-/// with m. The training error comes
+/// column after column (n entries in each row); MU multiplies W by P / (W G + λ n W). Either
+/// is repeated on W while it still moves, for the same products (accelerated HALS and MU).
+/// H likewise, with m. The training error comes
 /// from the products already made: ‖A − W H‖² = ‖A‖² − 2 Σ H ∘ (Wᵀ A) + Σ (Wᵀ W) ∘ (H Hᵀ).
 final class DenseNMFSolver: FactorsSolver {
     private let matrix: DenseRatings
@@ -23,8 +23,6 @@ final class DenseNMFSolver: FactorsSolver {
     /// A Hᵀ (m x k) and Aᵀ W (n x k).
     private let rowProducts: FactorMatrix
     private let colProducts: FactorMatrix
-    /// MU's x G, room for W's or H's (nil with HALS).
-    private let denominators: FactorMatrix?
     /// The k x k Gram matrices of W and of H (rows padded, as the HALS kernel reads them).
     private let rowGram: FactorMatrix
     private let colGram: FactorMatrix
@@ -42,7 +40,6 @@ final class DenseNMFSolver: FactorsSolver {
         NMFFactorizer.initialize(factors, mean: problem.mean / matrix.scale, seed: request.seed)
         rowProducts = FactorMatrix(rows: matrix.rows, k: request.k)
         colProducts = FactorMatrix(rows: matrix.cols, k: request.k)
-        denominators = settings.multiplicative ? FactorMatrix(rows: max(matrix.rows, matrix.cols), k: request.k) : nil
         rowGram = FactorMatrix(rows: request.k, k: request.k)
         colGram = FactorMatrix(rows: request.k, k: request.k)
     }
@@ -71,22 +68,25 @@ final class DenseNMFSolver: FactorsSolver {
     /// the other side's Gram matrix, with penalty `lambda` on each row; `others` is the
     /// other side's dimension.
     ///
-    /// HALS repeats its sweep over the rows while it still moves them (Gillis and Glineur
-    /// 2012, accelerated HALS): the product with A costs about `others` / k sweeps, so up to
-    /// 1 + others / (2k) sweeps are made, stopping once a sweep changes ‖x‖² by less than
-    /// 1 % of what the first did. Every sweep minimises exactly, so the objective still
-    /// never increases; the decision depends only on the values, never on timing.
+    /// Both rules repeat their update of `x` while it still moves, reusing the products
+    /// (Gillis and Glineur 2012, accelerated HALS and MU). One product with A costs about
+    /// ρ = 1 + ⌊(r o + o k) / (r (k + 1))⌋ updates of x (r rows, o = `others`), so up to
+    /// 1 + ⌊α ρ⌋ are made — α = 0.5 for HALS, 2 for MU, the paper's choices — stopping once
+    /// one changes x by less than a tenth of what the first did (Σ change² under 1 %). Every
+    /// repeat is an update of the same subproblem that never increases it, so the objective
+    /// still never increases; the decision depends only on the values, never on timing.
     private func update(_ x: FactorMatrix, products: FactorMatrix, gram: FactorMatrix, lambda: Float, others: Int,
                         threads: Int) {
         let parts = (x.rows + Self.slice - 1) / Self.slice
-        guard !settings.multiplicative else {
-            ParallelWork.forEach(parts, threads: threads) { part in multiply(x, products: products, gram: gram, lambda: lambda, part: part) }
-            return
-        }
+        let cost = 1 + (x.rows * others + others * k) / (x.rows * (k + 1))
+        let rounds = 1 + (settings.multiplicative ? 2 * cost : cost / 2)
         var first = 0.0
-        for sweep in 0..<(1 + others / (2 * k)) {
-            let change = ParallelWork.sum(parts, threads: threads) { part in sweepRows(x, products: products, gram: gram, lambda: lambda, part: part) }
-            if sweep == 0 { first = change } else if change <= 1e-2 * first { break }
+        for round in 0..<rounds {
+            let change = ParallelWork.sum(parts, threads: threads) { part in
+                settings.multiplicative ? multiply(x, products: products, gram: gram, lambda: lambda, part: part)
+                    : sweepRows(x, products: products, gram: gram, lambda: lambda, part: part)
+            }
+            if round == 0 { first = change } else if change <= 1e-2 * first { break }
         }
     }
 
@@ -97,18 +97,12 @@ final class DenseNMFSolver: FactorsSolver {
         return mfk_hals_sweep(x.row(first), min(Self.slice, x.rows - first), x.stride, Int32(k), products.row(first), gram.base, lambda)
     }
 
-    /// One multiplicative update of the rows of slice `part`: x ← x ∘ P / (x G + λ x), the
-    /// product x G by BLAS into `denominators`.
-    private func multiply(_ x: FactorMatrix, products: FactorMatrix, gram: FactorMatrix, lambda: Float, part: Int) {
+    /// One multiplicative update of the rows of slice `part` (the `mfk_mu_update` kernel):
+    /// x ← x ∘ P / (x G + λ x); returns Σ (change)².
+    private func multiply(_ x: FactorMatrix, products: FactorMatrix, gram: FactorMatrix, lambda: Float, part: Int) -> Double {
         let first = part * Self.slice
-        let count = min(Self.slice, x.rows - first)
-        let denominators = self.denominators!
-        LinearAlgebra.multiply(x.row(first), gram.base, into: denominators.row(first), rows: count, inner: k, cols: k,
-                               lda: x.stride, ldb: gram.stride, ldc: denominators.stride)
-        for row in first..<first + count {
-            let (values, product, denominator) = (x.row(row), products.row(row), denominators.row(row))
-            for t in 0..<k { values[t] *= product[t] / (denominator[t] + lambda * values[t] + Self.epsilon) }
-        }
+        return mfk_mu_update(x.row(first), min(Self.slice, x.rows - first), x.stride, Int32(k), products.row(first), gram.base, lambda,
+                             Self.epsilon)
     }
 
     func validationRMSE(threads: Int) -> Double {
