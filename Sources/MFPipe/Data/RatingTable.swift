@@ -38,9 +38,8 @@ public struct RatingTable: Equatable, Sendable {
         if withTimestamps { timestamps.reserveCapacity(capacity) }
     }
 
-    /// Asks the kernel to back the columns' reserved capacity with transparent huge pages,
-    /// so that filling hundreds of megabytes takes hundreds of page faults, not tens of
-    /// thousands. Only advice: without huge pages nothing changes.
+    /// Asks the kernel to back the columns' reserved capacity with transparent huge pages
+    /// (`HugePages`).
     public mutating func adviseHugePages() {
         Self.advise(&rows)
         Self.advise(&cols)
@@ -52,10 +51,7 @@ public struct RatingTable: Equatable, Sendable {
         let capacity = column.capacity
         column.withUnsafeMutableBytes { bytes in
             guard let base = bytes.baseAddress else { return }
-            let huge = 2 << 20
-            let start = (Int(bitPattern: base) + huge - 1) / huge * huge
-            let end = (Int(bitPattern: base) + capacity * MemoryLayout<T>.stride) / huge * huge
-            if end > start { madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+            HugePages.advise(base, byteCount: capacity * MemoryLayout<T>.stride)
         }
     }
 

@@ -71,6 +71,11 @@ public struct Normalization: Equatable, Sendable {
                       rowScales: Array(repeating: 1, count: rows), colScales: Array(repeating: 1, count: cols))
     }
 
+    /// Whether nothing is removed or rescaled: every normalized value is the value itself.
+    public var isIdentity: Bool {
+        isAdditive && mean == 0 && rowOffsets.allSatisfy { $0 == 0 } && colOffsets.allSatisfy { $0 == 0 }
+    }
+
     /// Whether a prediction is an offset plus the model, unscaled and untransformed (what a
     /// warm start can shift between two normalizations).
     public var isAdditive: Bool {

@@ -36,39 +36,47 @@ public final class TrainingProblem: @unchecked Sendable {
 
     /// A problem over `entries` (read once here, for each row's and column's count and
     /// the values' moments); with `keepingDense`, a complete matrix is also laid out dense
-    /// in the same pass (`dense()`).
-    public init(rows: Int, cols: Int, entries: TrainingEntries, validation: RatingTable, keepingDense: Bool = false) throws {
+    /// in the same pass (`dense()`). Each chunk of entries is cut into fixed slices that run
+    /// on up to `threads` threads and are summed in order: the same bits on any number.
+    public init(rows: Int, cols: Int, entries: TrainingEntries, validation: RatingTable, keepingDense: Bool = false, threads: Int = 1) throws {
         self.rows = rows
         self.cols = cols
         self.entries = entries
         self.validation = validation
-        var rowCounts = [Int32](repeating: 0, count: rows)
-        var colCounts = [Int32](repeating: 0, count: cols)
-        var (sum, squares) = (0.0, 0.0)
-        var firstNegative: (value: Float, row: Int32, col: Int32)?
-        let dense: UnsafeMutableBufferPointer<Float>? = keepingDense && rows > 0 && entries.count == rows * cols
-            ? .allocate(capacity: rows * cols) : nil
+        let complete = rows > 0 && entries.count == rows * cols
+        // A complete matrix holds each cell once (ingest merges or rejects duplicates).
+        var rowCounts = [Int32](repeating: complete ? Int32(clamping: cols) : 0, count: rows)
+        var colCounts = [Int32](repeating: complete ? Int32(clamping: rows) : 0, count: cols)
+        var moments = EntryMoments()
+        let dense: UnsafeMutableBufferPointer<Float>? = keepingDense && complete ? DenseRatings.allocate(rows: rows, cols: cols) : nil
+        let target = UncheckedSendable(dense)
         try entries.forEachChunk { chunkRows, chunkCols, values in
+            let slices = (values.count + EntryMoments.slice - 1) / EntryMoments.slice
+            var parts = [EntryMoments](repeating: EntryMoments(), count: slices)
+            parts.withUnsafeMutableBufferPointer { parts in
+                let output = UncheckedSendable(parts)
+                ParallelWork.forEach(slices, threads: threads) { slice in
+                    let range = slice * EntryMoments.slice..<min((slice + 1) * EntryMoments.slice, values.count)
+                    output.value[slice] = EntryMoments(chunkRows, chunkCols, values, range, scatteringInto: target.value, cols: cols)
+                }
+            }
+            for part in parts { moments.add(part) }
+            guard !complete else { return }
             for entry in 0..<values.count {
                 rowCounts[Int(chunkRows[entry])] += 1
                 colCounts[Int(chunkCols[entry])] += 1
-                if let dense { dense[Int(chunkRows[entry]) * cols + Int(chunkCols[entry])] = values[entry] }
-                let value = Double(values[entry])
-                sum += value
-                squares += value * value
-                if values[entry] < 0 && firstNegative == nil { firstNegative = (values[entry], chunkRows[entry], chunkCols[entry]) }
             }
         }
         self.rowCounts = rowCounts
         self.colCounts = colCounts
-        self.firstNegative = firstNegative
+        firstNegative = moments.firstNegative
         let count = Double(max(entries.count, 1))
-        mean = sum / count
-        let deviation = (max(squares / count - mean * mean, 0)).squareRoot()
+        mean = moments.sum / count
+        let deviation = (max(moments.squares / count - mean * mean, 0)).squareRoot()
         self.deviation = deviation.isFinite && deviation > 0 ? deviation : 1
-        let rootMeanSquare = (squares / count).squareRoot()
+        let rootMeanSquare = (moments.squares / count).squareRoot()
         self.rootMeanSquare = rootMeanSquare.isFinite && rootMeanSquare > 0 ? rootMeanSquare : 1
-        if let dense { layouts["dense"] = DenseRatings(scaling: dense, rows: rows, cols: cols, by: self.rootMeanSquare) }
+        if let dense { layouts["dense"] = DenseRatings(scaling: dense, rows: rows, cols: cols, by: self.rootMeanSquare, threads: threads) }
     }
 
     /// A problem over entries held in memory.
@@ -118,5 +126,50 @@ public final class TrainingProblem: @unchecked Sendable {
     /// NMF and SVD.
     public func compressed() throws -> CompressedRatings {
         try layout("compressed") { try CompressedRatings(problem: self) }
+    }
+}
+
+/// The sum and the sum of squares of a run of training values, and its first negative one:
+/// what `TrainingProblem` gathers in one pass, slice by slice.
+private struct EntryMoments {
+    /// Entries per slice: fixed, so that the sums never depend on the thread count.
+    static let slice = 1 << 16
+    var sum = 0.0
+    var squares = 0.0
+    var firstNegative: (value: Float, row: Int32, col: Int32)?
+
+    init() {}
+
+    /// The moments of the entries in `range`, each value also stored at its cell of
+    /// `dense` (row-major, `cols` wide) when there is one.
+    init(_ rows: UnsafeBufferPointer<Int32>, _ cols: UnsafeBufferPointer<Int32>, _ values: UnsafeBufferPointer<Float>, _ range: Range<Int>,
+         scatteringInto dense: UnsafeMutableBufferPointer<Float>?, cols width: Int) {
+        // Four running sums, so that the additions overlap; added in a fixed order.
+        var (sums, squares) = (SIMD4<Double>(), SIMD4<Double>())
+        var entry = range.lowerBound
+        while entry + 4 <= range.upperBound {
+            let quad = SIMD4<Double>(Double(values[entry]), Double(values[entry + 1]), Double(values[entry + 2]), Double(values[entry + 3]))
+            sums += quad
+            squares += quad * quad
+            entry += 4
+        }
+        var (tailSum, tailSquares) = (0.0, 0.0)
+        for index in entry..<range.upperBound {
+            tailSum += Double(values[index])
+            tailSquares += Double(values[index]) * Double(values[index])
+        }
+        sum = sums[0] + sums[1] + sums[2] + sums[3] + tailSum
+        self.squares = squares[0] + squares[1] + squares[2] + squares[3] + tailSquares
+        if let index = range.first(where: { values[$0] < 0 }) { firstNegative = (values[index], rows[index], cols[index]) }
+        if let dense {
+            for index in range { dense[Int(rows[index]) * width + Int(cols[index])] = values[index] }
+        }
+    }
+
+    /// Adds the moments of the entries that follow.
+    mutating func add(_ next: EntryMoments) {
+        sum += next.sum
+        squares += next.squares
+        if firstNegative == nil { firstNegative = next.firstNegative }
     }
 }

@@ -179,7 +179,7 @@ public enum FactorizeStage: Stage {
             normalization.normalize(&validation)
             let dense = FactorizerRegistry.named(context.params.string("algorithm"))!.usesDenseLayout
             return try TrainingProblem(rows: rows, cols: cols, entries: ArtifactEntries(url: ratings, normalization: normalization),
-                                       validation: validation, keepingDense: dense)
+                                       validation: validation, keepingDense: dense, threads: context.threadGrant.limit)
         }
     }
 }

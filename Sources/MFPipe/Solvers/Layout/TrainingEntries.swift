@@ -45,7 +45,7 @@ public struct TableEntries: TrainingEntries {
 }
 
 /// One part of a ratings artifact, read from its HDF5 columns a million entries at a time,
-/// normalized on the way.
+/// normalized on the way (unless the normalization is the identity).
 public struct ArtifactEntries: TrainingEntries {
     /// The artifact's data file.
     public let url: URL
@@ -54,12 +54,15 @@ public struct ArtifactEntries: TrainingEntries {
     /// What is removed from each value.
     public let normalization: Normalization
     public let count: Int
+    /// Whether values are passed on as read.
+    private let unchanged: Bool
     private static let chunk = 1 << 20
 
     /// The training part of the artifact at `url` (`train`, else `all`).
     public init(url: URL, normalization: Normalization) throws {
         self.url = url
         self.normalization = normalization
+        unchanged = normalization.isIdentity
         let file = try HDF5File.open(url)
         defer { try? file.close() }
         let parts = try file.root.openGroup("parts")
@@ -88,8 +91,10 @@ public struct ArtifactEntries: TrainingEntries {
             try group.read("row", from: offset, into: r)
             try group.read("col", from: offset, into: c)
             try group.read("value", from: offset, into: v)
-            for index in 0..<length {
-                v[index] = normalization.normalized(v[index], row: r[index], col: c[index])
+            if !unchanged {
+                for index in 0..<length {
+                    v[index] = normalization.normalized(v[index], row: r[index], col: c[index])
+                }
             }
             try body(UnsafeBufferPointer(r), UnsafeBufferPointer(c), UnsafeBufferPointer(v))
             offset += length
