@@ -10,7 +10,10 @@ peer runs with its defaults otherwise (NMF: 200 iterations at most, tol 1e-4; Tr
 the peer's ("time to equal error", from its per-iteration curve); its SVD runs with its own
 defaults (4 power iterations, 10 oversamples). Times: the peer's fit() call; mfpipe's
 factorize stage as its run record gives it (reading the artifact, laying out the matrix and
-training). Relative error: ||A - W H||_F / ||A||_F.
+training). Relative error: ||A - W H||_F / ||A||_F. Every timed run starts after a pause of
+0.3 s, so that no engine's idle threads (numpy's OpenBLAS spins for a while after a call)
+still hold a core; on digits, where a run lasts milliseconds, each time is the median of 5
+runs.
   dense.py BINARY WORK"""
 import glob
 import json
@@ -45,6 +48,20 @@ def write_mtx_array(a, path):
         np.savetxt(f, a.T.reshape(-1, 1), fmt="%.7g")
 
 
+def pause():
+    """Lets the previous run's idle threads go to sleep before the next timed run."""
+    time.sleep(0.3)
+
+
+def repeated(repeats, run):
+    """The results of `repeats` calls of run(), each after a pause."""
+    results = []
+    for _ in range(repeats):
+        pause()
+        results.append(run())
+    return results
+
+
 def relative_error(a, w, h):
     return float(np.linalg.norm(a - w @ h) / np.linalg.norm(a))
 
@@ -71,32 +88,42 @@ for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthe
     if not os.path.exists(matrix):
         write_mtx_array(a, matrix)
     rms = float(np.sqrt(np.mean(a.astype(np.float64) ** 2)))
+    repeats = 5 if a.size < 1_000_000 else 1
     for k in (10, 20, 50):
         for solver in ("cd", "mu"):
             model = NMF(n_components=k, init="random", solver=solver, random_state=0, max_iter=200)
-            with threadpool_limits(threads):
-                start = time.perf_counter()
-                w = model.fit_transform(a)
-                peer_seconds = time.perf_counter() - start
-            peer_error = relative_error(a, w, model.components_)
+
+            def fit_peer():
+                with threadpool_limits(threads):
+                    start = time.perf_counter()
+                    fit_peer.w = model.fit_transform(a)
+                    return time.perf_counter() - start
+            peer_seconds = float(np.median(repeated(repeats, fit_peer)))
+            peer_error = relative_error(a, fit_peer.w, model.components_)
             update = "hals" if solver == "cd" else "mu"
-            stage, training, curve, w, h = run_mfpipe(matrix, f"nmf-{update}", {
-                "algorithm": "nmf", "update": update, "k": k, "epochs": 500 if update == "mu" else 400, "tolerance": 0, "patience": 0})
+            params = {"algorithm": "nmf", "update": update, "k": k, "epochs": 500 if update == "mu" else 400, "tolerance": 0, "patience": 0}
+            runs = repeated(repeats, lambda: run_mfpipe(matrix, f"nmf-{update}", params))
+            stage, training, curve, w, h = runs[-1]
             errors = curve / rms
             reached = next((i + 1 for i, e in enumerate(errors) if e <= peer_error), None)
-            per_iteration = training / len(curve)
-            to_equal = (stage - training) + per_iteration * reached if reached else None
+            per_iteration = float(np.median([run[1] / len(run[2]) for run in runs]))
+            to_equal = float(np.median([run[0] - run[1] for run in runs])) + per_iteration * reached if reached else None
             results.append({"data": data_name, "k": k, "method": f"nmf {update} vs sklearn {solver}", "peer_seconds": peer_seconds,
                             "peer_iterations": int(model.n_iter_), "peer_error": peer_error, "mfpipe_seconds_to_equal": to_equal,
                             "mfpipe_iterations_to_equal": reached, "mfpipe_best_error": float(errors.min()),
                             "mfpipe_seconds_per_iteration": per_iteration})
         model = TruncatedSVD(n_components=k, algorithm="randomized", random_state=0)
-        with threadpool_limits(threads):
-            start = time.perf_counter()
-            scores = model.fit_transform(a)
-            peer_seconds = time.perf_counter() - start
-        peer_error = relative_error(a, scores, model.components_)
-        stage, training, curve, w, h = run_mfpipe(matrix, "svd", {"algorithm": "svd", "k": k})
+
+        def fit_svd():
+            with threadpool_limits(threads):
+                start = time.perf_counter()
+                fit_svd.scores = model.fit_transform(a)
+                return time.perf_counter() - start
+        peer_seconds = float(np.median(repeated(repeats, fit_svd)))
+        peer_error = relative_error(a, fit_svd.scores, model.components_)
+        runs = repeated(repeats, lambda: run_mfpipe(matrix, "svd", {"algorithm": "svd", "k": k}))
+        stage = float(np.median([run[0] for run in runs]))
+        _, training, curve, w, h = runs[-1]
         results.append({"data": data_name, "k": k, "method": "svd vs sklearn TruncatedSVD", "peer_seconds": peer_seconds,
                         "peer_error": peer_error, "mfpipe_seconds": stage, "mfpipe_error": relative_error(a, w, h)})
 

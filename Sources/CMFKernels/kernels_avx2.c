@@ -23,6 +23,8 @@ static inline float v_sum(vec v) {
 static inline vec v_add(vec a, vec b) { return _mm256_add_ps(a, b); }
 static inline vec v_sub(vec a, vec b) { return _mm256_sub_ps(a, b); }
 static inline vec v_div(vec a, vec b) { return _mm256_div_ps(a, b); }
+/* a where a > b, else b: a NaN a is kept. */
+static inline vec v_max_of(vec a, vec b) { return _mm256_max_ps(b, a); }
 #include "kernels_quads.inc"
 static inline __m128 quads(vec v) { return _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)); }
 static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) { quads_sum3(quads(a), quads(b), quads(c), sa, sb, sc); }

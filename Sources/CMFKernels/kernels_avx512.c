@@ -26,6 +26,8 @@ static inline float v_sum(vec v) {
 static inline vec v_add(vec a, vec b) { return _mm512_add_ps(a, b); }
 static inline vec v_sub(vec a, vec b) { return _mm512_sub_ps(a, b); }
 static inline vec v_div(vec a, vec b) { return _mm512_div_ps(a, b); }
+/* a where a > b, else b: a NaN a is kept. */
+static inline vec v_max_of(vec a, vec b) { return _mm512_max_ps(b, a); }
 #include "kernels_quads.inc"
 static inline __m128 quads(vec v) {
     const __m256 octets = _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));

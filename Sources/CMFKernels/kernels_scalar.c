@@ -18,6 +18,8 @@ static inline float v_sum(vec v) { return v; }
 static inline vec v_add(vec a, vec b) { return a + b; }
 static inline vec v_sub(vec a, vec b) { return a - b; }
 static inline vec v_div(vec a, vec b) { return a / b; }
+/* a where a > b, else b: a NaN a is kept. */
+static inline vec v_max_of(vec a, vec b) { return a < b ? b : a; }
 static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) {
     *sa = a;
     *sb = b;

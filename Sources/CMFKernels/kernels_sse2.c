@@ -22,6 +22,8 @@ static inline float v_sum(vec v) {
 static inline vec v_add(vec a, vec b) { return _mm_add_ps(a, b); }
 static inline vec v_sub(vec a, vec b) { return _mm_sub_ps(a, b); }
 static inline vec v_div(vec a, vec b) { return _mm_div_ps(a, b); }
+/* a where a > b, else b: a NaN a is kept. */
+static inline vec v_max_of(vec a, vec b) { return _mm_max_ps(b, a); }
 #include "kernels_quads.inc"
 static inline void v_sum3(vec a, vec b, vec c, float *sa, float *sb, float *sc) { quads_sum3(a, b, c, sa, sb, sc); }
 static inline void v_sum4(vec a, vec b, vec c, vec d, float *sums) { _mm_storeu_ps(sums, quads_sum4(a, b, c, d)); }
