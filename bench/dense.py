@@ -62,6 +62,18 @@ def repeated(repeats, run):
     return results
 
 
+def time_peer(model, a, repeats):
+    """The median seconds of `repeats` fit_transform(a) calls of the scikit-learn model, and the last one's result."""
+    outputs = []
+
+    def fit():
+        with threadpool_limits(threads):
+            start = time.perf_counter()
+            outputs.append(model.fit_transform(a))
+            return time.perf_counter() - start
+    return float(np.median(repeated(repeats, fit))), outputs[-1]
+
+
 def relative_error(a, w, h):
     return float(np.linalg.norm(a - w @ h) / np.linalg.norm(a))
 
@@ -92,14 +104,8 @@ for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthe
     for k in (10, 20, 50):
         for solver in ("cd", "mu"):
             model = NMF(n_components=k, init="random", solver=solver, random_state=0, max_iter=200)
-
-            def fit_peer():
-                with threadpool_limits(threads):
-                    start = time.perf_counter()
-                    fit_peer.w = model.fit_transform(a)
-                    return time.perf_counter() - start
-            peer_seconds = float(np.median(repeated(repeats, fit_peer)))
-            peer_error = relative_error(a, fit_peer.w, model.components_)
+            peer_seconds, w = time_peer(model, a, repeats)
+            peer_error = relative_error(a, w, model.components_)
             update = "hals" if solver == "cd" else "mu"
             params = {"algorithm": "nmf", "update": update, "k": k, "epochs": 500 if update == "mu" else 400, "tolerance": 0, "patience": 0}
             runs = repeated(repeats, lambda: run_mfpipe(matrix, f"nmf-{update}", params))
@@ -113,14 +119,8 @@ for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthe
                             "mfpipe_iterations_to_equal": reached, "mfpipe_best_error": float(errors.min()),
                             "mfpipe_seconds_per_iteration": per_iteration})
         model = TruncatedSVD(n_components=k, algorithm="randomized", random_state=0)
-
-        def fit_svd():
-            with threadpool_limits(threads):
-                start = time.perf_counter()
-                fit_svd.scores = model.fit_transform(a)
-                return time.perf_counter() - start
-        peer_seconds = float(np.median(repeated(repeats, fit_svd)))
-        peer_error = relative_error(a, fit_svd.scores, model.components_)
+        peer_seconds, scores = time_peer(model, a, repeats)
+        peer_error = relative_error(a, scores, model.components_)
         runs = repeated(repeats, lambda: run_mfpipe(matrix, "svd", {"algorithm": "svd", "k": k}))
         stage = float(np.median([run[0] for run in runs]))
         _, training, curve, w, h = runs[-1]
