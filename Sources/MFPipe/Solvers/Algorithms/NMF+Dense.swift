@@ -81,7 +81,7 @@ final class DenseNMFSolver: FactorsSolver {
         let cost = 1 + (x.rows * others + others * k) / (x.rows * (k + 1))
         let rounds = 1 + (settings.multiplicative ? 2 * cost : cost / 2)
         // A second thread only pays for its wake-up when an update has some 2¹⁸ multiply-adds a thread.
-        let workers = min(threads, 1 + x.rows * k * k >> 18)
+        let workers = min(threads, 1 + (x.rows * k * k) >> 18)
         var first = 0.0
         for round in 0..<rounds {
             let change = ParallelWork.sum(parts, threads: workers) { part in
