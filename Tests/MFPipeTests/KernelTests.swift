@@ -229,50 +229,52 @@ final class KernelTests: XCTestCase {
         }
     }
 
-    /// Runs `kernel` (one NMF update of a factor block) under every instruction set on the
-    /// same random non-negative rows, products and Gram matrix, at ranks inside one vector, at
-    /// its end and wider than the registers hold, and compares each value with `reference`
-    /// (the update of one row in double: its old values, its products, the Gram matrix as
-    /// G[s][t]): each value to 1e-4 of its size (or absolutely, below 1), the sum of squared
-    /// changes, the zero padding, and with `keepsZeros` that a zero stays zero.
+    /// Runs `kernel` (one NMF update of a block of rows, its factors stored turned) under
+    /// every instruction set on the same random non-negative rows, products and Gram matrix,
+    /// at ranks inside one vector, at its end and wider than the registers hold, and compares
+    /// each value with `reference` (the update of one row in double: its old values, its
+    /// products, the Gram matrix as G[s][t]): each value to 1e-4 of its size (or absolutely,
+    /// below 1), the sum of squared changes, the zero padding past the last row, and with
+    /// `keepsZeros` that a zero stays zero.
     private func checkNMFUpdate(
         _ kernel: (UnsafeMutablePointer<Float>, Int, Int, Int32, UnsafePointer<Float>, UnsafePointer<Float>) -> Double,
         reference: ([Double], [Double], (Int, Int) -> Double) -> [Double], keepsZeros: Bool
     ) {
         for k in [1, 3, 10, 16, 20, 50, 70, 130] {
-            let stride = (k + 15) / 16 * 16
             let rows = 37
+            let (stride, gramStride) = ((rows + 15) / 16 * 16, (k + 15) / 16 * 16)
             var random = SplitMix64(seed: UInt64(k))
-            let floats = (2 * rows + k) * stride
+            let floats = 2 * k * stride + k * gramStride
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64).bindMemory(to: Float.self, capacity: floats)
             defer { buffer.deallocate() }
             buffer.initialize(repeating: 0, count: floats)
-            let (x, products, gram) = (buffer, buffer + rows * stride, buffer + 2 * rows * stride)
+            let (x, products, gram) = (buffer, buffer + k * stride, buffer + 2 * k * stride)
             let start = (0..<rows * k).map { $0 % 7 == 3 ? 0 : Float(abs(random.nextGaussian())) }
             for row in 0..<rows {
-                for t in 0..<k { products[row * stride + t] = Float(abs(random.nextGaussian())) * Float(k) }
+                for t in 0..<k { products[t * stride + row] = Float(abs(random.nextGaussian())) * Float(k) }
             }
             let factors = (0..<2 * k * k).map { _ in abs(random.nextGaussian()) }
             for s in 0..<k {
-                for t in 0..<k { gram[s * stride + t] = Float((0..<2 * k).reduce(0.0) { $0 + factors[$1 * k + s] * factors[$1 * k + t] }) }
+                for t in 0..<k { gram[s * gramStride + t] = Float((0..<2 * k).reduce(0.0) { $0 + factors[$1 * k + s] * factors[$1 * k + t] }) }
             }
             let expected = (0..<rows).flatMap { row in
-                reference((0..<k).map { Double(start[row * k + $0]) }, (0..<k).map { Double(products[row * stride + $0]) },
-                          { Double(gram[$0 * stride + $1]) })
+                reference((0..<k).map { Double(start[row * k + $0]) }, (0..<k).map { Double(products[$0 * stride + row]) },
+                          { Double(gram[$0 * gramStride + $1]) })
             }
             let expectedChange = (0..<rows * k).reduce(0.0) { $0 + (expected[$1] - Double(start[$1])) * (expected[$1] - Double(start[$1])) }
+            let value = { (index: Int) in x[(index % k) * stride + index / k] }
             for isa in [mfk_isa_scalar] + Self.instructionSets {
                 XCTAssertNotEqual(mfk_use_isa(isa), 0)
                 let name = "\(String(cString: mfk_isa_name(isa))) k \(k)"
                 for row in 0..<rows {
-                    for t in 0..<k { x[row * stride + t] = start[row * k + t] }
+                    for t in 0..<k { x[t * stride + row] = start[row * k + t] }
                 }
                 let change = kernel(x, rows, stride, Int32(k), products, gram)
-                let worst = (0..<rows * k).map { abs(Double(x[($0 / k) * stride + $0 % k]) - expected[$0]) / (abs(expected[$0]) + 1) }.max()!
+                let worst = (0..<rows * k).map { abs(Double(value($0)) - expected[$0]) / (abs(expected[$0]) + 1) }.max()!
                 XCTAssertLessThan(worst, 1e-4, "\(name): every value as the formula gives it")
                 XCTAssertEqual(change, expectedChange, accuracy: 1e-4 * expectedChange, "\(name): the sum of squared changes")
-                XCTAssertTrue((0..<rows).allSatisfy { row in (k..<stride).allSatisfy { x[row * stride + $0] == 0 } }, "\(name): the padding stays zero")
-                XCTAssertTrue(!keepsZeros || (0..<rows * k).allSatisfy { start[$0] != 0 || x[($0 / k) * stride + $0 % k] == 0 }, "\(name): a zero stays zero")
+                XCTAssertTrue((0..<k).allSatisfy { t in (rows..<stride).allSatisfy { x[t * stride + $0] == 0 } }, "\(name): the padding stays zero")
+                XCTAssertTrue(!keepsZeros || (0..<rows * k).allSatisfy { start[$0] != 0 || value($0) == 0 }, "\(name): a zero stays zero")
             }
         }
     }

@@ -87,20 +87,22 @@ double mfk_line_residuals(const int32_t *index, const float *value, size_t count
 void mfk_line_combination(const int32_t *index, const float *value, size_t count, const float *rows, size_t stride, float *out);
 
 /*
- * One HALS sweep over `rows` factor rows x (k used floats, rows `stride` apart): for each row
- * and each t in turn, x_t = max(0, x_t - (lambda x_t - p_t + x . g_t) / (g_tt + lambda)),
- * where p is the row's product with A (rows `stride` apart) and g_t row t of the symmetric
- * k x k Gram matrix, stored `stride` floats a row with zero padding. A t whose g_tt + lambda
- * is not positive is left alone. Returns the sum of the squared changes.
+ * One HALS sweep over `rows` rows of factors stored turned: factor t of row r at
+ * x[t * stride + r], for t < k, with stride a multiple of 16, x aligned to 64 bytes and the
+ * values past the last row up to the next multiple of 16 zero (they stay zero). For each
+ * row and each t in turn, x_t = max(0, x_t - (lambda x_t - p_t + x . g_t) / (g_tt + lambda)),
+ * where p is the row's product with A (turned as x, same stride) and g_t row t of the
+ * symmetric k x k Gram matrix, stored with rows padded with zeros to a multiple of 16
+ * floats. A t whose g_tt + lambda is not positive is left alone. Returns the sum of the
+ * squared changes.
  */
 double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda);
 
 /*
- * One multiplicative update (Lee and Seung) of `rows` factor rows x, laid out as for
+ * One multiplicative update (Lee and Seung) of `rows` rows of factors, laid out as for
  * mfk_hals_sweep: every x_t of a row becomes x_t p_t / ((x G)_t + lambda x_t + epsilon) from the
  * row's values before the update, where p is the row's product with A and G the symmetric
- * k x k Gram matrix (rows `stride` floats apart, zero padding). Returns the sum of the
- * squared changes.
+ * k x k Gram matrix, both as for mfk_hals_sweep. Returns the sum of the squared changes.
  */
 double mfk_mu_update(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda, float epsilon);
 

@@ -6,6 +6,9 @@ import Foundation
 /// matrix, cut into fixed slices that run in parallel — so an iteration costs about
 /// 4 m n k flops whatever the update rule.
 ///
+/// W, H and the products are worked on turned (k x m and k x n), so that the kernels load a
+/// factor of many rows as one vector; the factors are turned back after every iteration.
+///
 /// HALS sets each W_it to max(0, W_it − ((W G)_it − P_it + λ n W_it) / (G_tt + λ n)),
 /// column after column (n entries in each row); MU multiplies W by P / (W G + λ n W). Either
 /// is repeated on W while it still moves, for the same products (accelerated HALS and MU).
@@ -20,7 +23,10 @@ final class DenseNMFSolver: FactorsSolver {
     let factors: BiasedFactors
     var best: BiasedFactors?
     let checkpointPrefix = "nmf"
-    /// A Hᵀ (m x k) and Aᵀ W (n x k).
+    /// W and H turned: k x m and k x n.
+    private let turnedW: FactorMatrix
+    private let turnedH: FactorMatrix
+    /// A Hᵀ and Aᵀ W, turned as W and H are.
     private let rowProducts: FactorMatrix
     private let colProducts: FactorMatrix
     /// The k x k Gram matrices of W and of H (rows padded, as the HALS kernel reads them).
@@ -38,35 +44,51 @@ final class DenseNMFSolver: FactorsSolver {
         validation = HeldOutSet(problem.validation, offset: 0, scale: matrix.scale)
         factors = BiasedFactors(rows: matrix.rows, cols: matrix.cols, k: request.k)
         NMFFactorizer.initialize(factors, mean: problem.mean / matrix.scale, seed: request.seed)
-        rowProducts = FactorMatrix(rows: matrix.rows, k: request.k)
-        colProducts = FactorMatrix(rows: matrix.cols, k: request.k)
+        turnedW = FactorMatrix(rows: request.k, k: matrix.rows)
+        turnedH = FactorMatrix(rows: request.k, k: matrix.cols)
+        rowProducts = FactorMatrix(rows: request.k, k: matrix.rows)
+        colProducts = FactorMatrix(rows: request.k, k: matrix.cols)
         rowGram = FactorMatrix(rows: request.k, k: request.k)
         colGram = FactorMatrix(rows: request.k, k: request.k)
+        turnFactors()
+    }
+
+    /// Sets the turned W and H from the factors.
+    private func turnFactors() {
+        factors.w.transpose(into: turnedW)
+        factors.h.transpose(into: turnedH)
+    }
+
+    func restore(from checkpoint: Checkpoint) throws {
+        try restoreFactors(from: checkpoint)
+        turnFactors()
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let a = UnsafePointer(matrix.values.baseAddress!)
-        DenseProducts.times(a, rows: matrix.rows, cols: matrix.cols, factors.h, into: rowProducts, threads: threads)
-        DenseProducts.gram(factors.h, into: colGram)
-        update(factors.w, products: rowProducts, gram: colGram, lambda: Float(settings.regularization * Double(matrix.cols)),
+        DenseProducts.timesTurned(a, rows: matrix.rows, cols: matrix.cols, turnedH, into: rowProducts, threads: threads)
+        DenseProducts.turnedGram(turnedH, into: colGram)
+        update(turnedW, products: rowProducts, gram: colGram, lambda: Float(settings.regularization * Double(matrix.cols)),
                others: matrix.cols, threads: threads)
-        DenseProducts.transposeTimes(a, rows: matrix.rows, cols: matrix.cols, factors.w, into: colProducts, threads: threads)
-        DenseProducts.gram(factors.w, into: rowGram)
-        update(factors.h, products: colProducts, gram: rowGram, lambda: Float(settings.regularization * Double(matrix.rows)),
+        DenseProducts.transposeTimesTurned(a, rows: matrix.rows, cols: matrix.cols, turnedW, into: colProducts, threads: threads)
+        DenseProducts.turnedGram(turnedW, into: rowGram)
+        update(turnedH, products: colProducts, gram: rowGram, lambda: Float(settings.regularization * Double(matrix.rows)),
                others: matrix.rows, threads: threads)
-        DenseProducts.gram(factors.h, into: colGram)
+        DenseProducts.turnedGram(turnedH, into: colGram)
+        turnedW.transpose(into: factors.w)
+        turnedH.transpose(into: factors.h)
         var cross = 0.0
-        for col in 0..<matrix.cols {
-            let (values, products) = (factors.h.row(col), colProducts.row(col))
-            for factor in 0..<k { cross += Double(values[factor]) * Double(products[factor]) }
+        for factor in 0..<k {
+            let (values, products) = (turnedH.row(factor), colProducts.row(factor))
+            for col in 0..<matrix.cols { cross += Double(values[col]) * Double(products[col]) }
         }
         let squaredError = max(matrix.squaredNorm - 2 * cross + DenseProducts.inner(rowGram, colGram), 0)
         return .measured(squaredError * matrix.scale * matrix.scale)
     }
 
-    /// One update of every row of `x` (W, or H stored n x k) from its products with A and
-    /// the other side's Gram matrix, with penalty `lambda` on each row; `others` is the
-    /// other side's dimension.
+    /// One update of every row of the factors given turned by `x` (Wᵀ or Hᵀ) from their
+    /// products with A (turned likewise) and the other side's Gram matrix, with penalty
+    /// `lambda` on each row; `others` is the other side's dimension.
     ///
     /// Both rules repeat their update of `x` while it still moves, reusing the products
     /// (Gillis and Glineur 2012, accelerated HALS and MU). One product with A costs about
@@ -77,11 +99,12 @@ final class DenseNMFSolver: FactorsSolver {
     /// still never increases; the decision depends only on the values, never on timing.
     private func update(_ x: FactorMatrix, products: FactorMatrix, gram: FactorMatrix, lambda: Float, others: Int,
                         threads: Int) {
-        let parts = (x.rows + Self.slice - 1) / Self.slice
-        let cost = 1 + (x.rows * others + others * k) / (x.rows * (k + 1))
+        let rows = x.k
+        let parts = (rows + Self.slice - 1) / Self.slice
+        let cost = 1 + (rows * others + others * k) / (rows * (k + 1))
         let rounds = 1 + (settings.multiplicative ? 2 * cost : cost / 2)
         // A second thread only pays for its wake-up when an update has some 2¹⁸ multiply-adds a thread.
-        let workers = min(threads, 1 + (x.rows * k * k) >> 18)
+        let workers = min(threads, 1 + (rows * k * k) >> 18)
         var first = 0.0
         for round in 0..<rounds {
             let change = ParallelWork.sum(parts, threads: workers) { part in
@@ -92,18 +115,18 @@ final class DenseNMFSolver: FactorsSolver {
         }
     }
 
-    /// One HALS sweep over the rows of slice `part` (the `mfk_hals_sweep` kernel); returns
-    /// Σ (change)².
+    /// One HALS sweep over the rows of slice `part` of the turned `x` (the `mfk_hals_sweep`
+    /// kernel); returns Σ (change)².
     private func sweepRows(_ x: FactorMatrix, products: FactorMatrix, gram: FactorMatrix, lambda: Float, part: Int) -> Double {
         let first = part * Self.slice
-        return mfk_hals_sweep(x.row(first), min(Self.slice, x.rows - first), x.stride, Int32(k), products.row(first), gram.base, lambda)
+        return mfk_hals_sweep(x.base + first, min(Self.slice, x.k - first), x.stride, Int32(k), products.base + first, gram.base, lambda)
     }
 
-    /// One multiplicative update of the rows of slice `part` (the `mfk_mu_update` kernel):
-    /// x ← x ∘ P / (x G + λ x); returns Σ (change)².
+    /// One multiplicative update of the rows of slice `part` of the turned `x` (the
+    /// `mfk_mu_update` kernel): x ← x ∘ P / (x G + λ x); returns Σ (change)².
     private func multiply(_ x: FactorMatrix, products: FactorMatrix, gram: FactorMatrix, lambda: Float, part: Int) -> Double {
         let first = part * Self.slice
-        return mfk_mu_update(x.row(first), min(Self.slice, x.rows - first), x.stride, Int32(k), products.row(first), gram.base, lambda,
+        return mfk_mu_update(x.base + first, min(Self.slice, x.k - first), x.stride, Int32(k), products.base + first, gram.base, lambda,
                              Self.epsilon)
     }
 

@@ -53,6 +53,15 @@ public final class FactorMatrix: @unchecked Sendable {
         return result
     }
 
+    /// Writes the transpose into `turned`, a `k` x `rows` matrix (its padding untouched).
+    public func transpose(into turned: FactorMatrix) {
+        precondition(turned.rows == k && turned.k == rows)
+        for index in 0..<rows {
+            let values = row(index)
+            for factor in 0..<k { turned.base[factor * turned.stride + index] = values[factor] }
+        }
+    }
+
     /// Fills the first `k` factors of every row with Gaussian samples of standard deviation `scale`.
     public func fillGaussian(scale: Double, using random: inout SplitMix64) {
         for index in 0..<rows {

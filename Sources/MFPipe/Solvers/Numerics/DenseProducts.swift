@@ -27,6 +27,32 @@ enum DenseProducts {
         }
     }
 
+    /// Cᵀ = Bᵀ Aᵀ, the product C = A B with B and C given turned: A m x n, Bᵀ k x n, Cᵀ k x m.
+    static func timesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+        let shared = UncheckedSendable(a)
+        ParallelWork.forEach((rows + slice - 1) / slice, threads: threads) { part in
+            let first = part * slice
+            LinearAlgebra.multiply(b.base, shared.value + first * cols, into: c.base + first, rows: b.rows, inner: cols,
+                                   cols: min(slice, rows - first), lda: b.stride, ldb: cols, ldc: c.stride, transposeB: true)
+        }
+    }
+
+    /// Cᵀ = Bᵀ A, the product C = Aᵀ B with B and C given turned: A m x n, Bᵀ k x m, Cᵀ k x n.
+    static func transposeTimesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+        let shared = UncheckedSendable(a)
+        ParallelWork.forEach((cols + slice - 1) / slice, threads: threads) { part in
+            let first = part * slice
+            LinearAlgebra.multiply(b.base, shared.value + first, into: c.base + first, rows: b.rows, inner: rows,
+                                   cols: min(slice, cols - first), lda: b.stride, ldb: cols, ldc: c.stride)
+        }
+    }
+
+    /// G = Xᵀ X (k x k, rows padded with zeros) of the factor matrix X given turned (`turned` is Xᵀ).
+    static func turnedGram(_ turned: FactorMatrix, into g: FactorMatrix) {
+        LinearAlgebra.multiply(turned.base, turned.base, into: g.base, rows: turned.rows, inner: turned.k, cols: turned.rows,
+                               lda: turned.stride, ldb: turned.stride, ldc: g.stride, transposeB: true)
+    }
+
     /// G = Xᵀ X (k x k, full) of the factor matrix X, into the k x k factor matrix `g`
     /// (rows padded with zeros to its stride).
     static func gram(_ x: FactorMatrix, into g: FactorMatrix) {
