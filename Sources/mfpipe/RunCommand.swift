@@ -43,6 +43,7 @@ enum RunCommand: Command {
         let arguments = try Arguments(
             words, command: name, optionNames: ["--set", "--threads", "--force", "--log-format"],
             flagNames: ["--force-all", "--dry-run", "--quiet", "--keep-going"])
+        HDF5Library.initializeInBackground()
         guard MPIWorld.launchedByMPIRun else { return try lead(arguments, world: nil) }
         let world = try MPIWorld.start()
         defer { world.finish() }

@@ -71,21 +71,28 @@ public final class HDF5File {
     deinit { try? close() }
 }
 
-/// One-time library set-up: HDF5's own error printing is silenced, since every
-/// failure is turned into an `HDF5Error` that names the file and object; and HDF5 does
-/// not close what is still open at exit. A file whose close failed (a full disk) stays
-/// half-closed in HDF5's tables, and closing it again at exit dereferences freed state
-/// (a SIGSEGV in `H5F__close_cb`, HDF5 1.10): every file mfpipe writes is closed by its
-/// owner, and a half-written one is a temporary file that is removed.
-enum HDF5Library {
-    private static let initialized: Bool = {
+/// Library set-up: HDF5 does not close what is still open at exit (once), and its own
+/// error printing is silenced (on every thread that opens a file: a thread-safe HDF5 keeps
+/// an error stack per thread), since every failure is turned into an `HDF5Error` that
+/// names the file and object. A file whose close failed (a full disk) stays half-closed in
+/// HDF5's tables, and closing it again at exit dereferences freed state (a SIGSEGV in
+/// `H5F__close_cb`, HDF5 1.10): every file mfpipe writes is closed by its owner, and a
+/// half-written one is a temporary file that is removed.
+public enum HDF5Library {
+    private static let opened: Bool = {
         H5dont_atexit()
         H5open()
-        H5Eset_auto2(mf_h5e_default(), nil, nil)
         return true
     }()
 
     static func initialize() {
-        _ = initialized
+        _ = opened
+        H5Eset_auto2(mf_h5e_default(), nil, nil)
+    }
+
+    /// Starts the one-time set-up (about a millisecond) on another thread, so that it
+    /// overlaps the command's own start; the first file opened waits for it to finish.
+    public static func initializeInBackground() {
+        Thread.detachNewThread { _ = opened }
     }
 }

@@ -159,6 +159,22 @@ public final class HDF5Group {
         return (values, dims)
     }
 
+    /// Where the 1-D dataset `name` lies in its file — its first byte and its element count —
+    /// when it is stored contiguous, unfiltered and written, as `T` in this machine's byte
+    /// order; nil otherwise (read it with `read`).
+    public func contiguousExtent<T: HDF5Element>(_ name: String, as type: T.Type) throws -> (offset: Int, count: Int)? {
+        let dataset = H5Dopen2(id, name, hid_t(mf_h5p_default()))
+        guard dataset >= 0 else { throw failure("open dataset", name) }
+        defer { H5Dclose(dataset) }
+        let dims = try shape(dataset: dataset, name: name)
+        let fileType = H5Dget_type(dataset)
+        guard fileType >= 0 else { throw failure("read the type of", name) }
+        defer { H5Tclose(fileType) }
+        let offset = H5Dget_offset(dataset)
+        guard dims.count == 1, H5Tequal(fileType, T.hdf5Type) > 0, offset != haddr_t.max, offset < haddr_t(Int.max) else { return nil }
+        return (Int(offset), dims[0])
+    }
+
     /// Reads `buffer.count` elements of the 1-D dataset `name` starting at `offset`, into
     /// `buffer`: a window of a column too large to hold whole.
     public func read<T: HDF5Element>(_ name: String, from offset: Int, into buffer: UnsafeMutableBufferPointer<T>) throws {

@@ -70,10 +70,19 @@ public struct ArtifactEntries: TrainingEntries {
         count = try parts.openGroup(part.rawValue).shape(of: "value").first ?? 0
     }
 
+    /// Reads the columns straight from the mapped file when they lie in it contiguous and
+    /// aligned (as the work directory writes them), else through HDF5 into buffers of a chunk.
     public func forEachChunk(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws {
         let file = try HDF5File.open(url)
-        defer { try? file.close() }
         let group = try file.root.openGroup("parts").openGroup(part.rawValue)
+        if let row = try group.contiguousExtent("row", as: Int32.self), let col = try group.contiguousExtent("col", as: Int32.self),
+           let value = try group.contiguousExtent("value", as: Float.self),
+           [row, col, value].allSatisfy({ $0.count == count && $0.offset % 4 == 0 }) {
+            try file.close()
+            try forEachMappedChunk(rows: row.offset, cols: col.offset, values: value.offset, body)
+            return
+        }
+        defer { try? file.close() }
         let size = min(Self.chunk, max(count, 1))
         let rows = UnsafeMutableBufferPointer<Int32>.allocate(capacity: size)
         let cols = UnsafeMutableBufferPointer<Int32>.allocate(capacity: size)
@@ -91,13 +100,41 @@ public struct ArtifactEntries: TrainingEntries {
             try group.read("row", from: offset, into: r)
             try group.read("col", from: offset, into: c)
             try group.read("value", from: offset, into: v)
-            if !unchanged {
-                for index in 0..<length {
-                    v[index] = normalization.normalized(v[index], row: r[index], col: c[index])
-                }
-            }
+            normalize(v, rows: UnsafeBufferPointer(r), cols: UnsafeBufferPointer(c))
             try body(UnsafeBufferPointer(r), UnsafeBufferPointer(c), UnsafeBufferPointer(v))
             offset += length
+        }
+    }
+
+    /// `forEachChunk` over the file mapped, its columns starting at the given byte offsets:
+    /// only normalized values are copied.
+    private func forEachMappedChunk(rows: Int, cols: Int, values: Int,
+                                    _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let mapped = try MappedFile(url: url)
+        let (allRows, allCols, allValues) = (mapped.values(at: rows, count: count, as: Int32.self),
+                                             mapped.values(at: cols, count: count, as: Int32.self),
+                                             mapped.values(at: values, count: count, as: Float.self))
+        let normalized = unchanged ? nil : UnsafeMutableBufferPointer<Float>.allocate(capacity: min(Self.chunk, count))
+        defer { normalized?.deallocate() }
+        for first in stride(from: 0, to: count, by: Self.chunk) {
+            let range = first..<min(first + Self.chunk, count)
+            let (r, c) = (UnsafeBufferPointer(rebasing: allRows[range]), UnsafeBufferPointer(rebasing: allCols[range]))
+            var v = UnsafeBufferPointer(rebasing: allValues[range])
+            if let normalized {
+                let target = UnsafeMutableBufferPointer(rebasing: normalized[..<range.count])
+                _ = target.initialize(from: v)
+                normalize(target, rows: r, cols: c)
+                v = UnsafeBufferPointer(target)
+            }
+            try body(r, c, v)
+        }
+    }
+
+    /// Replaces each value by its residual under the normalization (nothing for the identity).
+    private func normalize(_ values: UnsafeMutableBufferPointer<Float>, rows: UnsafeBufferPointer<Int32>, cols: UnsafeBufferPointer<Int32>) {
+        guard !unchanged else { return }
+        for index in 0..<values.count {
+            values[index] = normalization.normalized(values[index], row: rows[index], col: cols[index])
         }
     }
 }
