@@ -45,10 +45,21 @@ final class NMFTests: XCTestCase {
             rows: Array(table.rows.enumerated().filter { $0.offset % 3 != 0 }.map(\.element)),
             cols: Array(table.cols.enumerated().filter { $0.offset % 3 != 0 }.map(\.element)),
             values: Array(table.values.enumerated().filter { $0.offset % 3 != 0 }.map(\.element))), validation: RatingTable())
-        for (name, problem) in [("dense", dense), ("sparse", sparse)] {
+        let byColumn = (0..<table.count).map { ($0 % 60) * 40 + $0 / 60 }
+        let denseByColumn = TrainingProblem(rows: 60, cols: 40, train: RatingTable(
+            rows: byColumn.map { table.rows[$0] }, cols: byColumn.map { table.cols[$0] }, values: byColumn.map { table.values[$0] }),
+            validation: RatingTable())
+        XCTAssertEqual(try denseByColumn.dense()?.byColumn, true)
+        var finalObjectives: [String: Double] = [:]
+        for (name, problem) in [("dense", dense), ("dense, entries by column", denseByColumn), ("sparse", sparse)] {
             for update in ["hals", "mu"] {
                 let model = try NMFFactorizer.train(problem, request: nmf(update, [("k", .number(6)), ("epochs", .number(40))]))
                 let objectives = model.info.objectives
+                if let row = finalObjectives[update], name != "sparse" {
+                    XCTAssertEqual(objectives.last!, row, accuracy: 1e-4 * row, "\(update): the same matrix stored by row or by column")
+                } else if name == "dense" {
+                    finalObjectives[update] = objectives.last!
+                }
                 for epoch in 1..<objectives.count {
                     // Exact (HALS) or majorised (MU) steps; float32 leaves a relative wobble of
                     // about 1e-6 near convergence.

@@ -8,8 +8,9 @@ import XCTest
 /// on any thread count and after a resume, and refuses a rank the matrix cannot have.
 final class SVDTests: XCTestCase {
     /// A 300 x 200 matrix of rank 6 with singular values 60, 30, 15, 8, 4, 2, plus Gaussian
-    /// noise of standard deviation 0.01, every entry a training entry.
-    private func spectrumProblem() throws -> (problem: TrainingProblem, values: [Float]) {
+    /// noise of standard deviation 0.01, every entry a training entry, the entries row after
+    /// row or (`columnOrder`) column after column.
+    private func spectrumProblem(columnOrder: Bool = false) throws -> (problem: TrainingProblem, values: [Float]) {
         let script = """
             import numpy as np, sys
             rng = np.random.default_rng(3)
@@ -25,8 +26,9 @@ final class SVDTests: XCTestCase {
         let lines = result.stdout.split(separator: "\n")
         let values = lines[0].split(separator: " ").map { Float(String($0))! }
         var table = RatingTable()
-        for row in 0..<300 {
-            for col in 0..<200 { table.append(row: Int32(row), col: Int32(col), value: values[row * 200 + col]) }
+        for cell in 0..<300 * 200 {
+            let (row, col) = columnOrder ? (cell % 300, cell / 300) : (cell / 200, cell % 200)
+            table.append(row: Int32(row), col: Int32(col), value: values[row * 200 + col])
         }
         return (TrainingProblem(rows: 300, cols: 200, train: table, validation: RatingTable()),
                 lines[1].split(separator: " ").map { Float(String($0))! })
@@ -48,6 +50,19 @@ final class SVDTests: XCTestCase {
         // The noise has standard deviation 0.01; a rank-6 fit leaves it (minus the little
         // that falls in the signal's subspace), so 0.011 fails any fit missing signal.
         XCTAssertLessThan(SolverFixtures.rmse(model, on: try problem.entries.table()), 0.011, "rank 6 leaves only the noise")
+    }
+
+    func testEntriesInColumnOrderAreLaidOutByColumnWithTheSameSingularValues() throws {
+        let (byRow, expected) = try spectrumProblem()
+        let (byColumn, _) = try spectrumProblem(columnOrder: true)
+        XCTAssertEqual(try byRow.dense()?.byColumn, false)
+        XCTAssertEqual(try byColumn.dense()?.byColumn, true, "entries that arrive column by column are stored so")
+        let (fromRows, fromColumns) = (try SVDFactorizer.train(byRow, request: svd(6)), try SVDFactorizer.train(byColumn, request: svd(6)))
+        for (found, reference) in zip(fromColumns.sigma, expected) {
+            XCTAssertLessThan(abs(found - reference) / reference, 1e-4, "\(fromColumns.sigma) against \(expected)")
+        }
+        for (a, b) in zip(fromRows.sigma, fromColumns.sigma) { XCTAssertEqual(a, b, accuracy: 1e-5 * b) }
+        XCTAssertLessThan(SolverFixtures.rmse(fromColumns, on: try byColumn.entries.table()), 0.011, "rank 6 leaves only the noise")
     }
 
     func testMissingEntriesCountAsZeroResiduals() throws {

@@ -50,14 +50,20 @@ public final class TrainingProblem: @unchecked Sendable {
         var moments = EntryMoments()
         let dense: UnsafeMutableBufferPointer<Float>? = keepingDense && complete ? DenseRatings.allocate(rows: rows, cols: cols) : nil
         let target = UncheckedSendable(dense)
+        var byColumn: Bool?
         try entries.forEachChunk { chunkRows, chunkCols, values in
+            let order = byColumn ?? DenseRatings.arrivesByColumn(chunkCols)
+            byColumn = order
             let slices = (values.count + EntryMoments.slice - 1) / EntryMoments.slice
             var parts = [EntryMoments](repeating: EntryMoments(), count: slices)
             parts.withUnsafeMutableBufferPointer { parts in
                 let output = UncheckedSendable(parts)
                 ParallelWork.forEach(slices, threads: threads) { slice in
                     let range = slice * EntryMoments.slice..<min((slice + 1) * EntryMoments.slice, values.count)
-                    output.value[slice] = EntryMoments(chunkRows, chunkCols, values, range, scatteringInto: target.value, cols: cols)
+                    output.value[slice] = EntryMoments(chunkRows, chunkCols, values, range)
+                    if let dense = target.value {
+                        DenseRatings.scatter(chunkRows, chunkCols, values, range, into: dense, rows: rows, cols: cols, byColumn: order)
+                    }
                 }
             }
             for part in parts { moments.add(part) }
@@ -76,7 +82,10 @@ public final class TrainingProblem: @unchecked Sendable {
         self.deviation = deviation.isFinite && deviation > 0 ? deviation : 1
         let rootMeanSquare = (moments.squares / count).squareRoot()
         self.rootMeanSquare = rootMeanSquare.isFinite && rootMeanSquare > 0 ? rootMeanSquare : 1
-        if let dense { layouts["dense"] = DenseRatings(scaling: dense, rows: rows, cols: cols, by: self.rootMeanSquare, threads: threads) }
+        if let dense {
+            layouts["dense"] = DenseRatings(scaling: dense, rows: rows, cols: cols, byColumn: byColumn ?? false, by: self.rootMeanSquare,
+                                            threads: threads)
+        }
     }
 
     /// A problem over entries held in memory.
@@ -140,10 +149,8 @@ private struct EntryMoments {
 
     init() {}
 
-    /// The moments of the entries in `range`, each value also stored at its cell of
-    /// `dense` (row-major, `cols` wide) when there is one.
-    init(_ rows: UnsafeBufferPointer<Int32>, _ cols: UnsafeBufferPointer<Int32>, _ values: UnsafeBufferPointer<Float>, _ range: Range<Int>,
-         scatteringInto dense: UnsafeMutableBufferPointer<Float>?, cols width: Int) {
+    /// The moments of the entries in `range`.
+    init(_ rows: UnsafeBufferPointer<Int32>, _ cols: UnsafeBufferPointer<Int32>, _ values: UnsafeBufferPointer<Float>, _ range: Range<Int>) {
         // Four running sums, so that the additions overlap; added in a fixed order.
         var (sums, squares) = (SIMD4<Double>(), SIMD4<Double>())
         var entry = range.lowerBound
@@ -161,9 +168,6 @@ private struct EntryMoments {
         sum = sums[0] + sums[1] + sums[2] + sums[3] + tailSum
         self.squares = squares[0] + squares[1] + squares[2] + squares[3] + tailSquares
         if let index = range.first(where: { values[$0] < 0 }) { firstNegative = (values[index], rows[index], cols[index]) }
-        if let dense {
-            for index in range { dense[Int(rows[index]) * width + Int(cols[index])] = values[index] }
-        }
     }
 
     /// Adds the moments of the entries that follow.

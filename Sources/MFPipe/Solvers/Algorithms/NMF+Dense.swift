@@ -65,12 +65,11 @@ final class DenseNMFSolver: FactorsSolver {
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
-        let a = UnsafePointer(matrix.values.baseAddress!)
-        DenseProducts.timesTurned(a, rows: matrix.rows, cols: matrix.cols, turnedH, into: rowProducts, threads: threads)
+        matrix.timesTurned(turnedH, into: rowProducts, threads: threads)
         DenseProducts.turnedGram(turnedH, into: colGram)
         update(turnedW, products: rowProducts, gram: colGram, lambda: Float(settings.regularization * Double(matrix.cols)),
                others: matrix.cols, threads: threads)
-        DenseProducts.transposeTimesTurned(a, rows: matrix.rows, cols: matrix.cols, turnedW, into: colProducts, threads: threads)
+        matrix.transposeTimesTurned(turnedW, into: colProducts, threads: threads)
         DenseProducts.turnedGram(turnedW, into: rowGram)
         update(turnedH, products: colProducts, gram: rowGram, lambda: Float(settings.regularization * Double(matrix.rows)),
                others: matrix.rows, threads: threads)

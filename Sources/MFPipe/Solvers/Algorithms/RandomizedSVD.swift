@@ -115,7 +115,7 @@ final class RandomizedSVDSolver: IterativeSolver {
     /// Y = A X (m x l) for X n x l.
     private func multiply(_ x: FactorMatrix, into y: FactorMatrix, threads: Int) {
         switch matrix {
-        case .dense(let dense): DenseProducts.times(dense.values.baseAddress!, rows: rows, cols: cols, x, into: y, threads: threads)
+        case .dense(let dense): dense.times(x, into: y, threads: threads)
         case .sparse(let layout): combine(layout.byRow, x, into: y, threads: threads)
         }
     }
@@ -123,7 +123,7 @@ final class RandomizedSVDSolver: IterativeSolver {
     /// Z = Aᵀ Q (n x l) for Q m x l.
     private func multiplyTransposed(_ q: FactorMatrix, into z: FactorMatrix, threads: Int) {
         switch matrix {
-        case .dense(let dense): DenseProducts.transposeTimes(dense.values.baseAddress!, rows: rows, cols: cols, q, into: z, threads: threads)
+        case .dense(let dense): dense.transposeTimes(q, into: z, threads: threads)
         case .sparse(let layout): combine(layout.byColumn, q, into: z, threads: threads)
         }
     }
@@ -166,7 +166,7 @@ final class RandomizedSVDSolver: IterativeSolver {
         switch matrix {
         case .dense(let dense):
             let product = FactorMatrix(rows: cols, k: k)
-            DenseProducts.transposeTimes(dense.values.baseAddress!, rows: rows, cols: cols, w, into: product, threads: threads)
+            dense.transposeTimes(w, into: product, threads: threads)
             var cross = 0.0
             for col in 0..<cols {
                 let (a, b) = (product.row(col), h.row(col))
