@@ -118,3 +118,11 @@ void mfk_cg_refine(const float *x, const float *y, size_t count, size_t size, si
                    float *work) {
     kernels()->cg_refine(x, y, count, size, stride, ridge, steps, theta, work);
 }
+
+void mfk_dense_product(const float *s, size_t lds, size_t rows, size_t inner, const float *x, size_t ldx, float *c, size_t ldc) {
+    kernels()->dense_product(s, lds, rows, inner, x, ldx, c, ldc);
+}
+
+void mfk_dense_transpose_product(const float *s, size_t lds, size_t inner, size_t cols, const float *x, size_t ldx, float *c, size_t ldc) {
+    kernels()->dense_transpose_product(s, lds, inner, cols, x, ldx, c, ldc);
+}

@@ -12,6 +12,8 @@ typedef struct {
     double (*mu_update)(float *, size_t, size_t, int, const float *, const float *, float, float);
     void (*gram)(const float *, size_t, size_t, size_t, float *);
     void (*cg_refine)(const float *, const float *, size_t, size_t, size_t, const float *, int, float *, float *);
+    void (*dense_product)(const float *, size_t, size_t, size_t, const float *, size_t, float *, size_t);
+    void (*dense_transpose_product)(const float *, size_t, size_t, size_t, const float *, size_t, float *, size_t);
 } mfk_kernel_table;
 
 extern const mfk_kernel_table mfk_kernels_scalar;

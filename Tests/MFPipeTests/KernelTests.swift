@@ -301,6 +301,62 @@ final class KernelTests: XCTestCase {
         }, keepsZeros: false)
     }
 
+    /// Both thin products under every instruction set against a double-precision reference,
+    /// at widths of one to five vectors (a group of four and a remainder), row counts that
+    /// leave a partial block, an inner dimension longer than one cached span of X and more
+    /// columns than one span of C; and the same bits when the rows of C are computed in two
+    /// calls instead of one.
+    func testEveryInstructionSetsThinProductsMatchDoublePrecision() {
+        for (width, rows, inner) in [(5, 13, 5000), (20, 37, 700), (40, 7, 3), (60, 29, 1300), (70, 5, 40)] {
+            let ld = (width + 15) / 16 * 16
+            var random = SplitMix64(seed: UInt64(width))
+            let s = (0..<rows * inner).map { _ in Float(random.nextGaussian()) }
+            let x = UnsafeMutableRawPointer.allocate(byteCount: max(inner, rows) * ld * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(inner, rows) * ld)
+            let c = UnsafeMutableRawPointer.allocate(byteCount: max(inner, rows) * ld * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(inner, rows) * ld)
+            defer {
+                x.deallocate()
+                c.deallocate()
+            }
+            for (name, outputs, sums, product) in [
+                ("S X", rows, inner, { (split: Int) in
+                    s.withUnsafeBufferPointer { s in
+                        mfk_dense_product(s.baseAddress!, inner, split, inner, x, ld, c, ld)
+                        mfk_dense_product(s.baseAddress! + split * inner, inner, rows - split, inner, x, ld, c + split * ld, ld)
+                    }
+                }),
+                ("Sᵀ X", inner, rows, { (split: Int) in
+                    s.withUnsafeBufferPointer { s in
+                        mfk_dense_transpose_product(s.baseAddress!, inner, rows, split, x, ld, c, ld)
+                        mfk_dense_transpose_product(s.baseAddress! + split, inner, rows, inner - split, x, ld, c + split * ld, ld)
+                    }
+                }),
+            ] as [(String, Int, Int, (Int) -> Void)] {
+                x.initialize(repeating: 0, count: max(inner, rows) * ld)
+                for row in 0..<sums {
+                    for col in 0..<width { x[row * ld + col] = Float(random.nextGaussian()) }
+                }
+                let entry = { (out: Int, index: Int) in name == "S X" ? s[out * inner + index] : s[index * inner + out] }
+                for isa in [mfk_isa_scalar] + Self.instructionSets {
+                    XCTAssertNotEqual(mfk_use_isa(isa), 0)
+                    let label = "\(name) \(String(cString: mfk_isa_name(isa))) width \(width)"
+                    c.initialize(repeating: .nan, count: max(inner, rows) * ld)
+                    product(outputs)
+                    var worst = 0.0
+                    for out in 0..<outputs {
+                        for col in 0..<ld {
+                            let exact = col < width ? (0..<sums).reduce(0.0) { $0 + Double(entry(out, $1)) * Double(x[$1 * ld + col]) } : 0
+                            worst = max(worst, abs(Double(c[out * ld + col]) - exact) / (Double(sums).squareRoot() + abs(exact)))
+                        }
+                    }
+                    XCTAssertLessThan(worst, 1e-5, "\(label): every entry, padding zero")
+                    let whole = Array(UnsafeBufferPointer(start: c, count: outputs * ld))
+                    product(outputs / 3)
+                    XCTAssertEqual(Array(UnsafeBufferPointer(start: c, count: outputs * ld)), whole, "\(label): the same bits in two calls")
+                }
+            }
+        }
+    }
+
     func testTheWidestSupportedInstructionSetIsChosenByDefault() {
         XCTAssertNotEqual(mfk_use_isa(mfk_isa_best), 0)
         let best = mfk_active_isa()

@@ -107,6 +107,18 @@ double mfk_hals_sweep(float *x, size_t rows, size_t stride, int k, const float *
 double mfk_mu_update(float *x, size_t rows, size_t stride, int k, const float *products, const float *gram, float lambda, float epsilon);
 
 /*
+ * Products of a dense row-major S (rows `lds` floats apart) with a thin X: C = S X for S
+ * rows x inner and X inner x w, and C = S^T X for S inner x cols and X inner x w. X's rows
+ * are `ldx` floats apart and C's `ldc` (at least ldx): ldx a multiple of 16, both aligned
+ * to 64 bytes; all ldx floats of a row are used and written (a zero padding of X gives
+ * zeros in C). Each entry of C is one running sum over the inner index in order: the same
+ * bits however the rows of C (or the columns of S) are shared among calls. X (S X) and C
+ * (S^T X) are worked on in spans that stay in the caches.
+ */
+void mfk_dense_product(const float *s, size_t lds, size_t rows, size_t inner, const float *x, size_t ldx, float *c, size_t ldc);
+void mfk_dense_transpose_product(const float *s, size_t lds, size_t inner, size_t cols, const float *x, size_t ldx, float *c, size_t ldc);
+
+/*
  * The upper triangle (b >= a) of the Gram matrix G = X^T X, size x size, row-major, of the
  * `count` rows of x: rows `stride` floats apart, stride a multiple of 16 and at least
  * size, x aligned to 64 bytes. The lower triangle is left as it was. Each

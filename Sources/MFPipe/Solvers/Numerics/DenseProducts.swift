@@ -1,29 +1,30 @@
+import CMFKernels
 import Foundation
 
 /// Products of a dense m x n matrix A (row-major) with factor matrices (`FactorMatrix`:
 /// k used floats a row, `stride` apart), cut into fixed slices of A that run in parallel,
-/// each one single-threaded BLAS call: the same bits on any number of threads.
+/// each one single-threaded call — our thin-product kernels, or BLAS for the turned
+/// products: the same bits on any number of threads.
 enum DenseProducts {
     /// Rows (or columns) of A per slice.
     static let slice = 256
 
-    /// C = A B: A m x n, B n x k, C m x k.
+    /// C = A B: A m x n, B n x k, C m x k (the `mfk_dense_product` kernel; C's stride at
+    /// least B's).
     static func times(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
         let shared = UncheckedSendable(a)
         ParallelWork.forEach((rows + slice - 1) / slice, threads: threads) { part in
             let first = part * slice
-            LinearAlgebra.multiply(shared.value + first * cols, b.base, into: c.row(first), rows: min(slice, rows - first), inner: cols,
-                                   cols: b.k, lda: cols, ldb: b.stride, ldc: c.stride)
+            mfk_dense_product(shared.value + first * cols, cols, min(slice, rows - first), cols, b.base, b.stride, c.row(first), c.stride)
         }
     }
 
-    /// C = Aᵀ B: A m x n, B m x k, C n x k.
+    /// C = Aᵀ B: A m x n, B m x k, C n x k (the `mfk_dense_transpose_product` kernel).
     static func transposeTimes(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
         let shared = UncheckedSendable(a)
         ParallelWork.forEach((cols + slice - 1) / slice, threads: threads) { part in
             let first = part * slice
-            LinearAlgebra.multiply(shared.value + first, b.base, into: c.row(first), rows: min(slice, cols - first), inner: rows,
-                                   cols: b.k, lda: cols, ldb: b.stride, ldc: c.stride, transposeA: true)
+            mfk_dense_transpose_product(shared.value + first, cols, rows, min(slice, cols - first), b.base, b.stride, c.row(first), c.stride)
         }
     }
 
