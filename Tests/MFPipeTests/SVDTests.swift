@@ -65,6 +65,47 @@ final class SVDTests: XCTestCase {
         XCTAssertLessThan(SolverFixtures.rmse(fromColumns, on: try byColumn.entries.table()), 0.011, "rank 6 leaves only the noise")
     }
 
+    /// An artifact of a complete matrix in column order (as a MatrixMarket array is read) is
+    /// factorized from the file's mapping, with the values read in place; the same entries
+    /// shuffled, or normalized, are laid out by copy. All give LAPACK's singular values.
+    func testAnArtifactIsReadInPlaceWhenItsEntriesAreInOrder() throws {
+        let (problem, expected) = try spectrumProblem(columnOrder: true)
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        var shuffled = try problem.entries.table()
+        var random = SplitMix64(seed: 9)
+        for index in stride(from: shuffled.count - 1, to: 0, by: -1) {
+            let other = Int(random.next() % UInt64(index + 1))
+            (shuffled.rows[index], shuffled.rows[other]) = (shuffled.rows[other], shuffled.rows[index])
+            (shuffled.cols[index], shuffled.cols[other]) = (shuffled.cols[other], shuffled.cols[index])
+            (shuffled.values[index], shuffled.values[other]) = (shuffled.values[other], shuffled.values[index])
+        }
+        var shifted = Normalization.none(rows: 300, cols: 200)
+        shifted.mean = 0.5
+        for (name, table, normalization, inPlace) in [("in order", try problem.entries.table(), Normalization.none(rows: 300, cols: 200), true),
+                                                      ("shuffled", shuffled, .none(rows: 300, cols: 200), false),
+                                                      ("normalized", try problem.entries.table(), shifted, false)] {
+            let url = scratch.root.appendingPathComponent("\(name).h5")
+            let file = try HDF5File.create(url, layout: .contiguous)
+            try RatingData(rowIDs: .oneBased(count: 300), colIDs: .oneBased(count: 200), parts: [.all: table]).write(to: file.root)
+            try file.close()
+            let entries = try ArtifactEntries(url: url, normalization: normalization)
+            XCTAssertEqual(try entries.valuesInPlace() != nil, normalization == .none(rows: 300, cols: 200), name)
+            let artifact = try TrainingProblem(rows: 300, cols: 200, entries: entries, validation: RatingTable(), keepingDense: true, threads: 2)
+            let dense = try XCTUnwrap(try artifact.dense())
+            XCTAssertEqual(dense.byColumn, name != "shuffled", name)
+            let mapped = try entries.valuesInPlace()
+            let same = mapped.map { mapped in withExtendedLifetime(mapped.owner) { mapped.values.elementsEqual(dense.values) } }
+            XCTAssertEqual(same, name == "normalized" ? nil : inPlace, "\(name): the values in place")
+            // The shift by 0.5 adds a rank-one part: the normalized matrix needs one rank more.
+            let model = try SVDFactorizer.train(artifact, request: svd(name == "normalized" ? 7 : 6))
+            for (found, reference) in zip(model.sigma, expected) where name != "normalized" {
+                XCTAssertLessThan(abs(found - reference) / reference, 1e-4, "\(name): \(model.sigma) against \(expected)")
+            }
+            XCTAssertLessThan(SolverFixtures.rmse(model, on: try artifact.entries.table()), 0.011, "\(name): the signal's rank leaves only the noise")
+        }
+    }
+
     func testMissingEntriesCountAsZeroResiduals() throws {
         var table = RatingTable()
         var random = SplitMix64(seed: 5)

@@ -27,6 +27,8 @@ public final class TrainingProblem: @unchecked Sendable {
     public let deviation: Double
     /// Their root mean square (1 when they are all zero, or there are none).
     public let rootMeanSquare: Double
+    /// The sum of their squares.
+    let squaredSum: Double
     /// The first negative training value in entry order, and where it is (nil when there
     /// is none).
     public let firstNegative: (value: Float, row: Int32, col: Int32)?
@@ -36,8 +38,10 @@ public final class TrainingProblem: @unchecked Sendable {
 
     /// A problem over `entries` (read once here, for each row's and column's count and
     /// the values' moments); with `keepingDense`, a complete matrix is also laid out dense
-    /// in the same pass (`dense()`). Each chunk of entries is cut into fixed slices that run
-    /// on up to `threads` threads and are summed in order: the same bits on any number.
+    /// (`dense()`): read in place when the entries offer their values so and sit in row or
+    /// column order, else copied in the same pass. Each chunk of entries is cut into fixed
+    /// slices that run on up to `threads` threads and are summed in order: the same bits
+    /// on any number.
     public init(rows: Int, cols: Int, entries: TrainingEntries, validation: RatingTable, keepingDense: Bool = false, threads: Int = 1) throws {
         self.rows = rows
         self.cols = cols
@@ -48,9 +52,11 @@ public final class TrainingProblem: @unchecked Sendable {
         var rowCounts = [Int32](repeating: complete ? Int32(clamping: cols) : 0, count: rows)
         var colCounts = [Int32](repeating: complete ? Int32(clamping: rows) : 0, count: cols)
         var moments = EntryMoments()
-        let dense: UnsafeMutableBufferPointer<Float>? = keepingDense && complete ? DenseRatings.allocate(rows: rows, cols: cols) : nil
+        let inPlace = keepingDense && complete ? try entries.valuesInPlace() : nil
+        let dense: UnsafeMutableBufferPointer<Float>? = keepingDense && complete && inPlace == nil
+            ? .allocate(capacity: rows * cols) : nil
         let target = UncheckedSendable(dense)
-        var byColumn: Bool?
+        var (byColumn, first): (Bool?, Int) = (nil, 0)
         try entries.forEachChunk { chunkRows, chunkCols, values in
             let order = byColumn ?? DenseRatings.arrivesByColumn(chunkCols)
             byColumn = order
@@ -61,11 +67,15 @@ public final class TrainingProblem: @unchecked Sendable {
                 ParallelWork.forEach(slices, threads: threads) { slice in
                     let range = slice * EntryMoments.slice..<min((slice + 1) * EntryMoments.slice, values.count)
                     output.value[slice] = EntryMoments(chunkRows, chunkCols, values, range)
+                    if inPlace != nil {
+                        output.value[slice].checkOrder(chunkRows, chunkCols, range, from: first + range.lowerBound, rows: rows, cols: cols)
+                    }
                     if let dense = target.value {
                         DenseRatings.scatter(chunkRows, chunkCols, values, range, into: dense, rows: rows, cols: cols, byColumn: order)
                     }
                 }
             }
+            first += values.count
             for part in parts { moments.add(part) }
             guard !complete else { return }
             for entry in 0..<values.count {
@@ -82,9 +92,13 @@ public final class TrainingProblem: @unchecked Sendable {
         self.deviation = deviation.isFinite && deviation > 0 ? deviation : 1
         let rootMeanSquare = (moments.squares / count).squareRoot()
         self.rootMeanSquare = rootMeanSquare.isFinite && rootMeanSquare > 0 ? rootMeanSquare : 1
-        if let dense {
-            layouts["dense"] = DenseRatings(scaling: dense, rows: rows, cols: cols, byColumn: byColumn ?? false, by: self.rootMeanSquare,
-                                            threads: threads)
+        squaredSum = moments.squares
+        if let inPlace, moments.inRowOrder || moments.inColumnOrder {
+            layouts["dense"] = DenseRatings(values: inPlace.values, owner: inPlace.owner, rows: rows, cols: cols, byColumn: !moments.inRowOrder,
+                                            scale: self.rootMeanSquare, squaredSum: squaredSum)
+        } else if let dense {
+            layouts["dense"] = DenseRatings(values: UnsafeBufferPointer(dense), owner: nil, rows: rows, cols: cols, byColumn: byColumn ?? false,
+                                            scale: self.rootMeanSquare, squaredSum: squaredSum)
         }
     }
 
@@ -138,14 +152,17 @@ public final class TrainingProblem: @unchecked Sendable {
     }
 }
 
-/// The sum and the sum of squares of a run of training values, and its first negative one:
-/// what `TrainingProblem` gathers in one pass, slice by slice.
+/// The sum and the sum of squares of a run of training values, its first negative one, and
+/// whether its entries sit at consecutive cells in row or in column order: what
+/// `TrainingProblem` gathers in one pass, slice by slice.
 private struct EntryMoments {
     /// Entries per slice: fixed, so that the sums never depend on the thread count.
     static let slice = 1 << 16
     var sum = 0.0
     var squares = 0.0
     var firstNegative: (value: Float, row: Int32, col: Int32)?
+    var inRowOrder = true
+    var inColumnOrder = true
 
     init() {}
 
@@ -170,10 +187,31 @@ private struct EntryMoments {
         if let index = range.first(where: { values[$0] < 0 }) { firstNegative = (values[index], rows[index], cols[index]) }
     }
 
+    /// Notes whether the entries in `range` are the cells `first`, `first` + 1, … of the
+    /// m x n matrix read row after row, or column after column.
+    mutating func checkOrder(_ entryRows: UnsafeBufferPointer<Int32>, _ entryCols: UnsafeBufferPointer<Int32>, _ range: Range<Int>,
+                             from first: Int, rows: Int, cols: Int) {
+        var (row, col) = (first / cols, first % cols)
+        var (columnRow, column) = (first % rows, first / rows)
+        var (byRow, byColumn) = (true, true)
+        for entry in range {
+            let (r, c) = (Int(entryRows[entry]), Int(entryCols[entry]))
+            byRow = byRow && r == row && c == col
+            byColumn = byColumn && r == columnRow && c == column
+            col += 1
+            if col == cols { (row, col) = (row + 1, 0) }
+            columnRow += 1
+            if columnRow == rows { (columnRow, column) = (0, column + 1) }
+        }
+        (inRowOrder, inColumnOrder) = (byRow, byColumn)
+    }
+
     /// Adds the moments of the entries that follow.
     mutating func add(_ next: EntryMoments) {
         sum += next.sum
         squares += next.squares
         if firstNegative == nil { firstNegative = next.firstNegative }
+        inRowOrder = inRowOrder && next.inRowOrder
+        inColumnOrder = inColumnOrder && next.inColumnOrder
     }
 }

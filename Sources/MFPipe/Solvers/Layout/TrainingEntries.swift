@@ -7,9 +7,23 @@ public protocol TrainingEntries: Sendable {
     var count: Int { get }
     /// Calls `body(rows, cols, residuals)` for consecutive chunks, in entry order.
     func forEachChunk(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws
+    /// Every entry's residual, in entry order, read where it is stored without a copy, when
+    /// that can be done (nil otherwise).
+    func valuesInPlace() throws -> ValuesInPlace?
+}
+
+/// Values read in place, and what keeps their memory alive while they are used.
+public struct ValuesInPlace {
+    /// The values.
+    public let values: UnsafeBufferPointer<Float>
+    /// Their memory's owner (a `MappedFile`).
+    public let owner: AnyObject
 }
 
 extension TrainingEntries {
+    /// None by default: the values are copied as `forEachChunk` passes them on.
+    public func valuesInPlace() throws -> ValuesInPlace? { nil }
+
     /// Every entry at once, for solvers that need the whole table.
     public func table() throws -> RatingTable {
         var table = RatingTable()
@@ -73,16 +87,13 @@ public struct ArtifactEntries: TrainingEntries {
     /// Reads the columns straight from the mapped file when they lie in it contiguous and
     /// aligned (as the work directory writes them), else through HDF5 into buffers of a chunk.
     public func forEachChunk(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws {
-        let file = try HDF5File.open(url)
-        let group = try file.root.openGroup("parts").openGroup(part.rawValue)
-        if let row = try group.contiguousExtent("row", as: Int32.self), let col = try group.contiguousExtent("col", as: Int32.self),
-           let value = try group.contiguousExtent("value", as: Float.self),
-           [row, col, value].allSatisfy({ $0.count == count && $0.offset % 4 == 0 }) {
-            try file.close()
-            try forEachMappedChunk(rows: row.offset, cols: col.offset, values: value.offset, body)
+        if let offsets = try contiguousOffsets() {
+            try forEachMappedChunk(rows: offsets.rows, cols: offsets.cols, values: offsets.values, body)
             return
         }
+        let file = try HDF5File.open(url)
         defer { try? file.close() }
+        let group = try file.root.openGroup("parts").openGroup(part.rawValue)
         let size = min(Self.chunk, max(count, 1))
         let rows = UnsafeMutableBufferPointer<Int32>.allocate(capacity: size)
         let cols = UnsafeMutableBufferPointer<Int32>.allocate(capacity: size)
@@ -104,6 +115,27 @@ public struct ArtifactEntries: TrainingEntries {
             try body(UnsafeBufferPointer(r), UnsafeBufferPointer(c), UnsafeBufferPointer(v))
             offset += length
         }
+    }
+
+    /// The values from the artifact's mapping, when they lie in it contiguous and aligned
+    /// and the normalization leaves them as they are.
+    public func valuesInPlace() throws -> ValuesInPlace? {
+        guard unchanged, count > 0, let offsets = try contiguousOffsets() else { return nil }
+        let mapped = try MappedFile(url: url)
+        return ValuesInPlace(values: mapped.values(at: offsets.values, count: count, as: Float.self), owner: mapped)
+    }
+
+    /// The byte offsets of the part's three columns in the file, when each is contiguous,
+    /// aligned and `count` long (nil otherwise).
+    private func contiguousOffsets() throws -> (rows: Int, cols: Int, values: Int)? {
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        let group = try file.root.openGroup("parts").openGroup(part.rawValue)
+        guard let row = try group.contiguousExtent("row", as: Int32.self), let col = try group.contiguousExtent("col", as: Int32.self),
+              let value = try group.contiguousExtent("value", as: Float.self),
+              [row, col, value].allSatisfy({ $0.count == count && $0.offset % 4 == 0 })
+        else { return nil }
+        return (row.offset, col.offset, value.offset)
     }
 
     /// `forEachChunk` over the file mapped, its columns starting at the given byte offsets:

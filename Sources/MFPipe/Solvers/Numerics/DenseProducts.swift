@@ -9,42 +9,55 @@ enum DenseProducts {
     /// Rows (or columns) of A per slice.
     static let slice = 256
 
-    /// C = A B: A m x n, B n x k, C m x k (the `mfk_dense_product` kernel; C's stride at
+    /// C = α A B: A m x n, B n x k, C m x k (the `mfk_dense_product` kernel; C's stride at
     /// least B's).
-    static func times(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+    static func times(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, alpha: Float,
+                      threads: Int) {
         let shared = UncheckedSendable(a)
         ParallelWork.forEach((rows + slice - 1) / slice, threads: threads) { part in
-            let first = part * slice
-            mfk_dense_product(shared.value + first * cols, cols, min(slice, rows - first), cols, b.base, b.stride, c.row(first), c.stride)
+            let (first, count) = (part * slice, min(slice, rows - part * slice))
+            mfk_dense_product(shared.value + first * cols, cols, count, cols, b.base, b.stride, c.row(first), c.stride)
+            scale(c, rows: first..<first + count, by: alpha)
         }
     }
 
-    /// C = Aᵀ B: A m x n, B m x k, C n x k (the `mfk_dense_transpose_product` kernel).
-    static func transposeTimes(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+    /// C = α Aᵀ B: A m x n, B m x k, C n x k (the `mfk_dense_transpose_product` kernel).
+    static func transposeTimes(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, alpha: Float,
+                               threads: Int) {
         let shared = UncheckedSendable(a)
         ParallelWork.forEach((cols + slice - 1) / slice, threads: threads) { part in
-            let first = part * slice
-            mfk_dense_transpose_product(shared.value + first, cols, rows, min(slice, cols - first), b.base, b.stride, c.row(first), c.stride)
+            let (first, count) = (part * slice, min(slice, cols - part * slice))
+            mfk_dense_transpose_product(shared.value + first, cols, rows, count, b.base, b.stride, c.row(first), c.stride)
+            scale(c, rows: first..<first + count, by: alpha)
         }
     }
 
-    /// Cᵀ = Bᵀ Aᵀ, the product C = A B with B and C given turned: A m x n, Bᵀ k x n, Cᵀ k x m.
-    static func timesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+    /// Multiplies `rows` of `c` by `alpha` (nothing for 1).
+    private static func scale(_ c: FactorMatrix, rows: Range<Int>, by alpha: Float) {
+        guard alpha != 1 else { return }
+        let values = UnsafeMutableBufferPointer(start: c.row(rows.lowerBound), count: rows.count * c.stride)
+        for index in values.indices { values[index] *= alpha }
+    }
+
+    /// Cᵀ = α Bᵀ Aᵀ, the product C = α A B with B and C given turned: A m x n, Bᵀ k x n, Cᵀ k x m.
+    static func timesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, alpha: Float,
+                            threads: Int) {
         let shared = UncheckedSendable(a)
         ParallelWork.forEach((rows + slice - 1) / slice, threads: threads) { part in
             let first = part * slice
             LinearAlgebra.multiply(b.base, shared.value + first * cols, into: c.base + first, rows: b.rows, inner: cols,
-                                   cols: min(slice, rows - first), lda: b.stride, ldb: cols, ldc: c.stride, transposeB: true)
+                                   cols: min(slice, rows - first), lda: b.stride, ldb: cols, ldc: c.stride, transposeB: true, alpha: alpha)
         }
     }
 
-    /// Cᵀ = Bᵀ A, the product C = Aᵀ B with B and C given turned: A m x n, Bᵀ k x m, Cᵀ k x n.
-    static func transposeTimesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+    /// Cᵀ = α Bᵀ A, the product C = α Aᵀ B with B and C given turned: A m x n, Bᵀ k x m, Cᵀ k x n.
+    static func transposeTimesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix,
+                                     alpha: Float, threads: Int) {
         let shared = UncheckedSendable(a)
         ParallelWork.forEach((cols + slice - 1) / slice, threads: threads) { part in
             let first = part * slice
             LinearAlgebra.multiply(b.base, shared.value + first, into: c.base + first, rows: b.rows, inner: rows,
-                                   cols: min(slice, cols - first), lda: b.stride, ldb: cols, ldc: c.stride)
+                                   cols: min(slice, cols - first), lda: b.stride, ldb: cols, ldc: c.stride, alpha: alpha)
         }
     }
 
