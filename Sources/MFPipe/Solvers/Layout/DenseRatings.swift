@@ -69,43 +69,39 @@ public final class DenseRatings: @unchecked Sendable {
         if owner == nil { UnsafeMutableBufferPointer(mutating: values).deallocate() }
     }
 
-    private var base: UnsafePointer<Float> { values.baseAddress! }
-    private var alpha: Float { Float(1 / scale) }
+    /// A product of `DenseProducts` with the matrix it is given (row-major, rows x cols) and
+    /// the factor matrices: B, C, α and the threads.
+    private typealias Product = (UnsafePointer<Float>, Int, Int, FactorMatrix, FactorMatrix, Float, Int) -> Void
+
+    /// `product` of A, as A when the values are stored by row, else `transposed` of the stored
+    /// Aᵀ; the results are divided by `scale`.
+    private func apply(_ product: Product, transposed: Product, _ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
+        let (base, alpha) = (values.baseAddress!, Float(1 / scale))
+        if byColumn {
+            transposed(base, cols, rows, b, c, alpha, threads)
+        } else {
+            product(base, rows, cols, b, c, alpha, threads)
+        }
+    }
 
     /// C = A B: B n x k, C m x k.
     func times(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
-        if byColumn {
-            DenseProducts.transposeTimes(base, rows: cols, cols: rows, b, into: c, alpha: alpha, threads: threads)
-        } else {
-            DenseProducts.times(base, rows: rows, cols: cols, b, into: c, alpha: alpha, threads: threads)
-        }
+        apply(DenseProducts.times, transposed: DenseProducts.transposeTimes, b, into: c, threads: threads)
     }
 
     /// C = Aᵀ B: B m x k, C n x k.
     func transposeTimes(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
-        if byColumn {
-            DenseProducts.times(base, rows: cols, cols: rows, b, into: c, alpha: alpha, threads: threads)
-        } else {
-            DenseProducts.transposeTimes(base, rows: rows, cols: cols, b, into: c, alpha: alpha, threads: threads)
-        }
+        apply(DenseProducts.transposeTimes, transposed: DenseProducts.times, b, into: c, threads: threads)
     }
 
     /// Cᵀ = (A B)ᵀ with B and C given turned: Bᵀ k x n, Cᵀ k x m.
     func timesTurned(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
-        if byColumn {
-            DenseProducts.transposeTimesTurned(base, rows: cols, cols: rows, b, into: c, alpha: alpha, threads: threads)
-        } else {
-            DenseProducts.timesTurned(base, rows: rows, cols: cols, b, into: c, alpha: alpha, threads: threads)
-        }
+        apply(DenseProducts.timesTurned, transposed: DenseProducts.transposeTimesTurned, b, into: c, threads: threads)
     }
 
     /// Cᵀ = (Aᵀ B)ᵀ with B and C given turned: Bᵀ k x m, Cᵀ k x n.
     func transposeTimesTurned(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
-        if byColumn {
-            DenseProducts.timesTurned(base, rows: cols, cols: rows, b, into: c, alpha: alpha, threads: threads)
-        } else {
-            DenseProducts.transposeTimesTurned(base, rows: rows, cols: cols, b, into: c, alpha: alpha, threads: threads)
-        }
+        apply(DenseProducts.transposeTimesTurned, transposed: DenseProducts.timesTurned, b, into: c, threads: threads)
     }
 }
 
