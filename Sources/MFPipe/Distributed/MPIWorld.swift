@@ -114,9 +114,17 @@ public final class MPIWorld: @unchecked Sendable {
     /// Makes every rank's regions known to every rank: `regions(r)` names, in this
     /// process's memory, the bytes rank r computed (the same layout on every rank). This
     /// rank's own regions are sent; every other rank's are overwritten with what it sent.
+    ///
+    /// When the ranks' j-th regions lie end to end in rank order (rows of one matrix cut
+    /// among the ranks), each such run is gathered in place, with no copy; otherwise through
+    /// one packed message.
     public func share(_ regions: (Int) -> [UnsafeMutableRawBufferPointer]) {
         guard size > 1 else { return }
         let all = (0..<size).map(regions)
+        if let runs = Self.endToEnd(all) {
+            for run in runs { allGatherInPlace(run.base, lengths: run.lengths) }
+            return
+        }
         let lengths = all.map { $0.reduce(0) { $0 + $1.count } }
         let starts = lengths.indices.map { lengths[..<$0].reduce(0, +) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(lengths.reduce(0, +), 1), alignment: 64)
@@ -134,6 +142,33 @@ public final class MPIWorld: @unchecked Sendable {
         for other in all.indices where other != rank {
             for (region, place) in places(of: other) { region.baseAddress!.copyMemory(from: place, byteCount: region.count) }
         }
+    }
+
+    /// For each region index j, the start and the ranks' lengths of the run that the ranks'
+    /// j-th regions make when they lie end to end in rank order; nil when any does not (or
+    /// a run is too long for MPI's 32-bit counts).
+    static func endToEnd(_ all: [[UnsafeMutableRawBufferPointer]]) -> [(base: UnsafeMutableRawPointer, lengths: [Int])]? {
+        guard let count = all.first?.count, all.allSatisfy({ $0.count == count }) else { return nil }
+        var runs: [(base: UnsafeMutableRawPointer, lengths: [Int])] = []
+        for index in 0..<count {
+            let regions = all.map { $0[index] }
+            let lengths = regions.map(\.count)
+            guard let base = regions[0].baseAddress, lengths.reduce(0, +) < Int(Int32.max) else { return nil }
+            for rank in regions.indices.dropFirst() {
+                let end = regions[rank - 1].baseAddress.map { UnsafeRawPointer($0 + lengths[rank - 1]) }
+                guard let start = regions[rank].baseAddress, UnsafeRawPointer(start) == end else { return nil }
+            }
+            runs.append((base, lengths))
+        }
+        return runs
+    }
+
+    /// Fills the run at `base` (rank r's `lengths[r]` bytes after those of the ranks before
+    /// it, this rank's already in place) with every rank's bytes.
+    private func allGatherInPlace(_ base: UnsafeMutableRawPointer, lengths: [Int]) {
+        let counts = lengths.map { Int32($0) }
+        let displacements = counts.indices.map { Int32(lengths[..<$0].reduce(0, +)) }
+        MPI_Allgatherv(mf_mpi_in_place(), 0, mf_mpi_byte(), base, counts, displacements, mf_mpi_byte(), mf_mpi_comm_world())
     }
 
     /// Fills `buffer` (rank r's bytes at `starts[r]`, `lengths[r]` long, this rank's already
