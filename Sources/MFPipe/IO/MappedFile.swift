@@ -33,6 +33,17 @@ public final class MappedFile {
         return UnsafeBufferPointer(start: bytes.baseAddress.map { ($0 + offset).assumingMemoryBound(to: T.self) }, count: count)
     }
 
+    /// Lets the kernel drop this process's mapping of the whole pages inside the `byteCount`
+    /// bytes at `offset` (they stay in the page cache, and are mapped again if read): a pass
+    /// that has read them no longer holds them in its resident memory.
+    public func release(offset: Int, byteCount: Int) {
+        guard let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let (start, end) = ((offset + page - 1) / page * page, min(offset + byteCount, bytes.count) / page * page)
+        guard start < end else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     deinit {
         if let start = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: start), bytes.count) }
     }

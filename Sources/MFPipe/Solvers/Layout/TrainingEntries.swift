@@ -139,7 +139,8 @@ public struct ArtifactEntries: TrainingEntries {
     }
 
     /// `forEachChunk` over the file mapped, its columns starting at the given byte offsets:
-    /// only normalized values are copied.
+    /// only normalized values are copied, and each chunk's pages are released once passed on,
+    /// so that a pass holds one chunk's worth in resident memory, as the buffers did.
     private func forEachMappedChunk(rows: Int, cols: Int, values: Int,
                                     _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws {
         let mapped = try MappedFile(url: url)
@@ -159,6 +160,7 @@ public struct ArtifactEntries: TrainingEntries {
                 v = UnsafeBufferPointer(target)
             }
             try body(r, c, v)
+            for column in [rows, cols, values] { mapped.release(offset: column + range.lowerBound * 4, byteCount: range.count * 4) }
         }
     }
 
