@@ -2,12 +2,13 @@ import CMFKernels
 import Foundation
 
 /// NMF of a complete matrix A (m x n), held dense: each iteration updates W from
-/// P = A Hᵀ and G = H Hᵀ, then H from Q = Aᵀ W and Wᵀ W — two BLAS products of the whole
+/// P = A Hᵀ and G = H Hᵀ, then H from Q = Aᵀ W and Wᵀ W — two products of the whole
 /// matrix, cut into fixed slices that run in parallel — so an iteration costs about
 /// 4 m n k flops whatever the update rule.
 ///
-/// W, H and the products are worked on turned (k x m and k x n), so that the kernels load a
-/// factor of many rows as one vector; the factors are turned back after every iteration.
+/// The products are made by the thin-product kernels on W and H as stored (m x k, n x k);
+/// the updates work on W, H and the products turned (k x m and k x n), so that their
+/// kernels load a factor of many rows as one vector. Each is turned once an iteration.
 ///
 /// HALS sets each W_it to max(0, W_it − ((W G)_it − P_it + λ n W_it) / (G_tt + λ n)),
 /// column after column (n entries in each row); MU multiplies W by P / (W G + λ n W). Either
@@ -26,9 +27,11 @@ final class DenseNMFSolver: FactorsSolver {
     /// W and H turned: k x m and k x n.
     private let turnedW: FactorMatrix
     private let turnedH: FactorMatrix
-    /// A Hᵀ and Aᵀ W, turned as W and H are.
+    /// A Hᵀ (m x k) and Aᵀ W (n x k), and the same turned as W and H are.
     private let rowProducts: FactorMatrix
     private let colProducts: FactorMatrix
+    private let turnedRowProducts: FactorMatrix
+    private let turnedColProducts: FactorMatrix
     /// The k x k Gram matrices of W and of H (rows padded, as the HALS kernel reads them).
     private let rowGram: FactorMatrix
     private let colGram: FactorMatrix
@@ -46,8 +49,10 @@ final class DenseNMFSolver: FactorsSolver {
         NMFFactorizer.initialize(factors, mean: problem.mean / matrix.scale, seed: request.seed)
         turnedW = FactorMatrix(rows: request.k, k: matrix.rows)
         turnedH = FactorMatrix(rows: request.k, k: matrix.cols)
-        rowProducts = FactorMatrix(rows: request.k, k: matrix.rows)
-        colProducts = FactorMatrix(rows: request.k, k: matrix.cols)
+        rowProducts = FactorMatrix(rows: matrix.rows, k: request.k)
+        colProducts = FactorMatrix(rows: matrix.cols, k: request.k)
+        turnedRowProducts = FactorMatrix(rows: request.k, k: matrix.rows)
+        turnedColProducts = FactorMatrix(rows: request.k, k: matrix.cols)
         rowGram = FactorMatrix(rows: request.k, k: request.k)
         colGram = FactorMatrix(rows: request.k, k: request.k)
         turnFactors()
@@ -65,20 +70,22 @@ final class DenseNMFSolver: FactorsSolver {
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
-        matrix.timesTurned(turnedH, into: rowProducts, threads: threads)
+        matrix.times(factors.h, into: rowProducts, threads: threads)
+        rowProducts.transpose(into: turnedRowProducts)
         DenseProducts.turnedGram(turnedH, into: colGram)
-        update(turnedW, products: rowProducts, gram: colGram, lambda: Float(settings.regularization * Double(matrix.cols)),
+        update(turnedW, products: turnedRowProducts, gram: colGram, lambda: Float(settings.regularization * Double(matrix.cols)),
                others: matrix.cols, threads: threads)
-        matrix.transposeTimesTurned(turnedW, into: colProducts, threads: threads)
+        turnedW.transpose(into: factors.w)
+        matrix.transposeTimes(factors.w, into: colProducts, threads: threads)
+        colProducts.transpose(into: turnedColProducts)
         DenseProducts.turnedGram(turnedW, into: rowGram)
-        update(turnedH, products: colProducts, gram: rowGram, lambda: Float(settings.regularization * Double(matrix.rows)),
+        update(turnedH, products: turnedColProducts, gram: rowGram, lambda: Float(settings.regularization * Double(matrix.rows)),
                others: matrix.rows, threads: threads)
         DenseProducts.turnedGram(turnedH, into: colGram)
-        turnedW.transpose(into: factors.w)
         turnedH.transpose(into: factors.h)
         var cross = 0.0
         for factor in 0..<k {
-            let (values, products) = (turnedH.row(factor), colProducts.row(factor))
+            let (values, products) = (turnedH.row(factor), turnedColProducts.row(factor))
             for col in 0..<matrix.cols { cross += Double(values[col]) * Double(products[col]) }
         }
         let squaredError = max(matrix.squaredNorm - 2 * cross + DenseProducts.inner(rowGram, colGram), 0)

@@ -8,7 +8,7 @@ import Foundation
 /// each column of W, then each row of H, set to its exact non-negative least-squares
 /// optimum with the others fixed — and the multiplicative updates of Lee and Seung (2001).
 /// Both never increase the objective. A complete matrix (every entry a training entry, a
-/// dense input with nothing held out) is factorized dense, with BLAS products of the whole
+/// dense input with nothing held out) is factorized dense, with products of the whole
 /// matrix (`NMF+Dense.swift`); otherwise only the observed entries count
 /// (`NMF+Sparse.swift`: HALS by coordinate descent over the residual, MU by products over
 /// the entries). Values are divided by their root mean square first; the factors are

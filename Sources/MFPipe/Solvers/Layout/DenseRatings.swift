@@ -93,16 +93,6 @@ public final class DenseRatings: @unchecked Sendable {
     func transposeTimes(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
         apply(DenseProducts.transposeTimes, transposed: DenseProducts.times, b, into: c, threads: threads)
     }
-
-    /// Cᵀ = (A B)ᵀ with B and C given turned: Bᵀ k x n, Cᵀ k x m.
-    func timesTurned(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
-        apply(DenseProducts.timesTurned, transposed: DenseProducts.transposeTimesTurned, b, into: c, threads: threads)
-    }
-
-    /// Cᵀ = (Aᵀ B)ᵀ with B and C given turned: Bᵀ k x m, Cᵀ k x n.
-    func transposeTimesTurned(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
-        apply(DenseProducts.transposeTimesTurned, transposed: DenseProducts.timesTurned, b, into: c, threads: threads)
-    }
 }
 
 extension TrainingProblem {

@@ -3,8 +3,8 @@ import Foundation
 
 /// Products of a dense m x n matrix A (row-major) with factor matrices (`FactorMatrix`:
 /// k used floats a row, `stride` apart), cut into fixed slices of A that run in parallel,
-/// each one single-threaded call — our thin-product kernels, or BLAS for the turned
-/// products: the same bits on any number of threads.
+/// each one single-threaded call of our thin-product kernels: the same bits on any number
+/// of threads.
 enum DenseProducts {
     /// Rows (or columns) of A per slice.
     static let slice = 256
@@ -37,28 +37,6 @@ enum DenseProducts {
         guard alpha != 1 else { return }
         let values = UnsafeMutableBufferPointer(start: c.row(rows.lowerBound), count: rows.count * c.stride)
         for index in values.indices { values[index] *= alpha }
-    }
-
-    /// Cᵀ = α Bᵀ Aᵀ, the product C = α A B with B and C given turned: A m x n, Bᵀ k x n, Cᵀ k x m.
-    static func timesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix, alpha: Float,
-                            threads: Int) {
-        let shared = UncheckedSendable(a)
-        ParallelWork.forEach((rows + slice - 1) / slice, threads: threads) { part in
-            let first = part * slice
-            LinearAlgebra.multiply(b.base, shared.value + first * cols, into: c.base + first, rows: b.rows, inner: cols,
-                                   cols: min(slice, rows - first), lda: b.stride, ldb: cols, ldc: c.stride, transposeB: true, alpha: alpha)
-        }
-    }
-
-    /// Cᵀ = α Bᵀ A, the product C = α Aᵀ B with B and C given turned: A m x n, Bᵀ k x m, Cᵀ k x n.
-    static func transposeTimesTurned(_ a: UnsafePointer<Float>, rows: Int, cols: Int, _ b: FactorMatrix, into c: FactorMatrix,
-                                     alpha: Float, threads: Int) {
-        let shared = UncheckedSendable(a)
-        ParallelWork.forEach((cols + slice - 1) / slice, threads: threads) { part in
-            let first = part * slice
-            LinearAlgebra.multiply(b.base, shared.value + first, into: c.base + first, rows: b.rows, inner: rows,
-                                   cols: min(slice, cols - first), lda: b.stride, ldb: cols, ldc: c.stride, alpha: alpha)
-        }
     }
 
     /// G = Xᵀ X (k x k, rows padded with zeros) of the factor matrix X given turned (`turned` is Xᵀ).
