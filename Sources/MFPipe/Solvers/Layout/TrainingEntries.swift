@@ -70,6 +70,9 @@ public struct ArtifactEntries: TrainingEntries {
     public let count: Int
     /// Whether values are passed on as read.
     private let unchanged: Bool
+    /// Where the part's three columns start in the file, when each is contiguous, aligned
+    /// and `count` long, as the work directory writes them (nil otherwise).
+    private let offsets: (rows: Int, cols: Int, values: Int)?
     private static let chunk = 1 << 20
 
     /// The training part of the artifact at `url` (`train`, else `all`).
@@ -81,13 +84,15 @@ public struct ArtifactEntries: TrainingEntries {
         defer { try? file.close() }
         let parts = try file.root.openGroup("parts")
         part = parts.contains(RatingData.Part.train.rawValue) ? .train : .all
-        count = try parts.openGroup(part.rawValue).shape(of: "value").first ?? 0
+        let group = try parts.openGroup(part.rawValue)
+        count = try group.shape(of: "value").first ?? 0
+        offsets = try Self.contiguousOffsets(in: group, count: count)
     }
 
     /// Reads the columns straight from the mapped file when they lie in it contiguous and
-    /// aligned (as the work directory writes them), else through HDF5 into buffers of a chunk.
+    /// aligned, else through HDF5 into buffers of a chunk.
     public func forEachChunk(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws {
-        if let offsets = try contiguousOffsets() {
+        if let offsets {
             try forEachMappedChunk(rows: offsets.rows, cols: offsets.cols, values: offsets.values, body)
             return
         }
@@ -120,17 +125,14 @@ public struct ArtifactEntries: TrainingEntries {
     /// The values from the artifact's mapping, when they lie in it contiguous and aligned
     /// and the normalization leaves them as they are.
     public func valuesInPlace() throws -> ValuesInPlace? {
-        guard unchanged, count > 0, let offsets = try contiguousOffsets() else { return nil }
+        guard unchanged, count > 0, let offsets else { return nil }
         let mapped = try MappedFile(url: url)
         return ValuesInPlace(values: mapped.values(at: offsets.values, count: count, as: Float.self), owner: mapped)
     }
 
-    /// The byte offsets of the part's three columns in the file, when each is contiguous,
-    /// aligned and `count` long (nil otherwise).
-    private func contiguousOffsets() throws -> (rows: Int, cols: Int, values: Int)? {
-        let file = try HDF5File.open(url)
-        defer { try? file.close() }
-        let group = try file.root.openGroup("parts").openGroup(part.rawValue)
+    /// The byte offsets of the three columns of the part `group` in its file, when each is
+    /// contiguous, aligned and `count` long (nil otherwise).
+    private static func contiguousOffsets(in group: HDF5Group, count: Int) throws -> (rows: Int, cols: Int, values: Int)? {
         guard let row = try group.contiguousExtent("row", as: Int32.self), let col = try group.contiguousExtent("col", as: Int32.self),
               let value = try group.contiguousExtent("value", as: Float.self),
               [row, col, value].allSatisfy({ $0.count == count && $0.offset % 4 == 0 })
