@@ -355,6 +355,16 @@ final class KernelTests: XCTestCase {
                 }
             }
         }
+        // Sᵀ X over no rows of S: an empty sum, so zeros.
+        let c = UnsafeMutableRawPointer.allocate(byteCount: 9 * 32 * 4, alignment: 64).bindMemory(to: Float.self, capacity: 9 * 32)
+        defer { c.deallocate() }
+        let unused: [Float] = [0]
+        for isa in [mfk_isa_scalar] + Self.instructionSets {
+            XCTAssertNotEqual(mfk_use_isa(isa), 0)
+            c.initialize(repeating: .nan, count: 9 * 32)
+            unused.withUnsafeBufferPointer { s in mfk_dense_transpose_product(s.baseAddress!, 9, 0, 9, s.baseAddress!, 32, c, 32) }
+            XCTAssertTrue((0..<9 * 32).allSatisfy { c[$0] == 0 }, "\(String(cString: mfk_isa_name(isa))): no inner rows give zeros")
+        }
     }
 
     func testTheWidestSupportedInstructionSetIsChosenByDefault() {

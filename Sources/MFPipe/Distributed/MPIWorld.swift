@@ -147,7 +147,7 @@ public final class MPIWorld: @unchecked Sendable {
     /// For each region index j, the start and the ranks' lengths of the run that the ranks'
     /// j-th regions make when they lie end to end in rank order; nil when any does not (or
     /// a run is too long for MPI's 32-bit counts).
-    static func endToEnd(_ all: [[UnsafeMutableRawBufferPointer]]) -> [(base: UnsafeMutableRawPointer, lengths: [Int])]? {
+    private static func endToEnd(_ all: [[UnsafeMutableRawBufferPointer]]) -> [(base: UnsafeMutableRawPointer, lengths: [Int])]? {
         guard let count = all.first?.count, all.allSatisfy({ $0.count == count }) else { return nil }
         var runs: [(base: UnsafeMutableRawPointer, lengths: [Int])] = []
         for index in 0..<count {

@@ -11,7 +11,8 @@ import Foundation
 /// (each product orthonormalized, as the paper advises for float precision), and finally
 /// the SVD of the small matrix Aᵀ Q (LAPACK `sgesdd`) gives V, σ and U = Q Ũ. Sparse
 /// products run over the layout by row and by column, dense ones (a complete matrix) by
-/// the thin-product kernels (`DenseProducts`); both in fixed slices, with the same bits on any number of threads.
+/// the thin-product kernels (`DenseProducts`); both in fixed slices, with the same bits on
+/// any number of threads.
 /// Each power iteration is one epoch of the training loop, checkpointed like any other; the
 /// model — and its training error and validation RMSE — exists after the last.
 public enum SVDFactorizer: Factorizer {

@@ -93,7 +93,7 @@ public struct ArtifactEntries: TrainingEntries {
     /// aligned, else through HDF5 into buffers of a chunk.
     public func forEachChunk(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws {
         if let offsets {
-            try forEachMappedChunk(rows: offsets.rows, cols: offsets.cols, values: offsets.values, body)
+            try forEachMappedChunk(offsets, body)
             return
         }
         let file = try HDF5File.open(url)
@@ -140,15 +140,15 @@ public struct ArtifactEntries: TrainingEntries {
         return (row.offset, col.offset, value.offset)
     }
 
-    /// `forEachChunk` over the file mapped, its columns starting at the given byte offsets:
-    /// only normalized values are copied, and each chunk's pages are released once passed on,
-    /// so that a pass holds one chunk's worth in resident memory, as the buffers did.
-    private func forEachMappedChunk(rows: Int, cols: Int, values: Int,
+    /// `forEachChunk` over the file mapped, its columns starting at `offsets`: only
+    /// normalized values are copied, and each chunk's pages are released once passed on, so
+    /// that a pass holds one chunk's worth in resident memory, as the buffers did.
+    private func forEachMappedChunk(_ offsets: (rows: Int, cols: Int, values: Int),
                                     _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Float>) throws -> Void) throws {
         let mapped = try MappedFile(url: url)
-        let (allRows, allCols, allValues) = (mapped.values(at: rows, count: count, as: Int32.self),
-                                             mapped.values(at: cols, count: count, as: Int32.self),
-                                             mapped.values(at: values, count: count, as: Float.self))
+        let (allRows, allCols, allValues) = (mapped.values(at: offsets.rows, count: count, as: Int32.self),
+                                             mapped.values(at: offsets.cols, count: count, as: Int32.self),
+                                             mapped.values(at: offsets.values, count: count, as: Float.self))
         let normalized = unchanged ? nil : UnsafeMutableBufferPointer<Float>.allocate(capacity: min(Self.chunk, count))
         defer { normalized?.deallocate() }
         for first in stride(from: 0, to: count, by: Self.chunk) {
@@ -162,7 +162,10 @@ public struct ArtifactEntries: TrainingEntries {
                 v = UnsafeBufferPointer(target)
             }
             try body(r, c, v)
-            for column in [rows, cols, values] { mapped.release(offset: column + range.lowerBound * 4, byteCount: range.count * 4) }
+            let width = MemoryLayout<Float>.stride  // as wide as an Int32
+            for column in [offsets.rows, offsets.cols, offsets.values] {
+                mapped.release(offset: column + range.lowerBound * width, byteCount: range.count * width)
+            }
         }
     }
 
