@@ -106,6 +106,59 @@ final class SVDTests: XCTestCase {
         }
     }
 
+    /// A complete 5000 x 40 matrix whose singular values fall geometrically from 1000 to 0.1,
+    /// entered by row, by column, and transposed (40 x 5000); LAPACK's singular values of it
+    /// (double precision) and the RMSE a rank-30 truncation leaves.
+    private func narrowProblems() throws -> (problems: [(name: String, problem: TrainingProblem)], sigma: [Float], residual: Double) {
+        let script = """
+            import numpy as np
+            rng = np.random.default_rng(4)
+            u, _ = np.linalg.qr(rng.standard_normal((5000, 40)))
+            v, _ = np.linalg.qr(rng.standard_normal((40, 40)))
+            a = ((u * np.geomspace(1000, 0.1, 40)) @ v.T).astype(np.float32)
+            s = np.linalg.svd(a.astype(np.float64), compute_uv=False)
+            print(" ".join(repr(float(x)) for x in a.ravel()))
+            print(" ".join(repr(float(x)) for x in s[:30]))
+            print(repr(float(np.sqrt(np.sum(s[30:] ** 2) / a.size))))
+            """
+        let result = try Python.run(script)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        let values = lines[0].split(separator: " ").map { Float(String($0))! }
+        var (byRow, byColumn, turned) = (RatingTable(), RatingTable(), RatingTable())
+        for cell in 0..<5000 * 40 {
+            let (row, col) = (cell / 40, cell % 40)
+            byRow.append(row: Int32(row), col: Int32(col), value: values[cell])
+            let (down, across) = (cell % 5000, cell / 5000)
+            byColumn.append(row: Int32(down), col: Int32(across), value: values[down * 40 + across])
+            turned.append(row: Int32(col), col: Int32(row), value: values[cell])
+        }
+        let problems = [("by row", TrainingProblem(rows: 5000, cols: 40, train: byRow, validation: RatingTable())),
+                        ("by column", TrainingProblem(rows: 5000, cols: 40, train: byColumn, validation: RatingTable())),
+                        ("transposed", TrainingProblem(rows: 40, cols: 5000, train: turned, validation: RatingTable()))]
+        return (problems, lines[1].split(separator: " ").map { Float(String($0))! }, Double(String(lines[2]))!)
+    }
+
+    /// A complete matrix with a narrow side is factorized exactly, in one iteration, from the
+    /// Gram matrix of that side, formed in double precision: its 30 largest singular values
+    /// match LAPACK's to 1e-4 although σ₁² / σ₃₀² is about 10⁶ (a float Gram matrix would
+    /// lose the smaller ones), in any orientation and storage order, with the same bits on
+    /// one and two threads.
+    func testANarrowCompleteMatrixIsFactorizedExactlyFromItsGramMatrix() throws {
+        let (problems, expected, residual) = try narrowProblems()
+        for (name, problem) in problems {
+            let model = try SVDFactorizer.train(problem, request: svd(30), environment: .plain(threads: 2))
+            XCTAssertEqual(model.info.iterations, 1, "\(name): exact, from the Gram matrix")
+            XCTAssertEqual(model.sigma.count, 30)
+            for (index, (found, reference)) in zip(model.sigma, expected).enumerated() {
+                XCTAssertLessThan(abs(found - reference) / reference, 1e-4, "\(name): σ\(index + 1) \(found) against \(reference)")
+            }
+            let rmse = SolverFixtures.rmse(model, on: try problem.entries.table())
+            XCTAssertEqual(rmse, residual, accuracy: 0.01 * residual, "\(name): the truncation leaves the 10 smallest components")
+        }
+        XCTAssertEqual(try SolverFixtures.threadAndResumeDifferences(SVDFactorizer.self, problems[0].problem, svd(30), stopAfter: 1), [])
+    }
+
     func testMissingEntriesCountAsZeroResiduals() throws {
         var table = RatingTable()
         var random = SplitMix64(seed: 5)

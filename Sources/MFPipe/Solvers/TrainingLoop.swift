@@ -6,8 +6,8 @@ import Foundation
 /// epoch and the setting to change), measure validation RMSE, keep the best epoch's factors
 /// and stop `patience` epochs after it (patience 0: no early stopping, the last epoch is
 /// kept), stop when the objective's relative change over `toleranceWindow` epochs falls
-/// below `tolerance`, and write a checkpoint every `checkpointEpochs` epochs or
-/// `checkpointSeconds` seconds. On cancellation it writes a checkpoint at the solver's next
+/// below `tolerance` or when the solver reports its model complete, and write a checkpoint
+/// every `checkpointEpochs` epochs or `checkpointSeconds` seconds. On cancellation it writes a checkpoint at the solver's next
 /// safe point and throws `Interrupted`. A run that finds an intact checkpoint under its key
 /// continues from it and ends with the same bits as one never interrupted. Under `mpirun`
 /// every rank runs the loop in step: the leader's clock decides when to checkpoint, and a
@@ -151,6 +151,7 @@ public struct TrainingLoop {
                 solver.trainEpoch(epoch, threads: threads, cancellation: environment.cancellation)
             }
             let squaredError: Double
+            var finished = false
             switch trained {
             case .interrupted:
                 try checkpoint()
@@ -165,6 +166,9 @@ public struct TrainingLoop {
                 continue
             case .measured(let measured):
                 squaredError = measured
+            case .complete(let measured):
+                squaredError = measured
+                finished = true
             }
             let trainRMSE = (squaredError / Double(max(trainCount, 1))).squareRoot()
             let validationRMSE = environment.threads.withThreads { solver.validationRMSE(threads: $0) }
@@ -189,6 +193,7 @@ public struct TrainingLoop {
                     progress.converged = true
                 }
             }
+            if finished { progress.converged = true }
             let window = settings.toleranceWindow
             if progress.objectives.count > window {
                 let earlier = progress.objectives[progress.objectives.count - 1 - window]

@@ -1,39 +1,40 @@
 import CMFKernels
 import Foundation
 
-/// Truncated SVD by randomized subspace iteration (Halko, Martinsson and Tropp 2011,
-/// algorithms 4.3 and 5.1): A ≈ U_k diag(σ) V_kᵀ, exported as W = U_k diag(σ), H = V_kᵀ and
-/// `sigma`.
+/// Truncated SVD: A ≈ U_k diag(σ) V_kᵀ, exported as W = U_k diag(σ), H = V_kᵀ and `sigma`.
 ///
 /// A is the normalized training matrix; an entry that is not a training entry counts as
-/// zero, that is, as imputed by the normalization's prediction. With l = k + oversampling
-/// columns: Y = A Ω for a seeded Gaussian Ω, then `power_iterations` times Q = qr(A qr(Aᵀ Q))
-/// (each product orthonormalized, as the paper advises for float precision), and finally
-/// the SVD of the small matrix Aᵀ Q (LAPACK `sgesdd`) gives V, σ and U = Q Ũ. Sparse
-/// products run over the layout by row and by column, dense ones (a complete matrix) by
-/// the thin-product kernels (`DenseProducts`); both in fixed slices, with the same bits on
-/// any number of threads.
-/// Each power iteration is one epoch of the training loop, checkpointed like any other; the
-/// model — and its training error and validation RMSE — exists after the last.
+/// zero, that is, as imputed by the normalization's prediction. Two solvers, chosen by cost:
+/// randomized subspace iteration (Halko, Martinsson and Tropp 2011, algorithms 4.3 and 5.1;
+/// `RandomizedSVDSolver`) in general, and, for a complete matrix with a narrow side small
+/// enough that its Gram matrix costs less than the iteration's products, the exact truncated
+/// SVD from that Gram matrix (`GramSVDSolver`).
 public enum SVDFactorizer: Factorizer {
     public static let name = "svd"
-    public static let summary = "truncated randomized SVD (Halko, Martinsson, Tropp) of the normalized matrix, missing entries as zero residuals"
+    public static let summary = "truncated SVD of the normalized matrix, missing entries as zero residuals: randomized (Halko, Martinsson, Tropp), or exact from the Gram matrix of a complete matrix's narrow side when that is cheaper"
 
     public static let usesDenseLayout = true
 
     public static let params: [ParamSpec] = [
         ParamSpec("oversampling", .integer(0...1000), default: .number(10),
-                  "extra columns of the random subspace beyond k (Halko et al.'s p)"),
+                  "extra columns of the random subspace beyond k (Halko et al.'s p; randomized solver)"),
         ParamSpec("power_iterations", .integer(0...100), default: .number(4),
-                  "subspace iterations sharpening the basis (each one pass over A and one over Aᵀ)"),
+                  "subspace iterations sharpening the basis (each one pass over A and one over Aᵀ; randomized solver)"),
     ]
 
     public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
         guard request.k <= min(problem.rows, problem.cols) else {
             throw UnsuitableData.rankTooLarge(k: request.k, rows: problem.rows, cols: problem.cols)
         }
-        let matrix: RandomizedSVDSolver.Matrix = try problem.dense().map { .dense($0) } ?? .sparse(try problem.compressed())
-        return RandomizedSVDSolver(problem: problem, matrix: matrix, request: request, settings: SVDSettings(request.params))
+        let settings = SVDSettings(request.params)
+        guard let dense = try problem.dense() else {
+            return RandomizedSVDSolver(problem: problem, matrix: .sparse(try problem.compressed()), request: request, settings: settings)
+        }
+        let width = RandomizedSVDSolver.width(k: request.k, settings: settings, rows: problem.rows, cols: problem.cols)
+        if GramSVDSolver.isCheaper(rows: problem.rows, cols: problem.cols, width: width, powerIterations: settings.powerIterations) {
+            return GramSVDSolver(problem: problem, matrix: dense, k: request.k)
+        }
+        return RandomizedSVDSolver(problem: problem, matrix: .dense(dense), request: request, settings: settings)
     }
 
     public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
@@ -53,8 +54,58 @@ struct SVDSettings {
     }
 }
 
+/// The factors both SVD solvers end with, on the layout's scale: W = U_k diag(σ) (m x k),
+/// V_k (n x k) and σ; how they are scored on validation and exported.
+final class SVDFactors {
+    let w: FactorMatrix
+    let h: FactorMatrix
+    var sigma: [Float] = []
+    /// What the layout's values were divided by.
+    let scale: Double
+    private let validation: HeldOutSet
+
+    /// Zero factors of rank `k` for `problem`, whose layout divided its values by `scale`.
+    init(problem: TrainingProblem, k: Int, scale: Double) {
+        w = FactorMatrix(rows: problem.rows, k: k)
+        h = FactorMatrix(rows: problem.cols, k: k)
+        self.scale = scale
+        validation = HeldOutSet(problem.validation, offset: 0, scale: scale)
+    }
+
+    /// The validation RMSE on the original scale.
+    func validationRMSE(threads: Int) -> Double {
+        validation.rmse(w: w, h: h, rowBias: nil, colBias: nil, threads: threads)
+    }
+
+    /// The model on the original scale: W = U_k diag(σ), H = V_kᵀ, `sigma`.
+    func model(info: TrainingInfo) -> FactorModel {
+        let (k, rows, cols, scale) = (w.k, w.rows, h.rows, Float(self.scale))
+        var model = FactorModel(k: k, rows: rows, cols: cols, w: [Float](repeating: 0, count: rows * k),
+                                h: [Float](repeating: 0, count: k * cols), rowBias: [], colBias: [],
+                                sigma: sigma.map { $0 * scale }, info: info)
+        for row in 0..<rows {
+            let source = w.row(row)
+            for component in 0..<k { model.w[row * k + component] = source[component] * scale }
+        }
+        for col in 0..<cols {
+            let source = h.row(col)
+            for component in 0..<k { model.h[component * cols + col] = source[component] }
+        }
+        return model
+    }
+}
+
 /// The state of one randomized SVD: the current orthonormal basis Q (m x l), then the
 /// factors once the last iteration is done.
+///
+/// With l = k + oversampling columns: Y = A Ω for a seeded Gaussian Ω, then
+/// `power_iterations` times Q = qr(A qr(Aᵀ Q)) (each product orthonormalized, as the paper
+/// advises for float precision), and finally the SVD of the small matrix Aᵀ Q (LAPACK
+/// `sgesdd`) gives V, σ and U = Q Ũ. Sparse products run over the layout by row and by
+/// column, dense ones (a complete matrix) by the thin-product kernels (`DenseProducts`);
+/// both in fixed slices, with the same bits on any number of threads. Each power iteration
+/// is one epoch of the training loop, checkpointed like any other; the model — and its
+/// training error and validation RMSE — exists after the last.
 final class RandomizedSVDSolver: IterativeSolver {
     /// The matrix A: dense when every entry is a training entry, else by row and by column.
     enum Matrix {
@@ -63,25 +114,23 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     private let matrix: Matrix
-    private let (rows, cols): (Int, Int)
-    /// What the layout's values were divided by.
-    private let scale: Double
     private let settings: SVDSettings
     private let k: Int
     private let seed: UInt64
-    private let validation: HeldOutSet
     /// Q, m x l.
     private let basis: FactorMatrix
     /// Aᵀ Q (n x l), then V.
     private let transposed: FactorMatrix
-    /// U_k diag(σ) (m x k) and V_k (n x k), on the layout's scale.
-    private let w: FactorMatrix
-    private let h: FactorMatrix
-    private var sigma: [Float] = []
+    private let factors: SVDFactors
+
+    /// l: k plus the oversampling, at most the matrix's smaller side.
+    static func width(k: Int, settings: SVDSettings, rows: Int, cols: Int) -> Int {
+        min(k + settings.oversampling, rows, cols)
+    }
 
     init(problem: TrainingProblem, matrix: Matrix, request: FactorizationRequest, settings: SVDSettings) {
         self.matrix = matrix
-        (rows, cols) = (problem.rows, problem.cols)
+        let scale: Double
         switch matrix {
         case .dense(let dense): scale = dense.scale
         case .sparse(let layout): scale = layout.scale
@@ -89,12 +138,10 @@ final class RandomizedSVDSolver: IterativeSolver {
         self.settings = settings
         k = request.k
         seed = request.seed
-        validation = HeldOutSet(problem.validation, offset: 0, scale: scale)
-        let width = min(request.k + settings.oversampling, problem.rows, problem.cols)
+        let width = Self.width(k: request.k, settings: settings, rows: problem.rows, cols: problem.cols)
         basis = FactorMatrix(rows: problem.rows, k: width)
         transposed = FactorMatrix(rows: problem.cols, k: width)
-        w = FactorMatrix(rows: problem.rows, k: request.k)
-        h = FactorMatrix(rows: problem.cols, k: request.k)
+        factors = SVDFactors(problem: problem, k: request.k, scale: scale)
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
@@ -110,7 +157,7 @@ final class RandomizedSVDSolver: IterativeSolver {
         LinearAlgebra.orthonormalize(basis)
         guard epoch == settings.powerIterations + 1 else { return .unmeasured }
         finish(threads: threads)
-        return .measured(squaredError(threads: threads) * scale * scale)
+        return .measured(squaredError(threads: threads) * factors.scale * factors.scale)
     }
 
     /// Y = A X (m x l) for X n x l.
@@ -145,38 +192,30 @@ final class RandomizedSVDSolver: IterativeSolver {
     private func finish(threads: Int) {
         multiplyTransposed(basis, into: transposed, threads: threads)
         let (values, vt) = LinearAlgebra.thinSVD(transposed)
-        sigma = Array(values.prefix(k))
+        let sigma = Array(values.prefix(k))
+        factors.sigma = sigma
         let width = basis.k
-        for row in 0..<rows {
-            let (q, target) = (basis.row(row), w.row(row))
+        for row in 0..<basis.rows {
+            let (q, target) = (basis.row(row), factors.w.row(row))
             for component in 0..<k {
                 var sum: Float = 0
                 for inner in 0..<width { sum += q[inner] * vt[component * width + inner] }
                 target[component] = sum * sigma[component]
             }
         }
-        for col in 0..<cols {
-            let (v, target) = (transposed.row(col), h.row(col))
+        for col in 0..<transposed.rows {
+            let (v, target) = (transposed.row(col), factors.h.row(col))
             for component in 0..<k { target[component] = v[component] }
         }
     }
 
-    /// Σ (a_ij − W_i · H_j)² over the training entries: by entry for a sparse A; for a
-    /// dense one ‖A‖² − 2 Σ (Aᵀ W) ∘ H + Σ (Wᵀ W) ∘ (Hᵀ H), one product of A.
+    /// Σ (a_ij − W_i · H_j)² over the training entries: by entry for a sparse A, by
+    /// `DenseRatings.residualSquares` for a dense one.
     private func squaredError(threads: Int) -> Double {
+        let (w, h) = (factors.w, factors.h)
         switch matrix {
         case .dense(let dense):
-            let product = FactorMatrix(rows: cols, k: k)
-            dense.transposeTimes(w, into: product, threads: threads)
-            var cross = 0.0
-            for col in 0..<cols {
-                let (a, b) = (product.row(col), h.row(col))
-                for component in 0..<k { cross += Double(a[component]) * Double(b[component]) }
-            }
-            let (wGram, hGram) = (FactorMatrix(rows: k, k: k), FactorMatrix(rows: k, k: k))
-            DenseProducts.gram(w, into: wGram)
-            DenseProducts.gram(h, into: hGram)
-            return max(dense.squaredNorm - 2 * cross + DenseProducts.inner(wGram, hGram), 0)
+            return dense.residualSquares(w: w, h: h, threads: threads)
         case .sparse(let layout):
             let lines = layout.byRow
             let slices = LineSlices(lines)
@@ -197,7 +236,7 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     func validationRMSE(threads: Int) -> Double {
-        validation.rmse(w: w, h: h, rowBias: nil, colBias: nil, threads: threads)
+        factors.validationRMSE(threads: threads)
     }
 
     func penalty() -> Double { 0 }
@@ -215,18 +254,6 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     func model(info: TrainingInfo) -> FactorModel {
-        let scale = Float(self.scale)
-        var model = FactorModel(k: k, rows: rows, cols: cols, w: [Float](repeating: 0, count: rows * k),
-                                h: [Float](repeating: 0, count: k * cols), rowBias: [], colBias: [],
-                                sigma: sigma.map { $0 * scale }, info: info)
-        for row in 0..<rows {
-            let source = w.row(row)
-            for component in 0..<k { model.w[row * k + component] = source[component] * scale }
-        }
-        for col in 0..<cols {
-            let source = h.row(col)
-            for component in 0..<k { model.h[component * cols + col] = source[component] }
-        }
-        return model
+        factors.model(info: info)
     }
 }

@@ -93,6 +93,23 @@ public final class DenseRatings: @unchecked Sendable {
     func transposeTimes(_ b: FactorMatrix, into c: FactorMatrix, threads: Int) {
         apply(DenseProducts.transposeTimes, transposed: DenseProducts.times, b, into: c, threads: threads)
     }
+
+    /// ‖A − W Hᵀ‖² (A divided by `scale`; W m x k, H n x k), in double: ‖A‖² − 2 Σ (Aᵀ W) ∘ H
+    /// + Σ (Wᵀ W) ∘ (Hᵀ H), one product of A.
+    func residualSquares(w: FactorMatrix, h: FactorMatrix, threads: Int) -> Double {
+        let k = w.k
+        let product = FactorMatrix(rows: cols, k: k)
+        transposeTimes(w, into: product, threads: threads)
+        var cross = 0.0
+        for col in 0..<cols {
+            let (a, b) = (product.row(col), h.row(col))
+            for component in 0..<k { cross += Double(a[component]) * Double(b[component]) }
+        }
+        let (wGram, hGram) = (FactorMatrix(rows: k, k: k), FactorMatrix(rows: k, k: k))
+        DenseProducts.gram(w, into: wGram)
+        DenseProducts.gram(h, into: hGram)
+        return max(squaredNorm - 2 * cross + DenseProducts.inner(wGram, hGram), 0)
+    }
 }
 
 extension TrainingProblem {

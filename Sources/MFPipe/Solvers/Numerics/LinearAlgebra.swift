@@ -71,6 +71,43 @@ public enum LinearAlgebra {
                     Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
     }
 
+    /// Adds Xᵀ X to the columns `columns` of the `size` x `size` row-major double matrix G,
+    /// in their rows above the diagonal block's end (every entry of G's upper triangle in
+    /// those columns), for X `count` x `size` — given row-major, or as Xᵀ (`size` x `count`,
+    /// row-major) when `turned` (BLAS `dgemm`). The same columns give the same bits however
+    /// G's columns are shared out.
+    static func accumulateGram(_ x: UnsafePointer<Double>, count: Int, size: Int, turned: Bool, columns: Range<Int>,
+                               into g: UnsafeMutablePointer<Double>) {
+        prepare()
+        let (m, n, k) = (Int32(columns.upperBound), Int32(columns.count), Int32(count))
+        if turned {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, x + columns.lowerBound * count, k, 1,
+                        g + columns.lowerBound, Int32(size))
+        } else {
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1, x, Int32(size), x + columns.lowerBound, Int32(size), 1,
+                        g + columns.lowerBound, Int32(size))
+        }
+    }
+
+    /// The `count` largest eigenvalues of the symmetric `size` x `size` matrix G (its upper
+    /// triangle, row-major; destroyed), in descending order, and their eigenvectors: column
+    /// c of the `size` x `count` row-major `vectors` belongs to `values[c]` (LAPACK `dsyevr`,
+    /// which computes only those).
+    static func largestEigenpairs(_ g: UnsafeMutablePointer<Double>, size: Int, count: Int) -> (values: [Double], vectors: [Double]) {
+        prepare()
+        var ascending = [Double](repeating: 0, count: size)
+        var found = [Double](repeating: 0, count: size * max(count, 1))
+        var support = [Int32](repeating: 0, count: 2 * max(count, 1))
+        var located: Int32 = 0
+        _ = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "I")), Int8(UInt8(ascii: "U")), Int32(size),
+                           g, Int32(size), 0, 0, Int32(size - count + 1), Int32(size), 0, &located, &ascending, &found, Int32(count), &support)
+        var vectors = [Double](repeating: 0, count: size * count)
+        for row in 0..<size {
+            for column in 0..<count { vectors[row * count + column] = found[row * count + count - 1 - column] }
+        }
+        return (ascending.prefix(count).reversed(), vectors)
+    }
+
     /// Replaces the `rows` x k matrix `x` (its first k columns, rows `stride` apart) by the
     /// Q of its thin QR decomposition: an orthonormal basis of its column space
     /// (LAPACK `sgeqrf`, `sorgqr`; rows ≥ k).
