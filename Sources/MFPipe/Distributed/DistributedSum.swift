@@ -43,19 +43,27 @@ extension MPIWorld {
 /// rank about the same time rather than the same weight (an ALS row with a thousand ratings
 /// costs less per rating than one with five).
 ///
+/// The first call's times replace the weights outright; later calls move the estimate only
+/// halfway (geometrically) towards what they measured, so that the cut follows a lasting
+/// difference between shares without chasing the noise of one call's timing.
 /// Every rank's measured time is shared with every rank, so every rank derives the same
 /// cut; which rank computes a task never changes its result.
 public final class ShareBalance {
     /// Each task's estimated cost: its weight at first, then rescaled so that each rank's
-    /// share sums to the time the rank took on it.
+    /// share sums to (about) the time the rank took on it.
     private var estimate: [Double] = []
+    /// Whether a call has been timed yet.
+    private var learnt = false
 
     /// An empty record: the first call cuts by weight alone.
     public init() {}
 
     /// The cut of `weights` for the next call.
     func partition(_ weights: [Int], in world: MPIWorld) -> [Range<Int>] {
-        if estimate.count != weights.count { estimate = weights.map(Double.init) }
+        if estimate.count != weights.count {
+            estimate = weights.map(Double.init)
+            learnt = false
+        }
         return world.partition(estimate)
     }
 
@@ -65,8 +73,10 @@ public final class ShareBalance {
         for (rank, share) in shares.enumerated() {
             let total = share.reduce(0.0) { $0 + estimate[$1] }
             guard total > 0, times[rank] > 0 else { continue }
-            for task in share { estimate[task] *= times[rank] / total }
+            let factor = learnt ? (times[rank] / total).squareRoot() : times[rank] / total
+            for task in share { estimate[task] *= factor }
         }
+        learnt = true
     }
 }
 
