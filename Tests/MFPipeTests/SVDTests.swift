@@ -125,18 +125,23 @@ final class SVDTests: XCTestCase {
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n")
         let values = lines[0].split(separator: " ").map { Float(String($0))! }
-        var (byRow, byColumn, turned) = (RatingTable(), RatingTable(), RatingTable())
-        for cell in 0..<5000 * 40 {
-            let (row, col) = (cell / 40, cell % 40)
-            byRow.append(row: Int32(row), col: Int32(col), value: values[cell])
-            let (down, across) = (cell % 5000, cell / 5000)
-            byColumn.append(row: Int32(down), col: Int32(across), value: values[down * 40 + across])
-            turned.append(row: Int32(col), col: Int32(row), value: values[cell])
+        let problems = [("by row", false, false), ("by column", false, true), ("transposed, by row", true, false),
+                        ("transposed, by column", true, true)].map { name, transposed, columnOrder in
+            (name, Self.complete(values, rows: 5000, cols: 40, transposed: transposed, columnOrder: columnOrder))
         }
-        let problems = [("by row", TrainingProblem(rows: 5000, cols: 40, train: byRow, validation: RatingTable())),
-                        ("by column", TrainingProblem(rows: 5000, cols: 40, train: byColumn, validation: RatingTable())),
-                        ("transposed", TrainingProblem(rows: 40, cols: 5000, train: turned, validation: RatingTable()))]
         return (problems, lines[1].split(separator: " ").map { Float(String($0))! }, Double(String(lines[2]))!)
+    }
+
+    /// The complete matrix whose row-major values are `values` (`rows` x `cols`), or its
+    /// transpose, its entries row after row or column after column.
+    private static func complete(_ values: [Float], rows: Int, cols: Int, transposed: Bool, columnOrder: Bool) -> TrainingProblem {
+        let (height, width) = transposed ? (cols, rows) : (rows, cols)
+        var table = RatingTable()
+        for cell in 0..<rows * cols {
+            let (row, col) = columnOrder ? (cell % height, cell / height) : (cell / width, cell % width)
+            table.append(row: Int32(row), col: Int32(col), value: transposed ? values[col * cols + row] : values[row * cols + col])
+        }
+        return TrainingProblem(rows: height, cols: width, train: table, validation: RatingTable())
     }
 
     /// A complete matrix with a narrow side is factorized exactly, in one iteration, from the
@@ -157,6 +162,38 @@ final class SVDTests: XCTestCase {
             XCTAssertEqual(rmse, residual, accuracy: 0.01 * residual, "\(name): the truncation leaves the 10 smallest components")
         }
         XCTAssertEqual(try SolverFixtures.threadAndResumeDifferences(SVDFactorizer.self, problems[0].problem, svd(30), stopAfter: 1), [])
+    }
+
+    /// A square matrix also takes the exact way when that is cheaper, from the Gram matrix of
+    /// its columns whichever order its entries arrive in.
+    func testASquareMatrixIsFactorizedExactlyInEitherOrder() throws {
+        let script = """
+            import numpy as np
+            rng = np.random.default_rng(5)
+            u, _ = np.linalg.qr(rng.standard_normal((60, 60)))
+            v, _ = np.linalg.qr(rng.standard_normal((60, 60)))
+            a = ((u * np.geomspace(100, 0.01, 60)) @ v.T).astype(np.float32)
+            print(" ".join(repr(float(x)) for x in a.ravel()))
+            s = np.linalg.svd(a.astype(np.float64), compute_uv=False)
+            print(" ".join(repr(float(x)) for x in s[:10]))
+            print(repr(float(np.sqrt(np.sum(s[10:] ** 2) / a.size))))
+            """
+        let result = try Python.run(script)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        let values = lines[0].split(separator: " ").map { Float(String($0))! }
+        let (expected, residual) = (lines[1].split(separator: " ").map { Float(String($0))! }, Double(String(lines[2]))!)
+        for columnOrder in [false, true] {
+            let problem = Self.complete(values, rows: 60, cols: 60, transposed: false, columnOrder: columnOrder)
+            XCTAssertEqual(try problem.dense()?.byColumn, columnOrder)
+            let model = try SVDFactorizer.train(problem, request: svd(10))
+            XCTAssertEqual(model.info.iterations, 1, "exact, from the Gram matrix")
+            for (index, (found, reference)) in zip(model.sigma, expected).enumerated() {
+                XCTAssertLessThan(abs(found - reference) / reference, 1e-4, "column order \(columnOrder): σ\(index + 1) \(found) against \(reference)")
+            }
+            XCTAssertEqual(SolverFixtures.rmse(model, on: try problem.entries.table()), residual, accuracy: 0.01 * residual,
+                           "column order \(columnOrder): the truncation leaves the 50 smallest components")
+        }
     }
 
     func testMissingEntriesCountAsZeroResiduals() throws {

@@ -57,8 +57,11 @@ struct SVDSettings {
 /// The factors both SVD solvers end with, on the layout's scale: W = U_k diag(σ) (m x k),
 /// V_k (n x k) and σ; how they are scored on validation and exported.
 final class SVDFactors {
+    /// U_k diag(σ), m x k.
     let w: FactorMatrix
+    /// V_k, n x k.
     let h: FactorMatrix
+    /// σ, k, descending.
     var sigma: [Float] = []
     /// What the layout's values were divided by.
     let scale: Double

@@ -43,13 +43,14 @@ final class GramSVDSolver: IterativeSolver {
         let sigma = values.map { Float(max($0, 0).squareRoot() / scale) }
         factors.sigma = sigma
         let (w, h) = (factors.w, factors.h)
-        // The narrow side's singular vectors, from the eigenvectors.
-        let known = matrix.cols <= matrix.rows ? h : w
+        // The narrow side's singular vectors are the eigenvectors; one product gives the other side's.
+        let narrowIsColumns = matrix.cols <= matrix.rows
+        let known = narrowIsColumns ? h : w
         for line in 0..<narrow {
             let target = known.row(line)
             for component in 0..<k { target[component] = Float(vectors[line * k + component]) }
         }
-        if known === h {
+        if narrowIsColumns {
             matrix.times(h, into: w, threads: threads)
         } else {
             matrix.transposeTimes(w, into: h, threads: threads)
@@ -97,11 +98,12 @@ extension DenseRatings {
     /// (`LinearAlgebra.accumulateGram`) in a task of its own: every entry is summed in the
     /// same order on any number of threads.
     func narrowGram(threads: Int) -> [Double] {
-        // The values are stored `lines` x `across`: A, or Aᵀ when `byColumn`.
-        let (lines, across) = byColumn ? (cols, rows) : (rows, cols)
-        // Whether the narrow side runs along the stored lines (each line one of its variables).
-        let turned = lines < across
-        let (narrow, wide) = (min(lines, across), max(lines, across))
+        let narrowIsColumns = cols <= rows
+        let (narrow, wide) = narrowIsColumns ? (cols, rows) : (rows, cols)
+        // The values are stored line after line, each `across` long: A's rows, or its columns
+        // when `byColumn`. `turned`: each stored line is one of the narrow side's lines.
+        let across = byColumn ? rows : cols
+        let turned = byColumn == narrowIsColumns
         let (chunk, blocks) = (Self.gramChunk(narrow: narrow), (narrow + Self.gramBlock - 1) / Self.gramBlock)
         var gram = [Double](repeating: 0, count: narrow * narrow)
         let converted = UnsafeMutablePointer<Double>.allocate(capacity: chunk * narrow)
