@@ -178,11 +178,12 @@ public struct TrainingLoop {
             progress.epoch = epoch
             progress.curve.append((trainRMSE, validationRMSE))
             progress.objectives.append(squaredError + solver.penalty())
-            if epoch % settings.progressEvery == 0 || epoch == settings.epochs {
+            if epoch % settings.progressEvery == 0 || epoch == settings.epochs || finished {
                 var measures = ProgressMeasures()
                 measures.add("epoch_train_rmse", label: "train RMSE", trainRMSE)
                 measures.add("epoch_validation_rmse", label: "validation RMSE", validationRMSE)
-                environment.progress(epoch, settings.epochs, measures)
+                // A model complete early reports its last epoch as the last of all.
+                environment.progress(epoch, finished ? epoch : settings.epochs, measures)
             }
             if keepsBest && !validationRMSE.isNaN {
                 if validationRMSE < progress.bestRMSE {

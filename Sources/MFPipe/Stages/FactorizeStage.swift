@@ -86,7 +86,7 @@ public enum FactorizeStage: Stage {
         // The training loop's RMSE of the kept epoch, on the normalized values and unclipped:
         // named apart from evaluate's train and validation RMSE (the clipped predictions on
         // the data's scale), which the report and the export give.
-        var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epochs"
+        var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epoch\(model.info.iterations == 1 ? "" : "s")"
         if !best.trainRMSE.isNaN {
             let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "epoch \(model.info.bestIteration)" : "the warm start"
             summary += String(format: ", kept %@ (normalized RMSE: train %.4f", kept, best.trainRMSE)
