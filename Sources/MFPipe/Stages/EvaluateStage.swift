@@ -46,6 +46,9 @@ public enum EvaluateStage: Stage {
             trainSquares = normalizedTrain.reduce(0) { $0 + Double($1) * Double($1) }
         }
 
+        /// The threads the stage may use.
+        var threads: Int { ranking.threads }
+
         var validation: RatingTable { data.parts[.validation] ?? RatingTable() }
         var test: RatingTable { data.parts[.test] ?? RatingTable() }
 
@@ -63,11 +66,12 @@ public enum EvaluateStage: Stage {
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
             var score = Evaluation.ModelScore(
                 node: handle.node.id, k: model.k, algorithm: model.info.algorithm,
-                train: ErrorMetrics.measure(data.training, predict: predictor.predict),
-                validation: ErrorMetrics.measure(validation, predict: predictor.predict),
-                test: ErrorMetrics.measure(test, predict: predictor.predict),
+                train: ErrorMetrics.measure(data.training, threads: threads, predict: predictor.predict),
+                validation: ErrorMetrics.measure(validation, threads: threads, predict: predictor.predict),
+                test: ErrorMetrics.measure(test, threads: threads, predict: predictor.predict),
                 iterations: model.info.iterations, seconds: model.info.seconds,
-                explainedVariance: EvaluateStage.explainedVariance(predictor, train: data.training, normalized: normalizedTrain, squares: trainSquares),
+                explainedVariance: EvaluateStage.explainedVariance(predictor, train: data.training, normalized: normalizedTrain,
+                                                                   squares: trainSquares, threads: threads),
                 fold: handle.node.fold ?? 0, parameters: model.w.count + model.h.count + model.rowBias.count + model.colBias.count + model.sigma.count)
             (score.validationRanking, score.testRanking) = try rankingMetrics(model, normalization: normalization, tasks: tasks)
             return score
@@ -97,7 +101,8 @@ public enum EvaluateStage: Stage {
                     normalization: .fit(method, train: data.training, rows: data.rowCount, cols: data.colCount,
                                         rowRegularization: shrinkage, colRegularization: shrinkage),
                     model: nil, clip: clip)
-                return (ErrorMetrics.measure(validation, predict: predictor.predict), ErrorMetrics.measure(test, predict: predictor.predict))
+                return (ErrorMetrics.measure(validation, threads: threads, predict: predictor.predict),
+                        ErrorMetrics.measure(test, threads: threads, predict: predictor.predict))
             }
         }
     }
@@ -155,8 +160,9 @@ public enum EvaluateStage: Stage {
                                   context: context)
             let predictor = Predictor(normalization: basis.normalization, model: model, clip: basis.clip)
             evaluation.refit = Evaluation.Refit(epochs: model.info.iterations,
-                                                train: ErrorMetrics.measure(basis.data.training.appending(basis.validation), predict: predictor.predict),
-                                                test: ErrorMetrics.measure(basis.test, predict: predictor.predict))
+                                                train: ErrorMetrics.measure(basis.data.training.appending(basis.validation),
+                                                                            threads: context.threads, predict: predictor.predict),
+                                                test: ErrorMetrics.measure(basis.test, threads: context.threads, predict: predictor.predict))
             refitModel = model
         }
         try context.writeArtifact { root in
@@ -239,13 +245,19 @@ public enum EvaluateStage: Stage {
         }
     }
 
-    /// 1 − Σ (y − model)² / Σ y² over the training entries, y their normalized values.
-    fileprivate static func explainedVariance(_ predictor: Predictor, train: RatingTable, normalized: [Float], squares: Double) -> Double {
+    /// 1 − Σ (y − model)² / Σ y² over the training entries, y their normalized values, on up
+    /// to `threads` threads (fixed chunks added in order: the same bits for any count).
+    fileprivate static func explainedVariance(_ predictor: Predictor, train: RatingTable, normalized: [Float], squares: Double,
+                                              threads: Int) -> Double {
         guard squares > 0 else { return .nan }
-        var errors = 0.0
-        for entry in 0..<train.count {
-            let error = Double(normalized[entry]) - predictor.modelPart(row: train.rows[entry], col: train.cols[entry])
-            errors += error * error
+        let chunk = 1 << 16
+        let errors = ParallelWork.sum((train.count + chunk - 1) / chunk, threads: threads) { part in
+            var sum = 0.0
+            for entry in part * chunk..<min(train.count, (part + 1) * chunk) {
+                let error = Double(normalized[entry]) - predictor.modelPart(row: train.rows[entry], col: train.cols[entry])
+                sum += error * error
+            }
+            return sum
         }
         return 1 - errors / squares
     }
