@@ -33,58 +33,72 @@ public struct RankingMetrics: Sendable, Equatable {
         [("precision", precision), ("recall", recall), ("ndcg", ndcg), ("map", map), ("coverage", coverage)]
     }
 
-    /// What a held-out set is measured against, prepared once for every model scored on it:
-    /// each row's relevant columns, and the entries its lists leave out.
+    /// The held-out sets a model is measured on, prepared once for every model scored on
+    /// them: each set's relevant columns of each row, and the entries its lists leave out —
+    /// set i's lists leave out the entries `excluding` gave for sets 0 … i (validation: the
+    /// training entries; test: those and the validation entries), so that one product W·H
+    /// serves every set.
     public struct Task {
-        /// The relevant held-out columns of each row.
-        let relevant: [Set<Int32>]
-        /// The entries the lists leave out.
-        let excluded: ExcludedEntries
+        /// The relevant held-out columns of each row, for each set.
+        let relevant: [[Set<Int32>]]
+        /// The entries set i's lists leave out beyond set i − 1's.
+        let layers: [ExcludedEntries]
 
-        /// The held-out entries of `heldOut` at or above `threshold` (every one without it),
-        /// over `rows` rows, the lists leaving out the entries of `excluding`.
-        public init(heldOut: RatingTable, threshold: Double?, excluding: [RatingTable], rows: Int) {
-            var relevant = [Set<Int32>](repeating: [], count: rows)
-            for entry in 0..<heldOut.count where threshold.map({ Double(heldOut.values[entry]) >= $0 }) ?? true {
-                relevant[Int(heldOut.rows[entry])].insert(heldOut.cols[entry])
+        /// The entries of each of `heldOut` at or above `threshold` (every one without it),
+        /// over `rows` rows; set i's lists leave out the entries of `excluding[0 ... i]`.
+        public init(heldOut: [RatingTable], threshold: Double?, excluding: [RatingTable], rows: Int) {
+            precondition(heldOut.count == excluding.count, "one table of left-out entries per held-out set")
+            relevant = heldOut.map { table in
+                var relevant = [Set<Int32>](repeating: [], count: rows)
+                for entry in 0..<table.count where threshold.map({ Double(table.values[entry]) >= $0 }) ?? true {
+                    relevant[Int(table.rows[entry])].insert(table.cols[entry])
+                }
+                return relevant
             }
-            self.relevant = relevant
-            excluded = ExcludedEntries(excluding, rows: rows)
+            layers = excluding.map { ExcludedEntries([$0], rows: rows) }
         }
     }
 
-    /// Measures `model` after `normalization` on `task`'s held-out set, N = `count`.
-    public static func measure(model: FactorModel, normalization: Normalization, task: Task, at count: Int, threads: Int) throws -> RankingMetrics {
-        let relevant = task.relevant
-        guard relevant.contains(where: { !$0.isEmpty }) else { return .empty }
-        var (precision, recall, ndcg, map, rows) = (0.0, 0.0, 0.0, 0.0, 0)
-        var recommended = [Bool](repeating: false, count: model.cols)
-        let recommender = TopNRecommender(model: model, normalization: normalization, count: count, excluding: task.excluded)
-        try recommender.run(threads: threads) { window in
-            for offset in 0..<window.rowCount {
-                let wanted = relevant[window.firstRow + offset]
-                guard !wanted.isEmpty else { continue }
-                var (hits, dcg, precisionSum) = (0, 0.0, 0.0)
-                for rank in 0..<count {
-                    let column = window.columns[offset * count + rank]
-                    guard column >= 0 else { break }
-                    recommended[Int(column)] = true
-                    guard wanted.contains(column) else { continue }
-                    hits += 1
-                    dcg += 1 / log2(Double(rank) + 2)
-                    precisionSum += Double(hits) / Double(rank + 1)
+    /// Measures `model` after `normalization` on each of `task`'s held-out sets, N = `count`
+    /// (one result per set, in order).
+    public static func measure(model: FactorModel, normalization: Normalization, task: Task, at count: Int, threads: Int) throws -> [RankingMetrics] {
+        guard let first = task.layers.first else { return [] }
+        guard task.relevant.contains(where: { $0.contains { !$0.isEmpty } }) else { return task.layers.map { _ in .empty } }
+        var sums = [(precision: Double, recall: Double, ndcg: Double, map: Double, rows: Int)](repeating: (0, 0, 0, 0, 0),
+                                                                                                 count: task.layers.count)
+        var recommended = [[Bool]](repeating: [Bool](repeating: false, count: model.cols), count: task.layers.count)
+        let recommender = TopNRecommender(model: model, normalization: normalization, count: count, excluding: first,
+                                          further: Array(task.layers.dropFirst()))
+        try recommender.runLists(threads: threads) { windows in
+            for (set, window) in windows.enumerated() {
+                for offset in 0..<window.rowCount {
+                    let wanted = task.relevant[set][window.firstRow + offset]
+                    guard !wanted.isEmpty else { continue }
+                    var (hits, dcg, precisionSum) = (0, 0.0, 0.0)
+                    for rank in 0..<count {
+                        let column = window.columns[offset * count + rank]
+                        guard column >= 0 else { break }
+                        recommended[set][Int(column)] = true
+                        guard wanted.contains(column) else { continue }
+                        hits += 1
+                        dcg += 1 / log2(Double(rank) + 2)
+                        precisionSum += Double(hits) / Double(rank + 1)
+                    }
+                    let ideal = (0..<min(wanted.count, count)).reduce(0.0) { $0 + 1 / log2(Double($1) + 2) }
+                    sums[set].precision += Double(hits) / Double(count)
+                    sums[set].recall += Double(hits) / Double(wanted.count)
+                    sums[set].ndcg += dcg / ideal
+                    sums[set].map += precisionSum / Double(min(wanted.count, count))
+                    sums[set].rows += 1
                 }
-                let ideal = (0..<min(wanted.count, count)).reduce(0.0) { $0 + 1 / log2(Double($1) + 2) }
-                precision += Double(hits) / Double(count)
-                recall += Double(hits) / Double(wanted.count)
-                ndcg += dcg / ideal
-                map += precisionSum / Double(min(wanted.count, count))
-                rows += 1
             }
         }
-        let n = Double(rows)
-        return RankingMetrics(precision: precision / n, recall: recall / n, ndcg: ndcg / n, map: map / n,
-                              coverage: Double(recommended.filter { $0 }.count) / Double(max(model.cols, 1)), rows: rows)
+        return sums.indices.map { set in
+            let (sum, n) = (sums[set], Double(sums[set].rows))
+            guard sum.rows > 0 else { return .empty }
+            return RankingMetrics(precision: sum.precision / n, recall: sum.recall / n, ndcg: sum.ndcg / n, map: sum.map / n,
+                                  coverage: Double(recommended[set].filter { $0 }.count) / Double(max(model.cols, 1)), rows: sum.rows)
+        }
     }
 
     /// The popularity baseline's model: no factors, each column's bias its number of

@@ -33,6 +33,9 @@ public struct TopNRecommender {
     public let count: Int
     /// The entries each row's list leaves out.
     public let excluded: ExcludedEntries
+    /// Further lists of each row from the same predictions (`runLists`): list i + 1 leaves
+    /// out `further[i]` as well as everything list i leaves out.
+    public let further: [ExcludedEntries]
 
     /// Ranks the columns of `model` for each row, `count` per row, leaving out the
     /// (row, column) pairs of `excluding`.
@@ -40,12 +43,14 @@ public struct TopNRecommender {
         self.init(model: model, normalization: normalization, count: count, excluding: ExcludedEntries([excluding], rows: model.rows))
     }
 
-    /// Ranks the columns of `model` for each row, `count` per row, leaving out `excluding`.
-    public init(model: FactorModel, normalization: Normalization, count: Int, excluding: ExcludedEntries) {
+    /// Ranks the columns of `model` for each row, `count` per row, leaving out `excluding`
+    /// — and, in each of the further lists, the entries of `further` up to its own as well.
+    public init(model: FactorModel, normalization: Normalization, count: Int, excluding: ExcludedEntries, further: [ExcludedEntries] = []) {
         self.model = model
         self.normalization = normalization
         self.count = count
         excluded = excluding
+        self.further = further
     }
 
     /// The recommender of rows for every column: the model and normalization transposed
@@ -62,26 +67,33 @@ public struct TopNRecommender {
         var normalization = self.normalization
         (normalization.rowOffsets, normalization.colOffsets) = (normalization.colOffsets, normalization.rowOffsets)
         (normalization.rowScales, normalization.colScales) = (normalization.colScales, normalization.rowScales)
-        return TopNRecommender(model: flipped, normalization: normalization, count: count, excluding: excluded.transposed(cols: model.cols))
+        return TopNRecommender(model: flipped, normalization: normalization, count: count, excluding: excluded.transposed(cols: model.cols),
+                               further: further.map { $0.transposed(cols: model.cols) })
     }
 
     /// Computes every row's recommendations on `threads` threads and hands them to
     /// `deliver` window after window, in row order.
     public func run(threads: Int, deliver: (Window) throws -> Void) throws {
+        try runLists(threads: threads) { try deliver($0[0]) }
+    }
+
+    /// `run` for every list at once — the first, then one for each of `further` — from one
+    /// product W·H: `deliver` receives each window's rows as one window per list.
+    public func runLists(threads: Int, deliver: ([Window]) throws -> Void) throws {
         let (rows, cols, k) = (model.rows, model.cols, model.k)
-        let windowRows = max(64, (1 << 20) / max(count, 1))
+        let layers = [excluded] + further
+        let windowRows = max(64, (1 << 20) / max(count * layers.count, 1))
         let sliceRows = max(8, min(512, (1 << 20) / max(cols, 1)))
         let terms = ColumnTerms(model: model, normalization: normalization)
         let buffers = ScratchPool { ProductSlice(capacity: sliceRows * cols, count: count) }
         var firstRow = 0
         while firstRow < rows {
             let windowCount = min(windowRows, rows - firstRow)
-            var window = Window(firstRow: firstRow, rowCount: windowCount,
-                                columns: [Int32](repeating: -1, count: windowCount * count),
-                                scores: [Float](repeating: .nan, count: windowCount * count))
+            var columns = [Int32](repeating: -1, count: layers.count * windowCount * count)
+            var scores = [Float](repeating: .nan, count: layers.count * windowCount * count)
             let slices = (windowCount + sliceRows - 1) / sliceRows
-            window.columns.withUnsafeMutableBufferPointer { columnsOut in
-                window.scores.withUnsafeMutableBufferPointer { scoresOut in
+            columns.withUnsafeMutableBufferPointer { columnsOut in
+                scores.withUnsafeMutableBufferPointer { scoresOut in
                     let output = UncheckedSendable((columnsOut, scoresOut))
                     model.w.withUnsafeBufferPointer { w in
                         model.h.withUnsafeBufferPointer { h in
@@ -97,14 +109,17 @@ public struct TopNRecommender {
                                 }
                                 for row in low..<high {
                                     let line = products + (row - low) * cols
-                                    for position in excluded.start[row]..<excluded.start[row + 1] {
-                                        line[Int(excluded.columns[position])] = -.infinity
-                                    }
-                                    terms.select(row: row, products: line, into: &buffer.selection)
-                                    let offset = (row - firstRow) * count
-                                    buffer.selection.drain { rank, column, key in
-                                        output.value.0[offset + rank] = column
-                                        output.value.1[offset + rank] = terms.score(row: row, key: key)
+                                    terms.computeKeys(row: row, products: line)
+                                    for (list, layer) in layers.enumerated() {
+                                        for position in layer.start[row]..<layer.start[row + 1] {
+                                            line[Int(layer.columns[position])] = -.infinity
+                                        }
+                                        terms.select(keys: line, into: &buffer.selection)
+                                        let offset = (list * windowCount + row - firstRow) * count
+                                        buffer.selection.drain { rank, column, key in
+                                            output.value.0[offset + rank] = column
+                                            output.value.1[offset + rank] = terms.score(row: row, key: key)
+                                        }
                                     }
                                 }
                             } }
@@ -112,7 +127,11 @@ public struct TopNRecommender {
                     }
                 }
             }
-            try deliver(window)
+            let size = windowCount * count
+            try deliver(layers.indices.map { list in
+                Window(firstRow: firstRow, rowCount: windowCount, columns: Array(columns[list * size..<(list + 1) * size]),
+                       scores: Array(scores[list * size..<(list + 1) * size]))
+            })
             firstRow += windowCount
         }
     }
@@ -154,10 +173,9 @@ private struct ColumnTerms {
         transform = normalization.transform
     }
 
-    /// Offers every column of `row` (its W·H products in `products`, excluded ones -∞) to
-    /// `selection`: the keys are computed in place first (a loop the compiler vectorizes),
-    /// then only those above the selection's threshold are offered.
-    func select(row: Int, products: UnsafeMutablePointer<Float>, into selection: inout TopNSelection) {
+    /// Replaces `row`'s W·H products in `products` by their ranking keys (a loop the
+    /// compiler vectorizes). An excluded column is set to −∞ afterwards.
+    func computeKeys(row: Int, products: UnsafeMutablePointer<Float>) {
         let (scale, bias) = (rowScales[row], rowBiases[row])
         colOffsets.withUnsafeBufferPointer { offsets in
             colScales.withUnsafeBufferPointer { scales in
@@ -168,8 +186,12 @@ private struct ColumnTerms {
                 }
             }
         }
-        for column in 0..<colOffsets.count where products[column] > selection.threshold {
-            selection.offer(products[column], column: Int32(column))
+    }
+
+    /// Offers to `selection` the columns whose keys are above its threshold.
+    func select(keys: UnsafeMutablePointer<Float>, into selection: inout TopNSelection) {
+        for column in 0..<colOffsets.count where keys[column] > selection.threshold {
+            selection.offer(keys[column], column: Int32(column))
         }
     }
 

@@ -52,16 +52,17 @@ public enum EvaluateStage: Stage {
         var validation: RatingTable { data.parts[.validation] ?? RatingTable() }
         var test: RatingTable { data.parts[.test] ?? RatingTable() }
 
-        /// The ranking metrics' validation set (lists without the training entries) and test
-        /// set (lists without the training and validation entries), nil when not measured:
-        /// built once for all the models scored on this data, and dropped before a refit.
-        func rankingTasks() -> (validation: RankingMetrics.Task, test: RankingMetrics.Task)? {
+        /// The ranking metrics' held-out sets: validation (lists without the training entries)
+        /// and test (lists without the training and validation entries), nil when not
+        /// measured; built once for all the models scored on this data, and dropped before a
+        /// refit.
+        func rankingTasks() -> RankingMetrics.Task? {
             guard ranking.at > 0 else { return nil }
-            return (RankingMetrics.Task(heldOut: validation, threshold: ranking.threshold, excluding: [data.training], rows: data.rowCount),
-                    RankingMetrics.Task(heldOut: test, threshold: ranking.threshold, excluding: [data.training, validation], rows: data.rowCount))
+            return RankingMetrics.Task(heldOut: [validation, test], threshold: ranking.threshold, excluding: [data.training, validation],
+                                       rows: data.rowCount)
         }
 
-        func score(_ handle: ArtifactHandle, tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> Evaluation.ModelScore {
+        func score(_ handle: ArtifactHandle, tasks: RankingMetrics.Task?) throws -> Evaluation.ModelScore {
             let model = try FactorModel.read(at: handle.dataFile)
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
             var score = Evaluation.ModelScore(
@@ -77,19 +78,16 @@ public enum EvaluateStage: Stage {
             return score
         }
 
-        /// The ranking metrics of `model` on validation (lists without the training entries)
-        /// and test (lists without the training and validation entries).
-        func rankingMetrics(_ model: FactorModel, normalization: Normalization,
-                            tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> (RankingMetrics, RankingMetrics) {
+        /// The ranking metrics of `model` on validation and test, from one pass over its
+        /// predictions.
+        func rankingMetrics(_ model: FactorModel, normalization: Normalization, tasks: RankingMetrics.Task?) throws -> (RankingMetrics, RankingMetrics) {
             guard let tasks else { return (.empty, .empty) }
-            func measure(_ task: RankingMetrics.Task) throws -> RankingMetrics {
-                try RankingMetrics.measure(model: model, normalization: normalization, task: task, at: ranking.at, threads: ranking.threads)
-            }
-            return (try measure(tasks.validation), try measure(tasks.test))
+            let measured = try RankingMetrics.measure(model: model, normalization: normalization, task: tasks, at: ranking.at, threads: threads)
+            return (measured[0], measured[1])
         }
 
         /// The popularity baseline's ranking metrics on validation and test.
-        func popularity(tasks: (validation: RankingMetrics.Task, test: RankingMetrics.Task)?) throws -> (validation: RankingMetrics, test: RankingMetrics) {
+        func popularity(tasks: RankingMetrics.Task?) throws -> (validation: RankingMetrics, test: RankingMetrics) {
             let model = RankingMetrics.popularityModel(train: data.training, rows: data.rowCount, cols: data.colCount)
             return try rankingMetrics(model, normalization: .none(rows: data.rowCount, cols: data.colCount), tasks: tasks)
         }
