@@ -128,10 +128,14 @@ public struct TopNRecommender {
                 }
             }
             let size = windowCount * count
-            try deliver(layers.indices.map { list in
-                Window(firstRow: firstRow, rowCount: windowCount, columns: Array(columns[list * size..<(list + 1) * size]),
-                       scores: Array(scores[list * size..<(list + 1) * size]))
-            })
+            if layers.count == 1 {
+                try deliver([Window(firstRow: firstRow, rowCount: windowCount, columns: columns, scores: scores)])
+            } else {
+                try deliver(layers.indices.map { list in
+                    Window(firstRow: firstRow, rowCount: windowCount, columns: Array(columns[list * size..<(list + 1) * size]),
+                           scores: Array(scores[list * size..<(list + 1) * size]))
+                })
+            }
             firstRow += windowCount
         }
     }
