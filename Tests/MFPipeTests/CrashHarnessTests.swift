@@ -146,9 +146,11 @@ final class CrashHarnessTests: XCTestCase {
 
     func testTwentyKillsAtRandomMomentsChangeNoOutput() throws {
         let reference = try reference(threads: "2")
-        // About eight kills to a pipeline: each of the 22 lands somewhere between ingest and report.
+        // About ten kills to a pipeline: each of the 22 lands somewhere between ingest and
+        // report. With eight, once evaluate had become faster, one try in three saw five
+        // runs finish between two kills, over the bound below.
         let finished = try interrupt(with: SIGKILL, times: 22, threads: "2", restart: reference.restart,
-                                     progress: (reference.duration - reference.restart) / 8, reference: reference.outputs, seed: 17)
+                                     progress: (reference.duration - reference.restart) / 10, reference: reference.outputs, seed: 17)
         XCTAssertLessThanOrEqual(finished, 4, "pipelines run to the end between kills")
     }
 
