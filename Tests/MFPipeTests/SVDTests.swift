@@ -7,31 +7,39 @@ import XCTest
 /// low-rank matrix exactly, treats missing entries as zero residuals, gives the same bits
 /// on any thread count and after a resume, and refuses a rank the matrix cannot have.
 final class SVDTests: XCTestCase {
-    /// A 300 x 200 matrix of rank 6 with singular values 60, 30, 15, 8, 4, 2, plus Gaussian
-    /// noise of standard deviation 0.01, every entry a training entry, the entries row after
-    /// row or (`columnOrder`) column after column.
-    private func spectrumProblem(columnOrder: Bool = false) throws -> (problem: TrainingProblem, values: [Float]) {
+    /// A float32 matrix made by numpy: U diag(`spectrum`) Vᵀ for random orthonormal U
+    /// (`rows` x rank) and V (`cols` x rank), rank the spectrum's length, plus Gaussian
+    /// `noise`; returns its values row after row, LAPACK's first `kept` singular values of it
+    /// (in double precision), and the RMS over its entries of the singular values past those.
+    private func numpyMatrix(rows: Int, cols: Int, spectrum: String, noise: Double = 0, seed: Int,
+                             kept: Int) throws -> (values: [Float], sigma: [Float], residual: Double) {
         let script = """
-            import numpy as np, sys
-            rng = np.random.default_rng(3)
-            u, _ = np.linalg.qr(rng.standard_normal((300, 6)))
-            v, _ = np.linalg.qr(rng.standard_normal((200, 6)))
-            a = (u * [60, 30, 15, 8, 4, 2]) @ v.T + 0.01 * rng.standard_normal((300, 200))
+            import numpy as np
+            rng = np.random.default_rng(\(seed))
+            spectrum = np.array(\(spectrum), dtype=np.float64)
+            u, _ = np.linalg.qr(rng.standard_normal((\(rows), len(spectrum))))
+            v, _ = np.linalg.qr(rng.standard_normal((\(cols), len(spectrum))))
+            a = (u * spectrum) @ v.T
+            if \(noise) > 0: a = a + \(noise) * rng.standard_normal((\(rows), \(cols)))
             a = a.astype(np.float32)
+            s = np.linalg.svd(a.astype(np.float64), compute_uv=False)
             print(" ".join(repr(float(x)) for x in a.ravel()))
-            print(" ".join(repr(float(x)) for x in np.linalg.svd(a.astype(np.float64), compute_uv=False)[:6]))
+            print(" ".join(repr(float(x)) for x in s[:\(kept)]))
+            print(repr(float(np.sqrt(np.sum(s[\(kept):] ** 2) / a.size))))
             """
         let result = try Python.run(script)
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         let lines = result.stdout.split(separator: "\n")
-        let values = lines[0].split(separator: " ").map { Float(String($0))! }
-        var table = RatingTable()
-        for cell in 0..<300 * 200 {
-            let (row, col) = columnOrder ? (cell % 300, cell / 300) : (cell / 200, cell % 200)
-            table.append(row: Int32(row), col: Int32(col), value: values[row * 200 + col])
-        }
-        return (TrainingProblem(rows: 300, cols: 200, train: table, validation: RatingTable()),
-                lines[1].split(separator: " ").map { Float(String($0))! })
+        return (lines[0].split(separator: " ").map { Float(String($0))! }, lines[1].split(separator: " ").map { Float(String($0))! },
+                Double(String(lines[2]))!)
+    }
+
+    /// A 300 x 200 matrix of rank 6 with singular values 60, 30, 15, 8, 4, 2, plus Gaussian
+    /// noise of standard deviation 0.01, every entry a training entry, the entries row after
+    /// row or (`columnOrder`) column after column.
+    private func spectrumProblem(columnOrder: Bool = false) throws -> (problem: TrainingProblem, values: [Float]) {
+        let matrix = try numpyMatrix(rows: 300, cols: 200, spectrum: "[60, 30, 15, 8, 4, 2]", noise: 0.01, seed: 3, kept: 6)
+        return (Self.complete(matrix.values, rows: 300, cols: 200, transposed: false, columnOrder: columnOrder), matrix.sigma)
     }
 
     private func svd(_ k: Int) throws -> FactorizationRequest {
@@ -110,26 +118,12 @@ final class SVDTests: XCTestCase {
     /// entered by row, by column, and transposed (40 x 5000); LAPACK's singular values of it
     /// (double precision) and the RMSE a rank-30 truncation leaves.
     private func narrowProblems() throws -> (problems: [(name: String, problem: TrainingProblem)], sigma: [Float], residual: Double) {
-        let script = """
-            import numpy as np
-            rng = np.random.default_rng(4)
-            u, _ = np.linalg.qr(rng.standard_normal((5000, 40)))
-            v, _ = np.linalg.qr(rng.standard_normal((40, 40)))
-            a = ((u * np.geomspace(1000, 0.1, 40)) @ v.T).astype(np.float32)
-            s = np.linalg.svd(a.astype(np.float64), compute_uv=False)
-            print(" ".join(repr(float(x)) for x in a.ravel()))
-            print(" ".join(repr(float(x)) for x in s[:30]))
-            print(repr(float(np.sqrt(np.sum(s[30:] ** 2) / a.size))))
-            """
-        let result = try Python.run(script)
-        XCTAssertEqual(result.exitCode, 0, result.stderr)
-        let lines = result.stdout.split(separator: "\n")
-        let values = lines[0].split(separator: " ").map { Float(String($0))! }
+        let matrix = try numpyMatrix(rows: 5000, cols: 40, spectrum: "np.geomspace(1000, 0.1, 40)", seed: 4, kept: 30)
         let problems = [("by row", false, false), ("by column", false, true), ("transposed, by row", true, false),
                         ("transposed, by column", true, true)].map { name, transposed, columnOrder in
-            (name, Self.complete(values, rows: 5000, cols: 40, transposed: transposed, columnOrder: columnOrder))
+            (name, Self.complete(matrix.values, rows: 5000, cols: 40, transposed: transposed, columnOrder: columnOrder))
         }
-        return (problems, lines[1].split(separator: " ").map { Float(String($0))! }, Double(String(lines[2]))!)
+        return (problems, matrix.sigma, matrix.residual)
     }
 
     /// The complete matrix whose row-major values are `values` (`rows` x `cols`), or its
@@ -167,22 +161,7 @@ final class SVDTests: XCTestCase {
     /// A square matrix also takes the exact way when that is cheaper, from the Gram matrix of
     /// its columns whichever order its entries arrive in.
     func testASquareMatrixIsFactorizedExactlyInEitherOrder() throws {
-        let script = """
-            import numpy as np
-            rng = np.random.default_rng(5)
-            u, _ = np.linalg.qr(rng.standard_normal((60, 60)))
-            v, _ = np.linalg.qr(rng.standard_normal((60, 60)))
-            a = ((u * np.geomspace(100, 0.01, 60)) @ v.T).astype(np.float32)
-            print(" ".join(repr(float(x)) for x in a.ravel()))
-            s = np.linalg.svd(a.astype(np.float64), compute_uv=False)
-            print(" ".join(repr(float(x)) for x in s[:10]))
-            print(repr(float(np.sqrt(np.sum(s[10:] ** 2) / a.size))))
-            """
-        let result = try Python.run(script)
-        XCTAssertEqual(result.exitCode, 0, result.stderr)
-        let lines = result.stdout.split(separator: "\n")
-        let values = lines[0].split(separator: " ").map { Float(String($0))! }
-        let (expected, residual) = (lines[1].split(separator: " ").map { Float(String($0))! }, Double(String(lines[2]))!)
+        let (values, expected, residual) = try numpyMatrix(rows: 60, cols: 60, spectrum: "np.geomspace(100, 0.01, 60)", seed: 5, kept: 10)
         for columnOrder in [false, true] {
             let problem = Self.complete(values, rows: 60, cols: 60, transposed: false, columnOrder: columnOrder)
             XCTAssertEqual(try problem.dense()?.byColumn, columnOrder)
