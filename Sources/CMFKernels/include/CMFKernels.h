@@ -142,6 +142,10 @@ void mfk_cg_refine(const float *x, const float *y, size_t count, size_t size, si
 /* The sum of squared errors of a model over `count` entries. */
 double mfk_squared_error(const mfk_entry *entries, size_t count, const mfk_model_view *model);
 
+/* The position of the first of `count` keys above `threshold` (NaN never is), or `count`
+   when none is: the scan of a top-N selection, whose threshold only rises. */
+size_t mfk_first_above(const float *keys, size_t count, float threshold);
+
 /*
  * The design matrix and targets of one least-squares solve over a line's entries (ALS):
  * for entry e, row e of `x` (rows `x_stride` floats apart) begins with the other side's

@@ -1,3 +1,4 @@
+import CMFKernels
 import Foundation
 
 /// The top N columns of every row by predicted value, excluding given entries (a row's
@@ -192,10 +193,15 @@ private struct ColumnTerms {
         }
     }
 
-    /// Offers to `selection` the columns whose keys are above its threshold.
+    /// Offers to `selection` the columns whose keys are above its threshold, in column
+    /// order, finding each by `mfk_first_above` from the one before: once the selection is
+    /// full, few keys beat its threshold, and the scan between them runs on vectors.
     func select(keys: UnsafeMutablePointer<Float>, into selection: inout TopNSelection) {
-        for column in 0..<colOffsets.count where keys[column] > selection.threshold {
+        let count = colOffsets.count
+        var column = mfk_first_above(keys, count, selection.threshold)
+        while column < count {
             selection.offer(keys[column], column: Int32(column))
+            column += 1 + mfk_first_above(keys + column + 1, count - column - 1, selection.threshold)
         }
     }
 
