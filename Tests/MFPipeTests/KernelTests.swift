@@ -367,6 +367,21 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The selection's scan finds the first key above the threshold, block boundaries and
+    /// tails included, and never a NaN.
+    func testTheScanFindsTheFirstKeyAboveTheThreshold() {
+        var random = SplitMix64(seed: 12)
+        for count in [0, 1, 15, 16, 17, 31, 32, 33, 100, 1000] {
+            var keys = (0..<count).map { _ in Float(random.nextGaussian()) }
+            if count > 3 { keys[count / 2] = .nan }
+            for threshold in [-Float.infinity, -1, 0, 1.5, 3, .infinity] {
+                let expected = keys.firstIndex { $0 > threshold } ?? count
+                let found = keys.withUnsafeBufferPointer { mfk_first_above($0.baseAddress ?? UnsafePointer(bitPattern: 64)!, count, threshold) }
+                XCTAssertEqual(found, expected, "\(count) keys, threshold \(threshold)")
+            }
+        }
+    }
+
     func testTheWidestSupportedInstructionSetIsChosenByDefault() {
         XCTAssertNotEqual(mfk_use_isa(mfk_isa_best), 0)
         let best = mfk_active_isa()
