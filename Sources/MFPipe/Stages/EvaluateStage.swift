@@ -248,15 +248,14 @@ public enum EvaluateStage: Stage {
     fileprivate static func explainedVariance(_ predictor: Predictor, train: RatingTable, normalized: [Float], squares: Double,
                                               threads: Int) -> Double {
         guard squares > 0 else { return .nan }
-        let chunk = 1 << 16
-        let errors = ParallelWork.sum((train.count + chunk - 1) / chunk, threads: threads) { part in
+        let errors = ParallelWork.overChunks(train.count, threads: threads) { entries in
             var sum = 0.0
-            for entry in part * chunk..<min(train.count, (part + 1) * chunk) {
+            for entry in entries {
                 let error = Double(normalized[entry]) - predictor.modelPart(row: train.rows[entry], col: train.cols[entry])
                 sum += error * error
             }
             return sum
-        }
+        }.reduce(0.0, +)
         return 1 - errors / squares
     }
 

@@ -45,6 +45,23 @@ public enum ParallelWork {
         return parts.reduce(0, +)
     }
 
+    /// Items per range of `overChunks`: fixed, so that what a caller adds up over the ranges
+    /// never depends on the thread count.
+    public static let chunk = 1 << 16
+
+    /// `part(range)` for the consecutive ranges of `chunk` items covering `0..<count` (the
+    /// last one shorter), computed on up to `threads` threads and returned in range order.
+    public static func overChunks<Part>(_ count: Int, threads: Int, _ part: (Range<Int>) -> Part) -> [Part] {
+        var parts = [Part?](repeating: nil, count: (count + chunk - 1) / chunk)
+        parts.withUnsafeMutableBufferPointer { slots in
+            let output = UncheckedSendable(slots)
+            forEach(slots.count, threads: threads) { index in
+                output.value[index] = part(index * chunk..<min(count, (index + 1) * chunk))
+            }
+        }
+        return parts.map { $0! }
+    }
+
     /// The indices of `weights`, heaviest first (ties in index order): the order that
     /// keeps threads busy to the end when tasks differ in size.
     public static func heaviestFirst(_ weights: [Int]) -> [Int] {
