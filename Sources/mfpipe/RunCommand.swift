@@ -53,8 +53,11 @@ enum RunCommand: Command {
             FollowerCommand.stop(exitCode: code).send(in: world)
             return code
         } catch {
-            FollowerCommand.stop(exitCode: (error as? MFPipeError)?.exitCode ?? 1).send(in: world)
-            throw error
+            // Reported while the job is still up: a line a rank writes after MPI_Finalize can be
+            // lost when mpirun tears the job down (seen once in CI).
+            let code = reportFailure(error)
+            FollowerCommand.stop(exitCode: code).send(in: world)
+            return code
         }
     }
 

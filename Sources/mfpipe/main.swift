@@ -39,17 +39,24 @@ func main(_ words: [String]) -> Int32 {
         printOut(command.help + "\n")
         return 0
     }
-    // Under mpirun every rank meets the same bad input; only rank 0 says so.
-    let reportsErrors = !MPIWorld.launchedAsFollower
     do {
         return try command.run(rest)
-    } catch let error as MFPipeError {
+    } catch {
+        return reportFailure(error)
+    }
+}
+
+/// Writes `error` to stderr as one `mfpipe: …` line and returns its exit code (that of an
+/// `MFPipeError`, else 1). Under `mpirun` every rank meets the same bad input; only rank 0
+/// says so.
+func reportFailure(_ error: Error) -> Int32 {
+    let reportsErrors = !MPIWorld.launchedAsFollower
+    if let error = error as? MFPipeError {
         if reportsErrors { StandardStream.error.write("mfpipe: \(StandardStream.printable(error.description))\n") }
         return error.exitCode
-    } catch {
-        if reportsErrors { StandardStream.error.write("mfpipe: \(StandardStream.printable("\(error)"))\n") }
-        return 1
     }
+    if reportsErrors { StandardStream.error.write("mfpipe: \(StandardStream.printable("\(error)"))\n") }
+    return 1
 }
 
 StandardStream.ignoreBrokenPipes()
