@@ -3,8 +3,28 @@ import MFPipe
 import MFPipeTestSupport
 import XCTest
 
-/// The small pieces everything rests on: SHA-256, JSON, the seeded generator.
+/// The small pieces everything rests on: SHA-256, JSON, the seeded generator, the
+/// fixed-chunk parallel sums.
 final class SupportTests: XCTestCase {
+    /// Error metrics over 200,000 entries (four chunks) have the same bits on one and two
+    /// threads, and equal the plain sums.
+    func testErrorMetricsHaveTheSameBitsOnAnyThreadCount() {
+        var random = SplitMix64(seed: 21)
+        var table = RatingTable()
+        for entry in 0..<200_000 { table.append(row: Int32(entry % 977), col: Int32(entry % 313), value: Float(random.nextGaussian())) }
+        let predict = { (row: Int32, col: Int32) in Double(row % 7) * 0.1 - Double(col % 5) * 0.05 }
+        let (one, two) = (ErrorMetrics.measure(table, threads: 1, predict: predict), ErrorMetrics.measure(table, threads: 2, predict: predict))
+        XCTAssertEqual(one.rmse.bitPattern, two.rmse.bitPattern)
+        XCTAssertEqual(one.mae.bitPattern, two.mae.bitPattern)
+        var (squared, absolute) = (0.0, 0.0)
+        for entry in 0..<table.count {
+            let error = Double(table.values[entry]) - predict(table.rows[entry], table.cols[entry])
+            (squared, absolute) = (squared + error * error, absolute + abs(error))
+        }
+        XCTAssertEqual(one.rmse, (squared / 200_000).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(one.mae, absolute / 200_000, accuracy: 1e-12)
+    }
+
     func testSHA256KnownVectors() {
         XCTAssertEqual(SHA256.hex(of: ""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(of: "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
