@@ -7,40 +7,21 @@ import Foundation
 /// nodes have finished. The first caller of a key builds the value while later callers of
 /// the same key wait for it.
 public final class RunCache: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var values: [String: (owner: String, value: Any)] = [:]
-    private var building: Set<String> = []
+    private let values = SharedValues<(owner: String, value: Any)>()
 
     /// An empty cache.
     public init() {}
 
     /// The value under `key`, built by `build` on first use and kept until `owner`'s nodes are done.
     public func value<T>(for key: String, owner: String, build: () throws -> T) rethrows -> T {
-        condition.lock()
-        while building.contains(key) { condition.wait() }
-        if let cached = values[key]?.value as? T {
-            condition.unlock()
-            return cached
-        }
-        building.insert(key)
-        condition.unlock()
-        defer {
-            condition.lock()
-            building.remove(key)
-            condition.broadcast()
-            condition.unlock()
-        }
-        let value = try build()
-        condition.lock()
-        values[key] = (owner, value)
-        condition.unlock()
-        return value
+        try values.value(for: key, stored: { $0.value as? T }, build: {
+            let value = try build()
+            return ((owner, value), value)
+        })
     }
 
     /// Drops every value that `owner` holds.
     public func release(owner: String) {
-        condition.lock()
-        values = values.filter { $0.value.owner != owner }
-        condition.unlock()
+        values.removeAll { $0.owner == owner }
     }
 }

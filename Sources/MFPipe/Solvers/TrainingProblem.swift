@@ -32,9 +32,7 @@ public final class TrainingProblem: @unchecked Sendable {
     /// The first negative training value in entry order, and where it is (nil when there
     /// is none).
     public let firstNegative: (value: Float, row: Int32, col: Int32)?
-    private let condition = NSCondition()
-    private var layouts: [String: AnyObject] = [:]
-    private var building: Set<String> = []
+    private let layouts = SharedValues<AnyObject>()
 
     /// A problem over `entries` (read once here, for each row's and column's count and
     /// the values' moments); with `keepingDense`, a complete matrix is also laid out dense
@@ -94,11 +92,11 @@ public final class TrainingProblem: @unchecked Sendable {
         self.rootMeanSquare = rootMeanSquare.isFinite && rootMeanSquare > 0 ? rootMeanSquare : 1
         squaredSum = moments.squares
         if let inPlace, moments.inRowOrder || moments.inColumnOrder {
-            layouts["dense"] = DenseRatings(values: inPlace.values, owner: inPlace.owner, rows: rows, cols: cols, byColumn: !moments.inRowOrder,
-                                            scale: self.rootMeanSquare, squaredSum: squaredSum)
+            layouts.set(DenseRatings(values: inPlace.values, owner: inPlace.owner, rows: rows, cols: cols, byColumn: !moments.inRowOrder,
+                                     scale: self.rootMeanSquare, squaredSum: squaredSum), for: "dense")
         } else if let dense {
-            layouts["dense"] = DenseRatings(values: UnsafeBufferPointer(dense), owner: nil, rows: rows, cols: cols, byColumn: byColumn ?? false,
-                                            scale: self.rootMeanSquare, squaredSum: squaredSum)
+            layouts.set(DenseRatings(values: UnsafeBufferPointer(dense), owner: nil, rows: rows, cols: cols, byColumn: byColumn ?? false,
+                                     scale: self.rootMeanSquare, squaredSum: squaredSum), for: "dense")
         }
     }
 
@@ -117,25 +115,10 @@ public final class TrainingProblem: @unchecked Sendable {
     /// The layout named `key`, built by `build` on first use and shared by every caller
     /// asking for the same key (concurrent callers wait for the first to finish building).
     public func layout<Layout: AnyObject>(_ key: String, build: () throws -> Layout) rethrows -> Layout {
-        condition.lock()
-        while building.contains(key) { condition.wait() }
-        if let layout = layouts[key] as? Layout {
-            condition.unlock()
-            return layout
-        }
-        building.insert(key)
-        condition.unlock()
-        defer {
-            condition.lock()
-            building.remove(key)
-            condition.broadcast()
-            condition.unlock()
-        }
-        let layout = try build()
-        condition.lock()
-        layouts[key] = layout
-        condition.unlock()
-        return layout
+        try layouts.value(for: key, stored: { $0 as? Layout }, build: {
+            let layout = try build()
+            return (layout, layout)
+        })
     }
 
     /// The training entries laid out in a grid (0: automatic) shuffled by `seed`, for SGD.
