@@ -12,7 +12,11 @@ The same model for both: ratings centred by their mean (mfpipe's normalize `mean
 center), biases and factors fitted by ALS with weighted-λ. mfpipe's λ is on the unit-RMS
 scale of the centred ratings, so cmfrec gets λ_r = λ x that RMS for the factors and λ_b = λ
 for the biases (what mfpipe's penalties are on the rating scale).
-  als.py BINARY WORK"""
+Peak RSS: of mfpipe's whole scored `run` (its factorize node, the upstream ones cached), and
+of a fresh Python process that loads the training file and fits the peer once (10
+iterations), this script re-run with --peer.
+  als.py BINARY WORK
+  als.py BINARY WORK --peer ENGINE THREADS   (one fit, for its peak RSS)"""
 import glob
 import json
 import os
@@ -26,10 +30,36 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from measure import measured
+
 binary, work = sys.argv[1], sys.argv[2]
 k, iterations, lam = 32, 10, 0.05
 names = ["UserId", "ItemId", "Rating"]
 train = pd.read_csv(f"{work}/train.txt", sep=" ", header=None, names=names)
+scale = float(np.sqrt(np.mean((train["Rating"] - train["Rating"].mean()) ** 2)))
+peers = ["cmfrec cg", "cmfrec cholesky", "implicit (implicit feedback)"]
+
+
+def fit_peer(engine, n, threads):
+    """`engine` (one of `peers`) fitted with `n` iterations on `threads` threads."""
+    if engine.startswith("cmfrec"):
+        import cmfrec
+        return cmfrec.CMF(k=k, lambda_=np.array([lam, lam, lam * scale, lam * scale, 0, 0]), method="als", use_cg=engine == "cmfrec cg",
+                          user_bias=True, item_bias=True, scale_lam=True, niter=n, nthreads=threads, use_float=True, random_state=1,
+                          verbose=False).fit(train)
+    import implicit
+    from threadpoolctl import threadpool_limits
+    matrix = sp.csr_matrix((train["Rating"].to_numpy(np.float32), (train["UserId"].to_numpy(), train["ItemId"].to_numpy())))
+    with threadpool_limits(1, "blas"):
+        model = implicit.cpu.als.AlternatingLeastSquares(factors=k, iterations=n, num_threads=threads, random_state=1)
+        model.fit(matrix, show_progress=False)
+    return model
+
+
+if sys.argv[3:4] == ["--peer"]:
+    fit_peer(sys.argv[4], iterations, int(sys.argv[5]))
+    sys.exit(0)
+
 test = pd.read_csv(f"{work}/test.txt", sep=" ", header=None, names=names)
 results = []
 
@@ -57,27 +87,21 @@ for threads in (1, 2):
                         "--set", "split.held_out=test"], check=True)
         node = newest_factorize()
         per_iteration.append(node["metrics"]["seconds"] / node["metrics"]["iterations"])
-    subprocess.run([binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads)], check=True)
+    _, _, rss = measured([binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads)])
     artifacts = [p for p in glob.glob(f"{work}/runs/artifacts/factorize-*") if os.path.exists(p + "/manifest.json")]
     with h5py.File(max(artifacts, key=lambda p: os.path.getmtime(p + "/manifest.json")) + "/data.h5", "r") as f:
         curve, objective = f["curve_validation_rmse"][:], float(f["curve_objective"][-1])
     results.append({"engine": "mfpipe als", "threads": threads, "seconds_per_iteration": statistics.median(per_iteration),
-                    "test_rmse": float(curve[-1]), "objective": objective})
-
-import cmfrec  # noqa: E402
-import implicit  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
-
-scale = float(np.sqrt(np.mean((train["Rating"] - train["Rating"].mean()) ** 2)))
+                    "test_rmse": float(curve[-1]), "objective": objective, "peak_rss_mb": rss})
 
 
-def timed(make):
+def timed(engine, threads):
     """Seconds per iteration from fitting 1 and `iterations` iterations, and the longer model."""
     start = time.perf_counter()
-    make(1)
+    fit_peer(engine, 1, threads)
     one = time.perf_counter() - start
     start = time.perf_counter()
-    model = make(iterations)
+    model = fit_peer(engine, iterations, threads)
     return (time.perf_counter() - start - one) / (iterations - 1), model
 
 
@@ -93,31 +117,22 @@ def cmfrec_objective(model):
                  + lam * (np.sum(by_user * model.user_bias_.astype(np.float64) ** 2) + np.sum(by_item * model.item_bias_.astype(np.float64) ** 2)))
 
 
-matrix = sp.csr_matrix((train["Rating"].to_numpy(np.float32), (train["UserId"].to_numpy(), train["ItemId"].to_numpy())))
 for threads in (1, 2):
-    for use_cg in (True, False):
-        def fit(n):
-            return cmfrec.CMF(k=k, lambda_=np.array([lam, lam, lam * scale, lam * scale, 0, 0]), method="als", use_cg=use_cg, user_bias=True, item_bias=True, scale_lam=True,
-                              niter=n, nthreads=threads, use_float=True, random_state=1, verbose=False).fit(train)
-        seconds, model = timed(fit)
-        predicted = model.predict(test["UserId"].to_numpy(), test["ItemId"].to_numpy())
-        rmse = float(np.sqrt(np.nanmean((test["Rating"].to_numpy() - predicted) ** 2)))
-        results.append({"engine": "cmfrec " + ("cg" if use_cg else "cholesky"), "threads": threads, "seconds_per_iteration": seconds,
-                        "test_rmse": rmse, "objective": cmfrec_objective(model)})
-    with threadpool_limits(1, "blas"):
-        def fit_implicit(n):
-            model = implicit.cpu.als.AlternatingLeastSquares(factors=k, iterations=n, num_threads=threads, random_state=1)
-            model.fit(matrix, show_progress=False)
-            return model
-        seconds, _ = timed(fit_implicit)
-    results.append({"engine": "implicit (implicit feedback)", "threads": threads, "seconds_per_iteration": seconds, "test_rmse": None,
-                    "objective": None})
+    for engine in peers:
+        seconds, model = timed(engine, threads)
+        result = {"engine": engine, "threads": threads, "seconds_per_iteration": seconds, "test_rmse": None, "objective": None}
+        if engine.startswith("cmfrec"):
+            predicted = model.predict(test["UserId"].to_numpy(), test["ItemId"].to_numpy())
+            result["test_rmse"] = float(np.sqrt(np.nanmean((test["Rating"].to_numpy() - predicted) ** 2)))
+            result["objective"] = cmfrec_objective(model)
+        _, _, result["peak_rss_mb"] = measured([sys.executable, __file__, binary, work, "--peer", engine, str(threads)])
+        results.append(result)
 
-print(f"{'engine':<30}{'threads':>8}{'s/iteration':>13}{'test RMSE @10':>15}{'objective @10':>15}")
+print(f"{'engine':<30}{'threads':>8}{'s/iteration':>13}{'test RMSE @10':>15}{'objective @10':>15}{'peak RSS MB':>13}")
 for r in results:
     rmse = f"{r['test_rmse']:.4f}" if r["test_rmse"] is not None else "-"
     objective = f"{r['objective']:.6g}" if r["objective"] is not None else "-"
-    print(f"{r['engine']:<30}{r['threads']:>8}{r['seconds_per_iteration']:>13.3f}{rmse:>15}{objective:>15}")
+    print(f"{r['engine']:<30}{r['threads']:>8}{r['seconds_per_iteration']:>13.3f}{rmse:>15}{objective:>15}{r['peak_rss_mb']:>13.0f}")
 for threads in (1, 2):
     ours = [r for r in results if r["engine"] == "mfpipe als" and r["threads"] == threads][0]["seconds_per_iteration"]
     for r in results:

@@ -16,8 +16,11 @@ and writing its own artifact); for the SVD also its training alone, the part com
 fit() (printed after the row). Relative error: ||A - W H||_F / ||A||_F. Every timed run starts after a pause of
 0.3 s, so that no engine's idle threads (numpy's OpenBLAS spins for a while after a call)
 still hold a core; on digits, where a run lasts milliseconds, each time is the median of 5
-runs.
-  dense.py BINARY WORK"""
+runs. Peak RSS: of mfpipe's whole `run` process, and of a fresh Python process that loads
+the matrix (from .npy) and fits the peer once at its thread count, this script re-run with
+--peer.
+  dense.py BINARY WORK
+  dense.py BINARY WORK --peer MATRIX.npy METHOD K THREADS   (one fit, for its peak RSS)"""
 import glob
 import json
 import os
@@ -28,12 +31,32 @@ import time
 import h5py
 import numpy as np
 
+from measure import measured
+
 binary, work = sys.argv[1], sys.argv[2]
 threads = int(os.environ.get("BENCH_THREADS", "2"))
 os.makedirs(work, exist_ok=True)
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.decomposition import NMF, TruncatedSVD  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
+
+
+def peer_model(method, k):
+    """scikit-learn's model for `method`: "cd" or "mu" (NMF) or "svd" (TruncatedSVD)."""
+    if method == "svd":
+        return TruncatedSVD(n_components=k, algorithm="randomized", random_state=0)
+    return NMF(n_components=k, init="random", solver=method, random_state=0, max_iter=200)
+
+
+if sys.argv[3:4] == ["--peer"]:
+    with threadpool_limits(int(sys.argv[7])):
+        peer_model(sys.argv[5], int(sys.argv[6])).fit_transform(np.load(sys.argv[4]))
+    sys.exit(0)
+
+
+def peer_rss(array_file, method, k, count):
+    """The peak RSS in MB of a fresh process that loads `array_file` and fits the peer once on `count` threads."""
+    return measured([sys.executable, __file__, binary, work, "--peer", array_file, method, str(k), str(count)])[2]
 
 
 def synthetic():
@@ -90,37 +113,39 @@ def relative_error(a, w, h):
 
 
 def run_mfpipe(matrix, name, params):
-    """Runs one factorize node on `matrix`; returns (stage seconds, training seconds, per-iteration relative errors, W, H)."""
+    """Runs one factorize node on `matrix`; returns (stage seconds, training seconds, per-iteration relative errors, W, H, peak RSS MB)."""
     pipeline = os.path.join(work, f"{name}.json")
     with open(pipeline, "w") as f:
         json.dump({"version": 1, "name": name, "workdir": "runs", "seed": 1, "threads": threads, "stages": [
             {"id": "matrix", "type": "ingest", "params": {"path": os.path.abspath(matrix)}},
             {"id": "factorize", "type": "factorize", "inputs": ["matrix"], "params": params}]}, f)
-    subprocess.run([binary, "run", pipeline, "--quiet", "--force", "factorize"], check=True)
+    _, _, rss = measured([binary, "run", pipeline, "--quiet", "--force", "factorize"])
     record = max(glob.glob(os.path.join(work, "runs/runs/*.json")), key=os.path.getmtime)
     node = [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]
     candidates = [p for p in glob.glob(os.path.join(work, "runs/artifacts/factorize-*")) if os.path.exists(p + "/manifest.json")]
     artifact = os.path.join(max(candidates, key=lambda p: os.path.getmtime(p + "/manifest.json")), "data.h5")
     with h5py.File(artifact, "r") as f:
-        return node["seconds"], float(f.attrs["seconds"]), f["curve_train_rmse"][:], f["W"][:], f["H"][:]
+        return node["seconds"], float(f.attrs["seconds"]), f["curve_train_rmse"][:], f["W"][:], f["H"][:], rss
 
 
 results = []
 for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthetic 20000x2000", synthetic())]:
     matrix = os.path.join(work, data_name.split()[0] + ".mtx")
+    array_file = os.path.join(work, data_name.split()[0] + ".npy")
     if not os.path.exists(matrix):
         write_mtx_array(a, matrix)
+    np.save(array_file, a)
     rms = float(np.sqrt(np.mean(a.astype(np.float64) ** 2)))
     repeats = 5 if a.size < 1_000_000 else 1
     for k in (10, 20, 50):
         for solver in ("cd", "mu"):
-            model = NMF(n_components=k, init="random", solver=solver, random_state=0, max_iter=200)
+            model = peer_model(solver, k)
             peer_seconds, peer_threads, w = time_peer(model, a, repeats)
             peer_error = relative_error(a, w, model.components_)
             update = "hals" if solver == "cd" else "mu"
             params = {"algorithm": "nmf", "update": update, "k": k, "epochs": 500 if update == "mu" else 400, "tolerance": 0, "patience": 0}
             runs = repeated(repeats, lambda: run_mfpipe(matrix, f"nmf-{update}", params))
-            stage, training, curve, w, h = runs[-1]
+            stage, training, curve, w, h, rss = runs[-1]
             errors = curve / rms
             reached = next((i + 1 for i, e in enumerate(errors) if e <= peer_error), None)
             per_iteration = float(np.median([run[1] / len(run[2]) for run in runs]))
@@ -129,19 +154,21 @@ for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthe
                             "peer_threads": peer_threads,
                             "peer_iterations": int(model.n_iter_), "peer_error": peer_error, "mfpipe_seconds_to_equal": to_equal,
                             "mfpipe_iterations_to_equal": reached, "mfpipe_best_error": float(errors.min()),
-                            "mfpipe_seconds_per_iteration": per_iteration})
-        model = TruncatedSVD(n_components=k, algorithm="randomized", random_state=0)
+                            "mfpipe_seconds_per_iteration": per_iteration, "mfpipe_peak_rss_mb": rss,
+                            "peer_peak_rss_mb": peer_rss(array_file, solver, k, peer_threads)})
+        model = peer_model("svd", k)
         peer_seconds, peer_threads, scores = time_peer(model, a, repeats)
         peer_error = relative_error(a, scores, model.components_)
         runs = repeated(repeats, lambda: run_mfpipe(matrix, "svd", {"algorithm": "svd", "k": k}))
         stage = float(np.median([run[0] for run in runs]))
         training = float(np.median([run[1] for run in runs]))
-        _, _, curve, w, h = runs[-1]
+        _, _, curve, w, h, rss = runs[-1]
         results.append({"data": data_name, "k": k, "method": "svd vs sklearn TruncatedSVD", "peer_seconds": peer_seconds, "peer_threads": peer_threads,
                         "peer_error": peer_error, "mfpipe_seconds": stage, "mfpipe_training_seconds": training,
-                        "mfpipe_error": relative_error(a, w, h)})
+                        "mfpipe_error": relative_error(a, w, h), "mfpipe_peak_rss_mb": rss,
+                        "peer_peak_rss_mb": peer_rss(array_file, "svd", k, peer_threads)})
 
-print(f"{'data':<22}{'k':>4}  {'method':<30}{'peer s':>9}{'thr':>4}{'peer err':>10}{'mfpipe s':>10}{'mfpipe err':>11}{'speed-up':>9}")
+print(f"{'data':<22}{'k':>4}  {'method':<30}{'peer s':>9}{'thr':>4}{'peer err':>10}{'mfpipe s':>10}{'mfpipe err':>11}{'speed-up':>9}{'peer MB':>8}{'ours MB':>8}")
 for r in results:
     if "mfpipe_seconds_to_equal" in r:
         ours, error = r["mfpipe_seconds_to_equal"], r["peer_error"] if r["mfpipe_iterations_to_equal"] else r["mfpipe_best_error"]
@@ -152,6 +179,6 @@ for r in results:
         note = f" (training alone {training:.4f} s: {r['peer_seconds'] / training:.2f}x)"
     speed = f"{r['peer_seconds'] / ours:.2f}x" if ours else "-"
     print(f"{r['data']:<22}{r['k']:>4}  {r['method']:<30}{r['peer_seconds']:>9.3f}{r['peer_threads']:>4}{r['peer_error']:>10.4f}"
-          f"{(ours or float('nan')):>10.3f}{error:>11.4f}{speed:>9}{note}")
+          f"{(ours or float('nan')):>10.3f}{error:>11.4f}{speed:>9}{r['peer_peak_rss_mb']:>8.0f}{r['mfpipe_peak_rss_mb']:>8.0f}{note}")
 with open(os.path.join(work, "dense-results.json"), "w") as f:
     json.dump(results, f, indent=1)

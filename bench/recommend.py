@@ -13,7 +13,6 @@ output, as the command prints them, and of the whole command (reading the export
 users whose top-10 lists are identical.
   recommend.py BINARY WORK"""
 import json
-import os
 import re
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from measure import measured
 
 binary, work = sys.argv[1], sys.argv[2]
 k, top = 64, 10
@@ -39,16 +40,6 @@ with open(pipeline, "w") as f:
         {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "recommend-model.h5"}}]}, f)
 subprocess.run([binary, "run", pipeline, "--quiet"], check=True)
 export = f"{work}/recommend-model.h5"
-
-
-def measured(command):
-    """Runs `command`; returns its stdout, wall seconds and peak RSS in MB."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    assert status == 0, command
-    return out, time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
 results = []
