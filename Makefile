@@ -5,7 +5,7 @@
 
 PREFIX ?= /usr/local
 SWIFT_FLAGS = -c release
-DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev libopenmpi-dev openmpi-bin hdf5-tools pkg-config python3-venv
+DEBIAN_PACKAGES = libhdf5-dev zlib1g-dev libopenblas-dev liblapacke-dev libopenmpi-dev openmpi-bin hdf5-tools pkg-config python3-venv time
 VENV = .venv
 PYTHON_PACKAGES = h5py numpy jsonschema anndata
 BINARY = .build/release/mfpipe
@@ -51,6 +51,7 @@ bench: build bench-venv
 	bash bench/run.sh
 	bash bench/sgd.sh
 	$(VENV)/bin/python bench/als.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
+	$(VENV)/bin/python bench/ccd.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 	$(VENV)/bin/python bench/dense.py $(abspath $(BINARY)) $(BENCH_WORK)/dense
 	$(VENV)/bin/python bench/recommend.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 	$(VENV)/bin/python bench/mpi.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd

@@ -12,6 +12,7 @@ The same model for both: ratings centred by their mean (mfpipe's normalize `mean
 center), biases and factors fitted by ALS with weighted-λ. mfpipe's λ is on the unit-RMS
 scale of the centred ratings, so cmfrec gets λ_r = λ x that RMS for the factors and λ_b = λ
 for the biases (what mfpipe's penalties are on the rating scale).
+mfpipe's ccd (CCD++, the same model and objective) runs beside its als for reference.
 Peak RSS: of mfpipe's whole scored `run` (its factorize node, the upstream ones cached), and
 of a fresh Python process that loads the training file and fits the peer once (10
 iterations), this script re-run with --peer.
@@ -80,19 +81,20 @@ def newest_factorize():
     return [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]
 
 
-for threads in (1, 2):
-    per_iteration = []
-    for _ in range(2):
-        subprocess.run([binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads),
-                        "--set", "split.held_out=test"], check=True)
-        node = newest_factorize()
-        per_iteration.append(node["metrics"]["seconds"] / node["metrics"]["iterations"])
-    _, _, rss = measured([binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads)])
-    artifacts = [p for p in glob.glob(f"{work}/runs/artifacts/factorize-*") if os.path.exists(p + "/manifest.json")]
-    with h5py.File(max(artifacts, key=lambda p: os.path.getmtime(p + "/manifest.json")) + "/data.h5", "r") as f:
-        curve, objective = f["curve_validation_rmse"][:], float(f["curve_objective"][-1])
-    results.append({"engine": "mfpipe als", "threads": threads, "seconds_per_iteration": statistics.median(per_iteration),
-                    "test_rmse": float(curve[-1]), "objective": objective, "peak_rss_mb": rss})
+for algorithm in ("als", "ccd"):
+    for threads in (1, 2):
+        run = [binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads), "--set", f"factorize.algorithm={algorithm}"]
+        per_iteration = []
+        for _ in range(2):
+            subprocess.run(run + ["--set", "split.held_out=test"], check=True)
+            node = newest_factorize()
+            per_iteration.append(node["metrics"]["seconds"] / node["metrics"]["iterations"])
+        _, _, rss = measured(run)
+        artifacts = [p for p in glob.glob(f"{work}/runs/artifacts/factorize-*") if os.path.exists(p + "/manifest.json")]
+        with h5py.File(max(artifacts, key=lambda p: os.path.getmtime(p + "/manifest.json")) + "/data.h5", "r") as f:
+            curve, objective = f["curve_validation_rmse"][:], float(f["curve_objective"][-1])
+        results.append({"engine": f"mfpipe {algorithm}", "threads": threads, "seconds_per_iteration": statistics.median(per_iteration),
+                        "test_rmse": float(curve[-1]), "objective": objective, "peak_rss_mb": rss})
 
 
 def timed(engine, threads):
@@ -136,7 +138,10 @@ for r in results:
 for threads in (1, 2):
     ours = [r for r in results if r["engine"] == "mfpipe als" and r["threads"] == threads][0]["seconds_per_iteration"]
     for r in results:
-        if r["threads"] == threads and r["engine"] != "mfpipe als":
+        if r["threads"] == threads and not r["engine"].startswith("mfpipe"):
             print(f"{threads} thread(s): mfpipe als per iteration is {r['seconds_per_iteration'] / ours:.2f}x faster than {r['engine']}")
+for engine in dict.fromkeys(r["engine"] for r in results):
+    one, two = (next(r["seconds_per_iteration"] for r in results if r["engine"] == engine and r["threads"] == t) for t in (1, 2))
+    print(f"{engine}: 1 -> 2 threads {one / two:.2f}x")
 with open(f"{work}/als-results.json", "w") as f:
     json.dump(results, f, indent=1)

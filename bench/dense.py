@@ -16,15 +16,15 @@ and writing its own artifact); for the SVD also its training alone, the part com
 fit() (printed after the row). Relative error: ||A - W H||_F / ||A||_F. Every timed run starts after a pause of
 0.3 s, so that no engine's idle threads (numpy's OpenBLAS spins for a while after a call)
 still hold a core; on digits, where a run lasts milliseconds, each time is the median of 5
-runs. Peak RSS: of mfpipe's whole `run` process, and of a fresh Python process that loads
-the matrix (from .npy) and fits the peer once at its thread count, this script re-run with
---peer.
+runs. 1->2: mfpipe's training time on one thread over that on BENCH_THREADS (NMF over 30
+iterations; medians of 5 runs on digits). Peak RSS: of mfpipe's whole `run` process, and of
+a fresh Python process that loads the matrix (from .npy) and fits the peer once at its
+thread count, this script re-run with --peer.
   dense.py BINARY WORK
   dense.py BINARY WORK --peer MATRIX.npy METHOD K THREADS   (one fit, for its peak RSS)"""
 import glob
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -112,11 +112,11 @@ def relative_error(a, w, h):
     return float(np.linalg.norm(a - w @ h) / np.linalg.norm(a))
 
 
-def run_mfpipe(matrix, name, params):
-    """Runs one factorize node on `matrix`; returns (stage seconds, training seconds, per-iteration relative errors, W, H, peak RSS MB)."""
+def run_mfpipe(matrix, name, params, count=threads):
+    """Runs one factorize node on `matrix` with `count` threads; returns (stage seconds, training seconds, per-iteration relative errors, W, H, peak RSS MB)."""
     pipeline = os.path.join(work, f"{name}.json")
     with open(pipeline, "w") as f:
-        json.dump({"version": 1, "name": name, "workdir": "runs", "seed": 1, "threads": threads, "stages": [
+        json.dump({"version": 1, "name": name, "workdir": "runs", "seed": 1, "threads": count, "stages": [
             {"id": "matrix", "type": "ingest", "params": {"path": os.path.abspath(matrix)}},
             {"id": "factorize", "type": "factorize", "inputs": ["matrix"], "params": params}]}, f)
     _, _, rss = measured([binary, "run", pipeline, "--quiet", "--force", "factorize"])
@@ -126,6 +126,13 @@ def run_mfpipe(matrix, name, params):
     artifact = os.path.join(max(candidates, key=lambda p: os.path.getmtime(p + "/manifest.json")), "data.h5")
     with h5py.File(artifact, "r") as f:
         return node["seconds"], float(f.attrs["seconds"]), f["curve_train_rmse"][:], f["W"][:], f["H"][:], rss
+
+
+def thread_scaling(matrix, name, params, repeats):
+    """mfpipe's training seconds on one thread over those on `threads` (medians of `repeats` runs)."""
+    one, many = (float(np.median([run[1] for run in repeated(repeats, lambda: run_mfpipe(matrix, name, params, count))]))
+                 for count in (1, threads))
+    return one / many
 
 
 results = []
@@ -155,6 +162,7 @@ for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthe
                             "peer_iterations": int(model.n_iter_), "peer_error": peer_error, "mfpipe_seconds_to_equal": to_equal,
                             "mfpipe_iterations_to_equal": reached, "mfpipe_best_error": float(errors.min()),
                             "mfpipe_seconds_per_iteration": per_iteration, "mfpipe_peak_rss_mb": rss,
+                            "mfpipe_thread_scaling": thread_scaling(matrix, f"nmf-{update}", {**params, "epochs": 30}, repeats),
                             "peer_peak_rss_mb": peer_rss(array_file, solver, k, peer_threads)})
         model = peer_model("svd", k)
         peer_seconds, peer_threads, scores = time_peer(model, a, repeats)
@@ -166,9 +174,10 @@ for data_name, a in [("digits", load_digits().data.astype(np.float32)), ("synthe
         results.append({"data": data_name, "k": k, "method": "svd vs sklearn TruncatedSVD", "peer_seconds": peer_seconds, "peer_threads": peer_threads,
                         "peer_error": peer_error, "mfpipe_seconds": stage, "mfpipe_training_seconds": training,
                         "mfpipe_error": relative_error(a, w, h), "mfpipe_peak_rss_mb": rss,
+                        "mfpipe_thread_scaling": thread_scaling(matrix, "svd", {"algorithm": "svd", "k": k}, repeats),
                         "peer_peak_rss_mb": peer_rss(array_file, "svd", k, peer_threads)})
 
-print(f"{'data':<22}{'k':>4}  {'method':<30}{'peer s':>9}{'thr':>4}{'peer err':>10}{'mfpipe s':>10}{'mfpipe err':>11}{'speed-up':>9}{'peer MB':>8}{'ours MB':>8}")
+print(f"{'data':<22}{'k':>4}  {'method':<30}{'peer s':>9}{'thr':>4}{'peer err':>10}{'mfpipe s':>10}{'mfpipe err':>11}{'speed-up':>9}{'peer MB':>8}{'ours MB':>8}{'1->2':>6}")
 for r in results:
     if "mfpipe_seconds_to_equal" in r:
         ours, error = r["mfpipe_seconds_to_equal"], r["peer_error"] if r["mfpipe_iterations_to_equal"] else r["mfpipe_best_error"]
@@ -179,6 +188,6 @@ for r in results:
         note = f" (training alone {training:.4f} s: {r['peer_seconds'] / training:.2f}x)"
     speed = f"{r['peer_seconds'] / ours:.2f}x" if ours else "-"
     print(f"{r['data']:<22}{r['k']:>4}  {r['method']:<30}{r['peer_seconds']:>9.3f}{r['peer_threads']:>4}{r['peer_error']:>10.4f}"
-          f"{(ours or float('nan')):>10.3f}{error:>11.4f}{speed:>9}{r['peer_peak_rss_mb']:>8.0f}{r['mfpipe_peak_rss_mb']:>8.0f}{note}")
+          f"{(ours or float('nan')):>10.3f}{error:>11.4f}{speed:>9}{r['peer_peak_rss_mb']:>8.0f}{r['mfpipe_peak_rss_mb']:>8.0f}{r['mfpipe_thread_scaling']:>6.2f}{note}")
 with open(os.path.join(work, "dense-results.json"), "w") as f:
     json.dump(results, f, indent=1)
