@@ -36,6 +36,12 @@ final class ComponentDescent {
     private let w: UnsafeMutableBufferPointer<Float>
     private let h: UnsafeMutableBufferPointer<Float>
     private let previous: UnsafeMutableBufferPointer<Float>
+    /// The last updated component's row and column values while the row-order residual
+    /// still holds that component: the next component's first row pass (or `settle`) takes
+    /// it out, saving a pass over the entries.
+    private let pendingW: UnsafeMutableBufferPointer<Float>
+    private let pendingH: UnsafeMutableBufferPointer<Float>
+    private var pending = false
     private let rowSlices: LineSlices
     private let colSlices: LineSlices
 
@@ -48,6 +54,8 @@ final class ComponentDescent {
         w = .allocate(capacity: max(layout.rows, 1))
         previous = .allocate(capacity: max(layout.rows, layout.cols, 1))
         h = .allocate(capacity: max(layout.cols, 1))
+        pendingW = .allocate(capacity: max(layout.rows, 1))
+        pendingH = .allocate(capacity: max(layout.cols, 1))
         rowSlices = LineSlices(layout.byRow)
         colSlices = LineSlices(layout.byColumn)
     }
@@ -58,6 +66,8 @@ final class ComponentDescent {
         w.deallocate()
         previous.deallocate()
         h.deallocate()
+        pendingW.deallocate()
+        pendingH.deallocate()
     }
 
     /// Calls `body(line, entries, residual)` for every row (or column), in parallel over
@@ -72,6 +82,7 @@ final class ComponentDescent {
     /// Sets both residual copies from the factors: r − offset − b_i − c_j − W_i · H_j
     /// (the biases only when `biases`).
     func recompute(_ factors: BiasedFactors, offset: Float, biases: Bool, threads: Int) {
+        pending = false
         for rowSide in [true, false] {
             let lines = layout.lines(byRow: rowSide)
             let (own, other) = rowSide ? (factors.w, factors.h) : (factors.h, factors.w)
@@ -85,9 +96,11 @@ final class ComponentDescent {
         }
     }
 
-    /// The sum of the squared residuals.
+    /// The sum of the squared residuals (after taking out the last component's values,
+    /// which the row-order residual keeps until then).
     func squaredError(threads: Int) -> Double {
-        ParallelWork.sum(rowSlices.count, threads: threads) { slice in
+        settle(threads: threads)
+        return ParallelWork.sum(rowSlices.count, threads: threads) { slice in
             let lines = rowSlices.lines(slice)
             var sum = 0.0
             for entry in layout.byRow.start[lines.lowerBound]..<layout.byRow.start[lines.upperBound] {
@@ -101,6 +114,7 @@ final class ComponentDescent {
     /// `lambdaBias` per entry — then brings the other side's residual copy up to date with
     /// each bias's change.
     func updateBiases(_ factors: BiasedFactors, rowSide: Bool, lambdaBias: Double, threads: Int) {
+        settle(threads: threads)
         let bias = rowSide ? factors.rowBias : factors.colBias
         let change = previous
         let divisor = 1 + lambdaBias
@@ -122,16 +136,28 @@ final class ComponentDescent {
         }
     }
 
+    /// Takes the last updated component out of the row-order residual, if it is still there.
+    private func settle(threads: Int) {
+        guard pending else { return }
+        let (byRow, pendingW, pendingH) = (layout.byRow, self.pendingW, self.pendingH)
+        forEachLine(rowSide: true, threads: threads) { row, entries, residual in
+            let value = pendingW[row]
+            for entry in entries { residual[entry] -= value * pendingH[Int(byRow.index[entry])] }
+        }
+        pending = false
+    }
+
     /// One pass over component `component` of `factors`: add it back to the residual,
     /// update its row and column values `inner` times (never below zero when
-    /// `nonNegative`), take it out again.
+    /// `nonNegative`), take it out again (from the row-order residual only on the next
+    /// component's first row pass, or `settle`).
     func updateComponent(_ component: Int, of factors: BiasedFactors, inner: Int, penalty: Penalty, nonNegative: Bool, threads: Int) {
         let (rows, cols) = (layout.rows, layout.cols)
         for row in 0..<rows { w[row] = factors.w.row(row)[component] }
         for col in 0..<cols { h[col] = factors.h.row(col)[component] }
         previous.baseAddress!.update(from: w.baseAddress!, count: rows)
         let (byRow, byColumn) = (layout.byRow, layout.byColumn)
-        let (w, h, previous) = (self.w, self.h, self.previous)
+        let (w, h, previous, pendingW, pendingH, settling) = (self.w, self.h, self.previous, self.pendingW, self.pendingH, pending)
         let floor: Float = nonNegative ? 0 : -.infinity
         for iteration in 0..<inner {
             forEachLine(rowSide: true, threads: threads) { row, entries, residual in
@@ -141,10 +167,12 @@ final class ComponentDescent {
                 }
                 var (numerator, denominator) = (Float(0), penalty.lambda(entries: entries.count))
                 if iteration == 0 {
-                    let old = w[row]
+                    let (old, done) = (w[row], pendingW[row])
                     for entry in entries {
-                        let value = h[Int(byRow.index[entry])]
-                        let restored = residual[entry] + old * value
+                        let other = Int(byRow.index[entry])
+                        let value = h[other]
+                        let current = settling ? residual[entry] - done * pendingH[other] : residual[entry]
+                        let restored = current + old * value
                         residual[entry] = restored
                         numerator += restored * value
                         denominator += value * value
@@ -188,10 +216,9 @@ final class ComponentDescent {
                 }
             }
         }
-        forEachLine(rowSide: true, threads: threads) { row, entries, residual in
-            let value = w[row]
-            for entry in entries { residual[entry] -= value * h[Int(byRow.index[entry])] }
-        }
+        pendingW.baseAddress!.update(from: w.baseAddress!, count: rows)
+        pendingH.baseAddress!.update(from: h.baseAddress!, count: cols)
+        pending = true
         for row in 0..<rows { factors.w.row(row)[component] = w[row] }
         for col in 0..<cols { factors.h.row(col)[component] = h[col] }
     }
