@@ -59,9 +59,10 @@ with open(pipeline, "w") as f:
 
 
 def libpmf_train(count, threads, *options):
-    """LIBPMF's output with `count` iterations, the wall time of its training loop, and its peak RSS in MB."""
+    """LIBPMF's output with `count` iterations, the wall time of its training loop, and its peak RSS in MB (run in its data
+    folder, where it writes its factors, p.txt and q.txt)."""
     out, _, rss = measured([f"{libpmf}/omp-pmf-train", "-k", str(k), "-n", str(threads), "-l", str(lam * scale), "-t", str(count),
-                            "-T", str(inner), "-e", "0", *options, data])
+                            "-T", str(inner), "-e", "0", *options, data], cwd=data)
     return out, float(re.search(r"Wall-time: ([0-9.e+-]+) secs", out).group(1)), rss
 
 

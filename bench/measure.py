@@ -18,10 +18,10 @@ sys.exit(code)
 """
 
 
-def measured(command):
-    """Runs `command`; returns its stdout, wall seconds and peak RSS in MB (raises if it fails)."""
+def measured(command, cwd=None):
+    """Runs `command` (in folder `cwd`); returns its stdout, wall seconds and peak RSS in MB (raises if it fails)."""
     with tempfile.NamedTemporaryFile("r", suffix=".usage") as usage:
-        process = subprocess.run([sys.executable, "-c", _RUNNER, usage.name, *command], stdout=subprocess.PIPE, text=True)
+        process = subprocess.run([sys.executable, "-c", _RUNNER, usage.name, *command], stdout=subprocess.PIPE, text=True, cwd=cwd)
         if process.returncode != 0:
             raise subprocess.CalledProcessError(process.returncode, command)
         rss_kb, seconds = usage.read().split()
