@@ -61,6 +61,16 @@ final class EngineBehaviourTests: XCTestCase {
         XCTAssertEqual(try RunRecords.latestActions(workdir: workdir)["factorize"], "cached")
     }
 
+    func testRunRecordsSortAsTheRunsStarted() throws {
+        for _ in 0..<3 { XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0) }
+        let names = try FileManager.default.contentsOfDirectory(atPath: workdir.appendingPathComponent("runs").path).sorted()
+        XCTAssertEqual(names.count, 3, "\(names)")
+        XCTAssertTrue(names.allSatisfy { $0.range(of: #"^\d{4}-\d{2}-\d{2}T\d{6}\.\d{3}Z-\d+\.json$"#, options: .regularExpression) != nil }, "\(names)")
+        let started = try names.map { try JSONParser.parse(Data(contentsOf: workdir.appendingPathComponent("runs/\($0)")))["started"]?.stringValue ?? "" }
+        XCTAssertEqual(started, started.sorted(), "\(names)")
+        XCTAssertEqual(Set(try RunRecords.latestActions(workdir: workdir).values), ["cached"])
+    }
+
     func testDeletedExportIsWrittenAgain() throws {
         XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
         try FileManager.default.removeItem(at: scratch.url("out/toy.h5"))

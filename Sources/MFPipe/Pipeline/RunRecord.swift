@@ -55,7 +55,9 @@ public struct RunRecord {
                 ])
             })),
         ])
-        let stamp = EventLog.timestamp(started).replacingOccurrences(of: ":", with: "")
+        // Milliseconds in the name, so that names sort as the runs started (runs on one work
+        // directory never overlap: the lock keeps them apart).
+        let stamp = EventLog.timestamp(started, fractionalSeconds: true).replacingOccurrences(of: ":", with: "")
         let url = pipeline.workdir.appendingPathComponent("runs").appendingPathComponent("\(stamp)-\(getpid()).json")
         try AtomicFile.write(JSONWriter.pretty(json) + "\n", to: url)
         return url
