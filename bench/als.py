@@ -18,19 +18,15 @@ of a fresh Python process that loads the training file and fits the peer once (1
 iterations), this script re-run with --peer.
   als.py BINARY WORK
   als.py BINARY WORK --peer ENGINE THREADS   (one fit, for its peak RSS)"""
-import glob
 import json
-import os
-import statistics
-import subprocess
 import sys
 import time
 
-import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from heldout import factorize, write_pipeline
 from measure import measured
 
 binary, work = sys.argv[1], sys.argv[2]
@@ -64,37 +60,12 @@ if sys.argv[3:4] == ["--peer"]:
 test = pd.read_csv(f"{work}/test.txt", sep=" ", header=None, names=names)
 results = []
 
-pipeline = f"{work}/als.json"
-with open(pipeline, "w") as f:
-    json.dump({"version": 1, "name": "bench-als", "workdir": "runs", "seed": 1, "stages": [
-        {"id": "train", "type": "ingest", "params": {"path": "train.txt", "delimiter": " "}},
-        {"id": "held", "type": "ingest", "params": {"path": "test.txt", "delimiter": " "}},
-        {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "validation"}},
-        {"id": "normalize", "type": "normalize", "inputs": ["split"], "params": {"method": "mean"}},
-        {"id": "factorize", "type": "factorize", "inputs": ["normalize"],
-         "params": {"algorithm": "als", "k": k, "epochs": iterations, "patience": 0, "tolerance": 0, "checkpoint_seconds": 0,
-                    "regularization": lam}}]}, f)
-
-
-def newest_factorize():
-    record = max(glob.glob(f"{work}/runs/runs/*.json"), key=os.path.getmtime)
-    return [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]
-
-
+pipeline = write_pipeline(work, "als", {"algorithm": "als", "k": k, "epochs": iterations, "regularization": lam})
 for algorithm in ("als", "ccd"):
     for threads in (1, 2):
-        run = [binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads), "--set", f"factorize.algorithm={algorithm}"]
-        per_iteration = []
-        for _ in range(2):
-            subprocess.run(run + ["--set", "split.held_out=test"], check=True)
-            node = newest_factorize()
-            per_iteration.append(node["metrics"]["seconds"] / node["metrics"]["iterations"])
-        _, _, rss = measured(run)
-        artifacts = [p for p in glob.glob(f"{work}/runs/artifacts/factorize-*") if os.path.exists(p + "/manifest.json")]
-        with h5py.File(max(artifacts, key=lambda p: os.path.getmtime(p + "/manifest.json")) + "/data.h5", "r") as f:
-            curve, objective = f["curve_validation_rmse"][:], float(f["curve_objective"][-1])
-        results.append({"engine": f"mfpipe {algorithm}", "threads": threads, "seconds_per_iteration": statistics.median(per_iteration),
-                        "test_rmse": float(curve[-1]), "objective": objective, "peak_rss_mb": rss})
+        seconds, rmse, objective, rss = factorize(binary, pipeline, work, threads, [f"factorize.algorithm={algorithm}"])
+        results.append({"engine": f"mfpipe {algorithm}", "threads": threads, "seconds_per_iteration": seconds, "test_rmse": rmse,
+                        "objective": objective, "peak_rss_mb": rss})
 
 
 def timed(engine, threads):

@@ -11,17 +11,14 @@ iterations, from the run record (no held-out scoring). Test RMSE after 10 iterat
 1 M held-out ratings, neither clipped (mfpipe's from its training curve, LIBPMF's from a
 third run that prints it after every component, -p 1 -q 1).
   ccd.py BINARY WORK"""
-import glob
-import json
 import os
 import re
-import subprocess
 import sys
 
-import h5py
 import numpy as np
 import pandas as pd
 
+from heldout import factorize, write_pipeline
 from measure import measured
 
 binary, work = sys.argv[1], sys.argv[2]
@@ -46,16 +43,7 @@ if not os.path.exists(f"{data}/meta"):
     with open(f"{data}/meta", "w") as f:
         f.write(f"{rows} {cols}\n{len(train)} train.ratings\n{len(test)} test.ratings\n")
 
-pipeline = f"{work}/ccd.json"
-with open(pipeline, "w") as f:
-    json.dump({"version": 1, "name": "bench-ccd", "workdir": "runs", "seed": 1, "stages": [
-        {"id": "train", "type": "ingest", "params": {"path": "train.txt", "delimiter": " "}},
-        {"id": "held", "type": "ingest", "params": {"path": "test.txt", "delimiter": " "}},
-        {"id": "split", "type": "split", "inputs": ["train", "held"], "params": {"method": "given", "held_out": "validation"}},
-        {"id": "normalize", "type": "normalize", "inputs": ["split"], "params": {"method": "mean"}},
-        {"id": "factorize", "type": "factorize", "inputs": ["normalize"],
-         "params": {"algorithm": "ccd", "k": k, "epochs": iterations, "inner_iterations": inner, "patience": 0, "tolerance": 0,
-                    "checkpoint_seconds": 0, "regularization": lam}}]}, f)
+pipeline = write_pipeline(work, "ccd", {"algorithm": "ccd", "k": k, "epochs": iterations, "inner_iterations": inner, "regularization": lam})
 
 
 def libpmf_train(count, threads, *options):
@@ -68,16 +56,8 @@ def libpmf_train(count, threads, *options):
 
 results = []
 for threads in (1, 2):
-    run = [binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads)]
-    subprocess.run(run + ["--set", "split.held_out=test"], check=True)
-    record = max(glob.glob(f"{work}/runs/runs/*.json"), key=os.path.getmtime)
-    factorize = [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]["metrics"]
-    _, _, rss = measured(run)
-    artifacts = [p for p in glob.glob(f"{work}/runs/artifacts/factorize-*") if os.path.exists(p + "/manifest.json")]
-    with h5py.File(max(artifacts, key=lambda p: os.path.getmtime(p + "/manifest.json")) + "/data.h5", "r") as f:
-        rmse = float(f["curve_validation_rmse"][-1])
-    results.append({"engine": "mfpipe ccd", "threads": threads, "seconds_per_iteration": factorize["seconds"] / factorize["iterations"],
-                    "test_rmse": rmse, "peak_rss_mb": rss})
+    seconds, rmse, _, rss = factorize(binary, pipeline, work, threads, timing_runs=1)
+    results.append({"engine": "mfpipe ccd", "threads": threads, "seconds_per_iteration": seconds, "test_rmse": rmse, "peak_rss_mb": rss})
     _, one, _ = libpmf_train(1, threads)
     _, ten, rss = libpmf_train(iterations, threads)
     scored, _, _ = libpmf_train(iterations, threads, "-p", "1", "-q", "1")
