@@ -56,8 +56,8 @@ def libpmf_train(count, threads, *options):
 
 results = []
 for threads in (1, 2):
-    seconds, rmse, _, rss = factorize(binary, pipeline, work, threads, timing_runs=1)
-    results.append({"engine": "mfpipe ccd", "threads": threads, "seconds_per_iteration": seconds, "test_rmse": rmse, "peak_rss_mb": rss})
+    seconds, curve, _, rss = factorize(binary, pipeline, work, threads, timing_runs=1)
+    results.append({"engine": "mfpipe ccd", "threads": threads, "seconds_per_iteration": seconds, "test_rmse": curve[-1], "peak_rss_mb": rss})
     _, one, _ = libpmf_train(1, threads)
     _, ten, rss = libpmf_train(iterations, threads)
     scored, _, _ = libpmf_train(iterations, threads, "-p", "1", "-q", "1")

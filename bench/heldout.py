@@ -30,8 +30,8 @@ def write_pipeline(work, name, params):
 def factorize(binary, pipeline, work, threads, sets=(), timing_runs=2):
     """The factorize node of `pipeline` on `threads` threads, with `--set` options `sets`:
     its training loop's seconds an iteration (median of `timing_runs` runs without held-out
-    scoring, from the run record), then a scored run's test RMSE after the last iteration,
-    objective and peak RSS in MB."""
+    scoring, from the run record), then a scored run's test RMSE after each iteration (a
+    list), objective after the last and peak RSS in MB."""
     run = [binary, "run", pipeline, "--quiet", "--force", "factorize", "--threads", str(threads)]
     for option in sets:
         run += ["--set", option]
@@ -45,4 +45,4 @@ def factorize(binary, pipeline, work, threads, sets=(), timing_runs=2):
     artifacts = [p for p in glob.glob(f"{work}/runs/artifacts/factorize-*") if os.path.exists(p + "/manifest.json")]
     with h5py.File(max(artifacts, key=lambda p: os.path.getmtime(p + "/manifest.json")) + "/data.h5", "r") as f:
         curve, objective = f["curve_validation_rmse"][:], float(f["curve_objective"][-1])
-    return statistics.median(per_iteration), float(curve[-1]), objective, rss
+    return statistics.median(per_iteration), [float(x) for x in curve], objective, rss
