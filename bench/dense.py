@@ -11,7 +11,7 @@ peer runs with its defaults otherwise (NMF: 200 iterations at most, tol 1e-4; Tr
 the peer's ("time to equal error", from its per-iteration curve); its SVD runs with its own
 defaults (exact from the Gram matrix on digits, randomized with 4 power iterations and 10
 oversamples on 20000 x 2000). Times: the peer's fit() call; mfpipe's factorize stage as its
-run record gives it (a fresh process reading the artifact, laying out the matrix, training
+artifact's manifest gives it (a fresh process reading the artifact, laying out the matrix, training
 and writing its own artifact); for the SVD also its training alone, the part comparable to
 fit() (printed after the row). Relative error: ||A - W H||_F / ||A||_F. Every timed run starts after a pause of
 0.3 s, so that no engine's idle threads (numpy's OpenBLAS spins for a while after a call)
@@ -120,12 +120,13 @@ def run_mfpipe(matrix, name, params, count=threads):
             {"id": "matrix", "type": "ingest", "params": {"path": os.path.abspath(matrix)}},
             {"id": "factorize", "type": "factorize", "inputs": ["matrix"], "params": params}]}, f)
     _, _, rss = measured([binary, "run", pipeline, "--quiet", "--force", "factorize"])
-    record = max(glob.glob(os.path.join(work, "runs/runs/*.json")), key=os.path.getmtime)
-    node = [n for n in json.load(open(record))["nodes"] if n["node"] == "factorize"][0]
     candidates = [p for p in glob.glob(os.path.join(work, "runs/artifacts/factorize-*")) if os.path.exists(p + "/manifest.json")]
-    artifact = os.path.join(max(candidates, key=lambda p: os.path.getmtime(p + "/manifest.json")), "data.h5")
-    with h5py.File(artifact, "r") as f:
-        return node["seconds"], float(f.attrs["seconds"]), f["curve_train_rmse"][:], f["W"][:], f["H"][:], rss
+    folder = max(candidates, key=lambda p: os.path.getmtime(p + "/manifest.json"))
+    # The stage's seconds from its manifest, unrounded (the run record keeps milliseconds, a
+    # quarter of a digits run).
+    stage = json.load(open(os.path.join(folder, "manifest.json")))["seconds"]
+    with h5py.File(os.path.join(folder, "data.h5"), "r") as f:
+        return stage, float(f.attrs["seconds"]), f["curve_train_rmse"][:], f["W"][:], f["H"][:], rss
 
 
 def thread_scaling(matrix, name, params, repeats):
