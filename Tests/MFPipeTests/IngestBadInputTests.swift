@@ -104,6 +104,12 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("zero.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 0 1\n", ":4:2: index 0; MatrixMarket indices start at 1")
     }
 
+    func testMatrixMarketWithNoEntries() throws {
+        try assertRejected("none.mtx", "%%MatrixMarket matrix coordinate real general\n% nothing\n3 3 0\n", ":3: declares no entries; expected at least one")
+        try assertRejected("skipped.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 x\n2 2 y\n", params: #""bad_rows": "skip""#,
+                           ": no valid entries (2 bad rows skipped); expected at least one")
+    }
+
     func testMatrixMarketArrayWithTheWrongCount() throws {
         try assertRejected("array.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n", ":5: found 3 entries; the size line declares 4")
     }

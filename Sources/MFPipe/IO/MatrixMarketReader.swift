@@ -94,6 +94,9 @@ public struct MatrixMarketReader {
         if stored + policy.skipped < dims.entries {
             throw InputDataError(file: file, line: lastLine, message: "found \(stored + policy.skipped) entries; the size line declares \(dims.entries)")
         }
+        if table.count == 0 {
+            throw InputDataError(file: file, message: "no valid entries (\(policy.skipped) bad rows skipped); expected at least one")
+        }
         guard banner!.layout == .coordinate else {
             return ParsedMatrix(table: table, rowIDs: .oneBased(count: dims.rows), colIDs: .oneBased(count: dims.cols), skippedRows: policy.skipped)
         }
@@ -154,6 +157,9 @@ public struct MatrixMarketReader {
             let limit = rows.multipliedReportingOverflow(by: cols)
             if !limit.overflow && Int(values[2]) > limit.partialValue {
                 throw InputDataError(file: displayName, line: number, message: "declares \(values[2]) entries for a \(rows) x \(cols) matrix; expected at most \(limit.partialValue)")
+            }
+            if values[2] == 0 {
+                throw InputDataError(file: displayName, line: number, message: "declares no entries; expected at least one")
             }
             return (rows, cols, Int(values[2]))
         }
