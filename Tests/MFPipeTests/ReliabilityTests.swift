@@ -195,12 +195,17 @@ final class ReliabilityTests: XCTestCase {
     func testTemporariesOfAKilledRunAreRemoved() throws {
         try pipeline()
         try FileManager.default.createDirectory(at: scratch.url("out"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: scratch.url("runs/x/checkpoints"), withIntermediateDirectories: true)
         let abandoned = scratch.url("out/.x.h5.tmp-2147483646-12345")
         let live = scratch.url("out/.x.h5.tmp-\(getpid())-12345")
+        // A rank killed while writing its checkpoint slice.
+        let abandonedSlice = scratch.url("runs/x/checkpoints/.als-k008-0123456789abcdef.ckpt.slice-1-of-2.g2.tmp-2147483646-12345")
         try Data("partial".utf8).write(to: abandoned)
         try Data("in use".utf8).write(to: live)
+        try Data("partial".utf8).write(to: abandonedSlice)
         XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/x.json", "--quiet"], in: scratch.root).exitCode, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: abandoned.path), "a dead writer's temporary is removed")
         XCTAssertTrue(FileManager.default.fileExists(atPath: live.path), "a live process's temporary is left alone")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: abandonedSlice.path), "a dead rank's checkpoint temporary is removed")
     }
 }

@@ -134,7 +134,10 @@ public final class Engine {
         }
         let lock = try WorkdirLock(workdir: pipeline.workdir, log: log)
         defer { lock.release() }
-        for folder in Set(pipeline.stages.flatMap { $0.type.outputFiles(for: $0.params).map { $0.deletingLastPathComponent() } }) {
+        // What killed processes left half-written: in the output folders, and among the
+        // checkpoints (a rank killed while writing its slice).
+        let outputFolders = pipeline.stages.flatMap { $0.type.outputFiles(for: $0.params).map { $0.deletingLastPathComponent() } }
+        for folder in Set(outputFolders + [checkpoints.folder]) {
             AtomicFile.removeAbandonedTemporaries(in: folder)
         }
         try digests.save()
