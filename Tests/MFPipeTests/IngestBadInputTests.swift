@@ -75,6 +75,8 @@ final class IngestBadInputTests: XCTestCase {
     func testDuplicatePairsUnderTheErrorPolicy() throws {
         try assertRejected("dup.csv", "u,i,r\n1,2,3\n1,3,4\n1,2,5\n",
                            ":4: duplicate entry for row 1, column 2 (first at line 2); expected each pair once, or set duplicates to last, mean or sum")
+        try assertRejected("dup.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 3\n1 1 x\n2 2 1\n2 2 3\n", params: #""bad_rows": "skip""#,
+                           ":5: duplicate entry for row 2, column 2 (first at line 4); expected each pair once, or set duplicates to last, mean or sum")
     }
 
     func testMatrixMarketBadBanner() throws {
@@ -97,6 +99,8 @@ final class IngestBadInputTests: XCTestCase {
     func testMatrixMarketFewerAndMoreEntriesThanDeclared() throws {
         try assertRejected("fewer.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n2 2 1\n", ":4: found 2 entries; the size line declares 3")
         try assertRejected("more.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 1\n", ":4: more entries than the 1 the size line declares")
+        try assertRejected("skippedFewer.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 3\n1 1 x\n2 2 2\n", params: #""bad_rows": "skip""#,
+                           ":4: found 2 entries; the size line declares 3")
     }
 
     func testMatrixMarketIndexOutOfRangeAndZeroIndex() throws {

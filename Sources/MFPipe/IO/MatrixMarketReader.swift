@@ -44,7 +44,8 @@ public struct MatrixMarketReader {
         var banner: (layout: Layout, field: Field, symmetry: Symmetry)?
         var size: (rows: Int, cols: Int, entries: Int)?
         var table = RatingTable()
-        var stored = 0
+        // Entry lines read, kept or skipped as bad rows.
+        var entryLines = 0
         var splitter = FieldSplitter(delimiter: .whitespace)
         var cursor = ArrayCursor(rows: 0, symmetry: .general)
         let file = displayName
@@ -74,25 +75,27 @@ public struct MatrixMarketReader {
                 table.reserveCapacity(min(likely, 1 << 26), timestamps: false)
                 return true
             }
-            guard stored < dims.entries else {
+            guard entryLines < dims.entries else {
                 throw InputDataError(file: file, line: number, message: "more entries than the \(dims.entries) the size line declares")
             }
+            let first = table.count
             switch header.layout {
             case .coordinate:
                 try readCoordinate(splitter, line, number, header, dims, &table, &policy)
             case .array:
                 try readArrayValue(splitter, line, number, cursor.next(), header, &table)
             }
-            lineOfEntry?(stored, number)
-            stored += 1
+            // A line stores no entry (skipped as bad), one, or two (a symmetric pair).
+            for entry in first..<table.count { lineOfEntry?(entry, number) }
+            entryLines += 1
             return true
         }
         guard banner != nil else { throw InputDataError(file: file, message: "empty file; expected a %%MatrixMarket banner") }
         guard let dims = size else {
             throw InputDataError(file: file, line: lastLine, message: "no size line; expected \(banner!.layout == .coordinate ? "'rows columns entries'" : "'rows columns'")")
         }
-        if stored + policy.skipped < dims.entries {
-            throw InputDataError(file: file, line: lastLine, message: "found \(stored + policy.skipped) entries; the size line declares \(dims.entries)")
+        if entryLines < dims.entries {
+            throw InputDataError(file: file, line: lastLine, message: "found \(entryLines) entries; the size line declares \(dims.entries)")
         }
         if table.count == 0 {
             throw InputDataError(file: file, message: "no valid entries (\(policy.skipped) bad rows skipped); expected at least one")
