@@ -50,13 +50,11 @@ func main(_ words: [String]) -> Int32 {
 /// `MFPipeError`, else 1). Under `mpirun` every rank meets the same bad input; only rank 0
 /// says so.
 func reportFailure(_ error: Error) -> Int32 {
-    let reportsErrors = !MPIWorld.launchedAsFollower
-    if let error = error as? MFPipeError {
-        if reportsErrors { StandardStream.error.write("mfpipe: \(StandardStream.printable(error.description))\n") }
-        return error.exitCode
+    let known = error as? MFPipeError
+    if !MPIWorld.launchedAsFollower {
+        StandardStream.error.write("mfpipe: \(StandardStream.printable(known?.description ?? "\(error)"))\n")
     }
-    if reportsErrors { StandardStream.error.write("mfpipe: \(StandardStream.printable("\(error)"))\n") }
-    return 1
+    return known?.exitCode ?? 1
 }
 
 StandardStream.ignoreBrokenPipes()
