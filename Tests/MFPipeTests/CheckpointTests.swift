@@ -146,7 +146,7 @@ final class CheckpointTests: XCTestCase {
         let artifacts = scratch.url("runs/artifacts")
         let process = try startRun {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: artifacts.path)) ?? []
-            return names.contains { $0.hasPrefix("factorize-") }
+            return names.contains { $0.hasPrefix(".factorize-") }
         }
         usleep(UInt32(wait * 1_000_000))
         let sent = Date()

@@ -76,6 +76,14 @@ final class DiskFullTests: XCTestCase {
         XCTAssertEqual(resumed.exitCode, 0, resumed.stderr)
     }
 
+    func testAForcedRerunThatFailsKeepsEveryEarlierArtifact() throws {
+        try pipeline()
+        XCTAssertEqual(try run(limitingFilesTo: nil).exitCode, 0)
+        try assertFailedCleanly(try run(limitingFilesTo: 512, ["--force", "ratings"]), reason: "File too large", leaving: ["runs"])
+        let status = try MFPipeBinary.run(["status", "pipelines/x.json", "--check"], in: scratch.root)
+        XCTAssertEqual(status.exitCode, 0, "every node is still done: \(status.stdout)\(status.stderr)")
+    }
+
     /// Mounts a tmpfs of `kilobytes` at `disk/`, or skips the test when it cannot.
     private func mountSmallDisk(kilobytes: Int) throws {
         let disk = scratch.url("disk")

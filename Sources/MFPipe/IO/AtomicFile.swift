@@ -11,14 +11,25 @@ public enum AtomicFile {
         return destination.deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    /// Removes the temporaries in `folder` that a process which no longer runs left behind
-    /// (one killed while writing): names `temporaryPath` makes, whose pid is gone.
+    /// The process that made the temporary named `name`, or nil when `temporaryPath` did not make that name.
+    public static func owner(ofTemporary name: String) -> pid_t? {
+        guard name.hasPrefix("."), let marker = name.range(of: ".tmp-") else { return nil }
+        let rest = name[marker.upperBound...].split(separator: "-", maxSplits: 1)
+        guard rest.count == 2, let pid = Int32(rest[0]), UInt32(rest[1]) != nil, pid > 0 else { return nil }
+        return pid
+    }
+
+    /// Whether a temporary named `name` belongs to a process that still runs.
+    public static func isLive(temporary name: String) -> Bool {
+        guard let pid = owner(ofTemporary: name) else { return false }
+        return !(kill(pid, 0) != 0 && errno == ESRCH)
+    }
+
+    /// Removes the temporaries in `folder` — files or folders — that a process which no longer
+    /// runs left behind (one killed while writing): names `temporaryPath` makes, whose pid is gone.
     public static func removeAbandonedTemporaries(in folder: URL) {
-        for name in FileSystem.contents(of: folder) where name.hasPrefix(".") {
-            guard let marker = name.range(of: ".tmp-") else { continue }
-            let rest = name[marker.upperBound...].split(separator: "-", maxSplits: 1)
-            guard rest.count == 2, let pid = Int32(rest[0]), UInt32(rest[1]) != nil, pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder.appendingPathComponent(name).path) }
+        for name in FileSystem.contents(of: folder) where owner(ofTemporary: name) != nil && !isLive(temporary: name) {
+            try? FileSystem.remove(folder.appendingPathComponent(name))
         }
     }
 

@@ -76,20 +76,21 @@ public struct ArtifactStore {
             .max { ($0["created"]?.stringValue ?? "") < ($1["created"]?.stringValue ?? "") }
     }
 
-    /// Empties and creates the folder for a node about to run.
+    /// Creates a fresh staging folder, beside the artifact's, for a node about to run. The
+    /// artifact already there (a `--force` rerun) stays whole and in use until `commit` replaces it;
+    /// a run that fails or is killed leaves it as it was.
     public func prepare(_ node: DAGNode, key: StageKey) throws -> URL {
-        let folder = directory(for: node, key: key)
-        try FileSystem.remove(folder)
-        try FileSystem.createDirectory(folder)
-        return folder
+        let staging = AtomicFile.temporaryPath(beside: directory(for: node, key: key))
+        try FileSystem.createDirectory(staging)
+        return staging
     }
 
-    /// Marks a finished node's artifact complete by writing its manifest last.
-    public func commit(_ node: DAGNode, key: StageKey, outcome: StageOutcome, seconds: Double) throws -> JSONValue {
-        let folder = directory(for: node, key: key)
+    /// Marks a finished node's artifact complete: writes the manifest of the files in `staging`
+    /// last, then renames the folder into place, replacing an earlier artifact of the key.
+    public func commit(_ node: DAGNode, key: StageKey, staging: URL, outcome: StageOutcome, seconds: Double) throws -> JSONValue {
         var files: [(key: String, value: JSONValue)] = []
-        for name in FileSystem.contents(of: folder) where name != Self.manifestName {
-            files.append((name, .string(try FileDigest.checksum(of: folder.appendingPathComponent(name)))))
+        for name in FileSystem.contents(of: staging) where name != Self.manifestName {
+            files.append((name, .string(try FileDigest.checksum(of: staging.appendingPathComponent(name)))))
         }
         var outputs: [(key: String, value: JSONValue)] = []
         for url in outcome.outputs {
@@ -107,8 +108,34 @@ public struct ArtifactStore {
             ("outputs", .object(outputs)),
             ("ingredients", key.ingredients),
         ])
-        try AtomicFile.write(JSONWriter.pretty(manifest) + "\n", to: folder.appendingPathComponent(Self.manifestName))
+        try AtomicFile.write(JSONWriter.pretty(manifest) + "\n", to: staging.appendingPathComponent(Self.manifestName))
+        try replace(directory(for: node, key: key), with: staging)
         return manifest
+    }
+
+    /// Renames `staging` to `folder`. An earlier `folder` is first renamed aside and removed
+    /// after: a process killed between the two renames leaves no artifact for the key (the node
+    /// runs again), never a mixed one.
+    private func replace(_ folder: URL, with staging: URL) throws {
+        var aside: URL?
+        if FileSystem.exists(folder) {
+            let name = AtomicFile.temporaryPath(beside: folder)
+            guard rename(folder.path, name.path) == 0 else { throw WorkdirError.io("rename aside", folder.path, errno: errno) }
+            aside = name
+        }
+        guard rename(staging.path, folder.path) == 0 else {
+            let code = errno
+            if let aside { rename(aside.path, folder.path) }
+            throw WorkdirError.io("rename into", folder.path, errno: code)
+        }
+        FileSystem.syncDirectory(artifactsFolder)
+        if let aside { try? FileSystem.remove(aside) }
+    }
+
+    /// Whether a live process is computing `node`'s artifact for `key` now (its staging folder exists).
+    public func isFilling(_ node: DAGNode, key: StageKey) -> Bool {
+        let prefix = "." + directory(for: node, key: key).lastPathComponent + ".tmp-"
+        return FileSystem.contents(of: artifactsFolder).contains { $0.hasPrefix(prefix) && AtomicFile.isLive(temporary: $0) }
     }
 
     /// The artifact folders `remove(keeping:)` would remove, with the disk space each takes.

@@ -134,10 +134,10 @@ public final class Engine {
         }
         let lock = try WorkdirLock(workdir: pipeline.workdir, log: log)
         defer { lock.release() }
-        // What killed processes left half-written: in the output folders, and among the
-        // checkpoints (a rank killed while writing its slice).
+        // What killed processes left half-written: in the output folders, among the artifacts
+        // (a stage's staging folder) and among the checkpoints (a rank killed while writing its slice).
         let outputFolders = pipeline.stages.flatMap { $0.type.outputFiles(for: $0.params).map { $0.deletingLastPathComponent() } }
-        for folder in Set(outputFolders + [checkpoints.folder]) {
+        for folder in Set(outputFolders + [store.artifactsFolder, checkpoints.folder]) {
             AtomicFile.removeAbandonedTemporaries(in: folder)
         }
         try digests.save()
@@ -298,17 +298,17 @@ public final class Engine {
                     ancestors: ancestors.map { ($0.node.id, $0.directory.path) }, threads: grant.limit).send(in: world)
                 context.world = world
             }
-            let outcome: StageOutcome
+            let (manifest, seconds): (JSONValue, Double)
             do {
-                outcome = try node.stage.type.run(context)
+                let outcome = try node.stage.type.run(context)
+                seconds = Date().timeIntervalSince(started)
+                manifest = try store.commit(node, key: decision.key, staging: folder, outcome: outcome, seconds: seconds)
             } catch {
                 try? FileSystem.remove(folder)
                 throw error
             }
-            let seconds = Date().timeIntervalSince(started)
-            let manifest = try store.commit(node, key: decision.key, outcome: outcome, seconds: seconds)
             checkpoint.remove()
-            log.info("done", String(format: "done \(node.id) in %.2fs: \(outcome.summary)", seconds),
+            log.info("done", String(format: "done \(node.id) in %.2fs: \(manifest["summary"]?.stringValue ?? "")", seconds),
                      fields: ["node": .string(node.id), "seconds": .number(seconds), "metrics": manifest["metrics"] ?? .null])
             return .ran(manifest, seconds)
         } catch let error as MFPipeError {

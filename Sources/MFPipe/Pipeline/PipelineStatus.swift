@@ -42,9 +42,7 @@ public struct PipelineStatus {
             lastActions[node] = (action, entry["seconds"]?.doubleValue ?? 0)
         }
         nodes = try engine.plan().map { decision in
-            let folder = engine.store.directory(for: decision.node, key: decision.key)
-            let filling = lock.held && FileSystem.exists(folder)
-                && !FileSystem.exists(folder.appendingPathComponent(ArtifactStore.manifestName))
+            let filling = lock.held && engine.store.isFilling(decision.node, key: decision.key)
             var checkpoint: (Int, Int)?
             let (state, detail): (String, String)
             switch decision.state {
