@@ -25,6 +25,12 @@ final class EventLogTests: XCTestCase {
         XCTAssertNotNil(written[0].range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "#, options: .regularExpression), written[0])
     }
 
+    func testTimestampsAreUTCWithSecondsOrMilliseconds() {
+        XCTAssertEqual(EventLog.timestamp(Date(timeIntervalSince1970: 1_796_612_345.678)), "2026-12-07T02:59:05Z")
+        XCTAssertEqual(EventLog.timestamp(Date(timeIntervalSince1970: 1_796_612_345.678), fractionalSeconds: true), "2026-12-07T02:59:05.678Z")
+        XCTAssertEqual(EventLog.timestamp(Date(timeIntervalSince1970: 951_782_400.0005), fractionalSeconds: true), "2000-02-29T00:00:00.000Z")
+    }
+
     func testTerminalBoardKeepsOneLinePerRunningNodeAndAnOverallLine() {
         let lines = Lines()
         let log = EventLog(format: .plain, interactive: true) { lines.text += $0 }

@@ -4,11 +4,15 @@ import Foundation
 public enum FileSystem {
     /// Creates a directory and its parents; succeeds if it already exists.
     public static func createDirectory(_ url: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw WorkdirError("cannot create directory \(url.path): \(error.localizedDescription)")
+        if mkdir(url.path, 0o777) == 0 { return }
+        var code = errno
+        if code == ENOENT, url.path != "/" {
+            try createDirectory(url.deletingLastPathComponent())
+            if mkdir(url.path, 0o777) == 0 { return }
+            code = errno
         }
+        if code == EEXIST && kind(of: url) == .directory { return }
+        throw WorkdirError.io("create directory", url.path, errno: code)
     }
 
     /// Removes a file or directory tree; succeeds if it does not exist.
@@ -45,7 +49,14 @@ public enum FileSystem {
 
     /// The names of the entries of a directory, sorted; empty when it does not exist.
     public static func contents(of url: URL) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted()
+        guard let directory = opendir(url.path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
     }
 
     /// The disk space the files under `url` take (allocated blocks, links not followed):
