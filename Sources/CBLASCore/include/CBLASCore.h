@@ -14,4 +14,14 @@
 /* The name of the kernels OpenBLAS uses now ("SkylakeX", "Haswell", "Zen", ...). */
 const char *mfk_blas_core(void);
 
+/*
+ * Also at load: OpenBLAS is held to the calling thread, and the worker threads it started
+ * are stopped (they would poll for work, taking a core, for the first 0.1 s of every process).
+ * mfpipe runs BLAS on its own threads, one BLAS thread each.
+ */
+
+/* How many threads a BLAS call may use (1), and whether OpenBLAS's worker threads run (0). */
+int mfk_blas_threads(void);
+int mfk_blas_workers_running(void);
+
 #endif

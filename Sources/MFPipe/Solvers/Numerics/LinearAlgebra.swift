@@ -4,20 +4,14 @@ import Foundation
 /// The one door to BLAS and LAPACK (OpenBLAS and LAPACKE): the dense kernels the solvers
 /// build on, on row-major float matrices.
 ///
-/// OpenBLAS is held to one thread, once, before the first call: mfpipe parallelises
-/// above BLAS itself (over rows, columns, or fixed slices of a product), so that a node
-/// uses exactly the threads it was granted and results never depend on how many it got.
+/// OpenBLAS runs on the calling thread only (set when the program loads, by `CBLASCore`):
+/// mfpipe parallelises above BLAS itself (over rows, columns, or fixed slices of a product),
+/// so that a node uses exactly the threads it was granted and results never depend on how
+/// many it got.
 public enum LinearAlgebra {
-    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
-
-    /// Makes sure OpenBLAS runs on the calling thread only.
-    @inline(__always)
-    static func prepare() { _ = singleThreaded }
-
     /// The upper triangle of K = X Xᵀ (`count` x `count`, row-major) of the `count` x
     /// `size` row-major matrix `x`, plus `diagonal` on the diagonal.
     static func outerGram(_ x: UnsafePointer<Float>, count: Int, size: Int, diagonal: Float, into k: UnsafeMutablePointer<Float>) {
-        prepare()
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(count), Int32(size), 1, x, Int32(size), 0, k, Int32(count))
         for index in 0..<count { k[index * count + index] += diagonal }
     }
@@ -25,14 +19,12 @@ public enum LinearAlgebra {
     /// b = Xᵀ y for the `count` x `size` row-major `x` (rows `stride` floats apart).
     static func transposeTimes(_ x: UnsafePointer<Float>, count: Int, size: Int, stride: Int, _ y: UnsafePointer<Float>,
                                into b: UnsafeMutablePointer<Float>) {
-        prepare()
         cblas_sgemv(CblasRowMajor, CblasTrans, Int32(count), Int32(size), 1, x, Int32(stride), y, 1, 0, b, 1)
     }
 
     /// y = X θ for the `count` x `size` row-major `x` (rows `stride` floats apart).
     static func times(_ x: UnsafePointer<Float>, count: Int, size: Int, stride: Int, _ theta: UnsafePointer<Float>,
                       into y: UnsafeMutablePointer<Float>) {
-        prepare()
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(count), Int32(size), 1, x, Int32(stride), theta, 1, 0, y, 1)
     }
 
@@ -45,7 +37,6 @@ public enum LinearAlgebra {
     /// (`spotf2`) and two triangular solves (`strsv`): the blocked `sposv` spends most of a
     /// 33 x 33 solve in the packing and calls of its level-3 steps.
     static func solvePositiveDefinite(_ g: UnsafeMutablePointer<Float>, size: Int, _ b: UnsafeMutablePointer<Float>) -> Bool {
-        prepare()
         // Row-major upper is column-major lower: LAPACK reads it without a transposed copy.
         var (lower, order, info) = (Int8(UInt8(ascii: "L")), Int32(size), Int32(0))
         guard size <= unblockedLimit else {
@@ -66,7 +57,6 @@ public enum LinearAlgebra {
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
                          rows: Int, inner: Int, cols: Int, lda: Int, ldb: Int, ldc: Int,
                          transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1, accumulate: Bool = false) {
-        prepare()
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(rows), Int32(cols), Int32(inner), alpha, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
     }
@@ -78,7 +68,6 @@ public enum LinearAlgebra {
     /// G's columns are shared out.
     static func accumulateGram(_ x: UnsafePointer<Double>, count: Int, size: Int, turned: Bool, columns: Range<Int>,
                                into g: UnsafeMutablePointer<Double>) {
-        prepare()
         let (m, n, k) = (Int32(columns.upperBound), Int32(columns.count), Int32(count))
         if turned {
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, x, k, x + columns.lowerBound * count, k, 1,
@@ -94,7 +83,6 @@ public enum LinearAlgebra {
     /// c of the `size` x `count` row-major `vectors` belongs to `values[c]` (LAPACK `dsyevr`,
     /// which computes only those).
     static func largestEigenpairs(_ g: UnsafeMutablePointer<Double>, size: Int, count: Int) -> (values: [Double], vectors: [Double]) {
-        prepare()
         var ascending = [Double](repeating: 0, count: size)
         var found = [Double](repeating: 0, count: size * max(count, 1))
         var support = [Int32](repeating: 0, count: 2 * max(count, 1))
@@ -112,7 +100,6 @@ public enum LinearAlgebra {
     /// Q of its thin QR decomposition: an orthonormal basis of its column space
     /// (LAPACK `sgeqrf`, `sorgqr`; rows ≥ k).
     static func orthonormalize(_ x: FactorMatrix) {
-        prepare()
         let tau = UnsafeMutablePointer<Float>.allocate(capacity: max(x.k, 1))
         defer { tau.deallocate() }
         let (rows, k, lda) = (Int32(x.rows), Int32(x.k), Int32(x.stride))
@@ -124,7 +111,6 @@ public enum LinearAlgebra {
     /// the singular values (descending) and Vᵀ (k x k, row-major) are returned
     /// (LAPACK `sgesdd`).
     static func thinSVD(_ x: FactorMatrix) -> (values: [Float], vt: [Float]) {
-        prepare()
         let k = x.k
         var values = [Float](repeating: 0, count: k)
         var vt = [Float](repeating: 0, count: k * k)
