@@ -76,10 +76,36 @@ final class PipelineFileErrorTests: XCTestCase {
             #"stages[1].params.epochs: expected an integer ≥ 1, found "ten""#)
     }
 
-    func testWrongValueTypeOfASweep() throws {
+    func testABadRankSweepNamesTheElementAtFault() throws {
+        func pipeline(k: String) -> String {
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "f", "type": "factorize", "inputs": ["a"], "params": {"k": \#(k)}}]}"#
+        }
+        try assertRejected(pipeline(k: "[8, 0]"), "stages[1].params.k[1]: expected a rank from 1 to 4096, found 0")
+        try assertRejected(pipeline(k: "[8, 16, 8]"), "stages[1].params.k[2]: rank 8 is already listed at [0]; expected each rank once")
+        try assertRejected(pipeline(k: "[]"), #"stages[1].params.k: expected a rank from 1 to 4096, a list of ranks, or {"from", "to", "step"}, found an empty array"#)
+        try assertRejected(pipeline(k: "100000"), "stages[1].params.k: expected a rank from 1 to 4096, found 100000")
+        try assertRejected(pipeline(k: #"{"from": 8, "to": 4}"#), #"stages[1].params.k.to: expected a rank ≥ "from" (8), found 4"#)
+        try assertRejected(pipeline(k: #"{"from": 2, "to": 8, "step": 0}"#), "stages[1].params.k.step: expected an integer ≥ 1, found 0")
+        try assertRejected(pipeline(k: #"{"from": 2, "upto": 8}"#), #"stages[1].params.k.upto: unknown key; expected "from", "to" and optionally "step""#)
+    }
+
+    func testTopLevelValuesAreQuotedAsFound() throws {
+        try assertRejected(#"{"version": 1, "name": "t", "seed": -1, "stages": [\#(ingest)]}"#, "seed: expected an integer ≥ 0, found -1")
+        try assertRejected(#"{"version": 1, "name": "t", "threads": 0, "stages": [\#(ingest)]}"#, "threads: expected an integer ≥ 1, found 0")
+        try assertRejected(#"{"version": 1, "name": "t", "workdir": "", "stages": [\#(ingest)]}"#, #"workdir: expected a path (a string), found """#)
+        try assertRejected(#"{"version": 1, "name": "t", "stages": []}"#, "stages: expected a non-empty array of stages, found an empty array")
+    }
+
+    func testInputsLeadingToTwoArtifactsOfAKindReadOnceAreRejected() throws {
+        let splits = #"{"id": "s1", "type": "split", "inputs": ["a"]}, {"id": "s2", "type": "split", "inputs": ["a"]}"#
         try assertRejected(
-            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "f", "type": "factorize", "inputs": ["a"], "params": {"k": [8, 0]}}]}"#,
-            #"stages[1].params.k: expected a rank ≥ 1, a list of ranks, or {"from", "to", "step"}, found an array"#)
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), \#(splits), {"id": "f", "type": "factorize", "inputs": ["s1", "s2"], "params": {"k": 2}}]}"#,
+            #"stages[3].inputs: a factorize stage reads one ratings artifact, but input "s1" leads to "s1" and input "s2" to "s2"; expected every input to lead to the same one"#)
+        // Two models, one normalized and one not: evaluate would score the second through the first's normalization.
+        let models = #"{"id": "n", "type": "normalize", "inputs": ["s1"]}, {"id": "f1", "type": "factorize", "inputs": ["n"], "params": {"k": 2}}, {"id": "f2", "type": "factorize", "inputs": ["s1"], "params": {"k": 2}}"#
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), \#(splits), \#(models), {"id": "e", "type": "evaluate", "inputs": ["f1", "f2"]}]}"#,
+            #"stages[6].inputs: an evaluate stage reads one normalization artifact, but input "f1" leads to "n" and input "f2" to none; expected every input to lead to the same one"#)
     }
 
     func testDanglingInput() throws {

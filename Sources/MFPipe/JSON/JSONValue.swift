@@ -65,15 +65,17 @@ public enum JSONValue: Equatable, Sendable {
         return nil
     }
 
-    /// The JSON type's name, for messages ("found a string").
-    public var typeName: String {
+    /// The value as a message shows it after "found": a scalar as written (`-1`, `"ten"`,
+    /// `true`; a string cut to 40 characters and `…`), an array or object by its type
+    /// (`an empty array`, `an object`).
+    public var described: String {
         switch self {
         case .null: return "null"
-        case .bool: return "a boolean"
-        case .number(let value): return value.rounded() == value ? "an integer" : "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .number(let value): return JSONWriter.number(value)
+        case .string(let text): return "\"\(text.prefix(40))\"" + (text.count > 40 ? "…" : "")
+        case .array(let elements): return elements.isEmpty ? "an empty array" : "an array"
+        case .object(let members): return members.isEmpty ? "an empty object" : "an object"
         }
     }
 

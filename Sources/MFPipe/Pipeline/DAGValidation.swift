@@ -33,6 +33,41 @@ enum DAGValidation {
         }
     }
 
+    /// The artifact kinds a stage reads one of, the nearest upstream (a sweep's models are
+    /// read together).
+    private static let singleKinds: [ArtifactKind] = [.ratings, .normalization, .evaluation]
+
+    /// Throws at `stages[i].inputs` when a stage's inputs lead to different nearest artifacts
+    /// of a kind read singly — two split stages, two normalize stages, or one model
+    /// normalized and one not — so that which one it read would depend on the order of its
+    /// inputs (and an evaluate would score one model through another's normalization).
+    static func checkSingleSources(_ stages: [StageSpec], fail: (String, String) -> PipelineFileError) throws {
+        let byID = Dictionary(uniqueKeysWithValues: stages.map { ($0.id, $0) })
+        var nearestByID: [String: [ArtifactKind: String]] = [:]
+        func nearest(_ id: String) throws -> [ArtifactKind: String] {
+            if let known = nearestByID[id] { return known }
+            let spec = byID[id]!
+            let inputs = spec.type.inputsHaveRoles ? Array(spec.inputs.prefix(1)) : spec.inputs
+            let upstream = try inputs.map { (input: $0, nearest: try nearest($0)) }
+            var result: [ArtifactKind: String] = [:]
+            for kind in singleKinds {
+                guard let first = upstream.first,
+                      let other = upstream.first(where: { $0.nearest[kind] != first.nearest[kind] }) else {
+                    result[kind] = upstream.first?.nearest[kind]
+                    continue
+                }
+                func reached(_ provider: String?) -> String { provider.map { "\"\($0)\"" } ?? "none" }
+                throw fail("\(spec.path).inputs", "\(article(spec.type.typeName)) \(spec.type.typeName) stage reads one \(kind.rawValue) artifact, "
+                    + "but input \"\(first.input)\" leads to \(reached(first.nearest[kind])) and input \"\(other.input)\" to \(reached(other.nearest[kind])); "
+                    + "expected every input to lead to the same one")
+            }
+            result[spec.type.produces] = id
+            nearestByID[id] = result
+            return result
+        }
+        for spec in stages { _ = try nearest(spec.id) }
+    }
+
     /// "a" or "an", as English puts it before `word`.
     static func article(_ word: String) -> String {
         "aeiou".contains(word.first ?? "x") ? "an" : "a"

@@ -77,7 +77,7 @@ public struct ParamSpec: Sendable {
         case .booleanOrAuto: return "true, false or \"auto\""
         case .path: return "a file path (a string)"
         case .column: return "a column name (a string) or a 0-based column index"
-        case .rankSweep: return "a rank ≥ 1, a list of ranks, or {\"from\", \"to\", \"step\"}"
+        case .rankSweep: return RankSweep.expectation
         case .object: return "an object"
         }
     }

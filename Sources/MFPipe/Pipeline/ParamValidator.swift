@@ -13,7 +13,7 @@ struct ParamValidator {
                  misplaced: (String) -> String? = { _ in nil }) throws -> JSONValue {
         let given = value ?? .object([])
         guard let members = given.objectValue else {
-            throw PipelineFileError(file: file, location: path, message: "expected an object, found \(given.typeName)")
+            throw PipelineFileError(file: file, location: path, message: "expected an object, found \(given.described)")
         }
         let known = Set(specs.map(\.name))
         for member in members where !known.contains(member.key) {
@@ -43,14 +43,7 @@ struct ParamValidator {
 
     private func check(_ value: JSONValue, against spec: ParamSpec, at location: String, seed: Int) throws -> JSONValue {
         func reject() -> PipelineFileError {
-            let found: String
-            switch value {
-            case .string(let text): found = "\"\(text)\""
-            case .number(let number): found = JSONWriter.number(number)
-            case .bool(let flag): found = flag ? "true" : "false"
-            default: found = value.typeName
-            }
-            return PipelineFileError(file: file, location: location, message: "expected \(spec.expectation), found \(found)")
+            PipelineFileError(file: file, location: location, message: "expected \(spec.expectation), found \(value.described)")
         }
         switch spec.kind {
         case .integer(let range):
@@ -68,7 +61,11 @@ struct ParamValidator {
         case .column:
             guard (value.stringValue.map { !$0.isEmpty } ?? false) || (value.intValue.map { $0 >= 0 } ?? false) else { throw reject() }
         case .rankSweep:
-            guard RankSweep.ranks(value) != nil else { throw reject() }
+            do {
+                _ = try RankSweep.parse(value)
+            } catch {
+                throw PipelineFileError(file: file, location: location + error.suffix, message: error.message)
+            }
         case .object(let nested):
             return try resolve(value, specs: nested, path: location, seed: seed)
         }

@@ -83,7 +83,7 @@ public struct PipelineLoader {
             PipelineFileError(file: displayName, location: location, message: message)
         }
         guard let members = document.objectValue else {
-            throw fail("", "expected a JSON object at the top level, found \(document.typeName)")
+            throw fail("", "expected a JSON object at the top level, found \(document.described)")
         }
         for member in members where !topLevelKeys.contains(member.key) && !derivedKeys.contains(member.key) {
             throw fail(member.key, "unknown key; expected one of " + topLevelKeys.joined(separator: ", "))
@@ -91,7 +91,7 @@ public struct PipelineLoader {
         guard let version = document["version"] else {
             throw fail("version", "missing; expected the pipeline format version, \(Pipeline.formatVersion)")
         }
-        guard let number = version.intValue else { throw fail("version", "expected an integer, found \(version.typeName)") }
+        guard let number = version.intValue else { throw fail("version", "expected an integer, found \(version.described)") }
         guard number == Pipeline.formatVersion else {
             throw fail("version", "version \(number) is not supported; this mfpipe reads version \(Pipeline.formatVersion)")
         }
@@ -100,31 +100,32 @@ public struct PipelineLoader {
             name.unicodeScalars.allSatisfy({ Self.nameCharacters.contains($0) || "-_.".unicodeScalars.contains($0) })
         else {
             throw fail("name", "expected 1 to \(Self.longestName) letters, digits, '-', '_' or '.' (not only dots), found "
-                + (nameValue.stringValue.map { "\"\($0.prefix(40))\"" + ($0.count > 40 ? "…" : "") } ?? nameValue.typeName))
+                + nameValue.described)
         }
         let folder = file.deletingLastPathComponent()
         var workdir = StageParams.resolve("runs/\(name)", against: folder)
         if let value = document["workdir"] {
-            guard let path = value.stringValue, !path.isEmpty else { throw fail("workdir", "expected a path (a string), found \(value.typeName)") }
+            guard let path = value.stringValue, !path.isEmpty else { throw fail("workdir", "expected a path (a string), found \(value.described)") }
             workdir = StageParams.resolve(path, against: folder)
         }
         var seed = 0
         if let value = document["seed"] {
-            guard let number = value.intValue, number >= 0 else { throw fail("seed", "expected an integer ≥ 0, found \(value.typeName)") }
+            guard let number = value.intValue, number >= 0 else { throw fail("seed", "expected an integer ≥ 0, found \(value.described)") }
             seed = number
         }
         var threadCount = ProcessInfo.processInfo.activeProcessorCount
         if let value = document["threads"] {
-            guard let number = value.intValue, number >= 1 else { throw fail("threads", "expected an integer ≥ 1, found \(value.typeName)") }
+            guard let number = value.intValue, number >= 1 else { throw fail("threads", "expected an integer ≥ 1, found \(value.described)") }
             threadCount = number
         }
         if let threads { threadCount = threads }
         guard let stagesValue = document["stages"] else { throw fail("stages", "missing; expected an array of stages") }
         guard let stageValues = stagesValue.arrayValue, !stageValues.isEmpty else {
-            throw fail("stages", "expected a non-empty array of stages, found \(stagesValue.typeName)")
+            throw fail("stages", "expected a non-empty array of stages, found \(stagesValue.described)")
         }
         let stages = try validateStages(stageValues, seed: seed, folder: folder, file: displayName, fail: fail)
         try DAGValidation.checkAcyclic(stages, fail: fail)
+        try DAGValidation.checkSingleSources(stages, fail: fail)
         try PathChecks.check(stages, workdir: workdir, fail: fail)
         try SelectionChecks.check(stages, fail: fail)
         try PredictionChecks.check(stages, fail: fail)
@@ -139,7 +140,7 @@ public struct PipelineLoader {
         var indexByID: [String: Int] = [:]
         for (index, value) in values.enumerated() {
             let path = "stages[\(index)]"
-            guard let members = value.objectValue else { throw fail(path, "expected a stage object, found \(value.typeName)") }
+            guard let members = value.objectValue else { throw fail(path, "expected a stage object, found \(value.described)") }
             for member in members where !stageKeys.contains(member.key) {
                 throw fail("\(path).\(member.key)", "unknown key; expected one of " + stageKeys.joined(separator: ", "))
             }
@@ -148,7 +149,7 @@ public struct PipelineLoader {
                 id.unicodeScalars.allSatisfy({ Self.nameCharacters.contains($0) || "-_".unicodeScalars.contains($0) })
             else {
                 throw fail("\(path).id", "expected 1 to \(Self.longestName) letters, digits, '-' or '_', found "
-                    + (idValue.stringValue.map { "\"\($0.prefix(40))\"" + ($0.count > 40 ? "…" : "") } ?? idValue.typeName))
+                    + idValue.described)
             }
             if let first = indexByID[id] {
                 throw fail("\(path).id", "duplicate id \"\(id)\"; stages[\(first)] already has it")
@@ -157,17 +158,16 @@ public struct PipelineLoader {
             guard let typeValue = value["type"] else { throw fail("\(path).type", "missing; expected a stage type") }
             let known = StageRegistry.names
             guard let typeName = typeValue.stringValue, let type = StageRegistry.type(named: typeName) else {
-                let found = typeValue.stringValue.map { "\"\($0)\"" } ?? typeValue.typeName
-                throw fail("\(path).type", "unknown stage type \(found); expected one of " + known.joined(separator: ", "))
+                throw fail("\(path).type", "unknown stage type \(typeValue.described); expected one of " + known.joined(separator: ", "))
             }
             var inputs: [String] = []
             if let inputsValue = value["inputs"] {
                 guard let list = inputsValue.arrayValue else {
-                    throw fail("\(path).inputs", "expected an array of stage ids, found \(inputsValue.typeName)")
+                    throw fail("\(path).inputs", "expected an array of stage ids, found \(inputsValue.described)")
                 }
                 for (position, element) in list.enumerated() {
                     guard let input = element.stringValue else {
-                        throw fail("\(path).inputs[\(position)]", "expected a stage id (a string), found \(element.typeName)")
+                        throw fail("\(path).inputs[\(position)]", "expected a stage id (a string), found \(element.described)")
                     }
                     inputs.append(input)
                 }

@@ -9,6 +9,7 @@ public enum PredictStage: Stage {
     public static let typeName = "predict"
     public static let summary = "predict (row, column) pairs with the chosen model, cold-start ids flagged, as CSV and HDF5"
     public static let inputCount = 2...2
+    public static let inputsHaveRoles = true
     public static let requires = [ArtifactKind.ratings, ArtifactKind.model, ArtifactKind.evaluation]
     public static let produces = ArtifactKind.output
 

@@ -10,6 +10,7 @@ public enum SplitStage: Stage {
     public static let typeName = "split"
     public static let summary = "hold out validation and test entries: random fractions, per row, temporal, or given train/test files"
     public static let inputCount = 1...2
+    public static let inputsHaveRoles = true
     public static let requires = [ArtifactKind.ratings]
     public static let produces = ArtifactKind.ratings
 

@@ -36,6 +36,10 @@ public protocol Stage {
     static func outputFiles(for params: StageParams) -> [URL]
     /// How many direct inputs the stage takes.
     static var inputCount: ClosedRange<Int> { get }
+    /// Whether each direct input has a role of its own (split's train and test files,
+    /// predict's evaluation and pairs), rather than all leading to the artifacts the stage
+    /// reads; validation then follows the first input alone.
+    static var inputsHaveRoles: Bool { get }
     /// Artifact kinds the stage needs among its ancestors.
     static var requires: [ArtifactKind] { get }
     /// Whether one node of the stage reads every fold of a k-fold split upstream (evaluate),
@@ -58,6 +62,7 @@ public protocol Stage {
 
 extension Stage {
     public static var inputCount: ClosedRange<Int> { 1...Int.max }
+    public static var inputsHaveRoles: Bool { false }
     public static var requires: [ArtifactKind] { [] }
     public static var gathersFolds: Bool { false }
     public static func runsOnEveryRank(_ params: StageParams) -> Bool { false }
