@@ -27,6 +27,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 import h5py
 import numpy as np
@@ -38,7 +39,11 @@ threads = int(os.environ.get("BENCH_THREADS", "2"))
 os.makedirs(work, exist_ok=True)
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.decomposition import NMF, TruncatedSVD  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
+
+# The peer runs with its defaults, 200 iterations at most: that it stops there is expected.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 
 def peer_model(method, k):
