@@ -17,6 +17,11 @@ public enum RunRecords {
         try latestNodes(workdir: workdir).first { $0["node"]?.stringValue == id }?["seconds"]?.doubleValue
     }
 
+    /// The summary node `id` reported in the newest record, or nil when it is not there.
+    public static func latestSummary(of id: String, workdir: URL) throws -> String? {
+        try latestNodes(workdir: workdir).first { $0["node"]?.stringValue == id }?["summary"]?.stringValue
+    }
+
     /// The newest record's nodes (none when there is no record).
     private static func latestNodes(workdir: URL) throws -> [JSONValue] {
         let folder = workdir.appendingPathComponent("runs")

@@ -26,6 +26,9 @@ final class ToyPipelineTests: XCTestCase {
             }
         }
         XCTAssertLessThan(squaredError / 8, 1e-10)
+        // Nothing is held out: the log gives the training RMSE, never a NaN metric.
+        XCTAssertEqual(try RunRecords.latestSummary(of: "evaluate", workdir: scratch.url("runs/toy")),
+                       "chose k=2: train RMSE 0.0000 (no held-out entries)")
     }
 
     func testToyCSVAndMatrixMarketIngestTheSameMatrix() throws {

@@ -186,10 +186,21 @@ public enum EvaluateStage: Stage {
         return Scoring(data: data, normalization: normalization, clip: fold.clip != nil, ranking: fold.ranking)
     }
 
+    /// "label 0.1234", or nil when there is no value (no entries were held out for it).
+    private static func metric(_ label: String, _ value: Double) -> String? {
+        value.isFinite ? String(format: "%@ %.4f", label, value) : nil
+    }
+
+    /// What the log says of a model scored on no held-out entries: its training RMSE.
+    private static func heldOutNothing(train: Double) -> String {
+        (metric("train RMSE", train).map { $0 + " " } ?? "") + "(no held-out entries)"
+    }
+
     private static func logMetrics(_ evaluation: Evaluation, context: StageContext) {
         for score in evaluation.models {
-            context.log.info("metrics", String(format: "%@: k=%d validation RMSE %.4f, test RMSE %.4f, test MAE %.4f",
-                                               score.node, score.k, score.validation.rmse, score.test.rmse, score.test.mae),
+            let held = [metric("validation RMSE", score.validation.rmse), metric("test RMSE", score.test.rmse), metric("test MAE", score.test.mae)]
+                .compactMap { $0 }
+            context.log.info("metrics", "\(score.node): k=\(score.k) " + (held.isEmpty ? heldOutNothing(train: score.train.rmse) : held.joined(separator: ", ")),
                              fields: ["node": .string(score.node), "k": .number(Double(score.k)),
                                       "train_rmse": .number(score.train.rmse),
                                       "validation_rmse": .number(score.validation.rmse), "validation_mae": .number(score.validation.mae),
@@ -201,17 +212,23 @@ public enum EvaluateStage: Stage {
 
     private static func outcome(_ evaluation: Evaluation) -> StageOutcome {
         let best = evaluation.chosenModel
-        var summary = String(format: "chose k=%d: validation RMSE %.4f", best.k, best.validation.rmse)
-        if evaluation.isCrossValidated {
-            summary += String(format: " ± %.4f over %d folds (%@)", best.validationRMSESD, best.folds,
-                              evaluation.selection == .lowest ? "lowest mean" : "one-standard-error rule")
+        var held: [String] = []
+        if var validation = metric("validation RMSE", best.validation.rmse) {
+            if evaluation.isCrossValidated {
+                validation += String(format: " ± %.4f over %d folds (%@)", best.validationRMSESD, best.folds,
+                                     evaluation.selection == .lowest ? "lowest mean" : "one-standard-error rule")
+            }
+            held.append(validation)
         }
-        summary += String(format: ", test RMSE %.4f", best.test.rmse)
+        held += [metric("test RMSE", best.test.rmse)].compactMap { $0 }
+        var summary = "chose k=\(best.k): " + (held.isEmpty ? heldOutNothing(train: best.train.rmse) : held.joined(separator: ", "))
         if let refit = evaluation.refit {
-            summary += String(format: "; refit on %@ (%d epochs): test RMSE %.4f",
-                              evaluation.isCrossValidated ? "every non-test entry" : "train+validation", refit.epochs, refit.test.rmse)
+            summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(refit.epochs) epochs)"
+                + (metric("test RMSE", refit.test.rmse).map { ": " + $0 } ?? "")
         }
-        summary += String(format: " (bias baseline %.4f, global mean %.4f)", evaluation.biasBaseline.test.rmse, evaluation.globalMean.test.rmse)
+        if let bias = metric("bias baseline", evaluation.biasBaseline.test.rmse), let mean = metric("global mean", evaluation.globalMean.test.rmse) {
+            summary += " (\(bias), \(mean))"
+        }
         return StageOutcome(
             summary: summary,
             metrics: [
