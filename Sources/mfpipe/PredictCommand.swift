@@ -27,10 +27,14 @@ enum PredictCommand: Command {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(words, command: name, optionNames: ["--output", "--hdf5", "--model"], flagNames: ["--no-clip"])
         guard arguments.positionals.count == 2 else {
-            throw UsageError("predict: expected EXPORT.h5 and PAIRS, found \(arguments.positionals.count) arguments; see mfpipe predict --help")
+            throw UsageError("predict: expected EXPORT.h5 and PAIRS, found \(arguments.positionals.count) argument\(arguments.positionals.count == 1 ? "" : "s"); see mfpipe predict --help")
         }
         guard let output = arguments.value("--output") else { throw UsageError("predict: --output FILE.csv is required") }
         let (exportPath, pairsPath) = (arguments.positionals[0], arguments.positionals[1])
+        try PathChecks.check(
+            inputs: [(URL(fileURLWithPath: exportPath), "EXPORT.h5"), (URL(fileURLWithPath: pairsPath), "PAIRS")],
+            outputs: [(URL(fileURLWithPath: output), "--output")] + (arguments.value("--hdf5").map { [(URL(fileURLWithPath: $0), "--hdf5")] } ?? []),
+            fail: { location, message in UsageError("predict: \(location): \(message)") })
         let file = try FactorFile.read(URL(fileURLWithPath: exportPath))
         let modelName = arguments.value("--model") ?? file.chosen
         guard let model = file.models[modelName] else {

@@ -121,4 +121,30 @@ final class RecommendTests: XCTestCase {
         XCTAssertEqual(check.exitCode, 0, check.stderr)
         XCTAssertEqual(check.stdout, "9724\n")
     }
+
+    func testTheCommandsNeverOverwriteTheirInputsAndRejectWhatIsNotAnExport() throws {
+        try writePipeline(normalize: #""method": "biases""#, top: 3, excludeSeen: true)
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet"], in: scratch.root).exitCode, 0)
+        let export = try Data(contentsOf: scratch.url("out/rec.h5"))
+        let cases: [([String], String)] = [
+            (["recommend", "out/rec.h5", "--output", "out/rec.h5"],
+             "recommend: --output: \(scratch.url("out/rec.h5").path) is the input of EXPORT.h5; an output must never overwrite an input"),
+            (["recommend", "out/rec.h5", "--output", "out/a.csv", "--hdf5", "out/a.csv"],
+             "recommend: --hdf5: \(scratch.url("out/a.csv").path) is also written by --output; expected each output once"),
+            (["predict", "out/rec.h5", "out/rec.csv", "--output", "out/p.csv", "--hdf5", "out/rec.h5"],
+             "predict: --hdf5: \(scratch.url("out/rec.h5").path) is the input of EXPORT.h5; an output must never overwrite an input"),
+            (["predict", "out/rec.h5", "out/none.csv", "--output", "out/p.csv"],
+             "predict: PAIRS: no such file \(scratch.url("out/none.csv").path); expected an input file"),
+            (["recommend", "pipelines/rec.json", "--output", "out/a.csv"], "pipelines/rec.json: not an HDF5 file; expected an mfpipe factor file"),
+            (["recommend", "out/rec-top.h5", "--output", "out/a.csv"],
+             "out/rec-top.h5: an HDF5 file but not an mfpipe export (no format attribute); expected a file an export stage wrote"),
+        ]
+        for (arguments, message) in cases {
+            let result = try MFPipeBinary.run(arguments, in: scratch.root)
+            XCTAssertEqual(result.exitCode, 2, arguments.joined(separator: " "))
+            XCTAssertEqual(result.stderr, "mfpipe: \(message)\n")
+        }
+        XCTAssertEqual(try Data(contentsOf: scratch.url("out/rec.h5")), export, "the export is untouched")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("out/a.csv").path))
+    }
 }

@@ -9,13 +9,7 @@ public enum HDF5FileSummary {
     /// - Throws: `InputDataError` when it is not an HDF5 file, or a factor file of an unknown major version.
     public static func describe(_ url: URL) throws -> String {
         let name = DisplayPath.of(url)
-        guard FileSystem.exists(url) else { throw InputDataError(file: name, message: "no such file; expected an exported factor file") }
-        let file: HDF5File
-        do {
-            file = try HDF5File.open(url)
-        } catch {
-            throw InputDataError(file: name, message: "not an HDF5 file; expected an mfpipe factor file")
-        }
+        let file = try FactorFile.openNamed(url)
         defer { try? file.close() }
         let root = file.root
         guard (try? root.stringAttribute("format")) == Version.factorFormatName, let version = try? root.stringAttribute("format_version") else {

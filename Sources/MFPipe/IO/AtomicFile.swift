@@ -38,7 +38,7 @@ public enum AtomicFile {
         try FileSystem.createDirectory(destination.deletingLastPathComponent())
         let temporary = temporaryPath(beside: destination)
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if descriptor < 0 { throw WorkdirError.io("create", temporary.path, errno: errno) }
+        if descriptor < 0 { throw WorkdirError.io("create", destination.path, errno: errno) }
         var failure: Int32 = 0
         data.withUnsafeBytes { bytes in
             var offset = 0

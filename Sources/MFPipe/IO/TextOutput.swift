@@ -18,7 +18,7 @@ public final class TextOutput {
         self.destination = destination
         temporary = AtomicFile.temporaryPath(beside: destination)
         descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw WorkdirError.io("create", temporary.path, errno: errno) }
+        guard descriptor >= 0 else { throw WorkdirError.io("create", destination.path, errno: errno) }
         buffer.reserveCapacity(capacity + 256)
         encoder = destination.pathExtension == "gz" ? try GzipEncoder() : nil
     }

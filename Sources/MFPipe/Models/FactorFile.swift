@@ -20,15 +20,30 @@ public struct FactorFile {
     /// Training entries per column (`/cols/n_train`).
     public let colCounts: [Int32]
 
+    /// Opens the file a user named as a factor file: one that is missing, or not HDF5, is
+    /// the user's error (`InputDataError`, exit 2).
+    public static func openNamed(_ url: URL) throws -> HDF5File {
+        let name = DisplayPath.of(url)
+        guard FileSystem.exists(url) else { throw InputDataError(file: name, message: "no such file; expected an exported factor file") }
+        do {
+            return try HDF5File.open(url)
+        } catch {
+            throw InputDataError(file: name, message: "not an HDF5 file; expected an mfpipe factor file")
+        }
+    }
+
     /// Reads the file at `url`.
+    ///
+    /// - Throws: `InputDataError` when it is missing, not HDF5, not an mfpipe export, or of
+    ///   an unknown major format version.
     public static func read(_ url: URL) throws -> FactorFile {
-        let file = try HDF5File.open(url)
+        let file = try openNamed(url)
         defer { try? file.close() }
         let root = file.root
-        let version = try root.stringAttribute("format_version")
-        guard try root.stringAttribute("format") == Version.factorFormatName,
-            version.split(separator: ".").first == Version.factorFormat.split(separator: ".").first
-        else {
+        guard (try? root.stringAttribute("format")) == Version.factorFormatName, let version = try? root.stringAttribute("format_version") else {
+            throw InputDataError(file: DisplayPath.of(url), message: "an HDF5 file but not an mfpipe export (no format attribute); expected a file an export stage wrote")
+        }
+        guard version.split(separator: ".").first == Version.factorFormat.split(separator: ".").first else {
             throw InputDataError(file: DisplayPath.of(url), message: "format \(version) is not readable by this mfpipe (reads \(Version.factorFormat))")
         }
         let modelsGroup = try root.openGroup("models")

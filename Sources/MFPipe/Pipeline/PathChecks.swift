@@ -6,16 +6,19 @@ import Foundation
 /// is not a file. An earlier output read back (a warm start from the export the run will
 /// replace) may be overwritten: it is read before the export is written, atomically. Each failure names the JSON path (exit 2), so `validate` catches it and
 /// `run` never half-runs into it.
-enum PathChecks {
+public enum PathChecks {
+    /// A file a pipeline or command names, and where it is named (a JSON path, an option).
+    public typealias NamedFile = (url: URL, location: String)
+
     /// Checks `stages` of a pipeline whose work directory is `workdir`.
-    static func check(_ stages: [StageSpec], workdir: URL, fail: (String, String) -> PipelineFileError) throws {
+    static func check(_ stages: [StageSpec], workdir: URL, fail: (String, String) -> Error) throws {
         if FileSystem.kind(of: workdir) ?? .directory != .directory {
             throw fail("workdir", "\(workdir.path) exists and is not a folder; expected a folder for the work directory")
         }
-        var inputs: [(url: URL, location: String)] = []
-        var outputs: [(url: URL, location: String)] = []
+        var inputs: [NamedFile] = []
+        var outputs: [NamedFile] = []
         for stage in stages {
-            var outputParams: [(url: URL, location: String)] = []
+            var outputParams: [NamedFile] = []
             for spec in stage.type.params(for: stage.params.json) where stage.params.has(spec.name) {
                 guard case .path(let role) = spec.kind else { continue }
                 let location = "\(stage.path).params.\(spec.name)"
@@ -37,13 +40,26 @@ enum PathChecks {
                 outputs.append((file, location))
             }
         }
+        for output in outputs where output.url.path == workdir.path || output.url.path.hasPrefix(workdir.path + "/") {
+            throw fail(output.location, "\(output.url.path) is inside the work directory \(workdir.path); expected a path outside it")
+        }
+        try checkOutputs(outputs, readingFrom: inputs, fail: fail)
+    }
+
+    /// Checks a command's files before it reads any: every input exists and is a regular
+    /// file; every output can be written, is not a folder, and overwrites neither an input
+    /// nor another output.
+    public static func check(inputs: [NamedFile], outputs: [NamedFile], fail: (String, String) -> Error) throws {
+        for input in inputs { try checkInput(input.url, at: input.location, fail: fail) }
+        try checkOutputs(outputs, readingFrom: inputs, fail: fail)
+    }
+
+    /// Each output overwrites no input and no other output, and can be written.
+    private static func checkOutputs(_ outputs: [NamedFile], readingFrom inputs: [NamedFile], fail: (String, String) -> Error) throws {
         for (index, output) in outputs.enumerated() {
             let path = output.url.path
             if let input = inputs.first(where: { Self.sameFile($0.url, output.url) }) {
                 throw fail(output.location, "\(path) is the input of \(input.location); an output must never overwrite an input")
-            }
-            if path == workdir.path || path.hasPrefix(workdir.path + "/") {
-                throw fail(output.location, "\(path) is inside the work directory \(workdir.path); expected a path outside it")
             }
             if let other = outputs[..<index].first(where: { Self.sameFile($0.url, output.url) }) {
                 throw fail(output.location, "\(path) is also written by \(other.location); expected each output once")
@@ -52,7 +68,7 @@ enum PathChecks {
         }
     }
 
-    private static func checkInput(_ url: URL, at location: String, fail: (String, String) -> PipelineFileError) throws {
+    private static func checkInput(_ url: URL, at location: String, fail: (String, String) -> Error) throws {
         switch FileSystem.kind(of: url) {
         case nil: throw fail(location, "no such file \(url.path); expected an input file")
         case .regular?: return
@@ -62,7 +78,7 @@ enum PathChecks {
     }
 
     /// An output must not be a folder, and its folder must exist or be creatable, and be writable.
-    private static func checkOutput(_ url: URL, at location: String, fail: (String, String) -> PipelineFileError) throws {
+    private static func checkOutput(_ url: URL, at location: String, fail: (String, String) -> Error) throws {
         if FileSystem.kind(of: url) == .directory { throw fail(location, "\(url.path) is a folder; expected a file path") }
         var folder = url.deletingLastPathComponent()
         while FileSystem.kind(of: folder) == nil && folder.path != "/" { folder = folder.deletingLastPathComponent() }
