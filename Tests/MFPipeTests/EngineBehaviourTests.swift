@@ -117,9 +117,13 @@ final class EngineBehaviourTests: XCTestCase {
         XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet", "--set", "factorize.learning_rate=0.02").exitCode, 0)
         let artifacts = workdir.appendingPathComponent("artifacts")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).count, 10)
+        // A node a live process is computing (this one's pid): its staging folder is never listed.
+        let staging = artifacts.appendingPathComponent(".factorize-0123456789abcdef.tmp-\(getpid())-1")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         let before = try FileManager.default.contentsOfDirectory(atPath: artifacts.path).sorted()
         let preview = try mfpipe("clean", "pipelines/toy.json", "--unreferenced", "--dry-run")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).sorted(), before, "a dry run removes nothing")
+        try FileManager.default.removeItem(at: staging)
         let listed = preview.stdout.split(separator: "\n")
         XCTAssertEqual(listed.count, 5, preview.stdout)
         XCTAssertTrue(listed.dropLast().allSatisfy { $0.hasPrefix("would remove ") && ($0.hasSuffix(" kB)") || $0.hasSuffix(" B)")) }, preview.stdout)

@@ -138,9 +138,12 @@ public struct ArtifactStore {
         return FileSystem.contents(of: artifactsFolder).contains { $0.hasPrefix(prefix) && AtomicFile.isLive(temporary: $0) }
     }
 
-    /// The artifact folders `remove(keeping:)` would remove, with the disk space each takes.
+    /// The artifact folders `remove(keeping:)` would remove, with the disk space each takes
+    /// (never the staging folder of a node a live process is computing).
     public func removable(keeping: Set<String>? = nil) -> [(name: String, bytes: Int)] {
-        FileSystem.contents(of: artifactsFolder).filter { name in keeping.map { !$0.contains(name) } ?? true }.map {
+        FileSystem.contents(of: artifactsFolder).filter { name in
+            !AtomicFile.isLive(temporary: name) && (keeping.map { !$0.contains(name) } ?? true)
+        }.map {
             ($0, FileSystem.diskUsage(of: artifactsFolder.appendingPathComponent($0)))
         }
     }
