@@ -73,6 +73,44 @@ final class SVDTests: XCTestCase {
         XCTAssertLessThan(SolverFixtures.rmse(fromColumns, on: try byColumn.entries.table()), 0.011, "rank 6 leaves only the noise")
     }
 
+    /// The order of a complete matrix's entries is recognized across the slices its moments
+    /// are taken in (65,536 entries, here ending mid-row and mid-column): in row or column
+    /// order the values are used in place; one pair out of order past the first slice, and
+    /// they are laid out by copy, each in its cell.
+    func testEntryOrderIsCheckedAcrossSlices() throws {
+        let (rows, cols) = (300, 301)
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        for (name, columnOrder, swapped) in [("rows", false, false), ("columns", true, false), ("rows, one pair swapped", false, true)] {
+            var table = RatingTable()
+            for cell in 0..<rows * cols {
+                let (row, col) = columnOrder ? (cell % rows, cell / rows) : (cell / cols, cell % cols)
+                table.append(row: Int32(row), col: Int32(col), value: Float(row * 1000 + col))
+            }
+            if swapped {
+                (table.rows[70_000], table.rows[80_000]) = (table.rows[80_000], table.rows[70_000])
+                (table.cols[70_000], table.cols[80_000]) = (table.cols[80_000], table.cols[70_000])
+                (table.values[70_000], table.values[80_000]) = (table.values[80_000], table.values[70_000])
+            }
+            let url = scratch.root.appendingPathComponent("\(name).h5")
+            let file = try HDF5File.create(url, layout: .contiguous)
+            try RatingData(rowIDs: .oneBased(count: rows), colIDs: .oneBased(count: cols), parts: [.all: table]).write(to: file.root)
+            try file.close()
+            let entries = try ArtifactEntries(url: url, normalization: .none(rows: rows, cols: cols))
+            let problem = try TrainingProblem(rows: rows, cols: cols, entries: entries, validation: RatingTable(), keepingDense: true, threads: 2)
+            let dense = try XCTUnwrap(try problem.dense())
+            XCTAssertEqual(dense.byColumn, columnOrder, name)
+            let mapped = try XCTUnwrap(try entries.valuesInPlace())
+            withExtendedLifetime(mapped.owner) {
+                XCTAssertEqual(mapped.values.elementsEqual(dense.values), !swapped, "\(name): the values in place")
+            }
+            for (row, col) in [(0, 0), (217, 219), (232, 168), (265, 235), (299, 300)] {
+                let index = columnOrder ? col * rows + row : row * cols + col
+                XCTAssertEqual(dense.values[index], Float(row * 1000 + col), "\(name): cell (\(row), \(col))")
+            }
+        }
+    }
+
     /// An artifact of a complete matrix in column order (as a MatrixMarket array is read) is
     /// factorized from the file's mapping, with the values read in place; the same entries
     /// shuffled, or normalized, are laid out by copy. All give LAPACK's singular values.

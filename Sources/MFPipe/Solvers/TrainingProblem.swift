@@ -174,19 +174,28 @@ private struct EntryMoments {
     /// m x n matrix read row after row, or column after column.
     mutating func checkOrder(_ entryRows: UnsafeBufferPointer<Int32>, _ entryCols: UnsafeBufferPointer<Int32>, _ range: Range<Int>,
                              from first: Int, rows: Int, cols: Int) {
-        var (row, col) = (first / cols, first % cols)
-        var (columnRow, column) = (first % rows, first / rows)
-        var (byRow, byColumn) = (true, true)
-        for entry in range {
-            let (r, c) = (Int(entryRows[entry]), Int(entryCols[entry]))
-            byRow = byRow && r == row && c == col
-            byColumn = byColumn && r == columnRow && c == column
-            col += 1
-            if col == cols { (row, col) = (row + 1, 0) }
-            columnRow += 1
-            if columnRow == rows { (columnRow, column) = (0, column + 1) }
+        inRowOrder = Self.follows(major: entryRows, minor: entryCols, range, from: first, minorCount: cols)
+        inColumnOrder = Self.follows(major: entryCols, minor: entryRows, range, from: first, minorCount: rows)
+    }
+
+    /// Whether the entries in `range` are the cells `first`, `first` + 1, … of a matrix read
+    /// along its minor index (`minorCount` of them) within each major index; stops at the
+    /// first entry out of place.
+    private static func follows(major: UnsafeBufferPointer<Int32>, minor: UnsafeBufferPointer<Int32>, _ range: Range<Int>,
+                                from first: Int, minorCount: Int) -> Bool {
+        var (outer, inner) = (first / minorCount, first % minorCount)
+        var entry = range.lowerBound
+        while entry < range.upperBound {
+            let span = min(minorCount - inner, range.upperBound - entry)
+            let expected = Int32(truncatingIfNeeded: inner)
+            let line = Int32(truncatingIfNeeded: outer)
+            for offset in 0..<span where major[entry + offset] != line || minor[entry + offset] != expected &+ Int32(truncatingIfNeeded: offset) {
+                return false
+            }
+            entry += span
+            (outer, inner) = (outer + 1, 0)
         }
-        (inRowOrder, inColumnOrder) = (byRow, byColumn)
+        return true
     }
 
     /// Adds the moments of the entries that follow.
