@@ -1,3 +1,4 @@
+import Foundation
 import MFPipe
 
 /// The words after the command, split into positionals, repeatable options and flags.
@@ -44,6 +45,10 @@ struct Arguments {
     func value(_ name: String) -> String? { options[name]?.last }
     /// Whether a flag was given.
     func has(_ flag: String) -> Bool { flags.contains(flag) }
+    /// The files named by those of `options` that were given, each with its option, for `PathChecks`.
+    func files(_ options: [String]) -> [PathChecks.NamedFile] {
+        options.compactMap { option in value(option).map { (URL(fileURLWithPath: $0), option) } }
+    }
 
     /// The one positional argument the command takes.
     func single(_ what: String, command: String) throws -> String {

@@ -33,7 +33,7 @@ enum PredictCommand: Command {
         let (exportPath, pairsPath) = (arguments.positionals[0], arguments.positionals[1])
         try PathChecks.check(
             inputs: [(URL(fileURLWithPath: exportPath), "EXPORT.h5"), (URL(fileURLWithPath: pairsPath), "PAIRS")],
-            outputs: [(URL(fileURLWithPath: output), "--output")] + (arguments.value("--hdf5").map { [(URL(fileURLWithPath: $0), "--hdf5")] } ?? []),
+            outputs: arguments.files(["--output", "--hdf5"]),
             fail: { location, message in UsageError("predict: \(location): \(message)") })
         let file = try FactorFile.read(URL(fileURLWithPath: exportPath))
         let modelName = arguments.value("--model") ?? file.chosen

@@ -32,8 +32,8 @@ enum RecommendCommand: Command {
         let exportPath = try arguments.single("factor file", command: name)
         guard let output = arguments.value("--output") else { throw UsageError("recommend: --output FILE.csv is required") }
         try PathChecks.check(
-            inputs: [(URL(fileURLWithPath: exportPath), "EXPORT.h5")] + (arguments.value("--exclude").map { [(URL(fileURLWithPath: $0), "--exclude")] } ?? []),
-            outputs: [(URL(fileURLWithPath: output), "--output")] + (arguments.value("--hdf5").map { [(URL(fileURLWithPath: $0), "--hdf5")] } ?? []),
+            inputs: [(URL(fileURLWithPath: exportPath), "EXPORT.h5")] + arguments.files(["--exclude"]),
+            outputs: arguments.files(["--output", "--hdf5"]),
             fail: { location, message in UsageError("recommend: \(location): \(message)") })
         let file = try FactorFile.read(URL(fileURLWithPath: exportPath))
         let modelName = arguments.value("--model") ?? file.chosen

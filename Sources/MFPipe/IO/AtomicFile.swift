@@ -21,14 +21,19 @@ public enum AtomicFile {
 
     /// Whether a temporary named `name` belongs to a process that still runs.
     public static func isLive(temporary name: String) -> Bool {
-        guard let pid = owner(ofTemporary: name) else { return false }
-        return !(kill(pid, 0) != 0 && errno == ESRCH)
+        owner(ofTemporary: name).map(isRunning) ?? false
+    }
+
+    /// Whether process `pid` exists.
+    private static func isRunning(_ pid: pid_t) -> Bool {
+        !(kill(pid, 0) != 0 && errno == ESRCH)
     }
 
     /// Removes the temporaries in `folder` — files or folders — that a process which no longer
     /// runs left behind (one killed while writing): names `temporaryPath` makes, whose pid is gone.
     public static func removeAbandonedTemporaries(in folder: URL) {
-        for name in FileSystem.contents(of: folder) where owner(ofTemporary: name) != nil && !isLive(temporary: name) {
+        for name in FileSystem.contents(of: folder) {
+            guard let pid = owner(ofTemporary: name), !isRunning(pid) else { continue }
             try? FileSystem.remove(folder.appendingPathComponent(name))
         }
     }

@@ -5,7 +5,8 @@ import Foundation
 /// does not overwrite an input, the work directory, or another output; the work directory
 /// is not a file. An earlier output read back (a warm start from the export the run will
 /// replace) may be overwritten: it is read before the export is written, atomically. Each failure names the JSON path (exit 2), so `validate` catches it and
-/// `run` never half-runs into it.
+/// `run` never half-runs into it. `predict` and `recommend` check their files the same way,
+/// naming the argument or option.
 public enum PathChecks {
     /// A file a pipeline or command names, and where it is named (a JSON path, an option).
     public typealias NamedFile = (url: URL, location: String)
