@@ -197,15 +197,14 @@ final class RandomizedSVDSolver: IterativeSolver {
         let (values, vt) = LinearAlgebra.thinSVD(transposed)
         let sigma = Array(values.prefix(k))
         factors.sigma = sigma
+        // W = Q Ũ_k diag(σ): the first k rows of Ũᵀ, each scaled by its σ, transposed.
         let width = basis.k
-        for row in 0..<basis.rows {
-            let (q, target) = (basis.row(row), factors.w.row(row))
-            for component in 0..<k {
-                var sum: Float = 0
-                for inner in 0..<width { sum += q[inner] * vt[component * width + inner] }
-                target[component] = sum * sigma[component]
-            }
+        var scaled = [Float](vt.prefix(k * width))
+        for component in 0..<k {
+            for inner in 0..<width { scaled[component * width + inner] *= sigma[component] }
         }
+        LinearAlgebra.multiply(basis.base, scaled, into: factors.w.base, rows: basis.rows, inner: width, cols: k,
+                               lda: basis.stride, ldb: width, ldc: factors.w.stride, transposeB: true)
         for col in 0..<transposed.rows {
             let (v, target) = (transposed.row(col), factors.h.row(col))
             for component in 0..<k { target[component] = v[component] }

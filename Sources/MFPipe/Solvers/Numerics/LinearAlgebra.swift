@@ -97,28 +97,57 @@ public enum LinearAlgebra {
     }
 
     /// Replaces the `rows` x k matrix `x` (its first k columns, rows `stride` apart) by the
-    /// Q of its thin QR decomposition: an orthonormal basis of its column space
-    /// (LAPACK `sgeqrf`, `sorgqr`; rows ≥ k).
+    /// Q of its thin QR decomposition: an orthonormal basis of its column space (LAPACK
+    /// `sgeqrf`, `sorgqr`; rows ≥ k).
+    ///
+    /// LAPACK works on a column-major copy made by OpenBLAS's transposing copy: one copy in
+    /// and one out, where `LAPACKE_sgeqrf` and `LAPACKE_sorgqr` on a row-major matrix make
+    /// two each, by a slower loop, and check every value for NaN.
     static func orthonormalize(_ x: FactorMatrix) {
+        let (rows, k) = (Int32(x.rows), Int32(x.k))
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: max(x.rows * x.k, 1))
         let tau = UnsafeMutablePointer<Float>.allocate(capacity: max(x.k, 1))
-        defer { tau.deallocate() }
-        let (rows, k, lda) = (Int32(x.rows), Int32(x.k), Int32(x.stride))
-        LAPACKE_sgeqrf(LAPACK_ROW_MAJOR, rows, k, x.base, lda, tau)
-        LAPACKE_sorgqr(LAPACK_ROW_MAJOR, rows, k, k, x.base, lda, tau)
+        defer {
+            columns.deallocate()
+            tau.deallocate()
+        }
+        cblas_somatcopy(CblasRowMajor, CblasTrans, rows, k, 1, x.base, Int32(x.stride), columns, rows)
+        var (factorSize, formSize): (Float, Float) = (0, 0)
+        LAPACKE_sgeqrf_work(LAPACK_COL_MAJOR, rows, k, columns, rows, tau, &factorSize, -1)
+        LAPACKE_sorgqr_work(LAPACK_COL_MAJOR, rows, k, k, columns, rows, tau, &formSize, -1)
+        let count = Int32(max(factorSize, formSize, 1))
+        let work = UnsafeMutablePointer<Float>.allocate(capacity: Int(count))
+        defer { work.deallocate() }
+        LAPACKE_sgeqrf_work(LAPACK_COL_MAJOR, rows, k, columns, rows, tau, work, count)
+        LAPACKE_sorgqr_work(LAPACK_COL_MAJOR, rows, k, k, columns, rows, tau, work, count)
+        cblas_somatcopy(CblasRowMajor, CblasTrans, k, rows, 1, columns, rows, x.base, Int32(x.stride))
     }
 
     /// The thin SVD X = U diag(s) Vᵀ of the `rows` x k matrix `x` (rows ≥ k): U replaces X,
     /// the singular values (descending) and Vᵀ (k x k, row-major) are returned
     /// (LAPACK `sgesdd`).
+    ///
+    /// LAPACK sees the column-major Xᵀ = V diag(s) Uᵀ: its left vectors, column-major, are
+    /// Vᵀ row-major, and its right ones, Uᵀ column-major, are U row-major, written straight
+    /// into `x`'s layout.
     static func thinSVD(_ x: FactorMatrix) -> (values: [Float], vt: [Float]) {
-        let k = x.k
-        var values = [Float](repeating: 0, count: k)
-        var vt = [Float](repeating: 0, count: k * k)
-        let u = FactorMatrix(rows: x.rows, k: k)
+        let (k, rows, stride) = (Int32(x.k), Int32(x.rows), Int32(x.stride))
+        var values = [Float](repeating: 0, count: x.k)
+        var vt = [Float](repeating: 0, count: x.k * x.k)
+        let u = FactorMatrix(rows: x.rows, k: x.k)
+        let pivots = UnsafeMutablePointer<Int32>.allocate(capacity: 8 * max(x.k, 1))
+        defer { pivots.deallocate() }
+        let job = Int8(UInt8(ascii: "S"))
         values.withUnsafeMutableBufferPointer { values in
             vt.withUnsafeMutableBufferPointer { vt in
-                _ = LAPACKE_sgesdd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "S")), Int32(x.rows), Int32(k), x.base, Int32(x.stride),
-                                   values.baseAddress, u.base, Int32(u.stride), vt.baseAddress, Int32(k))
+                var size: Float = 0
+                LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, job, k, rows, x.base, stride, values.baseAddress, vt.baseAddress, k,
+                                    u.base, Int32(u.stride), &size, -1, pivots)
+                let count = Int32(max(size, 1))
+                let work = UnsafeMutablePointer<Float>.allocate(capacity: Int(count))
+                defer { work.deallocate() }
+                LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, job, k, rows, x.base, stride, values.baseAddress, vt.baseAddress, k,
+                                    u.base, Int32(u.stride), work, count, pivots)
             }
         }
         x.assign(from: u)
