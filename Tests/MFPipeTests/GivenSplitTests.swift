@@ -69,6 +69,7 @@ final class GivenSplitTests: XCTestCase {
                 ids (2)
               parts/
                 all/
+                  @cell_order: columns
                   col (8)
                   row (8)
                   value (8)

@@ -73,19 +73,27 @@ final class SVDTests: XCTestCase {
         XCTAssertLessThan(SolverFixtures.rmse(fromColumns, on: try byColumn.entries.table()), 0.011, "rank 6 leaves only the noise")
     }
 
-    /// The order of a complete matrix's entries is recognized across the slices its moments
-    /// are taken in (65,536 entries, here ending mid-row and mid-column): in row or column
-    /// order the values are used in place; one pair out of order past the first slice, and
-    /// they are laid out by copy, each in its cell.
-    func testEntryOrderIsCheckedAcrossSlices() throws {
+    /// The order of a complete matrix's entries is recorded in its artifact (`cell_order`)
+    /// and, in an artifact without that record (as earlier versions wrote them), recognized
+    /// across the slices its moments are taken in (65,536 entries, here ending mid-row and
+    /// mid-column). Either way, in row or column order the values are used in place, with
+    /// the same moments to the bit and the first negative value at its cell; one pair out of
+    /// order past the first slice, and nothing is recorded and the values are laid out by
+    /// copy, each in its cell.
+    func testEntryOrderIsRecordedOrCheckedAcrossSlices() throws {
         let (rows, cols) = (300, 301)
+        let negative = (row: 265, col: 235)
         let scratch = try Scratch()
         defer { scratch.remove() }
-        for (name, columnOrder, swapped) in [("rows", false, false), ("columns", true, false), ("rows, one pair swapped", false, true)] {
+        var moments: [String: [Double]] = [:]
+        for (name, order, swapped, recorded) in [("rows", CellOrder.rows, false, true), ("rows, unrecorded", .rows, false, false),
+                                                  ("columns", .columns, false, true), ("columns, unrecorded", .columns, false, false),
+                                                  ("rows, one pair swapped", .rows, true, true)] {
             var table = RatingTable()
             for cell in 0..<rows * cols {
-                let (row, col) = columnOrder ? (cell % rows, cell / rows) : (cell / cols, cell % cols)
-                table.append(row: Int32(row), col: Int32(col), value: Float(row * 1000 + col))
+                let (row, col) = order == .columns ? (cell % rows, cell / rows) : (cell / cols, cell % cols)
+                let value = Float(row * 1000 + col)
+                table.append(row: Int32(row), col: Int32(col), value: (row, col) == negative ? -value : value)
             }
             if swapped {
                 (table.rows[70_000], table.rows[80_000]) = (table.rows[80_000], table.rows[70_000])
@@ -94,21 +102,31 @@ final class SVDTests: XCTestCase {
             }
             let url = scratch.root.appendingPathComponent("\(name).h5")
             let file = try HDF5File.create(url, layout: .contiguous)
-            try RatingData(rowIDs: .oneBased(count: rows), colIDs: .oneBased(count: cols), parts: [.all: table]).write(to: file.root)
+            if recorded {
+                try RatingData(rowIDs: .oneBased(count: rows), colIDs: .oneBased(count: cols), parts: [.all: table]).write(to: file.root)
+            } else {
+                try table.write(to: file.root.createGroup("parts").createGroup("all"))
+            }
             try file.close()
             let entries = try ArtifactEntries(url: url, normalization: .none(rows: rows, cols: cols))
+            XCTAssertEqual(entries.cellOrder, recorded && !swapped ? order : nil, name)
             let problem = try TrainingProblem(rows: rows, cols: cols, entries: entries, validation: RatingTable(), keepingDense: true, threads: 2)
             let dense = try XCTUnwrap(try problem.dense())
-            XCTAssertEqual(dense.byColumn, columnOrder, name)
+            XCTAssertEqual(dense.byColumn, order == .columns, name)
             let mapped = try XCTUnwrap(try entries.valuesInPlace())
             withExtendedLifetime(mapped.owner) {
                 XCTAssertEqual(mapped.values.elementsEqual(dense.values), !swapped, "\(name): the values in place")
             }
-            for (row, col) in [(0, 0), (217, 219), (232, 168), (265, 235), (299, 300)] {
-                let index = columnOrder ? col * rows + row : row * cols + col
+            for (row, col) in [(0, 0), (217, 219), (232, 168), (299, 300)] {
+                let index = order == .columns ? col * rows + row : row * cols + col
                 XCTAssertEqual(dense.values[index], Float(row * 1000 + col), "\(name): cell (\(row), \(col))")
             }
+            let first = try XCTUnwrap(problem.firstNegative, name)
+            XCTAssertEqual([Int(first.row), Int(first.col)], [negative.row, negative.col], name)
+            moments[name] = [problem.mean, problem.deviation, problem.rootMeanSquare]
         }
+        XCTAssertEqual(moments["rows"], moments["rows, unrecorded"])
+        XCTAssertEqual(moments["columns"], moments["columns, unrecorded"])
     }
 
     /// An artifact of a complete matrix in column order (as a MatrixMarket array is read) is

@@ -2,7 +2,8 @@ import Foundation
 
 extension RatingData {
     /// Writes the data set into an artifact's root group: `/rows/ids`, `/cols/ids`, and per
-    /// part `/parts/<name>/{row, col, value[, timestamp]}`, one dataset per column.
+    /// part `/parts/<name>/{row, col, value[, timestamp]}`, one dataset per column, with the
+    /// attribute `cell_order` on a part that lists every cell once in row or column order.
     public func write(to root: HDF5Group) throws {
         try root.setAttribute("kind", "ratings")
         try root.setAttribute("rows", .int(Int64(rowCount)))
@@ -12,7 +13,11 @@ extension RatingData {
         let partsGroup = try root.createGroup("parts")
         for part in Part.allCases {
             guard let table = parts[part] else { continue }
-            try table.write(to: partsGroup.createGroup(part.rawValue))
+            let group = try partsGroup.createGroup(part.rawValue)
+            try table.write(to: group)
+            if let order = CellOrder.of(rows: table.rows, cols: table.cols, rowCount: rowCount, colCount: colCount) {
+                try group.setAttribute("cell_order", order.rawValue)
+            }
         }
     }
 

@@ -37,7 +37,9 @@ public final class TrainingProblem: @unchecked Sendable {
     /// A problem over `entries` (read once here, for each row's and column's count and
     /// the values' moments); with `keepingDense`, a complete matrix is also laid out dense
     /// (`dense()`): read in place when the entries offer their values so and sit in row or
-    /// column order, else copied in the same pass. Each chunk of entries is cut into fixed
+    /// column order, else copied in the same pass. When the entries' cell order is known
+    /// (`TrainingEntries.cellOrder`), the pass reads only the values in place, not the
+    /// row and column indices. Each chunk of entries is cut into fixed
     /// slices that run on up to `threads` threads and are summed in order: the same bits
     /// on any number.
     public init(rows: Int, cols: Int, entries: TrainingEntries, validation: RatingTable, keepingDense: Bool = false, threads: Int = 1) throws {
@@ -54,32 +56,38 @@ public final class TrainingProblem: @unchecked Sendable {
         let dense: UnsafeMutableBufferPointer<Float>? = keepingDense && complete && inPlace == nil
             ? .allocate(capacity: rows * cols) : nil
         let target = UncheckedSendable(dense)
-        var (byColumn, first): (Bool?, Int) = (nil, 0)
-        try entries.forEachChunk { chunkRows, chunkCols, values in
-            let order = byColumn ?? DenseRatings.arrivesByColumn(chunkCols)
-            byColumn = order
-            let slices = (values.count + EntryMoments.slice - 1) / EntryMoments.slice
-            var parts = [EntryMoments](repeating: EntryMoments(), count: slices)
-            parts.withUnsafeMutableBufferPointer { parts in
-                let output = UncheckedSendable(parts)
-                ParallelWork.forEach(slices, threads: threads) { slice in
-                    let range = slice * EntryMoments.slice..<min((slice + 1) * EntryMoments.slice, values.count)
-                    output.value[slice] = EntryMoments(chunkRows, chunkCols, values, range)
-                    if inPlace != nil {
-                        output.value[slice].checkOrder(chunkRows, chunkCols, range, from: first + range.lowerBound, rows: rows, cols: cols)
-                    }
-                    if let dense = target.value {
-                        DenseRatings.scatter(chunkRows, chunkCols, values, range, into: dense, rows: rows, cols: cols, byColumn: order)
+        var layoutOrder = false
+        if let inPlace, let order = entries.cellOrder {
+            moments = EntryMoments(inPlace.values, order: order, rows: rows, cols: cols, threads: threads)
+        } else {
+            var (byColumn, first): (Bool?, Int) = (nil, 0)
+            try entries.forEachChunk { chunkRows, chunkCols, values in
+                let order = byColumn ?? DenseRatings.arrivesByColumn(chunkCols)
+                byColumn = order
+                let slices = (values.count + EntryMoments.slice - 1) / EntryMoments.slice
+                var parts = [EntryMoments](repeating: EntryMoments(), count: slices)
+                parts.withUnsafeMutableBufferPointer { parts in
+                    let output = UncheckedSendable(parts)
+                    ParallelWork.forEach(slices, threads: threads) { slice in
+                        let range = slice * EntryMoments.slice..<min((slice + 1) * EntryMoments.slice, values.count)
+                        output.value[slice] = EntryMoments(values, range) { (chunkRows[$0], chunkCols[$0]) }
+                        if inPlace != nil {
+                            output.value[slice].checkOrder(chunkRows, chunkCols, range, from: first + range.lowerBound, rows: rows, cols: cols)
+                        }
+                        if let dense = target.value {
+                            DenseRatings.scatter(chunkRows, chunkCols, values, range, into: dense, rows: rows, cols: cols, byColumn: order)
+                        }
                     }
                 }
+                first += values.count
+                for part in parts { moments.add(part) }
+                guard !complete else { return }
+                for entry in 0..<values.count {
+                    rowCounts[Int(chunkRows[entry])] += 1
+                    colCounts[Int(chunkCols[entry])] += 1
+                }
             }
-            first += values.count
-            for part in parts { moments.add(part) }
-            guard !complete else { return }
-            for entry in 0..<values.count {
-                rowCounts[Int(chunkRows[entry])] += 1
-                colCounts[Int(chunkCols[entry])] += 1
-            }
+            layoutOrder = byColumn ?? false
         }
         self.rowCounts = rowCounts
         self.colCounts = colCounts
@@ -95,7 +103,7 @@ public final class TrainingProblem: @unchecked Sendable {
             layouts.set(DenseRatings(values: inPlace.values, owner: inPlace.owner, rows: rows, cols: cols, byColumn: !moments.inRowOrder,
                                      scale: self.rootMeanSquare, squaredSum: squaredSum), for: "dense")
         } else if let dense {
-            layouts.set(DenseRatings(values: UnsafeBufferPointer(dense), owner: nil, rows: rows, cols: cols, byColumn: byColumn ?? false,
+            layouts.set(DenseRatings(values: UnsafeBufferPointer(dense), owner: nil, rows: rows, cols: cols, byColumn: layoutOrder,
                                      scale: self.rootMeanSquare, squaredSum: squaredSum), for: "dense")
         }
     }
@@ -149,8 +157,8 @@ private struct EntryMoments {
 
     init() {}
 
-    /// The moments of the entries in `range`.
-    init(_ rows: UnsafeBufferPointer<Int32>, _ cols: UnsafeBufferPointer<Int32>, _ values: UnsafeBufferPointer<Float>, _ range: Range<Int>) {
+    /// The moments of the values in `range`; `cell` gives an entry's row and column.
+    init(_ values: UnsafeBufferPointer<Float>, _ range: Range<Int>, cell: (Int) -> (Int32, Int32)) {
         // Four running sums, so that the additions overlap; added in a fixed order.
         var (sums, squares) = (SIMD4<Double>(), SIMD4<Double>())
         var entry = range.lowerBound
@@ -167,35 +175,35 @@ private struct EntryMoments {
         }
         sum = sums[0] + sums[1] + sums[2] + sums[3] + tailSum
         self.squares = squares[0] + squares[1] + squares[2] + squares[3] + tailSquares
-        if let index = range.first(where: { values[$0] < 0 }) { firstNegative = (values[index], rows[index], cols[index]) }
+        if let index = range.first(where: { values[$0] < 0 }) {
+            let (row, col) = cell(index)
+            firstNegative = (values[index], row, col)
+        }
+    }
+
+    /// The moments of every cell of an m x n matrix, whose values are listed in `order`:
+    /// in the same fixed slices, summed in the same order, as entry by entry.
+    init(_ values: UnsafeBufferPointer<Float>, order: CellOrder, rows: Int, cols: Int, threads: Int) {
+        let slices = (values.count + Self.slice - 1) / Self.slice
+        var parts = [EntryMoments](repeating: EntryMoments(), count: slices)
+        parts.withUnsafeMutableBufferPointer { parts in
+            let output = UncheckedSendable(parts)
+            ParallelWork.forEach(slices, threads: threads) { slice in
+                let range = slice * Self.slice..<min((slice + 1) * Self.slice, values.count)
+                output.value[slice] = EntryMoments(values, range) { order.cell($0, rows: rows, cols: cols) }
+            }
+        }
+        self.init()
+        for part in parts { add(part) }
+        (inRowOrder, inColumnOrder) = (order == .rows, order == .columns)
     }
 
     /// Notes whether the entries in `range` are the cells `first`, `first` + 1, … of the
     /// m x n matrix read row after row, or column after column.
     mutating func checkOrder(_ entryRows: UnsafeBufferPointer<Int32>, _ entryCols: UnsafeBufferPointer<Int32>, _ range: Range<Int>,
                              from first: Int, rows: Int, cols: Int) {
-        inRowOrder = Self.follows(major: entryRows, minor: entryCols, range, from: first, minorCount: cols)
-        inColumnOrder = Self.follows(major: entryCols, minor: entryRows, range, from: first, minorCount: rows)
-    }
-
-    /// Whether the entries in `range` are the cells `first`, `first` + 1, … of a matrix read
-    /// along its minor index (`minorCount` of them) within each major index; stops at the
-    /// first entry out of place.
-    private static func follows(major: UnsafeBufferPointer<Int32>, minor: UnsafeBufferPointer<Int32>, _ range: Range<Int>,
-                                from first: Int, minorCount: Int) -> Bool {
-        var (outer, inner) = (first / minorCount, first % minorCount)
-        var entry = range.lowerBound
-        while entry < range.upperBound {
-            let span = min(minorCount - inner, range.upperBound - entry)
-            let expected = Int32(truncatingIfNeeded: inner)
-            let line = Int32(truncatingIfNeeded: outer)
-            for offset in 0..<span where major[entry + offset] != line || minor[entry + offset] != expected &+ Int32(truncatingIfNeeded: offset) {
-                return false
-            }
-            entry += span
-            (outer, inner) = (outer + 1, 0)
-        }
-        return true
+        inRowOrder = CellOrder.follows(major: entryRows, minor: entryCols, range, from: first, minorCount: cols)
+        inColumnOrder = CellOrder.follows(major: entryCols, minor: entryRows, range, from: first, minorCount: rows)
     }
 
     /// Adds the moments of the entries that follow.

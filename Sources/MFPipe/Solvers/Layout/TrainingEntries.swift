@@ -10,6 +10,9 @@ public protocol TrainingEntries: Sendable {
     /// Every entry's residual, in entry order, read where it is stored without a copy, when
     /// that can be done (nil otherwise).
     func valuesInPlace() throws -> ValuesInPlace?
+    /// The order in which the entries list every cell of the matrix, when that is known
+    /// without reading them (nil otherwise).
+    var cellOrder: CellOrder? { get }
 }
 
 /// Values read in place, and what keeps their memory alive while they are used.
@@ -23,6 +26,9 @@ public struct ValuesInPlace {
 extension TrainingEntries {
     /// None by default: the values are copied as `forEachChunk` passes them on.
     public func valuesInPlace() throws -> ValuesInPlace? { nil }
+
+    /// Unknown by default.
+    public var cellOrder: CellOrder? { nil }
 
     /// Every entry at once, for solvers that need the whole table.
     public func table() throws -> RatingTable {
@@ -68,6 +74,8 @@ public struct ArtifactEntries: TrainingEntries {
     /// What is removed from each value.
     public let normalization: Normalization
     public let count: Int
+    /// The part's `cell_order` attribute, when it has one.
+    public let cellOrder: CellOrder?
     /// Whether values are passed on as read.
     private let unchanged: Bool
     /// Where the part's three columns start in the file, when each is contiguous, aligned
@@ -86,6 +94,11 @@ public struct ArtifactEntries: TrainingEntries {
         part = parts.contains(RatingData.Part.train.rawValue) ? .train : .all
         let group = try parts.openGroup(part.rawValue)
         count = try group.shape(of: "value").first ?? 0
+        if case .string(let order)? = try group.attribute("cell_order") {
+            cellOrder = CellOrder(rawValue: order)
+        } else {
+            cellOrder = nil
+        }
         offsets = try Self.contiguousOffsets(in: group, count: count)
     }
 
