@@ -52,6 +52,14 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("huge.csv", "1,2,3\n1,3,1e39\n", ":2:3: found \"1e39\" in the value column; expected a finite number")
     }
 
+    /// A first line with numeric row and column ids and a bad value is data, not a header:
+    /// its value is reported, where taking it for a header would drop it silently.
+    func testABadValueOnTheFirstLineIsNotTakenForAHeader() throws {
+        try assertRejected("first-nan.csv", "1,10,nan\n2,20,3\n", ":1:3: found \"nan\" in the value column; expected a finite number")
+        try assertRejected("decimal-comma.csv", "1;10;4,5\n2;20;3\n", params: #""delimiter": ";""#,
+                           ":1:3: found \"4,5\" in the value column; expected a number")
+    }
+
     func testMissingColumn() throws {
         try assertRejected("short.csv", "1,2,3\n1,3\n", ":2: found 2 fields separated by ','; expected at least 3")
     }
@@ -94,6 +102,8 @@ final class IngestBadInputTests: XCTestCase {
     func testMatrixMarketMalformedSizeLine() throws {
         try assertRejected("size.mtx", "%%MatrixMarket matrix coordinate real general\n1 x 1\n1 1 1\n",
                            ":2: malformed size line \"1 x 1\"; expected 'rows columns entries' as non-negative integers")
+        try assertRejected("wide.mtx", "%%MatrixMarket matrix coordinate real general\n3 3000000000 1\n1 1 1\n",
+                           ":2: declares 3000000000 columns; expected at most 2147483647, what 32-bit indices hold")
     }
 
     func testMatrixMarketFewerAndMoreEntriesThanDeclared() throws {
@@ -121,6 +131,9 @@ final class IngestBadInputTests: XCTestCase {
     func testDenseMatrixWithARaggedRowOrAWord() throws {
         try assertRejected("ragged.csv", "a,b,c\n1,2,3\n4,5\n", params: #""format": "dense""#, ":3: found 2 fields; expected 3 as on line 1")
         try assertRejected("word.csv", "1,2,3\n4,five,6\n", params: #""format": "dense""#, ":2:2: found \"five\"; expected a finite number or an empty field")
+        // On the first line too: it has numbers, so it is data, not a header to drop.
+        try assertRejected("first-word.csv", "1,nan,3\n4,5,6\n", params: #""format": "dense""#,
+                           ":1:2: found \"nan\"; expected a finite number or an empty field")
     }
 
     func testSkipPolicyCountsBadRowsAndFailsPastTheCap() throws {

@@ -143,6 +143,31 @@ final class ReliabilityTests: XCTestCase {
                        "control characters from the file are shown escaped, never sent to the terminal")
     }
 
+    /// A MatrixMarket file saved with a UTF-8 byte-order mark is still read as MatrixMarket
+    /// (here symmetric, so expanded), plain or gzipped; it was read as delimited text and failed.
+    func testAMatrixMarketBannerAfterAByteOrderMarkIsRecognized() throws {
+        try scratch.write("\u{FEFF}%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n1 1 1\n3 2 3\n", to: "inputs/bom.mtx")
+        try InputFixtures.gzip("inputs/bom.mtx", in: scratch)
+        try scratch.write("\u{FEFF}%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n1 1 1\n3 2 3\n", to: "inputs/bom.mtx")
+        for name in ["bom.mtx", "bom.mtx.gz"] {
+            try InputFixtures.ingestPipeline(reading: "inputs/\(name)", in: scratch)
+            let result = try MFPipeBinary.run(["run", "pipelines/ingest.json"], in: scratch.root)
+            XCTAssertEqual(result.exitCode, 0, result.stderr)
+            XCTAssertTrue(result.stdout.contains(": 3 entries, 3 rows x 3 columns from inputs/\(name)"), result.stdout)
+        }
+    }
+
+    /// A dense matrix whose first row has a missing entry keeps that row: it was taken for a
+    /// header (a field after the first not a number) and dropped, its values made column names.
+    func testADenseFirstRowWithAMissingEntryIsData() throws {
+        let result = try ingest("gap.csv", Data("1,,3\n4,5,6\n".utf8), params: #""format": "dense""#)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let artifact = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/ingest/artifacts").path).first)
+        let data = try RatingData.read(from: scratch.url("runs/ingest/artifacts/\(artifact)/data.h5"))
+        XCTAssertEqual(data.colIDs.ids, ["1", "2", "3"])
+        XCTAssertEqual(data.parts[.all]?.values, [1, 3, 4, 5, 6])
+    }
+
     func testGzipMembersAreReadInTurnAndTrailingBytesAreAnError() throws {
         try scratch.write("1,1,5\n1,2,3\n", to: "inputs/a.csv")
         try scratch.write("2,1,4\n", to: "inputs/b.csv")

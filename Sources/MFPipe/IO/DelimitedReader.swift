@@ -372,7 +372,13 @@ public struct DelimitedReader {
         } else if byName {
             isHeader = true
         } else if case .index(let valueIndex) = options.value, valueIndex < splitter.fields.count {
-            isHeader = NumberParsing.double(splitter.bytes(of: valueIndex, in: line)) == nil
+            // A first line whose value is not a number is a header, unless its row and column
+            // are both numbers: then it is a data line with a bad value, reported as such.
+            func isNumber(_ column: Column) -> Bool {
+                guard case .index(let index) = column, index < splitter.fields.count else { return false }
+                return NumberParsing.double(splitter.bytes(of: index, in: line)) != nil
+            }
+            isHeader = NumberParsing.double(splitter.bytes(of: valueIndex, in: line)) == nil && !(isNumber(options.row) && isNumber(options.col))
         } else if valueAbsent, case .index(let colIndex) = options.col, colIndex < splitter.fields.count {
             isHeader = NumberParsing.double(splitter.bytes(of: colIndex, in: line)) == nil
         } else {

@@ -52,8 +52,10 @@ public struct DenseMatrixReader {
             let fields = splitter!.fields.count
             if width == nil {
                 width = (fields, number)
-                let numeric = (1..<max(fields, 1)).allSatisfy { NumberParsing.double(splitter!.bytes(of: $0, in: line)) != nil }
-                if header ?? !numeric {
+                // A header when no field after the first is a number: a first row with a missing
+                // entry (an empty field) or one bad value is data, reported or kept as such.
+                let names = fields > 1 && !(1..<fields).contains { NumberParsing.double(splitter!.bytes(of: $0, in: line)) != nil }
+                if header ?? names {
                     if let field = (0..<fields).first(where: { !splitter!.isValidUTF8($0, in: line) }) {
                         throw InputDataError(file: file, line: number, field: field + 1, message: "the column name is not valid UTF-8; expected UTF-8 text")
                     }

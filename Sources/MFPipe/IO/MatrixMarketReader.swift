@@ -147,7 +147,10 @@ public struct MatrixMarketReader {
     ) throws -> (Int, Int, Int) {
         let expected = layout == .coordinate ? 3 : 2
         let values = (0..<splitter.fields.count).compactMap { NumberParsing.canonicalID(splitter.bytes(of: $0, in: line)) }
-        guard splitter.fields.count == expected, values.count == expected, values[0] <= Int32.max, values[1] <= Int32.max else {
+        if splitter.fields.count == expected, values.count == expected, let side = values.prefix(2).first(where: { $0 > Int32.max }) {
+            throw InputDataError(file: displayName, line: number, message: "declares \(side) \(side == values[0] ? "rows" : "columns"); expected at most \(Int32.max), what 32-bit indices hold")
+        }
+        guard splitter.fields.count == expected, values.count == expected else {
             let what = layout == .coordinate ? "'rows columns entries'" : "'rows columns'"
             throw InputDataError(file: displayName, line: number, message: "malformed size line \"\(String(decoding: line, as: UTF8.self))\"; expected \(what) as non-negative integers")
         }

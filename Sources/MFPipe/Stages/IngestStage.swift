@@ -15,7 +15,7 @@ public enum IngestStage: Stage {
         ParamSpec("delimiter", .string, default: .string("auto"),
                   "field delimiter: \",\", \"tab\", \"::\", \";\", \"whitespace\", or auto (detected from the first line)"),
         ParamSpec("header", .booleanOrAuto, default: .string("auto"),
-                  "whether the first line names the columns; auto detects a non-numeric value field"),
+                  "whether the first line names the columns; auto: a value field that is not a number, unless the row and column fields both are (dense: no number after the first field)"),
         ParamSpec("columns", .object([
             ParamSpec("row", .column, default: .number(0), "the row-id column (name or 0-based index)"),
             ParamSpec("col", .column, default: .number(1), "the column-id column"),
@@ -112,15 +112,22 @@ public enum IngestStage: Stage {
     }
 
     /// The format to read: the one named, or for "auto" matrixmarket when the file starts
-    /// with a MatrixMarket banner and delimited otherwise.
+    /// with a MatrixMarket banner (after a UTF-8 byte-order mark, if any) and delimited otherwise.
     private static func resolvedFormat(_ url: URL, name: String, format: String) throws -> String {
         switch format {
         case "auto":
             let source = try ByteSources.open(url, displayName: name)
             defer { source.close() }
-            var head = [UInt8](repeating: 0, count: 14)
-            let count = try head.withUnsafeMutableBytes { try source.read(into: $0) }
-            return count == 14 && String(decoding: head, as: UTF8.self).lowercased() == "%%matrixmarket" ? "matrixmarket" : "delimited"
+            var head = [UInt8](repeating: 0, count: 17)
+            var count = 0
+            while count < head.count {
+                let read = try head.withUnsafeMutableBytes { try source.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...])) }
+                if read == 0 { break }
+                count += read
+            }
+            let start = head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            let banner = String(decoding: head[start..<min(count, start + 14)], as: UTF8.self)
+            return banner.lowercased() == "%%matrixmarket" ? "matrixmarket" : "delimited"
         default:
             return format
         }
