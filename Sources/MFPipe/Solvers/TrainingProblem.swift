@@ -64,20 +64,15 @@ public final class TrainingProblem: @unchecked Sendable {
             try entries.forEachChunk { chunkRows, chunkCols, values in
                 let order = byColumn ?? DenseRatings.arrivesByColumn(chunkCols)
                 byColumn = order
-                let slices = (values.count + EntryMoments.slice - 1) / EntryMoments.slice
-                var parts = [EntryMoments](repeating: EntryMoments(), count: slices)
-                parts.withUnsafeMutableBufferPointer { parts in
-                    let output = UncheckedSendable(parts)
-                    ParallelWork.forEach(slices, threads: threads) { slice in
-                        let range = slice * EntryMoments.slice..<min((slice + 1) * EntryMoments.slice, values.count)
-                        output.value[slice] = EntryMoments(values, range) { (chunkRows[$0], chunkCols[$0]) }
-                        if inPlace != nil {
-                            output.value[slice].checkOrder(chunkRows, chunkCols, range, from: first + range.lowerBound, rows: rows, cols: cols)
-                        }
-                        if let dense = target.value {
-                            DenseRatings.scatter(chunkRows, chunkCols, values, range, into: dense, rows: rows, cols: cols, byColumn: order)
-                        }
+                let parts = EntryMoments.bySlice(values.count, threads: threads) { range in
+                    var part = EntryMoments(values, range) { (chunkRows[$0], chunkCols[$0]) }
+                    if inPlace != nil {
+                        part.checkOrder(chunkRows, chunkCols, range, from: first + range.lowerBound, rows: rows, cols: cols)
                     }
+                    if let dense = target.value {
+                        DenseRatings.scatter(chunkRows, chunkCols, values, range, into: dense, rows: rows, cols: cols, byColumn: order)
+                    }
+                    return part
                 }
                 first += values.count
                 for part in parts { moments.add(part) }
@@ -184,18 +179,25 @@ private struct EntryMoments {
     /// The moments of every cell of an m x n matrix, whose values are listed in `order`:
     /// in the same fixed slices, summed in the same order, as entry by entry.
     init(_ values: UnsafeBufferPointer<Float>, order: CellOrder, rows: Int, cols: Int, threads: Int) {
-        let slices = (values.count + Self.slice - 1) / Self.slice
+        self.init()
+        for part in Self.bySlice(values.count, threads: threads, { range in EntryMoments(values, range) { order.cell($0, rows: rows, cols: cols) } }) {
+            add(part)
+        }
+        (inRowOrder, inColumnOrder) = (order == .rows, order == .columns)
+    }
+
+    /// `part(range)` for each fixed slice of `count` entries, on up to `threads` threads,
+    /// in slice order.
+    static func bySlice(_ count: Int, threads: Int, _ part: (Range<Int>) -> EntryMoments) -> [EntryMoments] {
+        let slices = (count + slice - 1) / slice
         var parts = [EntryMoments](repeating: EntryMoments(), count: slices)
         parts.withUnsafeMutableBufferPointer { parts in
             let output = UncheckedSendable(parts)
-            ParallelWork.forEach(slices, threads: threads) { slice in
-                let range = slice * Self.slice..<min((slice + 1) * Self.slice, values.count)
-                output.value[slice] = EntryMoments(values, range) { order.cell($0, rows: rows, cols: cols) }
+            ParallelWork.forEach(slices, threads: threads) { index in
+                output.value[index] = part(index * slice..<min((index + 1) * slice, count))
             }
         }
-        self.init()
-        for part in parts { add(part) }
-        (inRowOrder, inColumnOrder) = (order == .rows, order == .columns)
+        return parts
     }
 
     /// Notes whether the entries in `range` are the cells `first`, `first` + 1, … of the
