@@ -263,6 +263,23 @@ final class SVDTests: XCTestCase {
         }
     }
 
+    /// A complete matrix of values near the float maximum: its products overflow (the layout
+    /// scales the thin results, never the matrix), and the run stops with the divergence
+    /// error that points at the input, at the last power iteration, rather than ending with
+    /// a model of NaNs.
+    func testOverflowingProductsAreReportedAsDivergence() throws {
+        var table = RatingTable()
+        var random = SplitMix64(seed: 3)
+        for row in 0..<300 {
+            for col in 0..<200 { table.append(row: Int32(row), col: Int32(col), value: 2e38 + Float(random.next() % 1000) * 1e35) }
+        }
+        let problem = try TrainingProblem(rows: 300, cols: 200, entries: TableEntries(table), validation: RatingTable(), keepingDense: true)
+        XCTAssertNotNil(try problem.dense())
+        XCTAssertThrowsError(try SVDFactorizer.train(problem, request: svd(6))) { error in
+            XCTAssertEqual("\(error)", "diverged at epoch 5 (the objective is no longer finite); check the input for extreme values")
+        }
+    }
+
     func testARankAboveTheMatrixsIsRefused() throws {
         let problem = SolverFixtures.lowRankProblem(rows: 10, cols: 8, rank: 2, observed: 1, seed: 1)
         XCTAssertThrowsError(try SVDFactorizer.train(problem, request: svd(9))) { error in
