@@ -76,6 +76,14 @@ final class PipelineFileErrorTests: XCTestCase {
             #"stages[1].params.epochs: expected an integer ≥ 1, found "ten""#)
     }
 
+    /// SPEC lists log1p among the normalizations; written as a method, the error says where
+    /// it belongs.
+    func testLog1pAsAMethodPointsToTheTransform() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "n", "type": "normalize", "inputs": ["a"], "params": {"method": "log1p"}}]}"#,
+            #"stages[1].params.method: expected one of "none", "mean", "biases", "center", "standardize", "minmax", found "log1p"; log1p is a transform, applied before any method: set "transform": "log1p""#)
+    }
+
     func testABadRankSweepNamesTheElementAtFault() throws {
         func pipeline(k: String) -> String {
             #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "f", "type": "factorize", "inputs": ["a"], "params": {"k": \#(k)}}]}"#

@@ -52,6 +52,9 @@ public struct ParamSpec: Sendable {
     /// Whether the value can change the stage's output: only such parameters enter the
     /// stage key (thread counts and checkpoint intervals do not).
     public let affectsResult: Bool
+    /// Values a user may well write here that belong elsewhere, each with where it belongs:
+    /// added to the error that rejects the value.
+    public private(set) var advice: [String: String] = [:]
 
     /// Declares a parameter.
     public init(_ name: String, _ kind: Kind, default defaultValue: JSONValue?, _ summary: String, affectsResult: Bool = true) {
@@ -60,6 +63,13 @@ public struct ParamSpec: Sendable {
         self.defaultValue = defaultValue
         self.summary = summary
         self.affectsResult = affectsResult
+    }
+
+    /// This parameter, with `advice` for values that belong elsewhere.
+    public func advising(_ advice: [String: String]) -> ParamSpec {
+        var copy = self
+        copy.advice = advice
+        return copy
     }
 
     /// The expectation in words, for error messages ("an integer from 1 to 4096").

@@ -43,7 +43,8 @@ struct ParamValidator {
 
     private func check(_ value: JSONValue, against spec: ParamSpec, at location: String, seed: Int) throws -> JSONValue {
         func reject() -> PipelineFileError {
-            PipelineFileError(file: file, location: location, message: "expected \(spec.expectation), found \(value.described)")
+            let advice = value.stringValue.flatMap { spec.advice[$0] }.map { "; " + $0 } ?? ""
+            return PipelineFileError(file: file, location: location, message: "expected \(spec.expectation), found \(value.described)" + advice)
         }
         switch spec.kind {
         case .integer(let range):

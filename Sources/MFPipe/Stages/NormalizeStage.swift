@@ -11,7 +11,8 @@ public enum NormalizeStage: Stage {
 
     private static let method = ParamSpec(
         "method", .choice(Normalization.Method.allCases.map(\.rawValue)), default: .string("biases"),
-        "none; mean (the global mean); biases (mean plus regularised row and column biases); center (each line's mean); standardize (each line's mean, then its standard deviation); minmax (each line's minimum, then its range: values in [0, 1])")
+        "none; mean (the global mean); biases (mean plus regularised row and column biases); center (each line's mean); standardize (each line's mean, then its standard deviation); minmax (each line's minimum, then its range: values in [0, 1])"
+    ).advising(["log1p": "log1p is a transform, applied before any method: set \"transform\": \"log1p\""])
     private static let transform = ParamSpec(
         "transform", .choice(Normalization.Transform.allCases.map(\.rawValue)), default: .string("none"),
         "applied to every value first and inverted at prediction time: none, or log1p (log(1 + x), for counts; values must exceed -1)")
