@@ -9,8 +9,9 @@ enum PredictCommand: Command {
         usage: mfpipe predict EXPORT.h5 PAIRS --output FILE.csv [options]
 
         Predicts every (row id, column id) pair of PAIRS — a delimited file, the ids in its
-        first two fields, an optional value in the third (delimiter and header detected; a
-        file without values has a header when its second field is not a number) — with
+        first two fields, an optional value in the third (delimiter and header detected: a
+        first line is data when the model knows its row or column id; otherwise, without
+        values, a header when its second field is not a number) — with
         the exported model: W·H plus biases and offsets, clipped to the training range as
         evaluate clips. An id the model never saw is predicted as a row or column without
         training entries is (from the baseline parts) and flagged in the cold column
@@ -22,10 +23,12 @@ enum PredictCommand: Command {
           --hdf5 FILE     also write /predictions/row_ids, col_ids, prediction, value, cold
           --model NAME    the model group to use, such as k032 (default: the chosen one)
           --no-clip       do not clip predictions to the training range
+          --header        the first line of PAIRS is a header (default: detected)
+          --no-header     the first line of PAIRS is data
         """
 
     static func run(_ words: [String]) throws -> Int32 {
-        let arguments = try Arguments(words, command: name, optionNames: ["--output", "--hdf5", "--model"], flagNames: ["--no-clip"])
+        let arguments = try Arguments(words, command: name, optionNames: ["--output", "--hdf5", "--model"], flagNames: ["--no-clip", "--header", "--no-header"])
         guard arguments.positionals.count == 2 else {
             throw UsageError("predict: expected EXPORT.h5 and PAIRS, found \(arguments.positionals.count) argument\(arguments.positionals.count == 1 ? "" : "s"); see mfpipe predict --help")
         }
@@ -42,6 +45,12 @@ enum PredictCommand: Command {
         }
         var options = DelimitedReader.Options()
         options.valueIsOptional = true
+        if arguments.has("--header") && arguments.has("--no-header") {
+            throw UsageError("predict: --header and --no-header: expected one of them")
+        }
+        options.header = arguments.has("--header") ? true : arguments.has("--no-header") ? false : nil
+        let (rowIDs, colIDs) = (file.rowIDs, file.colIDs)
+        options.knownIDs = { row, col in rowIDs.existingIndex(of: row) != nil || colIDs.existingIndex(of: col) != nil }
         var policy = BadRowPolicy(skip: false, maximum: 0)
         let parsed = try DelimitedReader(url: URL(fileURLWithPath: pairsPath), displayName: pairsPath, options: options).read(policy: &policy)
         let pairs = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: parsed.table])

@@ -41,6 +41,9 @@ public struct DelimitedReader {
         /// Whether a file of (row, column) pairs without the value column is read too, its
         /// values NaN (pairs to predict); when the value column is present it is read.
         public var valueIsOptional = false
+        /// Ids a reader knows already (predict: the model's): a first line whose row or
+        /// column id is known is data, never a detected header.
+        public var knownIDs: (@Sendable (_ row: String, _ col: String) -> Bool)?
 
         /// Default options: detect delimiter and header, columns 0, 1, 2.
         public init() {}
@@ -366,7 +369,7 @@ public struct DelimitedReader {
                 return index
             }
         }
-        let isHeader: Bool
+        var isHeader: Bool
         if let header = options.header {
             isHeader = header
         } else if byName {
@@ -382,6 +385,11 @@ public struct DelimitedReader {
         } else if valueAbsent, case .index(let colIndex) = options.col, colIndex < splitter.fields.count {
             isHeader = NumberParsing.double(splitter.bytes(of: colIndex, in: line)) == nil
         } else {
+            isHeader = false
+        }
+        if isHeader, options.header == nil, !byName, let known = options.knownIDs, case .index(let row) = options.row,
+           case .index(let col) = options.col, max(row, col) < splitter.fields.count,
+           known(splitter.text(of: row, in: line), splitter.text(of: col, in: line)) {
             isHeader = false
         }
         if byName && !isHeader {
