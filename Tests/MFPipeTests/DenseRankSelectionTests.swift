@@ -6,7 +6,8 @@ import XCTest
 /// Dense dimensionality reduction end to end: a complete low-rank-plus-noise matrix made by
 /// `mfpipe synth --dense`, a random mask of held-out entries, column centring, an `svd`
 /// sweep over k — the k chosen by validation error is the true rank, and the export gives
-/// each component's explained variance.
+/// each component's explained variance. Ranking metrics, where every candidate of a complete
+/// matrix is a relevant held-out entry, are left out unless a relevance threshold is set.
 final class DenseRankSelectionTests: XCTestCase {
     func testTheChosenRankIsTheTrueRank() throws {
         for rank in [3, 8] {
@@ -32,6 +33,24 @@ final class DenseRankSelectionTests: XCTestCase {
             for ratio in ratios { XCTAssertEqual(ratio, ratios[0], accuracy: 1e-9 * ratios[0], "each share is σ² over one sum of squares") }
             let explained = try file.root.openGroup("sweep").read("explained_variance", as: Double.self).values
             XCTAssertEqual(explained, explained.sorted(), "a larger SVD explains more of the training entries")
+            XCTAssertFalse(try file.root.openGroup("sweep").contains("test_ndcg"), "no ranking metrics: every candidate is relevant")
+            let report = try String(contentsOf: scratch.url("out/dense-svd-report.md"), encoding: .utf8)
+            XCTAssertFalse(report.contains("## Ranking"), report)
+        }
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        XCTAssertEqual(try MFPipeBinary.run(["synth", "--dense", "--rows", "100", "--cols", "20", "--output", "data/dense.csv", "--format", "dense"],
+                                            in: scratch.root).exitCode, 0)
+        try scratch.copyFromRepository("pipelines/dense-svd.json")
+        for (threshold, ranked) in [(nil, false), ("0.5", true)] {
+            let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--set", "matrix.path=../data/dense.csv", "--set", "factorize.k=[2,3]"]
+                                           + (threshold.map { ["--set", "evaluate.relevance_threshold=\($0)"] } ?? []), in: scratch.root)
+            XCTAssertEqual(run.exitCode, 0, run.stderr)
+            XCTAssertEqual(run.stdout.contains("no ranking metrics: in a complete matrix every candidate is a held-out entry, all relevant; set relevance_threshold to rank them by value"),
+                           !ranked, run.stdout)
+            let file = try HDF5File.open(scratch.url("out/dense-svd.h5"))
+            defer { try? file.close() }
+            XCTAssertEqual(try file.root.openGroup("sweep").contains("test_ndcg"), ranked)
         }
     }
 }

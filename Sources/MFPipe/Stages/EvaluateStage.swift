@@ -21,7 +21,7 @@ public enum EvaluateStage: Stage {
         ParamSpec("select_by", .choice(SelectionMetric.allCases.map(\.rawValue)), default: .string(SelectionMetric.rmse.rawValue),
                   "the validation metric k is chosen by: rmse (lowest), or precision, recall, ndcg or map at ranking_at (highest; needs ranking_at > 0)"),
         ParamSpec("ranking_at", .integer(0...10_000), default: .number(10),
-                  "N of the ranking metrics (precision, recall, NDCG, MAP at N and coverage) measured for every model and the popularity baseline; 0 skips them"),
+                  "N of the ranking metrics (precision, recall, NDCG, MAP at N and coverage) measured for every model and the popularity baseline; 0 skips them, as does a complete matrix without relevance_threshold (every candidate is a held-out entry, all relevant)"),
         ParamSpec("relevance_threshold", .number(minimum: -.infinity, maximum: .infinity, exclusiveMinimum: false), default: .null,
                   "a held-out entry is relevant to the ranking metrics when its value is at least this; by default every held-out entry is"),
         ParamSpec("baseline_regularization", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: false), default: .number(10),
@@ -108,14 +108,24 @@ public enum EvaluateStage: Stage {
     public static func run(_ context: StageContext) throws -> StageOutcome {
         let params = context.params
         let handlesByFold = Dictionary(grouping: context.all(.model)) { $0.node.fold ?? 0 }
-        let ranking = (at: params.int("ranking_at"), threshold: params.has("relevance_threshold") ? params.double("relevance_threshold") : nil,
+        var ranking = (at: params.int("ranking_at"), threshold: params.has("relevance_threshold") ? params.double("relevance_threshold") : nil,
                        threads: context.threads)
+        let rule = SelectionRule(rawValue: params.string("selection_rule"))!
+        let selectBy = SelectionMetric(rawValue: params.string("select_by"))!
         var foldPopularity: [(validation: RankingMetrics, test: RankingMetrics)] = []
         var scored: [(model: String, score: Evaluation.ModelScore)] = []
         var foldBaselines: [[(validation: ErrorMetrics, test: ErrorMetrics)]] = []
         var first: Scoring?
         for fold in handlesByFold.keys.sorted() {
             let (data, normalization) = try NormalizeStage.upstreamData(context, fold: fold == 0 ? nil : fold)
+            let heldOut = (data.parts[.validation]?.count ?? 0) + (data.parts[.test]?.count ?? 0)
+            if ranking.at > 0, ranking.threshold == nil, selectBy == .rmse, heldOut > 0,
+               data.parts.values.reduce(0, { $0 + $1.count }) == data.rowCount * data.colCount {
+                // Every cell is an entry: each row's candidates are its held-out entries, all relevant.
+                ranking.at = 0
+                context.log.info("metrics", "no ranking metrics: in a complete matrix every candidate is a held-out entry, all relevant; set relevance_threshold to rank them by value",
+                                 fields: ["node": .string(context.node.id)])
+            }
             let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"), ranking: ranking)
             let tasks = scoring.rankingTasks()
             for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle, tasks: tasks))) }
@@ -126,8 +136,6 @@ public enum EvaluateStage: Stage {
         let crossValidated = handlesByFold[0] == nil
         var models = crossValidated ? CrossValidation.summarize(scored) : scored.map(\.score)
         models.sort { ($0.k, $0.node) < ($1.k, $1.node) }
-        let rule = SelectionRule(rawValue: params.string("selection_rule"))!
-        let selectBy = SelectionMetric(rawValue: params.string("select_by"))!
         guard models.count == 1 || models.allSatisfy({ $0.validation.rmse.isFinite }) else {
             throw StageFailure(node: context.node.id, message: "\(models.count) models but no validation entries to choose among them; add a split stage with validation > 0")
         }
