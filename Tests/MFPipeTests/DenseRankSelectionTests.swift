@@ -53,4 +53,24 @@ final class DenseRankSelectionTests: XCTestCase {
             XCTAssertEqual(try file.root.openGroup("sweep").contains("test_ndcg"), ranked)
         }
     }
+
+    /// svd takes the entries missing from training as 0 after normalization: after min-max
+    /// scaling (values in [0, 1]) that imputes each column's minimum, and the run warns so;
+    /// after column centring it does not.
+    func testSVDWarnsWhenTheNormalizationLeavesTheValuesFarFromZero() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        XCTAssertEqual(try MFPipeBinary.run(["synth", "--dense", "--rows", "100", "--cols", "20", "--output", "data/dense.csv", "--format", "dense"],
+                                            in: scratch.root).exitCode, 0)
+        try scratch.copyFromRepository("pipelines/dense-svd.json")
+        for (method, warned) in [("minmax", true), ("center", false)] {
+            let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv",
+                                            "--set", "factorize.k=[2,3]", "--set", "normalize.method=\(method)"], in: scratch.root)
+            XCTAssertEqual(run.exitCode, 0, run.stderr)
+            XCTAssertEqual(run.stderr.hasPrefix("warning: evaluate: svd takes each entry missing from training as 0 after normalization, but the normalized training values average "),
+                           warned, run.stderr)
+            XCTAssertEqual(run.stderr.hasSuffix("; a normalization that centres them (mean, biases or center) suits svd better\n"), warned, run.stderr)
+        }
+    }
 }
+

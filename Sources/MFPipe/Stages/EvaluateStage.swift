@@ -177,6 +177,9 @@ public enum EvaluateStage: Stage {
             if crossValidated { try basis.normalization.write(to: root.createGroup(Self.refitNormalizationGroup)) }
         }
         logMetrics(evaluation, context: context)
+        if models.contains(where: { $0.algorithm == SVDFactorizer.name }), let warning = svdImputationWarning(basis) {
+            context.log.warning("\(context.node.id): " + warning)
+        }
         return outcome(evaluation)
     }
 
@@ -192,6 +195,19 @@ public enum EvaluateStage: Stage {
             normalization = .none(rows: data.rowCount, cols: data.colCount)
         }
         return Scoring(data: data, normalization: normalization, clip: fold.clip != nil, ranking: fold.ranking)
+    }
+
+    /// Why svd may have done badly: it takes each entry missing from an incomplete training
+    /// matrix as 0 after normalization, which imputes poorly when the normalized training
+    /// values are far from 0 on average (their mean over a half of their root mean square:
+    /// a quarter of their sum of squares); nil otherwise.
+    private static func svdImputationWarning(_ scoring: Scoring) -> String? {
+        let (data, count) = (scoring.data, Double(scoring.normalizedTrain.count))
+        guard count > 0, data.training.count < data.rowCount * data.colCount else { return nil }
+        let mean = scoring.normalizedTrain.reduce(0.0) { $0 + Double($1) } / count
+        let rootMeanSquare = (scoring.trainSquares / count).squareRoot()
+        guard abs(mean) > 0.5 * rootMeanSquare else { return nil }
+        return String(format: "svd takes each entry missing from training as 0 after normalization, but the normalized training values average %.4g (root mean square %.4g); a normalization that centres them (mean, biases or center) suits svd better", mean, rootMeanSquare)
     }
 
     /// "label 0.1234", or nil when there is no value (no entries were held out for it).
