@@ -14,7 +14,8 @@ enum PredictCommand: Command {
         values, a header when its second field is not a number) — with
         the exported model: W·H plus biases and offsets, clipped to the training range as
         evaluate clips. An id the model never saw is predicted as a row or column without
-        training entries is (from the baseline parts) and flagged in the cold column
+        training entries is (the average row or column of those with entries, beside the
+        baseline parts) and flagged in the cold column
         (row, col, row+col). Writes row,col,prediction,cold (and value, given values) and
         prints the RMSE when the pairs carry values.
 

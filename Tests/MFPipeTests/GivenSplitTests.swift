@@ -4,8 +4,8 @@ import MFPipeTestSupport
 import XCTest
 
 /// A split from given train and test files (as MovieLens' u1.base / u1.test), with a row
-/// and a column seen only in the test file: they become cold-start ids, exported with zero
-/// factors and n_train = 0, and predicted from the baselines.
+/// and a column seen only in the test file: they become cold-start ids, exported with the
+/// average row's (column's) factors and bias and n_train = 0, and predicted as such.
 final class GivenSplitTests: XCTestCase {
     func testGivenFilesWithColdStartRowsAndColumns() throws {
         let scratch = try Scratch()
@@ -41,9 +41,14 @@ final class GivenSplitTests: XCTestCase {
         let newItem = try XCTUnwrap(file.colIDs.existingIndex(of: "new-item"))
         XCTAssertEqual(Int(newcomer), file.rowIDs.count - 1, "ids seen only in the test file come after the train file's")
         let model = try XCTUnwrap(file.models[file.chosen])
-        XCTAssertEqual(Array(model.w[(Int(newcomer) * model.k)..<(Int(newcomer) * model.k + model.k)]), [Float](repeating: 0, count: model.k))
+        let (row, col) = (model.averageRow(counts: file.rowCounts), model.averageColumn(counts: file.colCounts))
+        XCTAssertEqual(Array(model.w[(Int(newcomer) * model.k)..<(Int(newcomer) * model.k + model.k)]), row.factors)
+        XCTAssertNotEqual(row.factors, [Float](repeating: 0, count: model.k))
+        XCTAssertEqual(model.rowBias[Int(newcomer)], row.bias)
+        XCTAssertEqual(model.colBias[Int(newItem)], col.bias)
+        let part = zip(row.factors, col.factors).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } + Double(row.bias) + Double(col.bias)
         let prediction = file.predictor().predict(row: newcomer, col: newItem)
-        XCTAssertEqual(prediction, file.normalization.mean, accuracy: 1e-9, "a pair never seen in training gets the global mean")
+        XCTAssertEqual(prediction, file.normalization.mean + part, accuracy: 1e-6, "a pair never seen in training: the global mean and the average row's and column's part")
         let h5 = try HDF5File.open(scratch.url("out/given.h5"))
         defer { try? h5.close() }
         let counts = try h5.root.openGroup("rows").read("n_train", as: Int32.self).values

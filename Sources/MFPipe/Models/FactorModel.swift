@@ -31,17 +31,44 @@ public struct FactorModel: Sendable {
         (self.rowBias, self.colBias, self.sigma, self.info) = (rowBias, colBias, sigma, info)
     }
 
-    /// Zeroes the factors and biases of rows and columns with no training entries, so that
-    /// they predict from the baselines and export as zeros, never as their random start.
-    public mutating func zeroUnseen(rowCounts: [Int32], colCounts: [Int32]) {
-        for row in 0..<rows where rowCounts[row] == 0 {
-            for factor in 0..<k { w[row * k + factor] = 0 }
-            if !rowBias.isEmpty { rowBias[row] = 0 }
+    /// Gives every row and column with no training entries the average row's (column's)
+    /// factors and bias (`averageRow`, `averageColumn`), so that it predicts as an average
+    /// member of its side and exports so, never as its random start.
+    public mutating func averageUnseen(rowCounts: [Int32], colCounts: [Int32]) {
+        let (row, col) = (averageRow(counts: rowCounts), averageColumn(counts: colCounts))
+        for index in 0..<rows where rowCounts[index] == 0 {
+            for factor in 0..<k { w[index * k + factor] = row.factors[factor] }
+            if !rowBias.isEmpty { rowBias[index] = row.bias }
         }
-        for col in 0..<cols where colCounts[col] == 0 {
-            for factor in 0..<k { h[factor * cols + col] = 0 }
-            if !colBias.isEmpty { colBias[col] = 0 }
+        for index in 0..<cols where colCounts[index] == 0 {
+            for factor in 0..<k { h[factor * cols + index] = col.factors[factor] }
+            if !colBias.isEmpty { colBias[index] = col.bias }
         }
+    }
+
+    /// The mean factors and bias of the rows with training entries (`counts` per row), in
+    /// double and in row order: what a row without any is predicted with (zeros when no row
+    /// has entries; bias 0 for a model without biases).
+    public func averageRow(counts: [Int32]) -> (factors: [Float], bias: Float) {
+        average(of: rows, seen: counts, bias: rowBias) { row, factor in w[row * k + factor] }
+    }
+
+    /// The mean factors and bias of the columns with training entries, as `averageRow`.
+    public func averageColumn(counts: [Int32]) -> (factors: [Float], bias: Float) {
+        average(of: cols, seen: counts, bias: colBias) { col, factor in h[factor * cols + col] }
+    }
+
+    /// The mean of `value(line, factor)` and of `bias` over the `count` lines with `seen` > 0.
+    private func average(of count: Int, seen: [Int32], bias: [Float], _ value: (Int, Int) -> Float) -> (factors: [Float], bias: Float) {
+        let lines = (0..<count).filter { seen[$0] > 0 }
+        guard !lines.isEmpty else { return ([Float](repeating: 0, count: k), 0) }
+        var (sums, biasSum) = ([Double](repeating: 0, count: k), 0.0)
+        for line in lines {
+            for factor in 0..<k { sums[factor] += Double(value(line, factor)) }
+            if !bias.isEmpty { biasSum += Double(bias[line]) }
+        }
+        let n = Double(lines.count)
+        return (sums.map { Float($0 / n) }, Float(biasSum / n))
     }
 
     /// H transposed (n x k, row-major): each column's factors contiguous, for fast scoring.

@@ -2,8 +2,8 @@ import Foundation
 
 /// Predictions for (row id, column id) pairs from a model and its normalization, the ids
 /// as given: an id the model never saw, like a row or column without training entries, is
-/// predicted from the rest (zero factors, bias and offset, unit scale: the baseline's
-/// global and known-side parts) and flagged cold. Written as CSV
+/// predicted as the average row (column) of those with training entries, with zero offset
+/// and unit scale beside the global and known-side parts, and flagged cold. Written as CSV
 /// `row,col,prediction,cold[,value]` and optionally HDF5 (`/predictions/...`).
 public struct PairPredictions {
     /// The pairs' row ids, in input order.
@@ -25,8 +25,9 @@ public struct PairPredictions {
         let table = pairs.training
         let rowMap = pairs.rowIDs.ids.map { rowIDs.existingIndex(of: $0) }
         let colMap = pairs.colIDs.ids.map { colIDs.existingIndex(of: $0) }
-        // One more row and column of zeros stands for every unknown id.
-        let predictor = Predictor(normalization: normalization.appendingColdRowAndColumn(), model: model.appendingColdRowAndColumn(), clip: clip)
+        // One more row and column, the average ones, stands for every unknown id.
+        let predictor = Predictor(normalization: normalization.appendingColdRowAndColumn(),
+                                  model: model.appendingColdRowAndColumn(rowCounts: rowCounts, colCounts: colCounts), clip: clip)
         let (coldRow, coldCol) = (Int32(model.rows), Int32(model.cols))
         var result = PairPredictions(rowIDs: [], colIDs: [], predictions: [], values: table.values, cold: [])
         result.rowIDs.reserveCapacity(table.count)
@@ -92,14 +93,18 @@ public struct PairPredictions {
 }
 
 extension FactorModel {
-    /// The model with one more row and column, all zeros: what an unknown id is predicted with.
-    func appendingColdRowAndColumn() -> FactorModel {
+    /// The model with one more row and column, the average row and column of those with
+    /// training entries (`rowCounts`, `colCounts`): what an unknown id is predicted with, as a
+    /// known row or column without training entries is.
+    func appendingColdRowAndColumn(rowCounts: [Int32], colCounts: [Int32]) -> FactorModel {
+        let (row, col) = (averageRow(counts: rowCounts), averageColumn(counts: colCounts))
         var h = [Float](repeating: 0, count: k * (cols + 1))
         for factor in 0..<k {
-            for col in 0..<cols { h[factor * (cols + 1) + col] = self.h[factor * cols + col] }
+            for index in 0..<cols { h[factor * (cols + 1) + index] = self.h[factor * cols + index] }
+            h[factor * (cols + 1) + cols] = col.factors[factor]
         }
-        return FactorModel(k: k, rows: rows + 1, cols: cols + 1, w: w + [Float](repeating: 0, count: k), h: h,
-                           rowBias: rowBias.isEmpty ? [] : rowBias + [0], colBias: colBias.isEmpty ? [] : colBias + [0], info: info)
+        return FactorModel(k: k, rows: rows + 1, cols: cols + 1, w: w + row.factors, h: h,
+                           rowBias: rowBias.isEmpty ? [] : rowBias + [row.bias], colBias: colBias.isEmpty ? [] : colBias + [col.bias], info: info)
     }
 }
 

@@ -2,8 +2,9 @@
 /// row_bias[i] + col_bias[j] + W[i, :] · H[:, j] put back through the normalization
 /// (`Normalization.denormalized`), clipped to the training range when one is given.
 ///
-/// Rows and columns never seen in training have zero offsets, biases and factors, so
-/// their predictions fall back to the baselines, never to NaN.
+/// Rows and columns never seen in training have zero offsets and the average row's
+/// (column's) factors and bias (`FactorModel.averageUnseen`), so they are predicted as an
+/// average member of their side beside the baselines, never as NaN.
 public struct Predictor {
     /// The normalization the model was trained after.
     public let normalization: Normalization

@@ -142,7 +142,7 @@ public enum FactorizeStage: Stage {
         } catch let unsuitable as UnsuitableData {
             throw try unsuitableDataError(unsuitable, context: context)
         }
-        model.zeroUnseen(rowCounts: problem.rowCounts, colCounts: problem.colCounts)
+        model.averageUnseen(rowCounts: problem.rowCounts, colCounts: problem.colCounts)
         return model
     }
 
