@@ -34,6 +34,9 @@ enum PredictCommand: Command {
             throw UsageError("predict: expected EXPORT.h5 and PAIRS, found \(arguments.positionals.count) argument\(arguments.positionals.count == 1 ? "" : "s"); see mfpipe predict --help")
         }
         guard let output = arguments.value("--output") else { throw UsageError("predict: --output FILE.csv is required") }
+        if arguments.has("--header") && arguments.has("--no-header") {
+            throw UsageError("predict: --header and --no-header: expected one of them")
+        }
         let (exportPath, pairsPath) = (arguments.positionals[0], arguments.positionals[1])
         try PathChecks.check(
             inputs: [(URL(fileURLWithPath: exportPath), "EXPORT.h5"), (URL(fileURLWithPath: pairsPath), "PAIRS")],
@@ -46,9 +49,6 @@ enum PredictCommand: Command {
         }
         var options = DelimitedReader.Options()
         options.valueIsOptional = true
-        if arguments.has("--header") && arguments.has("--no-header") {
-            throw UsageError("predict: --header and --no-header: expected one of them")
-        }
         options.header = arguments.has("--header") ? true : arguments.has("--no-header") ? false : nil
         let (rowIDs, colIDs) = (file.rowIDs, file.colIDs)
         options.knownIDs = { row, col in rowIDs.existingIndex(of: row) != nil || colIDs.existingIndex(of: col) != nil }

@@ -12,12 +12,11 @@ public enum HDF5FileSummary {
         let file = try FactorFile.openNamed(url)
         defer { try? file.close() }
         let root = file.root
-        guard (try? root.stringAttribute("format")) == Version.factorFormatName, let version = try? root.stringAttribute("format_version") else {
+        guard let version = FactorFile.exportVersion(of: root) else {
             return "\(name): HDF5 (not an exported factor file)\n" + (try tree(root, indent: "  "))
         }
-        let major = version.split(separator: ".").first.map(String.init) ?? version
-        let ownMajor = Version.factorFormat.split(separator: ".").first.map(String.init)!
-        guard major == ownMajor else {
+        guard FactorFile.reads(version: version) else {
+            let ownMajor = Version.factorFormat.split(separator: ".").first.map(String.init)!
             throw InputDataError(file: name, message: "format version \(version) is not readable by this mfpipe (reads \(ownMajor).x)")
         }
         var lines = ["\(name): \(Version.factorFormatName) \(version)"]

@@ -347,6 +347,21 @@ public struct DelimitedReader {
                               message: "found \"\(shown)\" in the \(column) column; expected \(expected)")
     }
 
+    /// Whether a first line whose columns are chosen by index is a header: its value is not
+    /// a number while its row and column are not both numbers (`1,10,nan` is a data line
+    /// with a bad value, reported as such), or, in a pairs file without values, its column is
+    /// not a number; never when the reader knows its row or column id (`Options.knownIDs`).
+    fileprivate func detectsHeader(_ splitter: FieldSplitter, line: UnsafeBufferPointer<UInt8>, valueAbsent: Bool) -> Bool {
+        guard case .index(let row) = options.row, case .index(let col) = options.col else { return false }
+        let fields = splitter.fields.count
+        func isNumber(_ index: Int) -> Bool { index < fields && NumberParsing.double(splitter.bytes(of: index, in: line)) != nil }
+        if let known = options.knownIDs, max(row, col) < fields, known(splitter.text(of: row, in: line), splitter.text(of: col, in: line)) {
+            return false
+        }
+        if case .index(let value) = options.value, value < fields { return !isNumber(value) && !(isNumber(row) && isNumber(col)) }
+        return valueAbsent && col < fields && !isNumber(col)
+    }
+
     /// Maps the column choices to field indices, reading names from the header; decides
     /// whether the first line is a header.
     fileprivate func resolveColumns(_ splitter: FieldSplitter, line: UnsafeBufferPointer<UInt8>, number: Int)
@@ -369,29 +384,7 @@ public struct DelimitedReader {
                 return index
             }
         }
-        var isHeader: Bool
-        if let header = options.header {
-            isHeader = header
-        } else if byName {
-            isHeader = true
-        } else if case .index(let valueIndex) = options.value, valueIndex < splitter.fields.count {
-            // A first line whose value is not a number is a header, unless its row and column
-            // are both numbers: then it is a data line with a bad value, reported as such.
-            func isNumber(_ column: Column) -> Bool {
-                guard case .index(let index) = column, index < splitter.fields.count else { return false }
-                return NumberParsing.double(splitter.bytes(of: index, in: line)) != nil
-            }
-            isHeader = NumberParsing.double(splitter.bytes(of: valueIndex, in: line)) == nil && !(isNumber(options.row) && isNumber(options.col))
-        } else if valueAbsent, case .index(let colIndex) = options.col, colIndex < splitter.fields.count {
-            isHeader = NumberParsing.double(splitter.bytes(of: colIndex, in: line)) == nil
-        } else {
-            isHeader = false
-        }
-        if isHeader, options.header == nil, !byName, let known = options.knownIDs, case .index(let row) = options.row,
-           case .index(let col) = options.col, max(row, col) < splitter.fields.count,
-           known(splitter.text(of: row, in: line), splitter.text(of: col, in: line)) {
-            isHeader = false
-        }
+        let isHeader = options.header ?? (byName || detectsHeader(splitter, line: line, valueAbsent: valueAbsent))
         if byName && !isHeader {
             throw InputDataError(file: displayName, line: number, message: "columns are chosen by name but the file has no header; expected header: true, or column indices")
         }

@@ -32,6 +32,18 @@ public struct FactorFile {
         }
     }
 
+    /// The format version of an mfpipe export whose root group is `root`, or nil when the
+    /// file is not one (no `format` attribute naming the factor format).
+    public static func exportVersion(of root: HDF5Group) -> String? {
+        guard (try? root.stringAttribute("format")) == Version.factorFormatName else { return nil }
+        return try? root.stringAttribute("format_version")
+    }
+
+    /// Whether this mfpipe reads an export of format `version`: the same major version.
+    public static func reads(version: String) -> Bool {
+        version.split(separator: ".").first == Version.factorFormat.split(separator: ".").first
+    }
+
     /// Reads the file at `url`.
     ///
     /// - Throws: `InputDataError` when it is missing, not HDF5, not an mfpipe export, or of
@@ -40,10 +52,10 @@ public struct FactorFile {
         let file = try openNamed(url)
         defer { try? file.close() }
         let root = file.root
-        guard (try? root.stringAttribute("format")) == Version.factorFormatName, let version = try? root.stringAttribute("format_version") else {
+        guard let version = exportVersion(of: root) else {
             throw InputDataError(file: DisplayPath.of(url), message: "an HDF5 file but not an mfpipe export (no format attribute); expected a file an export stage wrote")
         }
-        guard version.split(separator: ".").first == Version.factorFormat.split(separator: ".").first else {
+        guard reads(version: version) else {
             throw InputDataError(file: DisplayPath.of(url), message: "format \(version) is not readable by this mfpipe (reads \(Version.factorFormat))")
         }
         let modelsGroup = try root.openGroup("models")

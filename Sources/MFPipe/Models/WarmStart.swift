@@ -37,7 +37,7 @@ public struct WarmStart: Sendable {
             throw InputDataError(file: displayName, message: "not an HDF5 file; expected an export written by mfpipe")
         }
         defer { try? file.close() }
-        guard (try? file.root.stringAttribute("format")) == Version.factorFormatName else {
+        guard FactorFile.exportVersion(of: file.root) != nil else {
             throw InputDataError(file: displayName, message: "not an mfpipe export (no format attribute \"\(Version.factorFormatName)\")")
         }
         let models = try file.root.openGroup("models")
