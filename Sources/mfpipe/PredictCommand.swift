@@ -61,7 +61,7 @@ enum PredictCommand: Command {
         try predictions.write(csv: URL(fileURLWithPath: output), hdf5: arguments.value("--hdf5").map { URL(fileURLWithPath: $0) })
         let cold = predictions.cold.filter { $0 != 0 }.count
         var line = "wrote \(predictions.predictions.count) predictions (\(modelName), k=\(model.k); \(cold) with a cold row or column) to \(output)"
-        if let rmse = predictions.rmse { line += String(format: "; RMSE %.4f against the given values", rmse) }
+        if let rmse = predictions.rmse { line += "; RMSE \(MetricText.format(rmse)) against the given values" }
         printOut(line + "\n")
         return 0
     }

@@ -96,10 +96,43 @@ final class NMFTests: XCTestCase {
         let result = try MFPipeBinary.run(["run", "pipelines/signed.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 2)
         XCTAssertEqual(result.stderr, """
-            mfpipe: pipelines/signed.json: stages[1].params.algorithm: "nmf" needs non-negative values; the training entry (row "b", column "x") is -1.5 in the input; use normalize method "none" or one that keeps values non-negative
+            mfpipe: pipelines/signed.json: stages[1].params.algorithm: "nmf" needs non-negative values; the training entry (row "b", column "x") is -1.5 in the input; normalize with method "minmax" (each line's values to [0, 1]) or choose another algorithm
 
             """)
         let artifacts = (try? FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/artifacts").path)) ?? []
         XCTAssertFalse(artifacts.contains { $0.contains("factorize-") }, "no factorize artifact is left: \(artifacts)")
+    }
+
+    /// The error says where a negative value came from, and the remedy for that: the input
+    /// (normalize method none shifts nothing) calls for minmax, a centring normalization
+    /// for none or minmax; minmax then runs.
+    func testANegativeValueIsTracedToTheInputOrToTheNormalization() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        try scratch.write("u,i,r\na,x,2\nb,x,-1.5\nb,y,3\n", to: "data/signed.csv")
+        try scratch.write("u,i,r\na,x,2\nb,x,1\nb,y,3\n", to: "data/positive.csv")
+        let cases: [(data: String, method: String, expected: String?)] = [
+            ("signed", "none", "is -1.5 in the input; normalize with method \"minmax\" (each line's values to [0, 1]) or choose another algorithm"),
+            ("positive", "mean", "is -1.0 after normalize method \"mean\"; use normalize method \"none\" or \"minmax\", which keep non-negative values non-negative"),
+            ("signed", "minmax", nil),
+        ]
+        for (data, method, expected) in cases {
+            try scratch.write("""
+                {"version": 1, "name": "signed", "workdir": "../runs", "stages": [
+                  {"id": "ratings", "type": "ingest", "params": {"path": "../data/\(data).csv"}},
+                  {"id": "normalize", "type": "normalize", "inputs": ["ratings"], "params": {"method": "\(method)"}},
+                  {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"algorithm": "nmf", "k": 1}}]}
+                """, to: "pipelines/signed.json")
+            let result = try MFPipeBinary.run(["run", "pipelines/signed.json", "--quiet"], in: scratch.root)
+            guard let expected else {
+                XCTAssertEqual(result.exitCode, 0, result.stderr)
+                continue
+            }
+            XCTAssertEqual(result.exitCode, 2, "\(data), \(method)")
+            XCTAssertEqual(result.stderr, """
+                mfpipe: pipelines/signed.json: stages[2].params.algorithm: "nmf" needs non-negative values; the training entry (row "b", column "x") \(expected)
+
+                """)
+        }
     }
 }

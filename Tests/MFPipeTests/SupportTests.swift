@@ -25,6 +25,71 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(one.mae, absolute / 200_000, accuracy: 1e-12)
     }
 
+    /// Measured values keep four decimals on a rating scale and four significant digits on
+    /// any other.
+    func testMetricTextKeepsTheDigitsOfAValueOnAnyScale() {
+        XCTAssertEqual(MetricText.format(0.84329), "0.8433")
+        XCTAssertEqual(MetricText.format(0), "0.0000")
+        XCTAssertEqual(MetricText.format(-2.5), "-2.5000")
+        XCTAssertEqual(MetricText.format(0.001), "0.0010")
+        XCTAssertEqual(MetricText.format(0.00049871), "0.0004987")
+        XCTAssertEqual(MetricText.format(1.66e-8), "1.660e-08")
+        XCTAssertEqual(MetricText.format(99_999.5), "99999.5000")
+        XCTAssertEqual(MetricText.format(1_311_669.5859), "1.312e+06")
+        XCTAssertEqual(MetricText.format(1e30), "1.000e+30")
+    }
+
+    /// Ratings a million times smaller than stars: the summaries, the report and `inspect`
+    /// give each RMSE with its digits (before, "0.0000" throughout), equal to the export's.
+    func testRatingsOnATinyScaleAreReportedWithTheirDigits() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let synth = try MFPipeBinary.run(["synth", "--output", "data/stars.csv", "--rows", "200", "--cols", "100",
+                                          "--ratings", "5000", "--seed", "3"], in: scratch.root)
+        XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+        let scaled = try Python.run("""
+            import sys
+            lines = open(sys.argv[1]).read().splitlines()
+            with open(sys.argv[2], "w") as out:
+                for line in lines:
+                    row, col, value = line.split(",")[:3]
+                    out.write(f"{row},{col},{float(value) * 1e-6!r}\\n")
+            """, arguments: [scratch.url("data/stars.csv").path, scratch.url("data/tiny.csv").path])
+        XCTAssertEqual(scaled.exitCode, 0, scaled.stderr)
+        try scratch.write("""
+            {"version": 1, "name": "tiny", "workdir": "../runs", "seed": 1, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/tiny.csv"}},
+              {"id": "split", "type": "split", "inputs": ["ratings"]},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"algorithm": "als", "k": [2, 4]}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/tiny.h5"}},
+              {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/tiny.md"}}]}
+            """, to: "pipelines/tiny.json")
+        let run = try MFPipeBinary.run(["run", "pipelines/tiny.json"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let check = try Python.run("""
+            import re, sys, h5py
+            log, report = sys.argv[3], open(sys.argv[2]).read()
+            with h5py.File(sys.argv[1], "r") as f:
+                refit = f["models"][f["models"].attrs["chosen"]].attrs["test_rmse"]
+                sweep = f["sweep"]["test_rmse"][:]
+            assert 1e-8 < refit < 1e-5, refit
+            text = "%#.4g" % refit
+            assert re.fullmatch(r"\\d\\.\\d{3}e-0\\d", text), text
+            assert f"test RMSE {text}, test MAE" in report, (text, report[:600])
+            assert f"test RMSE {text} (bias baseline" in log, text
+            for value in sweep:
+                assert f"test RMSE {'%#.4g' % value}, test MAE" in log, value
+            assert "0.0000" not in log, "a value lost its digits"
+            """, arguments: [scratch.url("out/tiny.h5").path, scratch.url("out/tiny.md").path, run.stdout + run.stderr])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        let inspect = try MFPipeBinary.run(["inspect", "out/tiny.h5"], in: scratch.root)
+        XCTAssertEqual(inspect.exitCode, 0, inspect.stderr)
+        XCTAssertNil(inspect.stdout.range(of: "0.0000"), inspect.stdout)
+        XCTAssertNotNil(inspect.stdout.range(of: #"test_rmse \d\.\d{3}e-0\d"#, options: .regularExpression), inspect.stdout)
+    }
+
     func testSHA256KnownVectors() {
         XCTAssertEqual(SHA256.hex(of: ""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(of: "abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -36,7 +36,7 @@ public enum HDF5FileSummary {
             let h = try group.shape(of: "H")
             var line = "  model \(modelName)\(modelName == chosen ? " (chosen)" : ""): \(try group.stringAttribute("algorithm")), W \(w[0]) x \(w[1]), H \(h[0]) x \(h[1])"
             for metric in ["validation_rmse", "test_rmse"] {
-                if let value = try? group.doubleAttribute(metric), value.isFinite { line += String(format: ", %@ %.4f", metric, value) }
+                if let value = try? group.doubleAttribute(metric), value.isFinite { line += ", \(metric) \(MetricText.format(value))" }
             }
             lines.append(line)
         }
@@ -48,10 +48,15 @@ public enum HDF5FileSummary {
             lines.append("  sweep:")
             lines.append("    k      validation RMSE  test RMSE")
             for index in ks.indices {
-                lines.append(String(format: "    %-6d %-16.4f %.4f", ks[index], validation[index], test[index]))
+                lines.append("    \(padded(String(ks[index]), 6)) \(padded(MetricText.format(validation[index]), 16)) \(MetricText.format(test[index]))")
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `text` followed by spaces up to `width` characters (a longer text whole).
+    private static func padded(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
     }
 
     /// The groups, datasets (with shapes) and attributes below `group`, one per line.

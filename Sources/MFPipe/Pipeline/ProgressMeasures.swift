@@ -25,6 +25,6 @@ public struct ProgressMeasures: Sendable {
 
     /// The measures as people read them: "train RMSE 0.8123, validation RMSE 0.8650".
     public var text: String {
-        measures.map { String(format: "%@ %.4f", $0.label, $0.value) }.joined(separator: ", ")
+        measures.map { "\($0.label) \(MetricText.format($0.value))" }.joined(separator: ", ")
     }
 }

@@ -212,7 +212,7 @@ public enum EvaluateStage: Stage {
 
     /// "label 0.1234", or nil when there is no value (no entries were held out for it).
     private static func metric(_ label: String, _ value: Double) -> String? {
-        value.isFinite ? String(format: "%@ %.4f", label, value) : nil
+        value.isFinite ? "\(label) \(MetricText.format(value))" : nil
     }
 
     /// What the log says of a model scored on no held-out entries: its training RMSE.
@@ -239,15 +239,15 @@ public enum EvaluateStage: Stage {
         var held: [String] = []
         if var validation = metric("validation RMSE", best.validation.rmse) {
             if evaluation.isCrossValidated {
-                validation += String(format: " ± %.4f over %d folds (%@)", best.validationRMSESD, best.folds,
-                                     evaluation.selection == .lowest ? "lowest mean" : "one-standard-error rule")
+                validation += " ± \(MetricText.format(best.validationRMSESD)) over \(best.folds) folds ("
+                    + (evaluation.selection == .lowest ? "lowest mean" : "one-standard-error rule") + ")"
             }
             held.append(validation)
         }
         held += [metric("test RMSE", best.test.rmse)].compactMap { $0 }
         var summary = "chose k=\(best.k): " + (held.isEmpty ? heldOutNothing(train: best.train.rmse) : held.joined(separator: ", "))
         if let refit = evaluation.refit {
-            summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(refit.epochs) epochs)"
+            summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(refit.epochs) epoch\(refit.epochs == 1 ? "" : "s"))"
                 + (metric("test RMSE", refit.test.rmse).map { ": " + $0 } ?? "")
         }
         if let bias = metric("bias baseline", evaluation.biasBaseline.test.rmse), let mean = metric("global mean", evaluation.globalMean.test.rmse) {

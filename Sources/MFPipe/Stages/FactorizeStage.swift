@@ -89,8 +89,8 @@ public enum FactorizeStage: Stage {
         var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epoch\(model.info.iterations == 1 ? "" : "s")"
         if !best.trainRMSE.isNaN {
             let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "epoch \(model.info.bestIteration)" : "the warm start"
-            summary += String(format: ", kept %@ (normalized RMSE: train %.4f", kept, best.trainRMSE)
-                + (best.validationRMSE.isNaN ? ")" : String(format: ", validation %.4f)", best.validationRMSE))
+            summary += ", kept \(kept) (normalized RMSE: train \(MetricText.format(best.trainRMSE))"
+                + (best.validationRMSE.isNaN ? ")" : ", validation \(MetricText.format(best.validationRMSE)))")
         }
         return StageOutcome(summary: summary, metrics: [
             "k": Double(model.k), "iterations": Double(model.info.iterations), "seconds": model.info.seconds,
@@ -156,10 +156,14 @@ public enum FactorizeStage: Stage {
             defer { try? ratings.close() }
             let row = try ratings.root.openGroup("rows").readStrings("ids")[rowIndex]
             let col = try ratings.root.openGroup("cols").readStrings("ids")[colIndex]
-            let cause = context.nearest(.normalization).map { "after normalize method \"\($0.node.params.string("method"))\"" } ?? "in the input"
+            // Method none shifts nothing: a negative value is the input's (log1p keeps the sign).
+            let method = context.nearest(.normalization)?.node.params.string("method") ?? Normalization.Method.none.rawValue
+            let (cause, remedy) = method == Normalization.Method.none.rawValue
+                ? ("in the input", "normalize with method \"minmax\" (each line's values to [0, 1]) or choose another algorithm")
+                : ("after normalize method \"\(method)\"", "use normalize method \"none\" or \"minmax\", which keep non-negative values non-negative")
             return PipelineFileError(
                 file: file, location: "\(path).params.algorithm",
-                message: "\"\(algorithm)\" needs non-negative values; the training entry (row \"\(row)\", column \"\(col)\") is \(Float(value)) \(cause); use normalize method \"none\" or one that keeps values non-negative")
+                message: "\"\(algorithm)\" needs non-negative values; the training entry (row \"\(row)\", column \"\(col)\") is \(Float(value)) \(cause); \(remedy)")
         case let .rankTooLarge(k, rows, cols):
             return PipelineFileError(file: file, location: "\(path).params.k",
                                      message: "k = \(k) is more than \"\(algorithm)\" can find in a \(rows) x \(cols) matrix; expected at most \(min(rows, cols))")

@@ -49,7 +49,7 @@ public enum NormalizeStage: Stage {
         let method = normalization.method
         var summary = method.rawValue + (method.usesAxis ? " by \(normalization.axis.rawValue)" : "")
         if normalization.transform != .none { summary = "\(normalization.transform.rawValue), then " + summary }
-        return StageOutcome(summary: summary + String(format: ", mean %.4f", normalization.mean), metrics: ["mean": normalization.mean])
+        return StageOutcome(summary: summary + ", mean \(MetricText.format(normalization.mean))", metrics: ["mean": normalization.mean])
     }
 
     /// The normalization that `params` (of `stage`) describe, fitted on `data`'s training

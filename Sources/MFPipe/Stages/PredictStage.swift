@@ -37,7 +37,7 @@ public enum PredictStage: Stage {
         var summary = "\(predictions.predictions.count) predictions (k=\(model.k); \(cold) with a cold row or column) to \(DisplayPath.of(params.url("path")))"
         var metrics = ["predictions": Double(predictions.predictions.count), "cold": Double(cold)]
         if let rmse = predictions.rmse {
-            summary += String(format: "; RMSE %.4f against the given values", rmse)
+            summary += "; RMSE \(MetricText.format(rmse)) against the given values"
             metrics["rmse"] = rmse
         }
         return StageOutcome(summary: summary, metrics: metrics, outputs: [params.url("path")] + (hdf5.map { [$0] } ?? []))

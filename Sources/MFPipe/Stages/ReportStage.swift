@@ -189,9 +189,9 @@ public enum ReportStage: Stage {
         }
     }
 
-    /// A metric as the reports show it: four decimals, or a dash when not measured.
+    /// A metric as the reports show it (`MetricText`), or a dash when not measured.
     static func number(_ value: Double) -> String {
-        value.isFinite ? String(format: "%.4f", value) : "–"
+        value.isFinite ? MetricText.format(value) : "–"
     }
 
     private static func csv(_ evaluation: Evaluation) -> String {
@@ -213,7 +213,7 @@ public enum ReportStage: Stage {
     static func refitNote(_ evaluation: Evaluation) -> String {
         guard let refit = evaluation.refit else { return "" }
         let entries = evaluation.isCrossValidated ? "every non-test entry" : "training plus validation entries"
-        return " Refit on \(entries) for \(refit.epochs) epochs (the model exported): "
+        return " Refit on \(entries) for \(refit.epochs) epoch\(refit.epochs == 1 ? "" : "s") (the model exported): "
             + "test RMSE \(number(refit.test.rmse)), test MAE \(number(refit.test.mae))."
     }
 
