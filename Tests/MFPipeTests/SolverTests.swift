@@ -65,6 +65,32 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThan(rmse, 1e-4)
     }
 
+    /// Adam works on the unit-RMS scale like every solver: the same matrix a million times
+    /// larger or smaller takes the same iterations to the same predictions, scaled.
+    func testAdamIsTheSameOnAnyScale() throws {
+        let problem = lowRankProblem(rows: 30, cols: 20, rank: 2, observed: 0.6, seed: 8)
+        let train = try problem.entries.table()
+        var runs: [(iterations: Int, predictions: [Double])] = []
+        for factor: Float in [1, 1e6, 1e-6] {
+            let scaled = { (table: RatingTable) in
+                RatingTable(rows: table.rows, cols: table.cols, values: table.values.map { $0 * factor })
+            }
+            let model = try AdamFactorizer.train(
+                TrainingProblem(rows: 30, cols: 20, train: scaled(train), validation: scaled(problem.validation)),
+                request: request("adam", [("k", .number(2)), ("epochs", .number(400))]))
+            let predictor = Predictor(normalization: .none(rows: 30, cols: 20), model: model, clip: nil)
+            runs.append((model.info.iterations, (0..<problem.validation.count).map {
+                predictor.predict(row: problem.validation.rows[$0], col: problem.validation.cols[$0]) / Double(factor)
+            }))
+        }
+        for run in runs.dropFirst() {
+            XCTAssertEqual(run.iterations, runs[0].iterations)
+            for (scaled, plain) in zip(run.predictions, runs[0].predictions) { XCTAssertEqual(scaled, plain, accuracy: 1e-4 * abs(plain) + 1e-6) }
+        }
+        XCTAssertLessThan(validationRMSE(try AdamFactorizer.train(problem, request: request("adam", [("k", .number(2)), ("epochs", .number(400))])), problem),
+                          0.05, "the unscaled run fits the held-out entries")
+    }
+
     func testRegularizationChangesTheModel() throws {
         let problem = lowRankProblem(rows: 60, cols: 50, rank: 2, observed: 0.4, seed: 11)
         let loose = try SGDFactorizer.train(problem, request: sgd(4, epochs: 30, learningRate: 0.02, regularization: 0))

@@ -3,6 +3,11 @@ import Foundation
 /// The reference method: full-batch gradient descent with Adam on the Frobenius objective
 /// Σ_observed (r_ij − W_i · H_j)² + λ(‖W‖² + ‖H‖²), in double precision.
 ///
+/// Values are divided by their root mean square first, as every solver does, so that the
+/// step size, the initial scale and λ mean the same on any scale (Adam's steps are absolute:
+/// on ratings a million times larger the factors barely moved from their start, on ones a
+/// million times smaller 17,000 iterations ended far from the data).
+///
 /// Slow but simple and deterministic; it checks the other solvers and reconstructs small
 /// dense matrices to near machine precision. The step size decays geometrically each
 /// iteration, so that Adam settles instead of hovering at the minimum. It stops when the
@@ -17,8 +22,8 @@ public enum AdamFactorizer: Factorizer {
         ParamSpec("learning_rate", .number(minimum: 0, maximum: .infinity, exclusiveMinimum: true), default: .number(0.01), "Adam's step size"),
         ParamSpec("learning_rate_decay", .number(minimum: 0, maximum: 1, exclusiveMinimum: true), default: .number(0.9997),
                   "factor applied to the step size after each iteration"),
-        FactorizerParams.regularization(0, "lambda in lambda (|W|^2 + |H|^2)"),
-        FactorizerParams.initScale(0.05, "on the data's scale"),
+        FactorizerParams.regularization(0, "lambda in lambda (|W|^2 + |H|^2), on the unit-RMS scale"),
+        FactorizerParams.initScale(0.05, "on the unit-RMS scale"),
         FactorizerParams.tolerance(1e-9, window: 10),
         FactorizerParams.patience(10, unit: "iterations"),
     ]
@@ -59,7 +64,8 @@ struct AdamSettings {
     }
 }
 
-/// The state of one Adam run: W then H (n x k, each column's factors contiguous) in one vector.
+/// The state of one Adam run: W then H (n x k, each column's factors contiguous) in one
+/// vector, on the unit-RMS scale.
 final class AdamSolver: IterativeSolver {
     private static let beta1 = 0.9
     private static let beta2 = 0.999
@@ -70,6 +76,8 @@ final class AdamSolver: IterativeSolver {
     private let settings: AdamSettings
     private let k: Int
     private let hOffset: Int
+    /// What the values are divided by: their root mean square.
+    private let scale: Double
     private var parameters: [Double]
     private var gradient: [Double]
     private var firstMoment: [Double]
@@ -82,6 +90,7 @@ final class AdamSolver: IterativeSolver {
         self.settings = settings
         k = request.k
         hOffset = problem.rows * k
+        scale = problem.rootMeanSquare
         var random = SplitMix64(seed: request.seed, stream: "adam")
         parameters = (0..<(problem.rows + problem.cols) * k).map { _ in random.nextGaussian() * settings.initScale }
         gradient = [Double](repeating: 0, count: parameters.count)
@@ -91,14 +100,14 @@ final class AdamSolver: IterativeSolver {
 
     func trainEpoch(_ iteration: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
         let train = self.train
-        let (k, hOffset, regularization) = (self.k, self.hOffset, settings.regularization)
+        let (k, hOffset, regularization, scale) = (self.k, self.hOffset, settings.regularization, self.scale)
         for index in gradient.indices { gradient[index] = 2 * regularization * parameters[index] }
         var squaredError = 0.0
         parameters.withUnsafeBufferPointer { x in
             gradient.withUnsafeMutableBufferPointer { g in
                 for entry in 0..<train.count {
                     let (wRow, hCol) = (Int(train.rows[entry]) * k, hOffset + Int(train.cols[entry]) * k)
-                    let error = Double(train.values[entry]) - Self.dot(x, wRow, hCol, k)
+                    let error = Double(train.values[entry]) / scale - Self.dot(x, wRow, hCol, k)
                     squaredError += error * error
                     for factor in 0..<k {
                         g[wRow + factor] -= 2 * error * x[hCol + factor]
@@ -116,7 +125,7 @@ final class AdamSolver: IterativeSolver {
             let step = (firstMoment[index] / correction1) / ((secondMoment[index] / correction2).squareRoot() + Self.epsilon)
             parameters[index] -= learningRate * step
         }
-        return .measured(squaredError)
+        return .measured(squaredError * scale * scale)
     }
 
     /// W_i · H_j, with W_i at `wRow` and H_j at `hCol` in the parameter vector.
@@ -133,16 +142,16 @@ final class AdamSolver: IterativeSolver {
         return parameters.withUnsafeBufferPointer { x in
             var sum = 0.0
             for entry in 0..<table.count {
-                let error = Double(table.values[entry]) - Self.dot(x, Int(table.rows[entry]) * k, hOffset + Int(table.cols[entry]) * k, k)
+                let error = Double(table.values[entry]) / scale - Self.dot(x, Int(table.rows[entry]) * k, hOffset + Int(table.cols[entry]) * k, k)
                 sum += error * error
             }
-            return (sum / Double(table.count)).squareRoot()
+            return (sum / Double(table.count)).squareRoot() * scale
         }
     }
 
     func penalty() -> Double {
         guard settings.regularization > 0 else { return 0 }
-        return settings.regularization * parameters.reduce(0) { $0 + $1 * $1 }
+        return settings.regularization * parameters.reduce(0) { $0 + $1 * $1 } * scale * scale
     }
 
     func keepBest() { best = parameters }
@@ -167,11 +176,13 @@ final class AdamSolver: IterativeSolver {
         best = checkpoint.arrays["adam.best"] != nil ? try checkpoint.doubles("adam.best") : nil
     }
 
+    /// The model on the data's scale: W and H each times √scale.
     func model(info: TrainingInfo) -> FactorModel {
-        FactorModel(
+        let root = scale.squareRoot()
+        return FactorModel(
             k: k, rows: problem.rows, cols: problem.cols,
-            w: parameters[0..<hOffset].map { Float($0) },
-            h: (0..<k * problem.cols).map { Float(parameters[hOffset + ($0 % problem.cols) * k + $0 / problem.cols]) },
+            w: parameters[0..<hOffset].map { Float($0 * root) },
+            h: (0..<k * problem.cols).map { Float(parameters[hOffset + ($0 % problem.cols) * k + $0 / problem.cols] * root) },
             rowBias: [], colBias: [], info: info)
     }
 }
