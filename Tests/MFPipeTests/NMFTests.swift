@@ -135,4 +135,40 @@ final class NMFTests: XCTestCase {
                 """)
         }
     }
+
+    /// nmf after minmax fitted on the training entries: a validation value below its row's
+    /// training minimum is negative, so the refit on training plus validation entries cannot
+    /// run. Evaluate says so and exports the chosen model as trained (it crashed before).
+    func testARefitNMFCannotTakeIsSkippedWithAWarning() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "40", "--cols", "30",
+                                          "--ratings", "600", "--seed", "5"], in: scratch.root)
+        XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+        try scratch.write("""
+            {"version": 1, "name": "minmax", "workdir": "../runs", "seed": 2, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
+              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.2, "test": 0.1}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"], "params": {"method": "minmax", "axis": "row"}},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"algorithm": "nmf", "k": [1, 2]}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/minmax.h5"}}]}
+            """, to: "pipelines/minmax.json")
+        let result = try MFPipeBinary.run(["run", "pipelines/minmax.json"], in: scratch.root)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let warning = try XCTUnwrap(result.stderr.split(separator: "\n").first { $0.hasPrefix("warning: evaluate: no refit") }, result.stderr)
+        let pattern = #"^warning: evaluate: no refit on training plus validation entries: "nmf" needs non-negative values, and the entry \(row "[0-9]+", column "[0-9]+"\) is -[0-9.e-]+ after the normalization fitted on the training entries; the chosen model is exported as trained$"#
+        XCTAssertNotNil(warning.range(of: pattern, options: .regularExpression), String(warning))
+        let summary = try XCTUnwrap(RunRecords.latestSummary(of: "evaluate", workdir: scratch.url("runs")))
+        XCTAssertFalse(summary.contains("refit"), summary)
+        let file = try HDF5File.open(scratch.url("out/minmax.h5"))
+        defer { try? file.close() }
+        let models = try file.root.openGroup("models")
+        let chosen = try models.openGroup(try models.stringAttribute("chosen"))
+        XCTAssertNil(try chosen.attribute("refit"), "the chosen model as trained")
+        let split = try XCTUnwrap(RunRecords.latestSummary(of: "split", workdir: scratch.url("runs")))
+        let trainCount = try XCTUnwrap(Int32(split.split(separator: ",")[0].split(separator: " ")[1]), split)
+        XCTAssertEqual(try file.root.openGroup("rows").read("n_train", as: Int32.self).values.reduce(0, +), trainCount,
+                       "the export counts the training entries only: no refit added the validation ones")
+    }
 }

@@ -162,14 +162,15 @@ public enum EvaluateStage: Stage {
         if params.bool("refit"), crossValidated || basis.validation.count > 0,
             let handle = chosenHandles.first, handle.node.stage.type.typeName == FactorizeStage.typeName {
             let epochs = try chosenHandles.map { try FactorModel.read(at: $0.dataFile).info.bestIteration }
-            let model = try refit(handle, basis: basis, epochs: Int((Double(epochs.reduce(0, +)) / Double(epochs.count)).rounded()),
-                                  context: context)
+            refitModel = try refit(handle, basis: basis, epochs: Int((Double(epochs.reduce(0, +)) / Double(epochs.count)).rounded()),
+                                   required: crossValidated, context: context)
+        }
+        if let model = refitModel {
             let predictor = Predictor(normalization: basis.normalization, model: model, clip: basis.clip)
             evaluation.refit = Evaluation.Refit(epochs: model.info.iterations,
                                                 train: ErrorMetrics.measure(basis.data.training.appending(basis.validation),
                                                                             threads: context.threads, predict: predictor.predict),
                                                 test: ErrorMetrics.measure(basis.test, threads: context.threads, predict: predictor.predict))
-            refitModel = model
         }
         try context.writeArtifact { root in
             try evaluation.write(to: root)
@@ -272,15 +273,35 @@ public enum EvaluateStage: Stage {
 
     /// Retrains the model of `handle` on `basis`'s training plus validation entries, with
     /// its own settings, for `epochs` (no early stopping: there is no held-out set left).
-    private static func refit(_ handle: ArtifactHandle, basis: Scoring, epochs: Int, context: StageContext) throws -> FactorModel {
+    ///
+    /// When the algorithm cannot take those entries — nmf after `minmax` fitted on the
+    /// training entries meets a validation value below their minimum — there is no refit:
+    /// nil, and a warning that the chosen model is exported as trained; an error when the
+    /// refit is `required` (k-fold).
+    private static func refit(_ handle: ArtifactHandle, basis: Scoring, epochs: Int, required: Bool,
+                              context: StageContext) throws -> FactorModel? {
         let request = try FactorizeStage.request(for: handle.node.params, context: context)
         let seen = basis.data.training.appending(basis.validation)
         let normalized = RatingTable(rows: seen.rows, cols: seen.cols, values: basis.normalization.normalizedValues(of: seen))
         let problem = TrainingProblem(rows: basis.data.rowCount, cols: basis.data.colCount, train: normalized, validation: RatingTable())
-        return try FactorizeStage.train(problem, request: request, context: context) { loop in
-            loop.epochs = epochs
-            loop.patience = 0
-            loop.tolerance = 0
+        do {
+            return try FactorizeStage.train(problem, request: request, context: context) { loop in
+                loop.epochs = epochs
+                loop.patience = 0
+                loop.tolerance = 0
+            }
+        } catch let unsuitable as UnsuitableData {
+            let algorithm = handle.node.params.string("algorithm")
+            let reason: String
+            switch unsuitable {
+            case let .negativeEntry(row, col, value):
+                reason = "\"\(algorithm)\" needs non-negative values, and the entry (row \"\(basis.data.rowIDs.ids[row])\", column \"\(basis.data.colIDs.ids[col])\") is \(Float(value)) after the normalization fitted on the training entries"
+            case let .rankTooLarge(k, rows, cols):
+                reason = "k = \(k) is more than \"\(algorithm)\" can find in a \(rows) x \(cols) matrix"
+            }
+            if required { throw StageFailure(node: context.node.id, message: "cannot refit on every non-test entry: \(reason)") }
+            context.log.warning("\(context.node.id): no refit on training plus validation entries: \(reason); the chosen model is exported as trained")
+            return nil
         }
     }
 

@@ -79,7 +79,12 @@ public enum FactorizeStage: Stage {
             }
         }
         let (problem, request) = try prepared.get()
-        let model = try train(problem, request: request, context: context)
+        let model: FactorModel
+        do {
+            model = try train(problem, request: request, context: context)
+        } catch let unsuitable as UnsuitableData {
+            throw try unsuitableDataError(unsuitable, context: context)
+        }
         if context.world?.isLeader == false { return StageOutcome(summary: "", metrics: [:]) }
         try context.writeArtifact(model.write)
         let best = model.info.kept
@@ -123,7 +128,8 @@ public enum FactorizeStage: Stage {
     /// checkpoint slot and progress; rows and columns without training entries end with zero
     /// factors.
     ///
-    /// - Throws: `StageFailure` when the solver diverges (its checkpoint is discarded).
+    /// - Throws: `StageFailure` when the solver diverges (its checkpoint is discarded);
+    ///   `UnsuitableData` when the algorithm cannot take the data.
     static func train(_ problem: TrainingProblem, request: FactorizationRequest, context: StageContext,
                       adjust: (inout TrainingLoop.Settings) -> Void = { _ in }) throws -> FactorModel {
         let node = context.node.id
@@ -139,8 +145,6 @@ public enum FactorizeStage: Stage {
         } catch let divergence as SolverDivergence {
             context.checkpoint.remove()
             throw StageFailure(node: node, message: divergence.description)
-        } catch let unsuitable as UnsuitableData {
-            throw try unsuitableDataError(unsuitable, context: context)
         }
         model.averageUnseen(rowCounts: problem.rowCounts, colCounts: problem.colCounts)
         return model
