@@ -20,9 +20,9 @@ enum RecommendCommand: Command {
           --top N         recommendations per row (default 10)
           --per column    the top rows for every column instead (CSV col,rank,row,score)
           --model NAME    the model group to use, such as k032 (default: the chosen one)
-          --exclude FILE  a delimited ratings file (row id, column id first; delimiter and
-                          header detected) whose pairs are left out; ids the export does
-                          not know are ignored
+          --exclude FILE  a delimited file of ratings or of (row id, column id) pairs
+                          (delimiter and header detected) whose pairs are left out; ids
+                          the export does not know are ignored
           --threads N     threads to use (default: all cores)
         """
 
@@ -58,8 +58,9 @@ enum RecommendCommand: Command {
     /// The (row, column) pairs of a ratings file, as indices of the export's id tables.
     private static func pairs(in path: String, rowIDs: IdTable, colIDs: IdTable) throws -> RatingTable {
         var policy = BadRowPolicy(skip: false, maximum: 0)
-        let parsed = try DelimitedReader(url: URL(fileURLWithPath: path), displayName: path, options: DelimitedReader.Options())
-            .read(policy: &policy)
+        var options = DelimitedReader.Options()
+        options.valueIsOptional = true
+        let parsed = try DelimitedReader(url: URL(fileURLWithPath: path), displayName: path, options: options).read(policy: &policy)
         let rowMap = parsed.rowIDs.ids.map { rowIDs.existingIndex(of: $0) }
         let colMap = parsed.colIDs.ids.map { colIDs.existingIndex(of: $0) }
         var table = RatingTable()

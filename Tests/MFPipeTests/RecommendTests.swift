@@ -122,6 +122,34 @@ final class RecommendTests: XCTestCase {
         XCTAssertEqual(check.stdout, "9724\n")
     }
 
+    /// `--exclude` takes a ratings file or a file of (row, column) pairs alike: the same
+    /// pairs left out, the same bytes written, and none of them recommended.
+    func testTheCommandExcludesTheIDsOfARatingsOrAPairsFile() throws {
+        try writePipeline(normalize: #""method": "biases""#, top: 3, excludeSeen: true)
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet"], in: scratch.root).exitCode, 0)
+        let pairs = try Python.run("""
+            import csv, sys
+            with open(sys.argv[1]) as source, open(sys.argv[2], "w") as out:
+                for line in csv.reader(source): out.write(",".join(line[:2]) + "\\n")
+            """, arguments: [scratch.url("data/ml-latest-small/ratings.csv").path, scratch.url("out/pairs.csv").path])
+        XCTAssertEqual(pairs.exitCode, 0, pairs.stderr)
+        var outputs: [Data] = []
+        for (exclude, output) in [("data/ml-latest-small/ratings.csv", "out/a.csv"), ("out/pairs.csv", "out/b.csv")] {
+            let command = try MFPipeBinary.run(["recommend", "out/rec.h5", "--top", "20", "--exclude", exclude, "--output", output], in: scratch.root)
+            XCTAssertEqual(command.exitCode, 0, command.stderr)
+            XCTAssertTrue(command.stdout.hasPrefix("wrote 12200 recommendations for 610 rows (top 20, k024, k=24, 100836 excluded)"), command.stdout)
+            outputs.append(try Data(contentsOf: scratch.url(output)))
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        let check = try Python.run("""
+            import csv, sys
+            rated = {(line[0], line[1]) for line in csv.reader(open(sys.argv[1]))}
+            recommended = [(line["row"], line["col"]) for line in csv.DictReader(open(sys.argv[2]))]
+            assert len(recommended) == 12200 and not rated.intersection(recommended), "a rated pair recommended"
+            """, arguments: [scratch.url("data/ml-latest-small/ratings.csv").path, scratch.url("out/a.csv").path])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+    }
+
     func testTheCommandsNeverOverwriteTheirInputsAndRejectWhatIsNotAnExport() throws {
         try writePipeline(normalize: #""method": "biases""#, top: 3, excludeSeen: true)
         XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet"], in: scratch.root).exitCode, 0)
