@@ -168,6 +168,30 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(data.parts[.all]?.values, [1, 3, 4, 5, 6])
     }
 
+    /// The dense files pandas and R write by default keep their shape: pandas' labels 0, 1, …
+    /// above its index (read as a row of data named ""), R's write.csv with numeric row names
+    /// (read as a column of data) and R's write.table, whose header lacks the corner.
+    func testDenseFilesAsPandasAndRWriteThemKeepTheirRowNamesAndHeader() throws {
+        let files = [
+            ("pandas.csv", ",0,1,2\n0,0.5,1.5,2.5\n1,3.5,4.5,5.5\n", ["0", "1", "2"]),
+            ("write-csv.csv", "\"\",\"V1\",\"V2\",\"V3\"\n\"1\",0.5,1.5,2.5\n\"2\",3.5,4.5,5.5\n", ["V1", "V2", "V3"]),
+            ("write-table.csv", "\"V1\",\"V2\",\"V3\"\n\"1\",0.5,1.5,2.5\n\"2\",3.5,4.5,5.5\n", ["V1", "V2", "V3"]),
+        ]
+        for (name, content, columns) in files {
+            try? FileManager.default.removeItem(at: scratch.url("runs"))
+            let result = try ingest(name, Data(content.utf8), params: #""format": "dense""#)
+            XCTAssertEqual(result.exitCode, 0, "\(name): \(result.stderr)")
+            let artifact = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/ingest/artifacts").path).first)
+            let data = try RatingData.read(from: scratch.url("runs/ingest/artifacts/\(artifact)/data.h5"))
+            XCTAssertEqual(data.rowIDs.ids, name == "pandas.csv" ? ["0", "1"] : ["1", "2"], name)
+            XCTAssertEqual(data.colIDs.ids, columns, name)
+            XCTAssertEqual(data.parts[.all]?.values, [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], name)
+        }
+        let refused = try ingest("no-names.csv", Data("\"V1\",\"V2\"\n\"1\",0.5,1.5\n".utf8), params: #""format": "dense", "row_names": false"#)
+        XCTAssertEqual(refused.exitCode, 2)
+        XCTAssertEqual(refused.stderr, "mfpipe: inputs/no-names.csv:2: found 3 fields; expected 2 as on line 1\n")
+    }
+
     func testGzipMembersAreReadInTurnAndTrailingBytesAreAnError() throws {
         try scratch.write("1,1,5\n1,2,3\n", to: "inputs/a.csv")
         try scratch.write("2,1,4\n", to: "inputs/b.csv")

@@ -14,9 +14,14 @@ public struct DenseMatrixReader {
     public let url: URL
     /// The delimiter, or nil to detect it from the first line.
     public let delimiter: FieldSplitter.Delimiter?
-    /// Whether the first line names the columns; nil to detect it (a non-numeric field after the first).
+    /// Whether the first line names the columns; nil to detect it: no field after the first
+    /// is a number, or the first is empty and the others number the columns 0, 1, … or 1, 2, …
+    /// (pandas' default labels above its index).
     public let header: Bool?
-    /// Whether the first field of each line names the row; nil to detect it (a non-numeric first field of the first data line).
+    /// Whether the first field of each line names the row; nil to detect it: the header's
+    /// first field is empty (the corner above the row names, as R and pandas write it) or the
+    /// header has one field fewer than the rows (R's `write.table`); without a header, the
+    /// first field of the first data line is not a number.
     public let rowNames: Bool?
 
     /// Creates a reader.
@@ -37,6 +42,8 @@ public struct DenseMatrixReader {
         var rowIDs = IdMapper()
         var colNames: [String]?
         var width: (fields: Int, line: Int)?
+        // Whether the header's first field is empty: the corner above the row names.
+        var emptyCorner = false
         var named: Bool?
         var rowCount = 0
         let file = displayName
@@ -55,20 +62,25 @@ public struct DenseMatrixReader {
                 // A header when no field after the first is a number: a first row with a missing
                 // entry (an empty field) or one bad value is data, reported or kept as such.
                 let names = fields > 1 && !(1..<fields).contains { NumberParsing.double(splitter!.bytes(of: $0, in: line)) != nil }
-                if header ?? names {
+                if header ?? (names || Self.hasPositionalLabels(splitter!, line: line)) {
                     if let field = (0..<fields).first(where: { !splitter!.isValidUTF8($0, in: line) }) {
                         throw InputDataError(file: file, line: number, field: field + 1, message: "the column name is not valid UTF-8; expected UTF-8 text")
                     }
                     colNames = (0..<fields).map { splitter!.text(of: $0, in: line).trimmingCharacters(in: .whitespaces) }
+                    emptyCorner = colNames![0].isEmpty
                     return true
                 }
+            }
+            // R's write.table: a header without the corner, one field fewer than the rows.
+            if named == nil, colNames != nil, rowNames != false, fields == width!.fields + 1 {
+                (named, width) = (true, (fields, number))
             }
             guard fields == width!.fields else {
                 try policy.reject(InputDataError(file: file, line: number, message: "found \(fields) fields; expected \(width!.fields) as on line \(width!.line)"))
                 return true
             }
             if named == nil {
-                named = rowNames ?? (NumberParsing.double(splitter!.bytes(of: 0, in: line)) == nil)
+                named = rowNames ?? (emptyCorner || NumberParsing.double(splitter!.bytes(of: 0, in: line)) == nil)
             }
             let first = named! ? 1 : 0
             var values: [(Int32, Float)] = []
@@ -106,5 +118,14 @@ public struct DenseMatrixReader {
             colIDs = IdTable(ids: names)
         }
         return ParsedMatrix(table: table, rowIDs: rowIDs.table, colIDs: colIDs, skippedRows: policy.skipped)
+    }
+
+    /// Whether `line` is an empty field followed by 0, 1, … or 1, 2, … (at least two of
+    /// them): the column labels pandas writes above its index by default.
+    private static func hasPositionalLabels(_ splitter: FieldSplitter, line: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = splitter.fields.count
+        func label(_ index: Int) -> String { splitter.text(of: index, in: line).trimmingCharacters(in: .whitespaces) }
+        guard count > 2, label(0).isEmpty else { return false }
+        return [0, 1].contains { first in (1..<count).allSatisfy { label($0) == String(first + $0 - 1) } }
     }
 }
