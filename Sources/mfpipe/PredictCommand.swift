@@ -11,7 +11,8 @@ enum PredictCommand: Command {
         Predicts every (row id, column id) pair of PAIRS — a delimited file, the ids in its
         first two fields, an optional value in the third (delimiter and header detected: a
         first line is data when the model knows its row or column id; otherwise, without
-        values, a header when its second field is not a number) — with
+        values, a header when its second field is not a number; a first column the header
+        leaves unnamed, as pandas writes its index, is skipped) — with
         the exported model: W·H plus biases and offsets, clipped to the training range as
         evaluate clips. An id the model never saw is predicted as a row or column without
         training entries is (the average row or column of those with entries, beside the
@@ -49,6 +50,7 @@ enum PredictCommand: Command {
         }
         var options = DelimitedReader.Options()
         options.valueIsOptional = true
+        options.skipsUnnamedFirstColumn = true
         options.header = arguments.has("--header") ? true : arguments.has("--no-header") ? false : nil
         let (rowIDs, colIDs) = (file.rowIDs, file.colIDs)
         options.knownIDs = { row, col in rowIDs.existingIndex(of: row) != nil || colIDs.existingIndex(of: col) != nil }

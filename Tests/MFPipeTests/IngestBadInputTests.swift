@@ -34,6 +34,21 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected(name, Data(text.utf8), params: params, message, file: file, line: line)
     }
 
+    /// Ratings written by pandas' to_csv keep its index first, under an empty name: read by
+    /// the default column indices, the index became the row ids, the users the columns and
+    /// the items the values, without a word.
+    func testAnUnnamedIndexColumnIsNeverReadAsIDsOrValues() throws {
+        try assertRejected("indexed.csv", ",userId,movieId,rating\n0,1,31,2.5\n1,1,1029,3\n",
+                           #":1: the first column has no name in the header (an index written by pandas or R?) and would be the row column; expected columns chosen by name, such as "columns": {"row": "userId", "col": "movieId", "value": "rating"}, or by index past it"#)
+        for columns in [#"{"row": "userId", "col": "movieId", "value": "rating"}"#, #"{"row": 1, "col": 2, "value": 3}"#] {
+            try? FileManager.default.removeItem(at: scratch.url("runs"))
+            try InputFixtures.ingestPipeline(reading: "inputs/indexed.csv", params: #""columns": "# + columns, in: scratch)
+            let result = try MFPipeBinary.run(["run", "pipelines/ingest.json"], in: scratch.root)
+            XCTAssertEqual(result.exitCode, 0, result.stderr)
+            XCTAssertTrue(result.stdout.contains(": 2 entries, 1 rows x 2 columns from inputs/indexed.csv"), result.stdout)
+        }
+    }
+
     func testEmptyFile() throws {
         try assertRejected("empty.csv", "", ": empty file; expected rows of row, column, value")
     }

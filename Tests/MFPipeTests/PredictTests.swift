@@ -111,6 +111,33 @@ final class PredictTests: XCTestCase {
         XCTAssertEqual(both.stderr, "mfpipe: predict: --header and --no-header: expected one of them\n")
     }
 
+    /// A pairs file written by pandas' to_csv, its index first under an empty name, gives the
+    /// same predictions as the bare pairs (the index was read as the row ids and the rows as
+    /// the columns).
+    func testAPairsFileWithAPandasIndexIsReadPastIt() throws {
+        let ratings = (0..<40).map { "u\($0 % 8),m\($0 % 5),\($0 % 5 + 1)" }
+        try scratch.write(ratings.joined(separator: "\n") + "\n", to: "inputs/small.csv")
+        try scratch.write("""
+            {"version": 1, "name": "small", "workdir": "../runs", "seed": 4, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../inputs/small.csv"}},
+              {"id": "factorize", "type": "factorize", "inputs": ["ratings"], "params": {"algorithm": "als", "k": 2, "epochs": 3}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/small.h5"}}]}
+            """, to: "pipelines/small.json")
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/small.json", "--quiet"], in: scratch.root).exitCode, 0)
+        try scratch.write("user,film,rating\nu1,m2,3\nu7,m0,5\n", to: "inputs/plain.csv")
+        try scratch.write(",user,film,rating\n0,u1,m2,3\n1,u7,m0,5\n", to: "inputs/indexed.csv")
+        var outputs: [String] = []
+        for name in ["plain", "indexed"] {
+            let result = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/\(name).csv", "--output", "out/\(name)-p.csv"], in: scratch.root)
+            XCTAssertEqual(result.exitCode, 0, result.stderr)
+            XCTAssertTrue(result.stdout.hasPrefix("wrote 2 predictions (k002, k=2; 0 with a cold row or column) to out/\(name)-p.csv; RMSE "), result.stdout)
+            outputs.append(try String(contentsOf: scratch.url("out/\(name)-p.csv"), encoding: .utf8))
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        XCTAssertTrue(outputs[1].hasPrefix("row,col,prediction,cold,value\nu1,m2,"), outputs[1])
+    }
+
     func testPipelinesThatReadPairsWronglyAreRejected() throws {
         try scratch.write("userId,movieId\n1,1\n", to: "inputs/pairs.csv")
         for (inputs, split, message) in [

@@ -44,6 +44,11 @@ public struct DelimitedReader {
         /// Ids a reader knows already (predict: the model's): a first line whose row or
         /// column id is known is data, never a detected header.
         public var knownIDs: (@Sendable (_ row: String, _ col: String) -> Bool)?
+        /// Whether a first column the header leaves unnamed — how pandas' `to_csv` and R's
+        /// `write.csv` label their index or row names — is skipped, the column indices
+        /// counting from the next one (for readers whose columns are not the user's choice);
+        /// otherwise choosing it by index is an error.
+        public var skipsUnnamedFirstColumn = false
 
         /// Default options: detect delimiter and header, columns 0, 1, 2.
         public init() {}
@@ -373,9 +378,15 @@ public struct DelimitedReader {
         if options.valueIsOptional, case .index(let valueIndex) = options.value, valueIndex >= splitter.fields.count { valueAbsent = true }
         let byName = choices.contains { if case .name = $0 { return true } else { return false } }
         let names = (0..<splitter.fields.count).map { splitter.text(of: $0, in: line).trimmingCharacters(in: .whitespaces) }
+        let isHeader = options.header ?? (byName || detectsHeader(splitter, line: line, valueAbsent: valueAbsent))
+        let unnamedFirst = isHeader && names.count > 1 && names[0].isEmpty
+        let offset = unnamedFirst && options.skipsUnnamedFirstColumn ? 1 : 0
+        if offset == 1, options.valueIsOptional, case .index(let valueIndex) = options.value, valueIndex + 1 >= splitter.fields.count {
+            valueAbsent = true
+        }
         func index(_ column: Column, _ role: String) throws -> Int {
             switch column {
-            case .index(let index): return index
+            case .index(let index): return index + offset
             case .name(let name):
                 guard let index = names.firstIndex(of: name) else {
                     throw InputDataError(file: displayName, line: number,
@@ -384,7 +395,6 @@ public struct DelimitedReader {
                 return index
             }
         }
-        let isHeader = options.header ?? (byName || detectsHeader(splitter, line: line, valueAbsent: valueAbsent))
         if byName && !isHeader {
             throw InputDataError(file: displayName, line: number, message: "columns are chosen by name but the file has no header; expected header: true, or column indices")
         }
@@ -392,6 +402,16 @@ public struct DelimitedReader {
             row: try index(options.row, "row"), col: try index(options.col, "col"),
             value: valueAbsent ? nil : try index(options.value, "value"),
             timestamp: try options.timestamp.map { try index($0, "timestamp") }, width: splitter.fields.count, widthLine: number)
+        // Read as ids or values, an index or row names would make a matrix of nonsense.
+        let chosen = [("row", indices.row), ("col", indices.col)] + (indices.value.map { [("value", $0)] } ?? [])
+            + (indices.timestamp.map { [("timestamp", $0)] } ?? [])
+        if unnamedFirst, let role = chosen.first(where: { $0.1 == 0 })?.0 {
+            let named = zip(["row", "col", "value"], names.dropFirst()).map { "\"\($0)\": \"\($1)\"" }
+            let remedy = named.count == 3 ? "columns chosen by name, such as \"columns\": {\(named.joined(separator: ", "))}, or by index past it"
+                : "a name for it in the header, or columns chosen past it"
+            throw InputDataError(file: displayName, line: number,
+                                 message: "the first column has no name in the header (an index written by pandas or R?) and would be the \(role) column; expected \(remedy)")
+        }
         indices.width = max(indices.width, indices.needed)
         return (indices, isHeader)
     }
