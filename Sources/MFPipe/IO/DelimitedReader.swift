@@ -347,7 +347,11 @@ public struct DelimitedReader {
         let nonFinite = ["nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"].contains(lowered)
             || (NumberParsing.double(bytes).map { !Float($0).isFinite } ?? false)
         let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
-        let expected = nonFinite ? "a finite number" : integer ? "an integer" : "a number"
+        // "4,5": a decimal comma, as spreadsheets write numbers in much of Europe.
+        let pointed = text.utf8.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ".") : $0 }
+        let decimalComma = !integer && text.contains(",") && pointed.withUnsafeBufferPointer { NumberParsing.double($0) != nil }
+        let expected = nonFinite ? "a finite number" : integer ? "an integer"
+            : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")))" : "a number"
         return InputDataError(file: displayName, line: line, field: field + 1,
                               message: "found \"\(shown)\" in the \(column) column; expected \(expected)")
     }
