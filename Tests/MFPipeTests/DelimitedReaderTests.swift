@@ -30,6 +30,28 @@ final class DelimitedReaderTests: XCTestCase {
         XCTAssertEqual(parsed.table.timestamps, [881_250_949, 891_717_742])
     }
 
+    /// Timestamps as exports write them: Unix seconds, decimal seconds (the fraction
+    /// dropped), ISO 8601 dates and times with or without a zone; the seconds are Python's
+    /// `datetime.fromisoformat(...).timestamp()`, floored.
+    func testTimestampsAsUnixSecondsOrISODates() throws {
+        var options = DelimitedReader.Options()
+        options.timestamp = .index(3)
+        let stamps: [(String, Int64)] = [
+            ("978300760", 978_300_760), ("964982703.5", 964_982_703), ("2005-09-06", 1_125_964_800),
+            ("2005-09-06T14:03:00", 1_126_015_380), ("2005-09-06 14:03:00.250", 1_126_015_380), ("2005-09-06T14:03:00Z", 1_126_015_380),
+            ("2005-09-06T14:03:00+02:00", 1_126_008_180), ("2005-09-06T14:03-05:30", 1_126_035_180), ("1969-12-31T23:59:59Z", -1),
+            ("2000-02-29", 951_782_400), ("1900-03-01", -2_203_891_200),
+        ]
+        let text = stamps.enumerated().map { "\($0.offset),1,5,\($0.element.0)" }.joined(separator: "\n") + "\n"
+        let parsed = try InputFixtures.readDelimited(text, name: "dated.csv", options: options, in: scratch)
+        XCTAssertEqual(parsed.table.timestamps, stamps.map(\.1))
+        for bad in ["2005-02-29", "2005-13-01", "2005-09-06T24:00", "2005-09-06T14:03:00+2", "06/09/2005"] {
+            XCTAssertThrowsError(try InputFixtures.readDelimited("1,1,5,\(bad)\n", name: "bad.csv", options: options, in: scratch), bad) { error in
+                XCTAssertEqual("\(error)", "bad.csv:1:4: found \"\(bad)\" in the timestamp column; expected Unix seconds or an ISO 8601 date or time (2005-09-06, 2005-09-06T14:03:00Z)")
+            }
+        }
+    }
+
     func testHeaderByNameWithCRLFByteOrderMarkAndNoFinalNewline() throws {
         var options = DelimitedReader.Options()
         options.row = .name("user")

@@ -304,8 +304,8 @@ public struct DelimitedReader {
             var timestamp: Int64?
             if let column = columns.timestamp {
                 let bytes = splitter!.bytes(of: column, in: line)
-                guard let stamp = NumberParsing.int64(bytes) else {
-                    try policy.reject(reader.numberError(bytes, column: "timestamp", field: column, line: number, integer: true))
+                guard let stamp = TimestampParsing.seconds(bytes) else {
+                    try policy.reject(reader.numberError(bytes, column: "timestamp", field: column, line: number, timestamp: true))
                     return
                 }
                 timestamp = stamp
@@ -341,7 +341,7 @@ public struct DelimitedReader {
             : mapper.index(of: splitter.bytes(of: index, in: line))
     }
 
-    fileprivate func numberError(_ bytes: UnsafeBufferPointer<UInt8>, column: String, field: Int, line: Int, integer: Bool = false) -> InputDataError {
+    fileprivate func numberError(_ bytes: UnsafeBufferPointer<UInt8>, column: String, field: Int, line: Int, timestamp: Bool = false) -> InputDataError {
         let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         let lowered = text.lowercased()
         let nonFinite = ["nan", "-nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"].contains(lowered)
@@ -349,9 +349,9 @@ public struct DelimitedReader {
         let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
         // "4,5": a decimal comma, as spreadsheets write numbers in much of Europe.
         let pointed = text.utf8.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ".") : $0 }
-        let decimalComma = !integer && text.contains(",") && pointed.withUnsafeBufferPointer { NumberParsing.double($0) != nil }
-        let expected = nonFinite ? "a finite number" : integer ? "an integer"
-            : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")))" : "a number"
+        let decimalComma = !timestamp && text.contains(",") && pointed.withUnsafeBufferPointer { NumberParsing.double($0) != nil }
+        let expected = timestamp ? "Unix seconds or an ISO 8601 date or time (2005-09-06, 2005-09-06T14:03:00Z)"
+            : nonFinite ? "a finite number" : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")))" : "a number"
         return InputDataError(file: displayName, line: line, field: field + 1,
                               message: "found \"\(shown)\" in the \(column) column; expected \(expected)")
     }
