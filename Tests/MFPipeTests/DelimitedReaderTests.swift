@@ -52,6 +52,32 @@ final class DelimitedReaderTests: XCTestCase {
         }
     }
 
+    /// `decimal: ","`: values written with a decimal comma, as spreadsheets do in much of
+    /// Europe, beside a ';' delimiter — detected even without a header line, where a comma
+    /// would otherwise be taken for the delimiter — in triplets and in a dense matrix; a
+    /// comma delimiter with it is refused.
+    func testValuesWithADecimalComma() throws {
+        var options = DelimitedReader.Options()
+        options.decimalComma = true
+        let parsed = try InputFixtures.readDelimited("1;1;4,5\n2;3;3,25\n2;1;1e-1\n3;2;-0,5\n", name: "comma.csv", options: options, in: scratch)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["1 1 4.5", "2 3 3.25", "2 1 0.1", "3 2 -0.5"])
+        let url = try scratch.write("name;a;b\nr1;1,5;2,5\nr2;3;4,25\n", to: "dense.csv")
+        var policy = BadRowPolicy(skip: false, maximum: 0)
+        let dense = try DenseMatrixReader(url: url, displayName: "dense.csv", delimiter: nil, header: nil, rowNames: nil, decimalComma: true)
+            .read(policy: &policy)
+        XCTAssertEqual(dense.rowIDs.ids, ["r1", "r2"])
+        XCTAssertEqual(dense.colIDs.ids, ["a", "b"])
+        XCTAssertEqual(dense.table.values, [1.5, 2.5, 3, 4.25])
+        try scratch.write("1;1;4,5\n", to: "data/comma.csv")
+        try scratch.write("""
+            {"version": 1, "name": "comma", "workdir": "../runs", "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/comma.csv", "decimal": ",", "delimiter": ","}}]}
+            """, to: "pipelines/comma.json")
+        let refused = try MFPipeBinary.run(["validate", "pipelines/comma.json"], in: scratch.root)
+        XCTAssertEqual(refused.exitCode, 2)
+        XCTAssertEqual(refused.stderr, "mfpipe: pipelines/comma.json: stages[0].params.decimal: a decimal comma needs another delimiter; expected \"delimiter\": \";\" (or auto), found \",\"\n")
+    }
+
     func testHeaderByNameWithCRLFByteOrderMarkAndNoFinalNewline() throws {
         var options = DelimitedReader.Options()
         options.row = .name("user")

@@ -61,7 +61,7 @@ final class PipelineFileErrorTests: XCTestCase {
     func testUnknownParameter() throws {
         try assertRejected(
             #"{"version": 1, "name": "t", "stages": [{"id": "a", "type": "ingest", "params": {"path": "x.csv", "delimeter": ","}}]}"#,
-            "stages[0].params.delimeter: unknown parameter; expected one of path, format, delimiter, header, columns, pairs, row_names, duplicates, bad_rows, max_bad_rows")
+            "stages[0].params.delimeter: unknown parameter; expected one of path, format, delimiter, decimal, header, columns, pairs, row_names, duplicates, bad_rows, max_bad_rows")
     }
 
     func testUnknownStageType() throws {

@@ -49,6 +49,9 @@ public struct DelimitedReader {
         /// counting from the next one (for readers whose columns are not the user's choice);
         /// otherwise choosing it by index is an error.
         public var skipsUnnamedFirstColumn = false
+        /// Whether values write their decimal mark as a comma ("4,5"), as spreadsheets do in
+        /// much of Europe; the delimiter is then never a comma.
+        public var decimalComma = false
 
         /// Default options: detect delimiter and header, columns 0, 1, 2.
         public init() {}
@@ -263,7 +266,7 @@ public struct DelimitedReader {
             }
             if line[0] == UInt8(ascii: "#") { return }
             if splitter == nil {
-                splitter = FieldSplitter(delimiter: reader.options.delimiter ?? .detect(in: line))
+                splitter = FieldSplitter(delimiter: reader.options.delimiter ?? .detect(in: line, decimalComma: reader.options.decimalComma))
             }
             guard splitter!.split(line) else {
                 try policy.reject(InputDataError(file: file, line: number, message: "an unterminated or misplaced quote; expected \"...\" fields"))
@@ -295,7 +298,7 @@ public struct DelimitedReader {
             var value = Float.nan
             if let field = columns.value {
                 let valueBytes = splitter!.bytes(of: field, in: line)
-                guard let parsed = NumberParsing.float(valueBytes) else {
+                guard let parsed = NumberParsing.float(valueBytes, decimalComma: reader.options.decimalComma) else {
                     try policy.reject(reader.numberError(valueBytes, column: "value", field: field, line: number))
                     return
                 }
@@ -363,7 +366,9 @@ public struct DelimitedReader {
     fileprivate func detectsHeader(_ splitter: FieldSplitter, line: UnsafeBufferPointer<UInt8>, valueAbsent: Bool) -> Bool {
         guard case .index(let row) = options.row, case .index(let col) = options.col else { return false }
         let fields = splitter.fields.count
-        func isNumber(_ index: Int) -> Bool { index < fields && NumberParsing.double(splitter.bytes(of: index, in: line)) != nil }
+        func isNumber(_ index: Int) -> Bool {
+            index < fields && NumberParsing.double(splitter.bytes(of: index, in: line), decimalComma: options.decimalComma) != nil
+        }
         if let known = options.knownIDs, max(row, col) < fields, known(splitter.text(of: row, in: line), splitter.text(of: col, in: line)) {
             return false
         }

@@ -23,14 +23,19 @@ public struct DenseMatrixReader {
     /// header has one field fewer than the rows (R's `write.table`); without a header, the
     /// first field of the first data line is not a number.
     public let rowNames: Bool?
+    /// Whether values write their decimal mark as a comma ("4,5"); the delimiter is then
+    /// never a comma.
+    public let decimalComma: Bool
 
     /// Creates a reader.
-    public init(url: URL, displayName: String, delimiter: FieldSplitter.Delimiter?, header: Bool?, rowNames: Bool?) {
+    public init(url: URL, displayName: String, delimiter: FieldSplitter.Delimiter?, header: Bool?, rowNames: Bool?,
+                decimalComma: Bool = false) {
         self.url = url
         self.displayName = displayName
         self.delimiter = delimiter
         self.header = header
         self.rowNames = rowNames
+        self.decimalComma = decimalComma
     }
 
     /// Reads the matrix; `lineOfEntry` is called with each stored entry's index and line.
@@ -52,7 +57,7 @@ public struct DenseMatrixReader {
             if memchr(line.baseAddress!, 0, line.count) != nil {
                 throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected a dense matrix as delimited text")
             }
-            if splitter == nil { splitter = FieldSplitter(delimiter: delimiter ?? .detect(in: line)) }
+            if splitter == nil { splitter = FieldSplitter(delimiter: delimiter ?? .detect(in: line, decimalComma: decimalComma)) }
             guard splitter!.split(line) else {
                 throw InputDataError(file: file, line: number, message: "an unterminated or misplaced quote; expected \"...\" fields")
             }
@@ -61,7 +66,7 @@ public struct DenseMatrixReader {
                 width = (fields, number)
                 // A header when no field after the first is a number: a first row with a missing
                 // entry (an empty field) or one bad value is data, reported or kept as such.
-                let names = fields > 1 && !(1..<fields).contains { NumberParsing.double(splitter!.bytes(of: $0, in: line)) != nil }
+                let names = fields > 1 && !(1..<fields).contains { NumberParsing.double(splitter!.bytes(of: $0, in: line), decimalComma: decimalComma) != nil }
                 if header ?? (names || Self.hasPositionalLabels(splitter!, line: line)) {
                     if let field = (0..<fields).first(where: { !splitter!.isValidUTF8($0, in: line) }) {
                         throw InputDataError(file: file, line: number, field: field + 1, message: "the column name is not valid UTF-8; expected UTF-8 text")
@@ -80,14 +85,14 @@ public struct DenseMatrixReader {
                 return true
             }
             if named == nil {
-                named = rowNames ?? (emptyCorner || NumberParsing.double(splitter!.bytes(of: 0, in: line)) == nil)
+                named = rowNames ?? (emptyCorner || NumberParsing.double(splitter!.bytes(of: 0, in: line), decimalComma: decimalComma) == nil)
             }
             let first = named! ? 1 : 0
             var values: [(Int32, Float)] = []
             for field in first..<fields {
                 let bytes = splitter!.bytes(of: field, in: line)
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                guard let value = NumberParsing.float(bytes) else {
+                guard let value = NumberParsing.float(bytes, decimalComma: decimalComma) else {
                     let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
                     try policy.reject(InputDataError(file: file, line: number, field: field + 1, message: "found \"\(text)\"; expected a finite number or an empty field"))
                     return true

@@ -43,8 +43,9 @@ public struct FieldSplitter {
             }
         }
 
-        /// Guesses the delimiter of a line: `::`, tab, comma, semicolon, then white space.
-        public static func detect(in line: UnsafeBufferPointer<UInt8>) -> Delimiter {
+        /// Guesses the delimiter of a line: `::`, tab, comma (never when commas are decimal
+        /// marks), semicolon, then white space.
+        public static func detect(in line: UnsafeBufferPointer<UInt8>, decimalComma: Bool = false) -> Delimiter {
             var hasTab = false
             var hasComma = false
             var hasSemicolon = false
@@ -59,7 +60,7 @@ public struct FieldSplitter {
                 }
             }
             if hasTab { return .byte(0x09) }
-            if hasComma { return .byte(UInt8(ascii: ",")) }
+            if hasComma && !decimalComma { return .byte(UInt8(ascii: ",")) }
             if hasSemicolon { return .byte(UInt8(ascii: ";")) }
             return .whitespace
         }

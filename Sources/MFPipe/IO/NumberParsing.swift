@@ -68,6 +68,22 @@ public enum NumberParsing {
         return single.isFinite ? single : nil
     }
 
+    /// `double(_:)` of a field whose decimal mark may be a comma ("4,5"), when `decimalComma`.
+    public static func double(_ field: UnsafeBufferPointer<UInt8>, decimalComma: Bool) -> Double? {
+        guard decimalComma, let comma = field.firstIndex(of: UInt8(ascii: ",")) else { return double(field) }
+        var pointed = Array(field)
+        pointed[comma] = UInt8(ascii: ".")
+        return pointed.withUnsafeBufferPointer { double($0) }
+    }
+
+    /// `float(_:)` of a field whose decimal mark may be a comma ("4,5"), when `decimalComma`.
+    public static func float(_ field: UnsafeBufferPointer<UInt8>, decimalComma: Bool) -> Float? {
+        guard decimalComma else { return float(field) }
+        guard let value = double(field, decimalComma: true) else { return nil }
+        let single = Float(value)
+        return single.isFinite ? single : nil
+    }
+
     /// An integer in `field` (a decimal with a zero fraction is accepted, e.g. `5.0`), or nil.
     @inline(__always)
     public static func int64(_ field: UnsafeBufferPointer<UInt8>) -> Int64? {

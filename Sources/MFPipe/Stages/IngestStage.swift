@@ -14,8 +14,10 @@ public enum IngestStage: Stage {
                   "delimited (row, column, value per line), matrixmarket, dense (one matrix row per line); auto reads a %%MatrixMarket banner, else delimited"),
         ParamSpec("delimiter", .string, default: .string("auto"),
                   "field delimiter: \",\", \"tab\", \"::\", \";\", \"whitespace\", or auto (detected from the first line)"),
+        ParamSpec("decimal", .choice([".", ","]), default: .string("."),
+                  "the values' decimal mark: \".\", or \",\" as spreadsheets write numbers in much of Europe (\"4,5\"; the delimiter is then not a comma)"),
         ParamSpec("header", .booleanOrAuto, default: .string("auto"),
-                  "whether the first line names the columns; auto: a value field that is not a number, unless the row and column fields both are (dense: no number after the first field)"),
+                  "whether the first line names the columns; auto: a value field that is not a number, unless the row and column fields both are (dense: no number after the first field, or an empty first field and then 0, 1, … or 1, 2, …)"),
         ParamSpec("columns", .object([
             ParamSpec("row", .column, default: .number(0), "the row-id column (name or 0-based index)"),
             ParamSpec("col", .column, default: .number(1), "the column-id column"),
@@ -25,7 +27,7 @@ public enum IngestStage: Stage {
         ParamSpec("pairs", .boolean, default: .bool(false),
                   "delimited: the file lists (row, column) pairs to predict, its value column optional (values then NaN); such an ingest may feed only predict stages"),
         ParamSpec("row_names", .booleanOrAuto, default: .string("auto"),
-                  "dense: whether the first field of each line names the row; auto detects a non-numeric first field"),
+                  "dense: whether the first field of each line names the row; auto: the header's first field is empty or the header is one field short, else the first data line's first field is not a number"),
         ParamSpec("duplicates", .choice(DuplicatePolicy.allCases.map(\.rawValue)), default: .string("error"),
                   "repeated (row, column) pairs: error, last, mean or sum"),
         ParamSpec("bad_rows", .choice(["error", "skip"]), default: .string("error"),
@@ -38,6 +40,9 @@ public enum IngestStage: Stage {
         let delimiter = params.string("delimiter")
         if delimiter != "auto" && FieldSplitter.Delimiter(delimiter) == nil {
             return ("delimiter", "expected a delimiter such as \",\", \"tab\" or \"::\", found \"\(delimiter)\"")
+        }
+        if params.string("decimal") == ",", delimiter == "," {
+            return ("decimal", "a decimal comma needs another delimiter; expected \"delimiter\": \";\" (or auto), found \",\"")
         }
         return nil
     }
@@ -55,7 +60,7 @@ public enum IngestStage: Stage {
         case "dense":
             let options = delimitedOptions(params)
             reader = DenseMatrixReader(url: url, displayName: name, delimiter: options.delimiter, header: options.header,
-                                       rowNames: params.flagOrAuto("row_names"))
+                                       rowNames: params.flagOrAuto("row_names"), decimalComma: options.decimalComma)
         default:
             var delimited = DelimitedReader(url: url, displayName: name, options: delimitedOptions(params))
             delimited.threads = context.threads
@@ -108,6 +113,7 @@ public enum IngestStage: Stage {
         options.value = DelimitedReader.Column(columns.raw("value"))!
         options.timestamp = DelimitedReader.Column(columns.raw("timestamp"))
         options.valueIsOptional = params.bool("pairs")
+        options.decimalComma = params.string("decimal") == ","
         return options
     }
 
