@@ -73,7 +73,7 @@ final class IngestBadInputTests: XCTestCase {
     func testABadValueOnTheFirstLineIsNotTakenForAHeader() throws {
         try assertRejected("first-nan.csv", "1,10,nan\n2,20,3\n", ":1:3: found \"nan\" in the value column; expected a finite number")
         try assertRejected("decimal-comma.csv", "1;10;4,5\n2;20;3\n", params: #""delimiter": ";""#,
-                           ":1:3: found \"4,5\" in the value column; expected a number with a decimal point (4.5)")
+                           ":1:3: found \"4,5\" in the value column; expected a number with a decimal point (4.5; ingest reads a decimal comma with \"decimal\": \",\")")
     }
 
     func testMissingColumn() throws {

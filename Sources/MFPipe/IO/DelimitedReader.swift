@@ -354,7 +354,7 @@ public struct DelimitedReader {
         let pointed = text.utf8.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ".") : $0 }
         let decimalComma = !timestamp && text.contains(",") && pointed.withUnsafeBufferPointer { NumberParsing.double($0) != nil }
         let expected = timestamp ? "Unix seconds or an ISO 8601 date or time (2005-09-06, 2005-09-06T14:03:00Z)"
-            : nonFinite ? "a finite number" : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")))" : "a number"
+            : nonFinite ? "a finite number" : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")); ingest reads a decimal comma with \"decimal\": \",\")" : "a number"
         return InputDataError(file: displayName, line: line, field: field + 1,
                               message: "found \"\(shown)\" in the \(column) column; expected \(expected)")
     }
