@@ -45,7 +45,7 @@ final class IngestBadInputTests: XCTestCase {
             try InputFixtures.ingestPipeline(reading: "inputs/indexed.csv", params: #""columns": "# + columns, in: scratch)
             let result = try MFPipeBinary.run(["run", "pipelines/ingest.json"], in: scratch.root)
             XCTAssertEqual(result.exitCode, 0, result.stderr)
-            XCTAssertTrue(result.stdout.contains(": 2 entries, 1 rows x 2 columns from inputs/indexed.csv"), result.stdout)
+            XCTAssertTrue(result.stdout.contains(": 2 entries, 1 row x 2 columns from inputs/indexed.csv"), result.stdout)
         }
     }
 
@@ -159,7 +159,7 @@ final class IngestBadInputTests: XCTestCase {
         try InputFixtures.ingestPipeline(reading: "inputs/skipped.csv", params: #""bad_rows": "skip", "max_bad_rows": 1"#, in: scratch)
         let result = try MFPipeBinary.run(["run", "pipelines/ingest.json"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("2 entries, 1 rows x 2 columns from inputs/skipped.csv, 1 bad rows skipped"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("2 entries, 1 row x 2 columns from inputs/skipped.csv, 1 bad row skipped"), result.stdout)
     }
 
     func testEarlierArtifactsAreUntouchedByAFailedRun() throws {

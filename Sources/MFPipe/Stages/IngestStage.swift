@@ -92,9 +92,11 @@ public enum IngestStage: Stage {
         }
         let data = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: outcome.table])
         try context.writeArtifact(data.write)
-        var summary = "\(outcome.table.count) entries, \(data.rowCount) rows x \(data.colCount) columns from \(name)"
-        if outcome.merged > 0 { summary += ", \(outcome.merged) duplicates merged (\(duplicates.rawValue))" }
-        if parsed.skippedRows > 0 { summary += ", \(parsed.skippedRows) bad rows skipped" }
+        func counted(_ count: Int, _ one: String, _ many: String) -> String { "\(count) \(count == 1 ? one : many)" }
+        var summary = "\(counted(outcome.table.count, "entry", "entries")), \(counted(data.rowCount, "row", "rows")) x "
+            + "\(counted(data.colCount, "column", "columns")) from \(name)"
+        if outcome.merged > 0 { summary += ", \(counted(outcome.merged, "duplicate", "duplicates")) merged (\(duplicates.rawValue))" }
+        if parsed.skippedRows > 0 { summary += ", \(counted(parsed.skippedRows, "bad row", "bad rows")) skipped" }
         return StageOutcome(summary: summary, metrics: [
             "entries": Double(outcome.table.count), "rows": Double(data.rowCount), "cols": Double(data.colCount),
             "duplicates_merged": Double(outcome.merged), "bad_rows_skipped": Double(parsed.skippedRows),
