@@ -154,7 +154,7 @@ final class IngestBadInputTests: XCTestCase {
 
     func testSkipPolicyCountsBadRowsAndFailsPastTheCap() throws {
         try assertRejected("capped.csv", "1,2,3\n1,3,x\n1,4,y\n1,5,6\n", params: #""bad_rows": "skip", "max_bad_rows": 1"#,
-                           ":3: more than 1 bad rows (max_bad_rows); the first was at line 2: found \"x\" in the value column; expected a number")
+                           ":3: more than 1 bad row (max_bad_rows); the first was at line 2: found \"x\" in the value column; expected a number")
         try scratch.write("1,2,3\n1,3,x\n1,5,6\n", to: "inputs/skipped.csv")
         try InputFixtures.ingestPipeline(reading: "inputs/skipped.csv", params: #""bad_rows": "skip", "max_bad_rows": 1"#, in: scratch)
         let result = try MFPipeBinary.run(["run", "pipelines/ingest.json"], in: scratch.root)
