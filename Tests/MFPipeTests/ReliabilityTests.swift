@@ -192,6 +192,23 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(refused.stderr, "mfpipe: inputs/no-names.csv:2: found 3 fields; expected 2 as on line 1\n")
     }
 
+    /// A dense header of years reads as a row of data by the detection rule (a row may hold
+    /// such values): the ingest says so, and `header: true` reads it as column names.
+    func testADenseHeaderOfYearsIsDataWithAWarning() throws {
+        let content = Data("country,2019,2020,2021,2022,2023\nAlbania,1.5,2.5,3.5,4,5\nBrazil,4,5,6.5,7,8\n".utf8)
+        let auto = try ingest("years.csv", content, params: #""format": "dense""#)
+        XCTAssertEqual(auto.exitCode, 0, auto.stderr)
+        XCTAssertEqual(auto.stderr, "warning: ingest: the first line of inputs/years.csv was read as a row of data (row \"country\": 2019, 2020, …, 2023); if it names the columns, set \"header\": true\n")
+        try? FileManager.default.removeItem(at: scratch.url("runs"))
+        let named = try ingest("years.csv", content, params: #""format": "dense", "header": true"#)
+        XCTAssertEqual(named.exitCode, 0, named.stderr)
+        XCTAssertEqual(named.stderr, "")
+        let artifact = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/ingest/artifacts").path).first)
+        let data = try RatingData.read(from: scratch.url("runs/ingest/artifacts/\(artifact)/data.h5"))
+        XCTAssertEqual(data.colIDs.ids, ["2019", "2020", "2021", "2022", "2023"])
+        XCTAssertEqual(data.rowIDs.ids, ["Albania", "Brazil"])
+    }
+
     func testGzipMembersAreReadInTurnAndTrailingBytesAreAnError() throws {
         try scratch.write("1,1,5\n1,2,3\n", to: "inputs/a.csv")
         try scratch.write("2,1,4\n", to: "inputs/b.csv")

@@ -92,6 +92,9 @@ public enum IngestStage: Stage {
         }
         let data = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: outcome.table])
         try context.writeArtifact(data.write)
+        if format == "dense", params.flagOrAuto("header") == nil, let labels = columnLabelsReadAsData(parsed) {
+            context.log.warning("\(context.node.id): the first line of \(name) was read as a row of data (\(labels)); if it names the columns, set \"header\": true")
+        }
         func counted(_ count: Int, _ one: String, _ many: String) -> String { "\(count) \(count == 1 ? one : many)" }
         var summary = "\(counted(outcome.table.count, "entry", "entries")), \(counted(data.rowCount, "row", "rows")) x "
             + "\(counted(data.colCount, "column", "columns")) from \(name)"
@@ -102,6 +105,23 @@ public enum IngestStage: Stage {
             "duplicates_merged": Double(outcome.merged), "bad_rows_skipped": Double(parsed.skippedRows),
             "read_seconds": readSeconds,
         ])
+    }
+
+    /// How the first row of a dense matrix read without a header reads when it looks like
+    /// column labels — three or more consecutive integers, as years or indices name columns
+    /// (`country,2019,2020,2021`) — or nil. Such a line is data by the detection rule (a data
+    /// row can hold such values), so ingest reads it as data and says so.
+    private static func columnLabelsReadAsData(_ parsed: ParsedMatrix) -> String? {
+        let columns = parsed.colIDs.count
+        guard columns >= 3, parsed.colIDs.ids == (1...columns).map(String.init), parsed.table.count >= columns,
+              parsed.table.rows.prefix(columns).allSatisfy({ $0 == 0 }) else { return nil }
+        let first = parsed.table.values.prefix(columns).map(Double.init)
+        guard let start = first.first, start.rounded() == start,
+              first.enumerated().allSatisfy({ $0.element == start + Double($0.offset) }) else { return nil }
+        let row = parsed.rowIDs.ids[0]
+        let named = Double(row) == nil ? "row \"\(row)\": " : ""
+        let values = (0..<columns).map { String(Int(start) + $0) }
+        return named + (columns <= 4 ? values : [values[0], values[1], "…", values[columns - 1]]).joined(separator: ", ")
     }
 
     private static func delimitedOptions(_ params: StageParams) -> DelimitedReader.Options {
