@@ -79,10 +79,12 @@ final class RankingMetricsTests: XCTestCase {
                 assert np.allclose(got, want, atol=1e-12), ("popularity", got, want)
                 best = int(np.argmax(sweep["validation_ndcg"][:]))
                 assert f["models"].attrs["chosen"] == f"k{sweep['k'][best]:03d}", "chosen by validation NDCG"
+                chosen = f"chose k={sweep['k'][best]}: validation NDCG@10 {sweep['validation_ndcg'][best]:.4f}, validation RMSE "
             assert "## Ranking (test)" in report and "selected by validation NDCG@10" in report
+            assert chosen in sys.argv[4], ("the log names what chose k", chosen, sys.argv[4])
             print("ok")
             """, arguments: [scratch.url("out/rank.h5").path, artifacts.appendingPathComponent(split).appendingPathComponent("data.h5").path,
-                             scratch.url("out/rank.md").path])
+                             scratch.url("out/rank.md").path, try XCTUnwrap(RunRecords.latestSummary(of: "evaluate", workdir: scratch.url("runs")))])
         XCTAssertEqual(check.exitCode, 0, check.stderr)
         XCTAssertEqual(check.stdout, "ok\n")
     }

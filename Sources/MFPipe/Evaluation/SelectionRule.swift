@@ -40,6 +40,11 @@ public enum SelectionMetric: String, CaseIterable, Sendable {
         }
     }
 
+    /// Its name as reports and logs give it: "RMSE", or "NDCG@10" at a cut-off of 10.
+    public func name(at count: Int) -> String {
+        self == .rmse ? "RMSE" : "\([SelectionMetric.ndcg: "NDCG", .map: "MAP"][self] ?? rawValue)@\(count)"
+    }
+
     /// Whether `a` is strictly better than `b` by the metric.
     public func better(_ a: Evaluation.ModelScore, than b: Evaluation.ModelScore) -> Bool {
         self == .rmse ? value(a) < value(b) : value(a) > value(b)

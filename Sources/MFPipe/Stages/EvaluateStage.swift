@@ -246,6 +246,10 @@ public enum EvaluateStage: Stage {
             held.append(validation)
         }
         held += [metric("test RMSE", best.test.rmse)].compactMap { $0 }
+        if evaluation.selectBy != .rmse, let chosenBy = metric("validation " + evaluation.selectBy.name(at: evaluation.rankingAt),
+                                                              evaluation.selectBy.value(best)) {
+            held.insert(chosenBy, at: 0)
+        }
         var summary = "chose k=\(best.k): " + (held.isEmpty ? heldOutNothing(train: best.train.rmse) : held.joined(separator: ", "))
         if let refit = evaluation.refit {
             summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(refit.epochs) epoch\(refit.epochs == 1 ? "" : "s"))"

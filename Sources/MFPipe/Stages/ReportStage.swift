@@ -128,17 +128,12 @@ public enum ReportStage: Stage {
             text += otherK == best.k ? " (the \(ruleName(other)) chooses it too)" : " (the \(ruleName(other)) chooses k = \(otherK))"
             text += "; the fold models' mean test RMSE \(number(best.test.rmse)) ± \(number(best.testRMSESD)), test MAE \(number(best.test.mae))."
         } else if evaluation.selectBy != .rmse {
-            text += "validation \(metricName(evaluation.selectBy, at: evaluation.rankingAt)) \(number(evaluation.selectBy.value(best))); "
+            text += "validation \(evaluation.selectBy.name(at: evaluation.rankingAt)) \(number(evaluation.selectBy.value(best))); "
                 + "validation RMSE \(number(best.validation.rmse)), test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
         } else {
             text += "validation RMSE \(number(best.validation.rmse)); test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
         }
         return text + refitNote(evaluation)
-    }
-
-    /// A selection metric's name in the reports (`NDCG@10`).
-    static func metricName(_ metric: SelectionMetric, at count: Int) -> String {
-        metric == .rmse ? "RMSE" : "\([SelectionMetric.ndcg: "NDCG", .map: "MAP"][metric] ?? metric.rawValue)@\(count)"
     }
 
     /// The ranking table as both reports show it: every model's test precision, recall, NDCG
