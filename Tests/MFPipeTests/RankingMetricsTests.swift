@@ -102,4 +102,20 @@ final class RankingMetricsTests: XCTestCase {
             XCTAssertEqual(result.stderr, "mfpipe: pipelines/rank.json: \(message)\n")
         }
     }
+
+    /// A relevance threshold above every held-out rating (5 stars at most): choosing k by a
+    /// ranking metric is an error naming the threshold, and no evaluation is written (before,
+    /// k was chosen among empty metrics, silently); choosing by RMSE runs, with a warning.
+    func testARelevanceThresholdNoHeldOutEntryReachesIsNamed() throws {
+        try writePipeline(evaluate: #""select_by": "ndcg", "relevance_threshold": 6"#)
+        let refused = try MFPipeBinary.run(["run", "pipelines/rank.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(refused.exitCode, 2)
+        XCTAssertEqual(refused.stderr, "mfpipe: pipelines/rank.json: stages[4].params.relevance_threshold: no validation entry reaches relevance_threshold 6 (the highest is 5), so NDCG@10 cannot choose k; expected a threshold the validation values reach\n")
+        let artifacts = try FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/artifacts").path)
+        XCTAssertFalse(artifacts.contains { $0.hasPrefix("evaluate-") }, "\(artifacts)")
+        try writePipeline(evaluate: #""relevance_threshold": 6"#)
+        let warned = try MFPipeBinary.run(["run", "pipelines/rank.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(warned.exitCode, 0, warned.stderr)
+        XCTAssertEqual(warned.stderr, "warning: evaluate: no held-out entry reaches relevance_threshold 6 (the highest is 5): the ranking metrics have nothing relevant to find\n")
+    }
 }

@@ -126,6 +126,20 @@ public enum EvaluateStage: Stage {
                 context.log.info("metrics", "no ranking metrics: in a complete matrix every candidate is a held-out entry, all relevant; set relevance_threshold to rank them by value",
                                  fields: ["node": .string(context.node.id)])
             }
+            if ranking.at > 0, let threshold = ranking.threshold, fold <= 1 {
+                // Nothing relevant: every ranking metric is empty, and a choice by one would be arbitrary.
+                let validationTop = data.parts[.validation]?.values.max()
+                let heldOutTop = [validationTop, data.parts[.test]?.values.max()].compactMap { $0 }.max()
+                func unreached(_ what: String, _ top: Float) -> String {
+                    "no \(what) entry reaches relevance_threshold \(JSONWriter.number(threshold)) (the highest is \(JSONWriter.number(Double(top))))"
+                }
+                if selectBy != .rmse, let top = validationTop, Double(top) < threshold {
+                    throw PipelineFileError(file: DisplayPath.of(context.pipeline.file), location: "\(context.node.stage.path).params.relevance_threshold",
+                                            message: "\(unreached("validation", top)), so \(selectBy.name(at: ranking.at)) cannot choose k; expected a threshold the validation values reach")
+                } else if let top = heldOutTop, Double(top) < threshold {
+                    context.log.warning("\(context.node.id): \(unreached("held-out", top)): the ranking metrics have nothing relevant to find")
+                }
+            }
             let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"), ranking: ranking)
             let tasks = scoring.rankingTasks()
             for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle, tasks: tasks))) }
