@@ -7,7 +7,7 @@ import XCTest
 /// rerun, a diverging model, a missing pipeline file — validates against the documented
 /// schema (docs/event-schema.json, by the jsonschema package), numbers are numbers, and every
 /// run ends with `finish` carrying its exit code, after an `error` naming the node when one
-/// failed. `--keep-going` runs what does not depend on a failed node.
+/// failed; a warning is an event too. `--keep-going` runs what does not depend on a failed node.
 final class RunEventsTests: XCTestCase {
     private var scratch: Scratch!
 
@@ -103,6 +103,17 @@ final class RunEventsTests: XCTestCase {
         XCTAssertEqual(failed.compactMap { $0["event"]?.stringValue }, ["error", "finish"])
         XCTAssertEqual(failed.last?["exit_code"], .number(2))
         XCTAssertEqual(missing.stderr, "mfpipe: pipelines/nope.json: no such pipeline file\n")
+    }
+
+    /// A warning reaches a monitor as a `warning` event as well as a line on standard error
+    /// (it went to standard error only).
+    func testAWarningIsAnEventToo() throws {
+        let (warned, events) = try run(["--set", "evaluate.relevance_threshold=6"])
+        XCTAssertEqual(warned.exitCode, 0, warned.stderr)
+        try assertValid(warned.stdout)
+        let message = "evaluate: no held-out entry reaches relevance_threshold 6 (the highest is 5): the ranking metrics have nothing relevant to find"
+        XCTAssertEqual(events.filter { $0["event"]?.stringValue == "warning" }.compactMap { $0["message"]?.stringValue }, [message])
+        XCTAssertEqual(warned.stderr, "warning: \(message)\n")
     }
 
     func testKeepGoingRunsWhatDoesNotDependOnAFailedNode() throws {

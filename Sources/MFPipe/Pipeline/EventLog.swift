@@ -56,13 +56,15 @@ public final class EventLog: @unchecked Sendable {
         if interactive { write(board.close()) }
     }
 
-    /// Writes a warning; shown even with `--quiet`, on standard error.
+    /// Writes a warning; shown even with `--quiet`, on standard error, and in JSON also as a
+    /// `warning` event, so that a monitor reading the events sees it.
     public func warning(_ message: String) {
         lock.lock()
-        defer { lock.unlock() }
         if interactive { write(board.erase()) }
         StandardStream.error.write("warning: \(StandardStream.printable(message))\n")
         if interactive { write(board.draw()) }
+        lock.unlock()
+        if format == .json { emit("warning", message, fields: [:]) }
     }
 
     /// Reports progress of a running node — `done` of `total` `unit`s, with `measures` —
