@@ -351,8 +351,7 @@ public struct DelimitedReader {
             || (NumberParsing.double(bytes).map { !Float($0).isFinite } ?? false)
         let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
         // "4,5": a decimal comma, as spreadsheets write numbers in much of Europe.
-        let pointed = text.utf8.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ".") : $0 }
-        let decimalComma = !timestamp && text.contains(",") && pointed.withUnsafeBufferPointer { NumberParsing.double($0) != nil }
+        let decimalComma = !timestamp && text.contains(",") && NumberParsing.double(bytes, decimalComma: true) != nil
         let expected = timestamp ? "Unix seconds or an ISO 8601 date or time (2005-09-06, 2005-09-06T14:03:00Z)"
             : nonFinite ? "a finite number" : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")); ingest reads a decimal comma with \"decimal\": \",\")" : "a number"
         return InputDataError(file: displayName, line: line, field: field + 1,

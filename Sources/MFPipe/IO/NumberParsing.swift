@@ -63,7 +63,12 @@ public enum NumberParsing {
     /// The number in `field` as a correctly rounded `Float`, or nil.
     @inline(__always)
     public static func float(_ field: UnsafeBufferPointer<UInt8>) -> Float? {
-        guard let value = double(field) else { return nil }
+        double(field).flatMap(finiteFloat)
+    }
+
+    /// `value` rounded to a `Float`, or nil when that overflows.
+    @inline(__always)
+    private static func finiteFloat(_ value: Double) -> Float? {
         let single = Float(value)
         return single.isFinite ? single : nil
     }
@@ -78,10 +83,7 @@ public enum NumberParsing {
 
     /// `float(_:)` of a field whose decimal mark may be a comma ("4,5"), when `decimalComma`.
     public static func float(_ field: UnsafeBufferPointer<UInt8>, decimalComma: Bool) -> Float? {
-        guard decimalComma else { return float(field) }
-        guard let value = double(field, decimalComma: true) else { return nil }
-        let single = Float(value)
-        return single.isFinite ? single : nil
+        decimalComma ? double(field, decimalComma: true).flatMap(finiteFloat) : float(field)
     }
 
     /// An integer in `field` (a decimal with a zero fraction is accepted, e.g. `5.0`), or nil.

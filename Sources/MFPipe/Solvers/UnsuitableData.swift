@@ -6,4 +6,9 @@ public enum UnsuitableData: Error {
     case negativeEntry(row: Int, col: Int, value: Double)
     /// A rank the matrix cannot have: k above min(m, n).
     case rankTooLarge(k: Int, rows: Int, cols: Int)
+
+    /// "k = 50 is more than "svd" can find in a 30 x 20 matrix", for `rankTooLarge`.
+    static func rankText(k: Int, rows: Int, cols: Int, algorithm: String) -> String {
+        "k = \(k) is more than \"\(algorithm)\" can find in a \(rows) x \(cols) matrix"
+    }
 }

@@ -315,7 +315,7 @@ public enum EvaluateStage: Stage {
             case let .negativeEntry(row, col, value):
                 reason = "\"\(algorithm)\" needs non-negative values, and the entry (row \"\(basis.data.rowIDs.ids[row])\", column \"\(basis.data.colIDs.ids[col])\") is \(Float(value)) after the normalization fitted on the training entries"
             case let .rankTooLarge(k, rows, cols):
-                reason = "k = \(k) is more than \"\(algorithm)\" can find in a \(rows) x \(cols) matrix"
+                reason = UnsuitableData.rankText(k: k, rows: rows, cols: cols, algorithm: algorithm)
             }
             if required { throw StageFailure(node: context.node.id, message: "cannot refit on every non-test entry: \(reason)") }
             context.log.warning("\(context.node.id): no refit on training plus validation entries: \(reason); the chosen model is exported as trained")

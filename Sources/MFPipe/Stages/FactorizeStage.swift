@@ -170,7 +170,7 @@ public enum FactorizeStage: Stage {
                 message: "\"\(algorithm)\" needs non-negative values; the training entry (row \"\(row)\", column \"\(col)\") is \(Float(value)) \(cause); \(remedy)")
         case let .rankTooLarge(k, rows, cols):
             return PipelineFileError(file: file, location: "\(path).params.k",
-                                     message: "k = \(k) is more than \"\(algorithm)\" can find in a \(rows) x \(cols) matrix; expected at most \(min(rows, cols))")
+                                     message: UnsuitableData.rankText(k: k, rows: rows, cols: cols, algorithm: algorithm) + "; expected at most \(min(rows, cols))")
         }
     }
 
