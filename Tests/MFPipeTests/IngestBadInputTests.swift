@@ -101,6 +101,8 @@ final class IngestBadInputTests: XCTestCase {
                            ":4: duplicate entry for row 1, column 2 (first at line 2); expected each pair once, or set duplicates to last, mean or sum")
         try assertRejected("dup.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 3\n1 1 x\n2 2 1\n2 2 3\n", params: #""bad_rows": "skip""#,
                            ":5: duplicate entry for row 2, column 2 (first at line 4); expected each pair once, or set duplicates to last, mean or sum")
+        try assertRejected("both.mtx", "%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n1 2 1.5\n2 1 2.5\n",
+                           ":4: duplicate entry for row 2, column 1 (first at line 3); expected each pair once, or set duplicates to last, mean or sum")
     }
 
     func testMatrixMarketBadBanner() throws {

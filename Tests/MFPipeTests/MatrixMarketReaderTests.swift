@@ -43,7 +43,16 @@ final class MatrixMarketReaderTests: XCTestCase {
         })
         XCTAssertEqual(dense, ["0,0": 1, "1,0": 2, "2,0": 3, "1,1": 4, "2,1": 5, "2,2": 6, "0,1": 2, "0,2": 3, "1,2": 5])
         let skew = try InputFixtures.readMatrixMarket("%%MatrixMarket matrix array real skew-symmetric\n3 3\n1\n2\n3\n", name: "k.mtx", in: scratch)
-        XCTAssertEqual(skew.table.count, 6)
-        XCTAssertEqual(skew.table.values, [1, -1, 2, -2, 3, -3])
+        XCTAssertEqual(InputFixtures.triples(skew), ["2 1 1.0", "1 2 -1.0", "3 1 2.0", "1 3 -2.0", "3 2 3.0", "2 3 -3.0",
+                                                     "1 1 0.0", "2 2 0.0", "3 3 0.0"], "complete: the diagonal is zero, not missing")
+    }
+
+    /// Some writers store a symmetric matrix's upper triangle; the entries mean the same.
+    /// An entry given in both triangles is a duplicate, at the line of the second.
+    func testSymmetricEntriesMaySitInEitherTriangle() throws {
+        let upper = try InputFixtures.readMatrixMarket("%%MatrixMarket matrix coordinate real symmetric\n3 3 2\n1 3 2.5\n2 2 1\n", name: "u.mtx", in: scratch)
+        XCTAssertEqual(InputFixtures.triples(upper), ["1 3 2.5", "3 1 2.5", "2 2 1.0"])
+        let skew = try InputFixtures.readMatrixMarket("%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 1\n1 3 2.5\n", name: "k.mtx", in: scratch)
+        XCTAssertEqual(InputFixtures.triples(skew), ["1 3 2.5", "3 1 -2.5"])
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 /// skew-symmetric) and `array` (dense, column-major, general, symmetric or skew-symmetric).
 ///
 /// Row and column ids are the 1-based indices as text ("1" … "m"). Symmetric storage is
-/// expanded to both triangles; pattern entries get the value 1. Every deviation from the
+/// expanded to both triangles: a coordinate entry may sit in either triangle (the format
+/// asks for the lower one, and some writers store the upper), and an entry given in both is
+/// a duplicate. A skew-symmetric array gets its zero diagonal. Pattern entries get the value 1. Every deviation from the
 /// format — banner, size line, entry count, index range — is an `InputDataError` at its line.
 public struct MatrixMarketReader {
     /// The layout named in the banner.
@@ -101,6 +103,10 @@ public struct MatrixMarketReader {
             throw InputDataError(file: file, message: "no valid entries (\(policy.skipped) bad rows skipped); expected at least one")
         }
         guard banner!.layout == .coordinate else {
+            if banner!.symmetry == .skewSymmetric {
+                // The diagonal a skew-symmetric array leaves out is zero, and known: the matrix stays complete.
+                for index in 0..<Int32(dims.rows) { table.append(row: index, col: index, value: 0) }
+            }
             return ParsedMatrix(table: table, rowIDs: .oneBased(count: dims.rows), colIDs: .oneBased(count: dims.cols), skippedRows: policy.skipped)
         }
         let rowIDs = Self.keepingIndices(&table.rows, declared: dims.rows, entries: table.count)
@@ -215,10 +221,6 @@ public struct MatrixMarketReader {
             value = parsed
         }
         let (row, col) = (Int32(indices[0]), Int32(indices[1]))
-        if header.symmetry != .general && row < col {
-            try policy.reject(InputDataError(file: displayName, line: number, message: "entry (\(row + 1), \(col + 1)) is above the diagonal; a \(header.symmetry.rawValue) file stores the lower triangle"))
-            return
-        }
         if header.symmetry == .skewSymmetric && row == col {
             try policy.reject(InputDataError(file: displayName, line: number, message: "diagonal entry (\(row + 1), \(col + 1)) in a skew-symmetric matrix; expected none"))
             return
