@@ -52,6 +52,13 @@ final class DelimitedReaderTests: XCTestCase {
         }
     }
 
+    /// A vertical bar separates fields as database exports and MovieLens 100K's `u.user`
+    /// write them; auto-detection took such a line for one white-space field.
+    func testAVerticalBarIsDetected() throws {
+        let parsed = try InputFixtures.readDelimited("user|item|rating\n1|2|3.5\n2|3|4\n", name: "bar.csv", options: DelimitedReader.Options(), in: scratch)
+        XCTAssertEqual(InputFixtures.triples(parsed), ["1 2 3.5", "2 3 4.0"])
+    }
+
     /// `decimal: ","`: values written with a decimal comma, as spreadsheets do in much of
     /// Europe, beside a ';' delimiter — detected even without a header line, where a comma
     /// would otherwise be taken for the delimiter — in triplets and in a dense matrix; a

@@ -89,6 +89,16 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("binary.csv", Data([0x00, 0x01, 0x02, 0xFF, 0xFE, 0x41, 0x00, 0x0A]), ":1: binary data (a NUL byte); expected delimited text")
     }
 
+    /// A spreadsheet's "Unicode text" export is UTF-16: named as such, with the conversion,
+    /// whether it starts with a byte-order mark or not.
+    func testUTF16IsNamed() throws {
+        let text = "user,item,rating\n1,2,3\n"
+        let message = ":1: UTF-16 text; expected UTF-8 (iconv -f UTF-16 -t UTF-8 converts it)"
+        try assertRejected("marked.csv", Data([0xFF, 0xFE]) + text.data(using: .utf16LittleEndian)!, message)
+        try assertRejected("unmarked.csv", text.data(using: .utf16BigEndian)!, message)
+        try assertRejected("unmarked.mtx", "%%MatrixMarket matrix coordinate real general\n".data(using: .utf16LittleEndian)!, message)
+    }
+
     func testTruncatedGzip() throws {
         try scratch.write("1,2,3\n4,5,6\n7,8,9\n", to: "whole.csv")
         try InputFixtures.gzip("whole.csv", in: scratch)

@@ -261,9 +261,7 @@ public struct DelimitedReader {
         mutating func readLine(_ line: UnsafeBufferPointer<UInt8>, number: Int, policy: inout BadRowPolicy) throws {
             let file = reader.displayName
             if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
-            if memchr(line.baseAddress!, 0, line.count) != nil {
-                throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected delimited text")
-            }
+            try NonTextLine.check(line, file: file, number: number, expected: "delimited text")
             if line[0] == UInt8(ascii: "#") { return }
             if splitter == nil {
                 splitter = FieldSplitter(delimiter: reader.options.delimiter ?? .detect(in: line, decimalComma: reader.options.decimalComma))

@@ -54,9 +54,7 @@ public struct DenseMatrixReader {
         let file = displayName
         try LineScanner(source: source, capacity: ByteSources.capacity(of: url, source: source)).forEachLine { line, number in
             if line.isEmpty || line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
-            if memchr(line.baseAddress!, 0, line.count) != nil {
-                throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected a dense matrix as delimited text")
-            }
+            try NonTextLine.check(line, file: file, number: number, expected: "a dense matrix as delimited text")
             if splitter == nil { splitter = FieldSplitter(delimiter: delimiter ?? .detect(in: line, decimalComma: decimalComma)) }
             guard splitter!.split(line) else {
                 throw InputDataError(file: file, line: number, message: "an unterminated or misplaced quote; expected \"...\" fields")

@@ -44,11 +44,12 @@ public struct FieldSplitter {
         }
 
         /// Guesses the delimiter of a line: `::`, tab, comma (never when commas are decimal
-        /// marks), semicolon, then white space.
+        /// marks), semicolon, vertical bar, then white space.
         public static func detect(in line: UnsafeBufferPointer<UInt8>, decimalComma: Bool = false) -> Delimiter {
             var hasTab = false
             var hasComma = false
             var hasSemicolon = false
+            var hasBar = false
             for index in 0..<line.count {
                 switch line[index] {
                 case UInt8(ascii: ":") where index + 1 < line.count && line[index + 1] == UInt8(ascii: ":"):
@@ -56,12 +57,14 @@ public struct FieldSplitter {
                 case 0x09: hasTab = true
                 case UInt8(ascii: ","): hasComma = true
                 case UInt8(ascii: ";"): hasSemicolon = true
+                case UInt8(ascii: "|"): hasBar = true
                 default: break
                 }
             }
             if hasTab { return .byte(0x09) }
             if hasComma && !decimalComma { return .byte(UInt8(ascii: ",")) }
             if hasSemicolon { return .byte(UInt8(ascii: ";")) }
+            if hasBar { return .byte(UInt8(ascii: "|")) }
             return .whitespace
         }
     }

@@ -54,9 +54,7 @@ public struct MatrixMarketReader {
         var lastLine = 0
         try LineScanner(source: source, capacity: capacity).forEachLine { line, number in
             lastLine = number
-            if memchr(line.baseAddress!, 0, line.count) != nil {
-                throw InputDataError(file: file, line: number, message: "binary data (a NUL byte); expected MatrixMarket text")
-            }
+            try NonTextLine.check(line, file: file, number: number, expected: "MatrixMarket text")
             guard let header = banner else {
                 banner = try parseBanner(String(decoding: line, as: UTF8.self), line: number)
                 return true
