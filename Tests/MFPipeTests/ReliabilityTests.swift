@@ -136,7 +136,7 @@ final class ReliabilityTests: XCTestCase {
         bytes[1] = 0xFF
         let utf8 = try ingest("bytes.csv", bytes)
         XCTAssertEqual(utf8.exitCode, 2)
-        XCTAssertEqual(utf8.stderr, "mfpipe: inputs/bytes.csv:1:1: the row id is not valid UTF-8; expected UTF-8 text\n")
+        XCTAssertEqual(utf8.stderr, "mfpipe: inputs/bytes.csv:1:1: the row id is not valid UTF-8; expected UTF-8 text (a Latin-1 file converts with iconv -f LATIN1 -t UTF-8)\n")
         let control = try ingest("control.csv", Data("1,1,5\r\n1,2,\u{1B}[2J\r\n".utf8))
         XCTAssertEqual(control.exitCode, 2)
         XCTAssertEqual(control.stderr, "mfpipe: inputs/control.csv:2:3: found \"\\x1b[2J\" in the value column; expected a number\n",

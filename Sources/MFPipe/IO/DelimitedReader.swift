@@ -313,7 +313,7 @@ public struct DelimitedReader {
             }
             for (column, name) in [(columns.row, "row"), (columns.col, "column")] where !splitter!.isValidUTF8(column, in: line) {
                 try policy.reject(InputDataError(file: file, line: number, field: column + 1,
-                                                 message: "the \(name) id is not valid UTF-8; expected UTF-8 text"))
+                                                 message: "the \(name) id is not valid UTF-8; \(NonTextLine.expectedUTF8)"))
                 return
             }
             let row = DelimitedReader.id(splitter!, columns.row, line, &rowIDs)

@@ -67,7 +67,7 @@ public struct DenseMatrixReader {
                 let names = fields > 1 && !(1..<fields).contains { NumberParsing.double(splitter!.bytes(of: $0, in: line), decimalComma: decimalComma) != nil }
                 if header ?? (names || Self.hasPositionalLabels(splitter!, line: line)) {
                     if let field = (0..<fields).first(where: { !splitter!.isValidUTF8($0, in: line) }) {
-                        throw InputDataError(file: file, line: number, field: field + 1, message: "the column name is not valid UTF-8; expected UTF-8 text")
+                        throw InputDataError(file: file, line: number, field: field + 1, message: "the column name is not valid UTF-8; \(NonTextLine.expectedUTF8)")
                     }
                     colNames = (0..<fields).map { splitter!.text(of: $0, in: line).trimmingCharacters(in: .whitespaces) }
                     emptyCorner = colNames![0].isEmpty
@@ -98,7 +98,7 @@ public struct DenseMatrixReader {
                 values.append((Int32(field - first), value))
             }
             if named! && !splitter!.isValidUTF8(0, in: line) {
-                try policy.reject(InputDataError(file: file, line: number, field: 1, message: "the row name is not valid UTF-8; expected UTF-8 text"))
+                try policy.reject(InputDataError(file: file, line: number, field: 1, message: "the row name is not valid UTF-8; \(NonTextLine.expectedUTF8)"))
                 return true
             }
             let row = named! ? rowIDs.index(ofText: splitter!.text(of: 0, in: line)) : rowIDs.index(ofNumber: Int64(rowCount + 1))

@@ -1,9 +1,13 @@
 import Foundation
 
-/// Refuses a line that is not UTF-8 text, the one check every text reader makes: a NUL
-/// byte means binary data, or text in UTF-16 (what Windows calls "Unicode", and what
-/// spreadsheets export under that name), which gets its own message and remedy.
+/// Refuses input that is not UTF-8 text, in the words every text reader uses: a NUL byte
+/// means binary data, or text in UTF-16 (what Windows calls "Unicode", and what
+/// spreadsheets export under that name), which gets its own message and remedy; an id or
+/// name that is not UTF-8 is most often Latin-1.
 enum NonTextLine {
+    /// What a reader expects where it finds bytes that are not UTF-8, with the usual cause's remedy.
+    static let expectedUTF8 = "expected UTF-8 text (a Latin-1 file converts with iconv -f LATIN1 -t UTF-8)"
+
     /// Throws an `InputDataError` at `file`:`number` when `line` holds a NUL byte;
     /// `expected` names what the reader reads ("delimited text").
     static func check(_ line: UnsafeBufferPointer<UInt8>, file: String, number: Int, expected: String) throws {
