@@ -195,6 +195,7 @@ public enum EvaluateStage: Stage {
         if models.contains(where: { $0.algorithm == SVDFactorizer.name }), let warning = svdImputationWarning(basis) {
             context.log.warning("\(context.node.id): " + warning)
         }
+        if let warning = baselineWarning(evaluation) { context.log.warning("\(context.node.id): " + warning) }
         return outcome(evaluation)
     }
 
@@ -223,6 +224,19 @@ public enum EvaluateStage: Stage {
         let rootMeanSquare = (scoring.trainSquares / count).squareRoot()
         guard abs(mean) > 0.5 * rootMeanSquare else { return nil }
         return String(format: "svd takes each entry missing from training as 0 after normalization, but the normalized training values average %.4g (root mean square %.4g); a normalization that centres them (mean, biases or center) suits svd better", mean, rootMeanSquare)
+    }
+
+    /// Why the chosen model may not be worth its factors: it predicts the validation entries
+    /// no better than a baseline does (data with little signal for its density, or k and
+    /// regularization that let the factors fit noise); nil otherwise.
+    private static func baselineWarning(_ evaluation: Evaluation) -> String? {
+        let chosen = evaluation.chosenModel
+        let baselines = [("global mean", evaluation.globalMean.validation.rmse), ("bias baseline", evaluation.biasBaseline.validation.rmse)]
+        guard chosen.validation.rmse.isFinite, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
+              chosen.validation.rmse >= best.1 else { return nil }
+        return "the chosen model (k=\(chosen.k)) predicts the validation entries no better than the \(best.0) "
+            + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))): its factors fit noise more than signal; "
+            + "a smaller k or a stronger regularization may help, or the \(best.0) is the better predictor for these data"
     }
 
     /// "label 0.1234", or nil when there is no value (no entries were held out for it).
