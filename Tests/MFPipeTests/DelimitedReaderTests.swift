@@ -52,6 +52,17 @@ final class DelimitedReaderTests: XCTestCase {
         }
     }
 
+    /// Integer ids written with a zero fraction (`42.0`), as pandas writes them from a
+    /// column that held a missing value, are the integer ids, quoted or not; other decimals
+    /// and zero-padded ids stay text.
+    func testIntegralDecimalIDsAreTheIntegerIDs() throws {
+        let parsed = try InputFixtures.readDelimited("1,7,1\n1.0,7.00,2\n\"1.0\",7,3\n1.5,01.0,4\n1.,7,5\n", name: "floats.csv",
+                                                     options: DelimitedReader.Options(), in: scratch)
+        XCTAssertEqual(parsed.rowIDs.ids, ["1", "1.5", "1."])
+        XCTAssertEqual(parsed.colIDs.ids, ["7", "01.0"])
+        XCTAssertEqual(parsed.table.rows, [0, 0, 0, 1, 2])
+    }
+
     /// A vertical bar separates fields as database exports and MovieLens 100K's `u.user`
     /// write them; auto-detection took such a line for one white-space field.
     func testAVerticalBarIsDetected() throws {

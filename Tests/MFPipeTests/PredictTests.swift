@@ -111,6 +111,30 @@ final class PredictTests: XCTestCase {
         XCTAssertEqual(both.stderr, "mfpipe: predict: --header and --no-header: expected one of them\n")
     }
 
+    /// Pairs whose integer ids pandas wrote as floats (`1.0`, from a column that held a
+    /// missing value) are the model's rows and columns: they were all predicted cold.
+    func testIntegerIDsWrittenAsFloatsAreKnown() throws {
+        try scratch.write((0..<40).map { "\($0 % 8),\($0 % 5 + 10),\($0 % 5 + 1)" }.joined(separator: "\n") + "\n", to: "inputs/small.csv")
+        try scratch.write("""
+            {"version": 1, "name": "small", "workdir": "../runs", "seed": 4, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../inputs/small.csv"}},
+              {"id": "factorize", "type": "factorize", "inputs": ["ratings"], "params": {"algorithm": "als", "k": 2, "epochs": 3}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/small.h5"}}]}
+            """, to: "pipelines/small.json")
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/small.json", "--quiet"], in: scratch.root).exitCode, 0)
+        try scratch.write("user,item\n1,12\n7,10\n", to: "inputs/ints.csv")
+        try scratch.write("user,item\n1.0,12.0\n7.0,10.0\n", to: "inputs/floats.csv")
+        var outputs: [String] = []
+        for name in ["ints", "floats"] {
+            let result = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/\(name).csv", "--output", "out/\(name)-p.csv"], in: scratch.root)
+            XCTAssertEqual(result.exitCode, 0, result.stderr)
+            XCTAssertEqual(result.stdout, "wrote 2 predictions (k002, k=2; 0 with a cold row or column) to out/\(name)-p.csv\n")
+            outputs.append(try String(contentsOf: scratch.url("out/\(name)-p.csv"), encoding: .utf8))
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
+
     /// A pairs file written by pandas' to_csv, its index first under an empty name, gives the
     /// same predictions as the bare pairs (the index was read as the row ids and the rows as
     /// the columns).

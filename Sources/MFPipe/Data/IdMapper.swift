@@ -2,8 +2,9 @@
 ///
 /// Canonical decimal ids (`42`, not `042`) are mapped by value — through a flat array when
 /// they are small enough for one, else a dictionary — so numeric ids cost no string per
-/// row; everything else is mapped by its text. The two never collide, because text that
-/// is a canonical decimal always takes the numeric path.
+/// row; so are integral decimals (`42.0`, as pandas writes integer ids), which are the
+/// same ids. Everything else is mapped by its text. The two never collide, because text
+/// that is a canonical or integral decimal always takes the numeric path.
 public struct IdMapper {
     private var byValue: [Int32] = []
     private var largeIndex: [Int64: Int32] = [:]
@@ -18,7 +19,8 @@ public struct IdMapper {
     @inline(__always)
     public mutating func index(of field: UnsafeBufferPointer<UInt8>) -> Int32 {
         if let number = NumberParsing.canonicalID(field) { return index(ofNumber: number) }
-        return index(ofText: String(decoding: field, as: UTF8.self))
+        if let number = NumberParsing.integralDecimalID(field) { return index(ofNumber: number) }
+        return index(ofNonNumeric: String(decoding: field, as: UTF8.self))
     }
 
     /// The dense index of a canonical non-negative decimal id given by its value.
@@ -56,7 +58,12 @@ public struct IdMapper {
 
     /// The dense index of an id given as text.
     public mutating func index(ofText text: String) -> Int32 {
-        if let number = Int64(text), number >= 0, String(number) == text { return index(ofNumber: number) }
+        var text = text
+        return text.withUTF8 { index(of: $0) }
+    }
+
+    /// The dense index of an id that is not a number.
+    private mutating func index(ofNonNumeric text: String) -> Int32 {
         if let index = textIndex[text] { return index }
         let assigned = Int32(ids.count)
         textIndex[text] = assigned

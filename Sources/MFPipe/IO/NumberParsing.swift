@@ -106,6 +106,15 @@ public enum NumberParsing {
         return Int64(number)
     }
 
+    /// The value of a non-negative integer written with a fraction of zeros (`42.0`, `7.00`),
+    /// as pandas writes integer ids from a column that also held a missing value, when its
+    /// integer part is canonical; the same id as `42`. Nil otherwise.
+    public static func integralDecimalID(_ field: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard let point = field.firstIndex(of: UInt8(ascii: ".")), point > 0, point < field.count - 1,
+              field[(point + 1)...].allSatisfy({ $0 == UInt8(ascii: "0") }) else { return nil }
+        return canonicalID(UnsafeBufferPointer(rebasing: field[..<point]))
+    }
+
     /// The value of a canonical non-negative decimal integer (no sign, no leading zero,
     /// at most 18 digits), or nil; used to map numeric ids without making strings.
     @inline(__always)
