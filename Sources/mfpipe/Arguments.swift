@@ -53,7 +53,7 @@ struct Arguments {
     /// The one positional argument the command takes.
     func single(_ what: String, command: String) throws -> String {
         guard positionals.count == 1 else {
-            throw UsageError("\(command): expected one \(what), found \(positionals.count) argument\(positionals.count == 1 ? "" : "s") (see mfpipe \(command) --help)")
+            throw UsageError("\(command): expected one \(what), found \(CountText.of(positionals.count, "argument")) (see mfpipe \(command) --help)")
         }
         return positionals[0]
     }

@@ -32,7 +32,7 @@ enum PredictCommand: Command {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(words, command: name, optionNames: ["--output", "--hdf5", "--model"], flagNames: ["--no-clip", "--header", "--no-header"])
         guard arguments.positionals.count == 2 else {
-            throw UsageError("predict: expected EXPORT.h5 and PAIRS, found \(arguments.positionals.count) argument\(arguments.positionals.count == 1 ? "" : "s"); see mfpipe predict --help")
+            throw UsageError("predict: expected EXPORT.h5 and PAIRS, found \(CountText.of(arguments.positionals.count, "argument")); see mfpipe predict --help")
         }
         guard let output = arguments.value("--output") else { throw UsageError("predict: --output FILE.csv is required") }
         if arguments.has("--header") && arguments.has("--no-header") {
@@ -62,7 +62,7 @@ enum PredictCommand: Command {
             rowCounts: file.rowCounts, colCounts: file.colCounts, clip: arguments.has("--no-clip") ? nil : file.clipRange(model: modelName))
         try predictions.write(csv: URL(fileURLWithPath: output), hdf5: arguments.value("--hdf5").map { URL(fileURLWithPath: $0) })
         let cold = predictions.cold.filter { $0 != 0 }.count
-        var line = "wrote \(predictions.predictions.count) predictions (\(modelName), k=\(model.k); \(cold) with a cold row or column) to \(output)"
+        var line = "wrote \(CountText.of(predictions.predictions.count, "prediction")) (\(modelName), k=\(model.k); \(cold) with a cold row or column) to \(output)"
         if let rmse = predictions.rmse { line += "; RMSE \(MetricText.format(rmse)) against the given values" }
         printOut(line + "\n")
         return 0

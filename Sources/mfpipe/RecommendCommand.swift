@@ -51,8 +51,9 @@ enum RecommendCommand: Command {
             TopNRecommender(model: model, normalization: file.normalization, count: top, excluding: excluded),
             rowIDs: file.rowIDs.ids, colIDs: file.colIDs.ids, per: side, threads: threads, csv: URL(fileURLWithPath: output),
             hdf5: arguments.value("--hdf5").map { URL(fileURLWithPath: $0) })
-        printOut(String(format: "wrote %d recommendations for %d \(per)s (top %d, %@, k=%d, %d excluded) to %@ in %.2f s",
-                        summary.recommendations, summary.rows, top, modelName, model.k, excluded.count, output, Date().timeIntervalSince(started)) + "\n")
+        let counted = "\(CountText.of(summary.recommendations, "recommendation")) for \(CountText.of(summary.rows, per))"
+        printOut(String(format: "wrote %@ (top %d, %@, k=%d, %d excluded) to %@ in %.2f s",
+                        counted, top, modelName, model.k, excluded.count, output, Date().timeIntervalSince(started)) + "\n")
         return 0
     }
 

@@ -24,7 +24,7 @@ enum ValidateCommand: Command {
             printOut(JSONWriter.pretty(pipeline.resolvedJSON.setting("nodes", to: PipelineDAG(pipeline).resolvedJSON)) + "\n")
         } else {
             let nodes = PipelineDAG(pipeline).nodes.count
-            printOut("\(DisplayPath.of(pipeline.file)): valid (\(pipeline.stages.count) stages, \(nodes) nodes)\n")
+            printOut("\(DisplayPath.of(pipeline.file)): valid (\(CountText.of(pipeline.stages.count, "stage")), \(CountText.of(nodes, "node")))\n")
         }
         return 0
     }

@@ -104,7 +104,7 @@ final class PredictTests: XCTestCase {
         for (pairs, flags, count, cold) in [("bare", [String](), 2, 0), ("headed", [], 1, 0), ("headed", ["--no-header"], 2, 1), ("bare", ["--header"], 1, 0)] {
             let result = try MFPipeBinary.run(["predict", "out/films.h5", "inputs/\(pairs).csv", "--output", "out/p.csv"] + flags, in: scratch.root)
             XCTAssertEqual(result.exitCode, 0, result.stderr)
-            XCTAssertEqual(result.stdout, "wrote \(count) predictions (k002, k=2; \(cold) with a cold row or column) to out/p.csv\n", "\(pairs) \(flags)")
+            XCTAssertEqual(result.stdout, "wrote \(count) prediction\(count == 1 ? "" : "s") (k002, k=2; \(cold) with a cold row or column) to out/p.csv\n", "\(pairs) \(flags)")
         }
         let both = try MFPipeBinary.run(["predict", "out/films.h5", "inputs/bare.csv", "--output", "out/p.csv", "--header", "--no-header"], in: scratch.root)
         XCTAssertEqual(both.exitCode, 2)

@@ -167,4 +167,9 @@ final class SupportTests: XCTestCase {
         XCTAssertNil(RankSweep.ranks(.array([.number(8), .number(8)])))
         XCTAssertNil(RankSweep.ranks(.object([("from", .number(8))])))
     }
+
+    func testCountTextAgreesWithItsCount() {
+        XCTAssertEqual([0, 1, 2].map { CountText.of($0, "row") }, ["0 rows", "1 row", "2 rows"])
+        XCTAssertEqual([1, 3].map { CountText.of($0, "entry", plural: "entries") }, ["1 entry", "3 entries"])
+    }
 }

@@ -25,7 +25,7 @@ public enum HDF5FileSummary {
         }
         let rows = try root.openGroup("rows").shape(of: "ids")[0]
         let cols = try root.openGroup("cols").shape(of: "ids")[0]
-        lines.append("  matrix: \(rows) rows x \(cols) columns")
+        lines.append("  matrix: \(CountText.of(rows, "row")) x \(CountText.of(cols, "column"))")
         let normalization = try root.openGroup("normalization")
         lines.append("  normalization: \(try normalization.stringAttribute("method")), mean \(try normalization.attribute("mean")?.description ?? "")")
         let models = try root.openGroup("models")

@@ -23,7 +23,7 @@ public struct BadRowPolicy {
         if skipped > maximum {
             throw InputDataError(
                 file: error.file, line: error.line,
-                message: "more than \(maximum) bad row\(maximum == 1 ? "" : "s") (max_bad_rows); the first was at line \(first?.line ?? 0): \(first?.message ?? "")")
+                message: "more than \(CountText.of(maximum, "bad row")) (max_bad_rows); the first was at line \(first?.line ?? 0): \(first?.message ?? "")")
         }
     }
 }

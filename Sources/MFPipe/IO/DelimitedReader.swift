@@ -284,13 +284,13 @@ public struct DelimitedReader {
             guard fields >= columns.needed else {
                 try policy.reject(InputDataError(
                     file: file, line: number,
-                    message: "found \(fields) field\(fields == 1 ? "" : "s") separated by \(splitter!.delimiter.name); expected at least \(columns.needed)"))
+                    message: "found \(CountText.of(fields, "field")) separated by \(splitter!.delimiter.name); expected at least \(columns.needed)"))
                 return
             }
             guard fields == columns.width else {
                 try policy.reject(InputDataError(
                     file: file, line: number,
-                    message: "found \(fields) fields separated by \(splitter!.delimiter.name); expected \(columns.width) as on line \(columns.widthLine)"))
+                    message: "found \(CountText.of(fields, "field")) separated by \(splitter!.delimiter.name); expected \(columns.width) as on line \(columns.widthLine)"))
                 return
             }
             var value = Float.nan

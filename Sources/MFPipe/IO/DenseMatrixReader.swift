@@ -79,7 +79,7 @@ public struct DenseMatrixReader {
                 (named, width) = (true, (fields, number))
             }
             guard fields == width!.fields else {
-                try policy.reject(InputDataError(file: file, line: number, message: "found \(fields) fields; expected \(width!.fields) as on line \(width!.line)"))
+                try policy.reject(InputDataError(file: file, line: number, message: "found \(CountText.of(fields, "field")); expected \(width!.fields) as on line \(width!.line)"))
                 return true
             }
             if named == nil {

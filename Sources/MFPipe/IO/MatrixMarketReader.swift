@@ -95,7 +95,7 @@ public struct MatrixMarketReader {
             throw InputDataError(file: file, line: lastLine, message: "no size line; expected \(banner!.layout == .coordinate ? "'rows columns entries'" : "'rows columns'")")
         }
         if entryLines < dims.entries {
-            throw InputDataError(file: file, line: lastLine, message: "found \(entryLines) entries; the size line declares \(dims.entries)")
+            throw InputDataError(file: file, line: lastLine, message: "found \(CountText.of(entryLines, "entry", plural: "entries")); the size line declares \(dims.entries)")
         }
         if table.count == 0 {
             throw InputDataError(file: file, message: "no valid entries (\(policy.skipped) bad rows skipped); expected at least one")
@@ -191,7 +191,7 @@ public struct MatrixMarketReader {
     ) throws {
         let expected = header.field == .pattern ? 2 : 3
         guard splitter.fields.count == expected else {
-            try policy.reject(InputDataError(file: displayName, line: number, message: "found \(splitter.fields.count) fields; expected \(expected) ('row column\(expected == 3 ? " value" : "")')"))
+            try policy.reject(InputDataError(file: displayName, line: number, message: "found \(CountText.of(splitter.fields.count, "field")); expected \(expected) ('row column\(expected == 3 ? " value" : "")')"))
             return
         }
         var indices: [Int] = []

@@ -66,7 +66,7 @@ struct ProgressBoard {
     mutating func draw() -> String {
         guard !closed else { return "" }
         let elapsed = EventLog.duration(Date().timeIntervalSince(started))
-        let overall = "mfpipe: \(min(finished, toRun)) of \(toRun) node\(toRun == 1 ? "" : "s") done, \(running.count) running, \(elapsed) elapsed"
+        let overall = "mfpipe: \(min(finished, toRun)) of \(CountText.of(toRun, "node")) done, \(running.count) running, \(elapsed) elapsed"
         let lines = running.map(\.line) + [overall]
         drawnLines = lines.count
         return lines.map(fit).joined(separator: "\n")

@@ -280,7 +280,7 @@ public enum EvaluateStage: Stage {
         }
         var summary = "chose k=\(best.k): " + (held.isEmpty ? heldOutNothing(train: best.train.rmse) : held.joined(separator: ", "))
         if let refit = evaluation.refit {
-            summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(refit.epochs) epoch\(refit.epochs == 1 ? "" : "s"))"
+            summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(CountText.of(refit.epochs, "epoch")))"
                 + (metric("test RMSE", refit.test.rmse).map { ": " + $0 } ?? "")
         }
         if let bias = metric("bias baseline", evaluation.biasBaseline.test.rmse), let mean = metric("global mean", evaluation.globalMean.test.rmse) {

@@ -91,7 +91,7 @@ public enum ExportStage: Stage {
         }
         let twin = context.params.has("anndata") ? [context.params.url("anndata")] : []
         return StageOutcome(
-            summary: "wrote \(DisplayPath.of(destination)) (chosen k=\(evaluation.chosenModel.k), \(handles.count) model\(handles.count == 1 ? "" : "s"))"
+            summary: "wrote \(DisplayPath.of(destination)) (chosen k=\(evaluation.chosenModel.k), \(CountText.of(handles.count, "model")))"
                 + twin.map { " and \(DisplayPath.of($0))" }.joined(),
             outputs: [destination] + twin)
     }

@@ -40,7 +40,7 @@ public enum FactorizeStage: Stage {
     public static func misplacedParameter(_ name: String, given: JSONValue) -> String? {
         let owners = FactorizerRegistry.all.filter { type in type.params.contains { $0.name == name } }.map { "\"\($0.name)\"" }
         guard !owners.isEmpty else { return nil }
-        return "applies to algorithm\(owners.count == 1 ? "" : "s") \(owners.joined(separator: ", ")), not to \"\(algorithm(given).name)\"; remove it or change algorithm"
+        return "applies to \(owners.count == 1 ? "algorithm" : "algorithms") \(owners.joined(separator: ", ")), not to \"\(algorithm(given).name)\"; remove it or change algorithm"
     }
 
     private static func algorithm(_ given: JSONValue) -> any Factorizer.Type {
@@ -91,7 +91,7 @@ public enum FactorizeStage: Stage {
         // The training loop's RMSE of the kept epoch, on the normalized values and unclipped:
         // named apart from evaluate's train and validation RMSE (the clipped predictions on
         // the data's scale), which the report and the export give.
-        var summary = "k=\(model.k) \(model.info.algorithm): \(model.info.iterations) epoch\(model.info.iterations == 1 ? "" : "s")"
+        var summary = "k=\(model.k) \(model.info.algorithm): \(CountText.of(model.info.iterations, "epoch"))"
         if !best.trainRMSE.isNaN {
             let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "epoch \(model.info.bestIteration)" : "the warm start"
             summary += ", kept \(kept) (normalized RMSE: train \(MetricText.format(best.trainRMSE))"

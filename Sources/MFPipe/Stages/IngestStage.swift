@@ -95,11 +95,10 @@ public enum IngestStage: Stage {
         if format == "dense", params.flagOrAuto("header") == nil, let labels = columnLabelsReadAsData(parsed) {
             context.log.warning("\(context.node.id): the first line of \(name) was read as a row of data (\(labels)); if it names the columns, set \"header\": true")
         }
-        func counted(_ count: Int, _ one: String, _ many: String) -> String { "\(count) \(count == 1 ? one : many)" }
-        var summary = "\(counted(outcome.table.count, "entry", "entries")), \(counted(data.rowCount, "row", "rows")) x "
-            + "\(counted(data.colCount, "column", "columns")) from \(name)"
-        if outcome.merged > 0 { summary += ", \(counted(outcome.merged, "duplicate", "duplicates")) merged (\(duplicates.rawValue))" }
-        if parsed.skippedRows > 0 { summary += ", \(counted(parsed.skippedRows, "bad row", "bad rows")) skipped" }
+        var summary = "\(CountText.of(outcome.table.count, "entry", plural: "entries")), \(CountText.of(data.rowCount, "row")) x "
+            + "\(CountText.of(data.colCount, "column")) from \(name)"
+        if outcome.merged > 0 { summary += ", \(CountText.of(outcome.merged, "duplicate")) merged (\(duplicates.rawValue))" }
+        if parsed.skippedRows > 0 { summary += ", \(CountText.of(parsed.skippedRows, "bad row")) skipped" }
         return StageOutcome(summary: summary, metrics: [
             "entries": Double(outcome.table.count), "rows": Double(data.rowCount), "cols": Double(data.colCount),
             "duplicates_merged": Double(outcome.merged), "bad_rows_skipped": Double(parsed.skippedRows),

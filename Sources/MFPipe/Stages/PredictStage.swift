@@ -34,7 +34,7 @@ public enum PredictStage: Stage {
         let hdf5 = params.has("hdf5") ? params.url("hdf5") : nil
         try predictions.write(csv: params.url("path"), hdf5: hdf5)
         let cold = predictions.cold.filter { $0 != 0 }.count
-        var summary = "\(predictions.predictions.count) predictions (k=\(model.k); \(cold) with a cold row or column) to \(DisplayPath.of(params.url("path")))"
+        var summary = "\(CountText.of(predictions.predictions.count, "prediction")) (k=\(model.k); \(cold) with a cold row or column) to \(DisplayPath.of(params.url("path")))"
         var metrics = ["predictions": Double(predictions.predictions.count), "cold": Double(cold)]
         if let rmse = predictions.rmse {
             summary += "; RMSE \(MetricText.format(rmse)) against the given values"

@@ -36,7 +36,7 @@ public enum RecommendStage: Stage {
                 progress: { context.progress($0, of: total, unit: "\(side.rawValue)s") }, check: context.cancellation.check)
         }
         return StageOutcome(
-            summary: "\(summary.recommendations) recommendations for \(summary.rows) \(side.rawValue)s (top \(params.int("top")), k=\(model.k)) to \(DisplayPath.of(params.url("path")))",
+            summary: "\(CountText.of(summary.recommendations, "recommendation")) for \(CountText.of(summary.rows, side.rawValue)) (top \(params.int("top")), k=\(model.k)) to \(DisplayPath.of(params.url("path")))",
             metrics: ["rows": Double(summary.rows), "recommendations": Double(summary.recommendations)],
             outputs: [params.url("path")] + (hdf5.map { [$0] } ?? []))
     }
