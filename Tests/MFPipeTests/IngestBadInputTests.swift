@@ -158,10 +158,10 @@ final class IngestBadInputTests: XCTestCase {
 
     func testDenseMatrixWithARaggedRowOrAWord() throws {
         try assertRejected("ragged.csv", "a,b,c\n1,2,3\n4,5\n", params: #""format": "dense""#, ":3: found 2 fields; expected 3 as on line 1")
-        try assertRejected("word.csv", "1,2,3\n4,five,6\n", params: #""format": "dense""#, ":2:2: found \"five\"; expected a finite number or an empty field")
+        try assertRejected("word.csv", "1,2,3\n4,five,6\n", params: #""format": "dense""#, ":2:2: found \"five\"; expected a finite number, or an empty field or NA for a missing entry")
         // On the first line too: it has numbers, so it is data, not a header to drop.
-        try assertRejected("first-word.csv", "1,nan,3\n4,5,6\n", params: #""format": "dense""#,
-                           ":1:2: found \"nan\"; expected a finite number or an empty field")
+        try assertRejected("first-word.csv", "1,inf,3\n4,5,6\n", params: #""format": "dense""#,
+                           ":1:2: found \"inf\"; expected a finite number, or an empty field or NA for a missing entry")
     }
 
     func testSkipPolicyCountsBadRowsAndFailsPastTheCap() throws {

@@ -192,6 +192,20 @@ final class ReliabilityTests: XCTestCase {
         XCTAssertEqual(refused.stderr, "mfpipe: inputs/no-names.csv:2: found 3 fields; expected 2 as on line 1\n")
     }
 
+    /// Missing values as R (`NA`), pandas with na_rep (`NaN`), numpy (`nan`), spreadsheets
+    /// (`#N/A`) and UCI data sets (`?`) write them are missing entries, as an empty field is;
+    /// they were refused ("expected a finite number or an empty field").
+    func testDenseMissingValueMarkersAreMissingEntries() throws {
+        let content = "\"\",\"a\",\"b\",\"c\"\n\"r1\",1,NA,3\n\"r2\",NaN,5,nan\n\"r3\",#N/A,?,9\n\"r4\",,10,\n"
+        let result = try ingest("markers.csv", Data(content.utf8), params: #""format": "dense""#)
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let artifact = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: scratch.url("runs/ingest/artifacts").path).first)
+        let all = try XCTUnwrap(try RatingData.read(from: scratch.url("runs/ingest/artifacts/\(artifact)/data.h5")).parts[.all])
+        XCTAssertEqual(all.values, [1, 3, 5, 9, 10])
+        XCTAssertEqual(all.rows, [0, 0, 1, 2, 3])
+        XCTAssertEqual(all.cols, [0, 2, 1, 2, 1])
+    }
+
     /// A dense header of years reads as a row of data by the detection rule (a row may hold
     /// such values): the ingest says so, and `header: true` reads it as column names.
     func testADenseHeaderOfYearsIsDataWithAWarning() throws {
