@@ -111,35 +111,8 @@ final class PredictTests: XCTestCase {
         XCTAssertEqual(both.stderr, "mfpipe: predict: --header and --no-header: expected one of them\n")
     }
 
-    /// Pairs whose integer ids pandas wrote as floats (`1.0`, from a column that held a
-    /// missing value) are the model's rows and columns: they were all predicted cold.
-    func testIntegerIDsWrittenAsFloatsAreKnown() throws {
-        try scratch.write((0..<40).map { "\($0 % 8),\($0 % 5 + 10),\($0 % 5 + 1)" }.joined(separator: "\n") + "\n", to: "inputs/small.csv")
-        try scratch.write("""
-            {"version": 1, "name": "small", "workdir": "../runs", "seed": 4, "stages": [
-              {"id": "ratings", "type": "ingest", "params": {"path": "../inputs/small.csv"}},
-              {"id": "factorize", "type": "factorize", "inputs": ["ratings"], "params": {"algorithm": "als", "k": 2, "epochs": 3}},
-              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
-              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/small.h5"}}]}
-            """, to: "pipelines/small.json")
-        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/small.json", "--quiet"], in: scratch.root).exitCode, 0)
-        try scratch.write("user,item\n1,12\n7,10\n", to: "inputs/ints.csv")
-        try scratch.write("user,item\n1.0,12.0\n7.0,10.0\n", to: "inputs/floats.csv")
-        var outputs: [String] = []
-        for name in ["ints", "floats"] {
-            let result = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/\(name).csv", "--output", "out/\(name)-p.csv"], in: scratch.root)
-            XCTAssertEqual(result.exitCode, 0, result.stderr)
-            XCTAssertEqual(result.stdout, "wrote 2 predictions (k002, k=2; 0 with a cold row or column) to out/\(name)-p.csv\n")
-            outputs.append(try String(contentsOf: scratch.url("out/\(name)-p.csv"), encoding: .utf8))
-        }
-        XCTAssertEqual(outputs[0], outputs[1])
-    }
-
-    /// A pairs file written by pandas' to_csv, its index first under an empty name, gives the
-    /// same predictions as the bare pairs (the index was read as the row ids and the rows as
-    /// the columns).
-    func testAPairsFileWithAPandasIndexIsReadPastIt() throws {
-        let ratings = (0..<40).map { "u\($0 % 8),m\($0 % 5),\($0 % 5 + 1)" }
+    /// Trains a k = 2 als model on `ratings` (CSV lines) and exports it to out/small.h5.
+    private func exportSmallModel(_ ratings: [String]) throws {
         try scratch.write(ratings.joined(separator: "\n") + "\n", to: "inputs/small.csv")
         try scratch.write("""
             {"version": 1, "name": "small", "workdir": "../runs", "seed": 4, "stages": [
@@ -149,17 +122,42 @@ final class PredictTests: XCTestCase {
               {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/small.h5"}}]}
             """, to: "pipelines/small.json")
         XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/small.json", "--quiet"], in: scratch.root).exitCode, 0)
-        try scratch.write("user,film,rating\nu1,m2,3\nu7,m0,5\n", to: "inputs/plain.csv")
-        try scratch.write(",user,film,rating\n0,u1,m2,3\n1,u7,m0,5\n", to: "inputs/indexed.csv")
-        var outputs: [String] = []
-        for name in ["plain", "indexed"] {
+    }
+
+    /// `mfpipe predict` with out/small.h5 of each pairs file inputs/NAME.csv: its standard
+    /// output and the CSV it wrote.
+    private func predictions(_ names: [String]) throws -> [(stdout: String, csv: String)] {
+        try names.map { name in
             let result = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/\(name).csv", "--output", "out/\(name)-p.csv"], in: scratch.root)
             XCTAssertEqual(result.exitCode, 0, result.stderr)
-            XCTAssertTrue(result.stdout.hasPrefix("wrote 2 predictions (k002, k=2; 0 with a cold row or column) to out/\(name)-p.csv; RMSE "), result.stdout)
-            outputs.append(try String(contentsOf: scratch.url("out/\(name)-p.csv"), encoding: .utf8))
+            return (result.stdout, try String(contentsOf: scratch.url("out/\(name)-p.csv"), encoding: .utf8))
         }
-        XCTAssertEqual(outputs[0], outputs[1])
-        XCTAssertTrue(outputs[1].hasPrefix("row,col,prediction,cold,value\nu1,m2,"), outputs[1])
+    }
+
+    /// Pairs whose integer ids pandas wrote as floats (`1.0`, from a column that held a
+    /// missing value) are the model's rows and columns: they were all predicted cold.
+    func testIntegerIDsWrittenAsFloatsAreKnown() throws {
+        try exportSmallModel((0..<40).map { "\($0 % 8),\($0 % 5 + 10),\($0 % 5 + 1)" })
+        try scratch.write("user,item\n1,12\n7,10\n", to: "inputs/ints.csv")
+        try scratch.write("user,item\n1.0,12.0\n7.0,10.0\n", to: "inputs/floats.csv")
+        let outputs = try predictions(["ints", "floats"])
+        XCTAssertEqual(outputs.map(\.stdout), ["ints", "floats"].map { "wrote 2 predictions (k002, k=2; 0 with a cold row or column) to out/\($0)-p.csv\n" })
+        XCTAssertEqual(outputs[0].csv, outputs[1].csv)
+    }
+
+    /// A pairs file written by pandas' to_csv, its index first under an empty name, gives the
+    /// same predictions as the bare pairs (the index was read as the row ids and the rows as
+    /// the columns).
+    func testAPairsFileWithAPandasIndexIsReadPastIt() throws {
+        try exportSmallModel((0..<40).map { "u\($0 % 8),m\($0 % 5),\($0 % 5 + 1)" })
+        try scratch.write("user,film,rating\nu1,m2,3\nu7,m0,5\n", to: "inputs/plain.csv")
+        try scratch.write(",user,film,rating\n0,u1,m2,3\n1,u7,m0,5\n", to: "inputs/indexed.csv")
+        let outputs = try predictions(["plain", "indexed"])
+        for (name, output) in zip(["plain", "indexed"], outputs) {
+            XCTAssertTrue(output.stdout.hasPrefix("wrote 2 predictions (k002, k=2; 0 with a cold row or column) to out/\(name)-p.csv; RMSE "), output.stdout)
+        }
+        XCTAssertEqual(outputs[0].csv, outputs[1].csv)
+        XCTAssertTrue(outputs[1].csv.hasPrefix("row,col,prediction,cold,value\nu1,m2,"), outputs[1].csv)
     }
 
     func testPipelinesThatReadPairsWronglyAreRejected() throws {
