@@ -172,4 +172,9 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual([0, 1, 2].map { CountText.of($0, "row") }, ["0 rows", "1 row", "2 rows"])
         XCTAssertEqual([1, 3].map { CountText.of($0, "entry", plural: "entries") }, ["1 entry", "3 entries"])
     }
+
+    func testByteTextUsesTheLargestUnitAboveOne() {
+        XCTAssertEqual([1, 950, 1000, 1_210_032, 23_726_560, 999_960_000, 4_100_000_000].map(ByteText.format),
+                       ["1 byte", "950 bytes", "1.0 kB", "1.2 MB", "23.7 MB", "1.0 GB", "4.1 GB"])
+    }
 }

@@ -90,8 +90,8 @@ public enum ReportStage: Stage {
     /// What the compression table compares, in words.
     static func compressionNote(_ evaluation: Evaluation) -> String {
         let (m, n, entries) = evaluation.shape
-        return "The \(m) x \(n) matrix stored dense takes \(4 * m * n) bytes (float32), its \(entries) observed entries stored sparse "
-            + "\(12 * entries) (row, column, value); a model stores W, H, its biases and σ as float32. Relative error: RMSE over the "
+        return "The \(m) x \(n) matrix stored dense takes \(ByteText.format(4 * m * n)) (float32), its \(entries) observed entries stored sparse "
+            + "\(ByteText.format(12 * entries)) (row, column, value); a model stores W, H, its biases and σ as float32. Relative error: RMSE over the "
             + "root mean square of the values."
     }
 
