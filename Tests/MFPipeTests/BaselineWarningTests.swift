@@ -38,8 +38,8 @@ final class BaselineWarningTests: XCTestCase {
         XCTAssertGreaterThan(chosen, mean + 0.02, "the noise makes the factors worse than the mean by a margin")
         XCTAssertEqual(numbers.stringByReplacingMatches(in: stderr, range: NSRange(stderr.startIndex..., in: stderr), withTemplate: "RMSE x against y"), """
             warning: evaluate: the chosen model (k=32) predicts the validation entries no better than the global mean \
-            (RMSE x against y): its factors fit noise more than signal; a smaller k or a stronger regularization \
-            may help, or the global mean is the better predictor for these data
+            (RMSE x against y): its factors may be fitting noise; a smaller k or a stronger regularization \
+            may help, or the global mean may be the better predictor for these data
 
             """)
         XCTAssertEqual(try warnings(noise: "0.5"), "", "a model that beats the baselines draws no warning")

@@ -235,8 +235,8 @@ public enum EvaluateStage: Stage {
         guard chosen.validation.rmse.isFinite, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
               chosen.validation.rmse >= best.1 else { return nil }
         return "the chosen model (k=\(chosen.k)) predicts the validation entries no better than the \(best.0) "
-            + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))): its factors fit noise more than signal; "
-            + "a smaller k or a stronger regularization may help, or the \(best.0) is the better predictor for these data"
+            + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))): its factors may be fitting noise; "
+            + "a smaller k or a stronger regularization may help, or the \(best.0) may be the better predictor for these data"
     }
 
     /// "label 0.1234", or nil when there is no value (no entries were held out for it).
