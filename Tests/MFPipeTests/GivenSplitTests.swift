@@ -35,6 +35,16 @@ final class GivenSplitTests: XCTestCase {
         let result = try MFPipeBinary.run(["run", "pipelines/given.json"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("train 1080, validation 120, test \(test.count + 1)"), result.stdout)
+        let artifacts = scratch.url("runs/given/artifacts")
+        let splitFolder = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("split-") })
+        let split = try RatingData.read(from: artifacts.appendingPathComponent("\(splitFolder)/data.h5"))
+        let trained = try XCTUnwrap(split.parts[.train])
+        let (trainedRows, trainedCols) = (Set(trained.rows), Set(trained.cols))
+        let cold = [RatingData.Part.validation, .test].flatMap { part in
+            (0..<split.parts[part]!.count).filter { !trainedRows.contains(split.parts[part]!.rows[$0]) || !trainedCols.contains(split.parts[part]!.cols[$0]) }
+        }.count
+        XCTAssertGreaterThanOrEqual(cold, 1, "at least the newcomer's entry")
+        XCTAssertTrue(result.stdout.contains("test \(test.count + 1) (\(cold) held out with a row or column that has no training entry: cold-start)"), result.stdout)
 
         let file = try FactorFile.read(scratch.url("out/given.h5"))
         let newcomer = try XCTUnwrap(file.rowIDs.existingIndex(of: "newcomer"))

@@ -159,9 +159,23 @@ public enum SplitStage: Stage {
             throw StageFailure(node: context.node.id, message: "the split leaves no training entries; hold out less")
         }
         try context.writeArtifact(data.write)
+        let cold = coldCount(data)
         return StageOutcome(
-            summary: "train \(train), validation \(validation), test \(test)",
-            metrics: ["train": Double(train), "validation": Double(validation), "test": Double(test)])
+            summary: "train \(train), validation \(validation), test \(test)"
+                + (cold > 0 ? " (\(cold) held out with a row or column that has no training entry: cold-start)" : ""),
+            metrics: ["train": Double(train), "validation": Double(validation), "test": Double(test), "cold_start": Double(cold)])
+    }
+
+    /// The held-out entries whose row or column has no training entry: evaluate predicts
+    /// them from the baselines and an average row or column, so a user should know how many.
+    private static func coldCount(_ data: RatingData) -> Int {
+        let training = data.parts[.train] ?? RatingTable()
+        let rowCounts = training.counts(byRow: true, size: data.rowCount)
+        let colCounts = training.counts(byRow: false, size: data.colCount)
+        return [RatingData.Part.validation, .test].reduce(0) { total, part in
+            guard let held = data.parts[part] else { return total }
+            return total + (0..<held.count).filter { rowCounts[Int(held.rows[$0])] == 0 || colCounts[Int(held.cols[$0])] == 0 }.count
+        }
     }
 
     /// A temporal split of entries without timestamps is the user's error, named at `method`.
