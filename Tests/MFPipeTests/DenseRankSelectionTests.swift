@@ -54,9 +54,10 @@ final class DenseRankSelectionTests: XCTestCase {
         }
     }
 
-    /// svd takes the entries missing from training as 0 after normalization: after min-max
-    /// scaling (values in [0, 1]) that imputes each column's minimum, and the run warns so;
-    /// after column centring it does not.
+    /// svd without imputation rounds takes the entries missing from training as 0 after
+    /// normalization: after min-max scaling (values in [0, 1]) that imputes each column's
+    /// minimum, and the run warns so; after column centring it does not. With its default
+    /// rounds, which fill them with the last round's model, there is nothing to warn of.
     func testSVDWarnsWhenTheNormalizationLeavesTheValuesFarFromZero() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -65,15 +66,20 @@ final class DenseRankSelectionTests: XCTestCase {
         try scratch.copyFromRepository("pipelines/dense-svd.json")
         for (method, warned) in [("minmax", true), ("center", false)] {
             let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv",
-                                            "--set", "factorize.k=[2,3]", "--set", "normalize.method=\(method)"], in: scratch.root)
+                                            "--set", "factorize.k=[2,3]", "--set", "normalize.method=\(method)",
+                                            "--set", "factorize.impute_rounds=0"], in: scratch.root)
             XCTAssertEqual(run.exitCode, 0, run.stderr)
             let first = run.stderr.split(separator: "\n").first ?? ""
             XCTAssertEqual(first.hasPrefix("warning: evaluate: svd takes each entry missing from training as 0 after normalization, but the normalized training values average "),
                            warned, run.stderr)
-            XCTAssertEqual(first.hasSuffix("; a normalization that centres them (mean, biases or center) suits svd better"), warned, run.stderr)
+            XCTAssertEqual(first.hasSuffix("; a normalization that centres them (mean, biases or center) suits svd better, as do imputation rounds (impute_rounds)"),
+                           warned, run.stderr)
             XCTAssertEqual(run.stderr.contains("predicts the validation entries no better than the global mean"), warned,
                            "the imputed minimum makes svd worse than the mean; centred, it is better: \(run.stderr)")
         }
+        let rounds = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv",
+                                           "--set", "factorize.k=[2,3]", "--set", "normalize.method=minmax"], in: scratch.root)
+        XCTAssertEqual(rounds.exitCode, 0, rounds.stderr)
+        XCTAssertEqual(rounds.stderr, "", "the rounds impute the missing entries from the model, not the minimum")
     }
 }
-

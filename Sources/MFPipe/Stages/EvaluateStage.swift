@@ -192,7 +192,11 @@ public enum EvaluateStage: Stage {
             if crossValidated { try basis.normalization.write(to: root.createGroup(Self.refitNormalizationGroup)) }
         }
         logMetrics(evaluation, context: context)
-        if models.contains(where: { $0.algorithm == SVDFactorizer.name }), let warning = svdImputationWarning(basis) {
+        let imputesOnce = context.all(.model).contains { handle in
+            let params = handle.node.params
+            return params.string("algorithm") == SVDFactorizer.name && params.int("impute_rounds") == 0
+        }
+        if imputesOnce, let warning = svdImputationWarning(basis) {
             context.log.warning("\(context.node.id): " + warning)
         }
         if let warning = baselineWarning(evaluation) { context.log.warning("\(context.node.id): " + warning) }
@@ -213,8 +217,8 @@ public enum EvaluateStage: Stage {
         return Scoring(data: data, normalization: normalization, clip: fold.clip != nil, ranking: fold.ranking)
     }
 
-    /// Why svd may have done badly: it takes each entry missing from an incomplete training
-    /// matrix as 0 after normalization, which imputes poorly when the normalized training
+    /// Why svd without imputation rounds may have done badly: it takes each entry missing
+    /// from an incomplete training matrix as 0 after normalization, which imputes poorly when the normalized training
     /// values are far from 0 on average (their mean over a half of their root mean square:
     /// a quarter of their sum of squares); nil otherwise.
     private static func svdImputationWarning(_ scoring: Scoring) -> String? {
@@ -223,7 +227,7 @@ public enum EvaluateStage: Stage {
         let mean = scoring.normalizedTrain.reduce(0.0) { $0 + Double($1) } / count
         let rootMeanSquare = (scoring.trainSquares / count).squareRoot()
         guard abs(mean) > 0.5 * rootMeanSquare else { return nil }
-        return String(format: "svd takes each entry missing from training as 0 after normalization, but the normalized training values average %.4g (root mean square %.4g); a normalization that centres them (mean, biases or center) suits svd better", mean, rootMeanSquare)
+        return String(format: "svd takes each entry missing from training as 0 after normalization, but the normalized training values average %.4g (root mean square %.4g); a normalization that centres them (mean, biases or center) suits svd better, as do imputation rounds (impute_rounds)", mean, rootMeanSquare)
     }
 
     /// Why the chosen model may not be worth its factors: it predicts the validation entries

@@ -4,14 +4,16 @@ import Foundation
 /// Truncated SVD: A ≈ U_k diag(σ) V_kᵀ, exported as W = U_k diag(σ), H = V_kᵀ and `sigma`.
 ///
 /// A is the normalized training matrix; an entry that is not a training entry counts as
-/// zero, that is, as imputed by the normalization's prediction. Two solvers, chosen by cost:
+/// zero, that is, as imputed by the normalization's prediction, in the first SVD, and then,
+/// for `impute_rounds`, as the last round's model predicts it (hard-impute, `ImputedMatrix`),
+/// the round with the lowest validation RMSE kept. Two solvers, chosen by cost:
 /// randomized subspace iteration (Halko, Martinsson and Tropp 2011, algorithms 4.3 and 5.1;
 /// `RandomizedSVDSolver`) in general, and, for a complete matrix with a narrow side small
 /// enough that its Gram matrix costs less than the iteration's products, the exact truncated
 /// SVD from that Gram matrix (`GramSVDSolver`).
 public enum SVDFactorizer: Factorizer {
     public static let name = "svd"
-    public static let summary = "truncated SVD of the normalized matrix, missing entries as zero residuals: randomized (Halko, Martinsson, Tropp), or exact from the Gram matrix of a complete matrix's narrow side when that is cheaper"
+    public static let summary = "truncated SVD of the normalized matrix: randomized (Halko, Martinsson, Tropp), or exact from the Gram matrix of a complete matrix's narrow side when that is cheaper; missing entries filled by rounds of hard-impute"
 
     public static let usesDenseLayout = true
 
@@ -20,6 +22,10 @@ public enum SVDFactorizer: Factorizer {
                   "extra columns of the random subspace beyond k (Halko et al.'s p; randomized solver)"),
         ParamSpec("power_iterations", .integer(0...100), default: .number(4),
                   "subspace iterations sharpening the basis (each one pass over A and one over Aᵀ; randomized solver)"),
+        ParamSpec("impute_rounds", .integer(0...1000), default: .number(20),
+                  "with missing entries, the most SVDs: the first takes them as zero residuals (imputed by the normalization), each further one fills them with the last round's model (hard-impute), and the round with the lowest validation RMSE is kept; 0 and 1 mean one SVD"),
+        ParamSpec("patience", .integer(0...1000), default: .number(2),
+                  "early stopping of the imputation rounds on validation RMSE, in rounds (0: run every round, keep the last)"),
     ]
 
     public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
@@ -38,8 +44,10 @@ public enum SVDFactorizer: Factorizer {
     }
 
     public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
-        TrainingLoop.Settings(epochs: SVDSettings(request.params).powerIterations + 1, patience: 0, tolerance: 0,
-                              divergenceAdvice: "check the input for extreme values")
+        let settings = SVDSettings(request.params)
+        let round = settings.powerIterations + 1
+        return TrainingLoop.Settings(epochs: round * max(settings.imputeRounds, 1), patience: settings.imputeRounds > 0 ? settings.patience * round : 0,
+                                     tolerance: 0, divergenceAdvice: "check the input for extreme values")
     }
 }
 
@@ -47,10 +55,16 @@ public enum SVDFactorizer: Factorizer {
 struct SVDSettings {
     let oversampling: Int
     let powerIterations: Int
+    /// Hard-impute rounds for a matrix with missing entries (0: none, one SVD).
+    let imputeRounds: Int
+    /// Rounds without a better validation RMSE before stopping.
+    let patience: Int
 
     init(_ params: StageParams) {
         oversampling = params.int("oversampling")
         powerIterations = params.int("power_iterations")
+        imputeRounds = params.int("impute_rounds")
+        patience = params.int("patience")
     }
 }
 
@@ -73,6 +87,53 @@ final class SVDFactors {
         h = FactorMatrix(rows: problem.cols, k: k)
         self.scale = scale
         validation = HeldOutSet(problem.validation, offset: 0, scale: scale)
+    }
+
+    /// The factors and σ `keepBest` copied.
+    private var best: (w: FactorMatrix, h: FactorMatrix, sigma: [Float])?
+
+    /// Copies the factors, to `restoreBest` them later.
+    func keepBest() {
+        if let best {
+            best.w.assign(from: w)
+            best.h.assign(from: h)
+            self.best!.sigma = sigma
+        } else {
+            best = (w.copy(), h.copy(), sigma)
+        }
+    }
+
+    /// Takes back the factors `keepBest` copied.
+    func restoreBest() {
+        guard let best else { return }
+        w.assign(from: best.w)
+        h.assign(from: best.h)
+        sigma = best.sigma
+    }
+
+    /// Adds the factors, σ and the best copy to `checkpoint`.
+    func save(to checkpoint: inout Checkpoint) {
+        checkpoint.arrays["svd.w"] = .floats(w.padded)
+        checkpoint.arrays["svd.h"] = .floats(h.padded)
+        checkpoint.arrays["svd.sigma"] = .floats(sigma)
+        if let best {
+            checkpoint.arrays["svd.best.w"] = .floats(best.w.padded)
+            checkpoint.arrays["svd.best.h"] = .floats(best.h.padded)
+            checkpoint.arrays["svd.best.sigma"] = .floats(best.sigma)
+        }
+    }
+
+    /// Restores what `save` wrote.
+    func restore(from checkpoint: Checkpoint) throws {
+        try w.load(padded: checkpoint.floats("svd.w"))
+        try h.load(padded: checkpoint.floats("svd.h"))
+        sigma = try checkpoint.floats("svd.sigma")
+        if checkpoint.arrays["svd.best.w"] != nil {
+            let (bestW, bestH) = (w.copy(), h.copy())
+            try bestW.load(padded: checkpoint.floats("svd.best.w"))
+            try bestH.load(padded: checkpoint.floats("svd.best.h"))
+            best = (bestW, bestH, try checkpoint.floats("svd.best.sigma"))
+        }
     }
 
     /// The validation RMSE on the original scale.
@@ -108,7 +169,9 @@ final class SVDFactors {
 /// column, dense ones (a complete matrix) by the thin-product kernels (`DenseProducts`);
 /// both in fixed slices, with the same bits on any number of threads. Each power iteration
 /// is one epoch of the training loop, checkpointed like any other; the model — and its
-/// training error and validation RMSE — exists after the last.
+/// training error and validation RMSE — exists after the last. With `impute_rounds`, a
+/// matrix with missing entries is factored again each round with the last model filling
+/// them (`ImputedMatrix`), one round being the power iterations and the final SVD.
 final class RandomizedSVDSolver: IterativeSolver {
     /// The matrix A: dense when every entry is a training entry, else by row and by column.
     enum Matrix {
@@ -117,6 +180,10 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     private let matrix: Matrix
+    /// A with the last round's model in its missing entries (sparse A only).
+    private let imputed: ImputedMatrix?
+    /// Rounds this matrix takes: `impute_rounds` when entries are missing, else one.
+    private let rounds: Int
     private let settings: SVDSettings
     private let k: Int
     private let seed: UInt64
@@ -139,6 +206,13 @@ final class RandomizedSVDSolver: IterativeSolver {
         case .sparse(let layout): scale = layout.scale
         }
         self.settings = settings
+        if case .sparse(let layout) = matrix {
+            imputed = ImputedMatrix(layout: layout)
+            rounds = max(settings.imputeRounds, 1)
+        } else {
+            imputed = nil
+            rounds = 1
+        }
         k = request.k
         seed = request.seed
         let width = Self.width(k: request.k, settings: settings, rows: problem.rows, cols: problem.cols)
@@ -148,8 +222,11 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
-        if epoch == 1 {
-            var random = SplitMix64(seed: seed, stream: "svd-omega")
+        let roundLength = settings.powerIterations + 1
+        let (round, step) = ((epoch - 1) / roundLength + 1, (epoch - 1) % roundLength + 1)
+        if step == 1 {
+            if round > 1 { imputed?.impute(w: factors.w, h: factors.h, threads: threads) }
+            var random = SplitMix64(seed: seed, stream: round == 1 ? "svd-omega" : "svd-omega-\(round)")
             transposed.fillGaussian(scale: 1, using: &random)
             multiply(transposed, into: basis, threads: threads)
         } else {
@@ -158,16 +235,18 @@ final class RandomizedSVDSolver: IterativeSolver {
             multiply(transposed, into: basis, threads: threads)
         }
         LinearAlgebra.orthonormalize(basis)
-        guard epoch == settings.powerIterations + 1 else { return .unmeasured }
+        guard step == roundLength else { return .unmeasured }
         finish(threads: threads)
-        return .measured(squaredError(threads: threads) * factors.scale * factors.scale)
+        let squares = squaredError(threads: threads) * factors.scale * factors.scale
+        // A complete matrix has nothing to impute: one round is the whole SVD.
+        return round == rounds && rounds < max(settings.imputeRounds, 1) ? .complete(squares) : .measured(squares)
     }
 
-    /// Y = A X (m x l) for X n x l.
+    /// Y = A X (m x l) for X n x l (A with the last round's imputation, when sparse).
     private func multiply(_ x: FactorMatrix, into y: FactorMatrix, threads: Int) {
         switch matrix {
         case .dense(let dense): dense.times(x, into: y, threads: threads)
-        case .sparse(let layout): combine(layout.byRow, x, into: y, threads: threads)
+        case .sparse: imputed!.times(x, into: y, threads: threads)
         }
     }
 
@@ -175,19 +254,7 @@ final class RandomizedSVDSolver: IterativeSolver {
     private func multiplyTransposed(_ q: FactorMatrix, into z: FactorMatrix, threads: Int) {
         switch matrix {
         case .dense(let dense): dense.transposeTimes(q, into: z, threads: threads)
-        case .sparse(let layout): combine(layout.byColumn, q, into: z, threads: threads)
-        }
-    }
-
-    /// Row i of `output` = Σ over line i's entries of value × row index of `x`.
-    private func combine(_ lines: SparseLines, _ x: FactorMatrix, into output: FactorMatrix, threads: Int) {
-        let slices = LineSlices(lines)
-        ParallelWork.forEach(slices.count, threads: threads) { slice in
-            for line in slices.lines(slice) {
-                let entries = lines.range(line)
-                mfk_line_combination(lines.index.baseAddress! + entries.lowerBound, lines.value.baseAddress! + entries.lowerBound,
-                                     entries.count, x.base, x.stride, output.row(line))
-            }
+        case .sparse: imputed!.transposeTimes(q, into: z, threads: threads)
         }
     }
 
@@ -243,16 +310,21 @@ final class RandomizedSVDSolver: IterativeSolver {
 
     func penalty() -> Double { 0 }
 
-    func keepBest() {}
+    func keepBest() { factors.keepBest() }
 
-    func restoreBest() {}
+    func restoreBest() { factors.restoreBest() }
 
     func save(to checkpoint: inout Checkpoint) {
         checkpoint.arrays["svd.basis"] = .floats(basis.padded)
+        if checkpoint.epoch >= settings.powerIterations + 1 { factors.save(to: &checkpoint) }
     }
 
+    /// Restores the basis and, once a round has ended, its model and the imputation it makes.
     func restore(from checkpoint: Checkpoint) throws {
         try basis.load(padded: checkpoint.floats("svd.basis"))
+        guard checkpoint.epoch >= settings.powerIterations + 1 else { return }
+        try factors.restore(from: checkpoint)
+        if checkpoint.epoch % (settings.powerIterations + 1) != 0 { imputed?.impute(w: factors.w, h: factors.h, threads: 1) }
     }
 
     func model(info: TrainingInfo) -> FactorModel {
