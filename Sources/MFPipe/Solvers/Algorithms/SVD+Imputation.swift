@@ -15,18 +15,17 @@ import Foundation
 /// entries zero (imputed by the normalization), as without rounds.
 final class ImputedMatrix {
     private let layout: CompressedRatings
-    /// S by row: the residual of each of `layout.byRow`'s entries.
-    private let rowResidual: UnsafeMutableBufferPointer<Float>
+    /// S by row: the residual of each of `layout.byRow`'s entries (allocated by the first
+    /// `impute`: one SVD needs no residuals, nor their 8 bytes a rating).
+    private var rowResidual = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
     /// S by column, likewise for `layout.byColumn`.
-    private let colResidual: UnsafeMutableBufferPointer<Float>
+    private var colResidual = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
     /// The model whose residuals S holds, or nil before the first round ends.
     private var model: (w: FactorMatrix, h: FactorMatrix)?
 
     /// B for the training entries of `layout`, before any model.
     init(layout: CompressedRatings) {
         self.layout = layout
-        rowResidual = .allocate(capacity: max(layout.byRow.entries, 1))
-        colResidual = .allocate(capacity: max(layout.byColumn.entries, 1))
     }
 
     deinit {
@@ -38,6 +37,10 @@ final class ImputedMatrix {
     /// entries' residuals under it. Each residual is computed alone, so the bits do not
     /// depend on `threads`.
     func impute(w: FactorMatrix, h: FactorMatrix, threads: Int) {
+        if model == nil {
+            rowResidual = .allocate(capacity: max(layout.byRow.entries, 1))
+            colResidual = .allocate(capacity: max(layout.byColumn.entries, 1))
+        }
         Self.residuals(layout.byRow, own: w, others: h, into: rowResidual, threads: threads)
         Self.residuals(layout.byColumn, own: h, others: w, into: colResidual, threads: threads)
         model = (w, h)
