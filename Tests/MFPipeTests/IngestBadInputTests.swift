@@ -99,6 +99,20 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("unmarked.mtx", "%%MatrixMarket matrix coordinate real general\n".data(using: .utf16LittleEndian)!, message)
     }
 
+    /// Compressed files other than gzip, spreadsheets, Parquet and HDF5 are named by their
+    /// first bytes, with the way to text; they were "binary data" or a line of one field.
+    func testOtherFileFormatsAreNamed() throws {
+        let cases: [(String, [UInt8], String)] = [
+            ("ratings.csv.bz2", Array("BZh91AY&SY".utf8) + [0, 1], "a bzip2 file; expected text, plain or gzip (bunzip2 decompresses it)"),
+            ("ratings.csv.xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04], "an xz file; expected text, plain or gzip (unxz decompresses it)"),
+            ("ratings.xlsx", Array("PK".utf8) + [0x03, 0x04, 0x14, 0x00, 0x06, 0x00], "a zip archive (an .xlsx workbook is one); expected text, plain or gzip (unzip it, or save the sheet as CSV)"),
+            ("ratings.parquet", Array("PAR1".utf8) + [0x15, 0x04], "a Parquet file; expected text, plain or gzip (write it as CSV, as pandas' to_csv does)"),
+        ]
+        for (name, bytes, message) in cases {
+            try assertRejected(name, Data(bytes), ": " + message)
+        }
+    }
+
     func testTruncatedGzip() throws {
         try scratch.write("1,2,3\n4,5,6\n7,8,9\n", to: "whole.csv")
         try InputFixtures.gzip("whole.csv", in: scratch)

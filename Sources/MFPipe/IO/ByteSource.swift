@@ -82,14 +82,29 @@ public enum ByteSources {
         case .regular?: break
         }
         let probe = try ReadOnlyFile(url: url)
-        var magic: [UInt8] = [0, 0]
+        var magic = [UInt8](repeating: 0, count: 8)
         let count = try magic.withUnsafeMutableBytes { try probe.readFully(into: $0) }
         probe.close()
-        if count == 2 && magic == [0x1F, 0x8B] {
+        if count >= 2 && magic.prefix(2) == [0x1F, 0x8B] {
             return try GzipFile(url: url, displayName: displayName)
+        }
+        let isOther = { (format: [UInt8?]) in count >= format.count && zip(format, magic).allSatisfy { $0.0 == nil || $0.0 == $0.1 } }
+        if let other = otherFormats.first(where: { isOther($0.magic) }) {
+            throw InputDataError(file: displayName, message: "\(other.name); expected text, plain or gzip (\(other.remedy))")
         }
         return try ReadOnlyFile(url: url)
     }
+
+    /// Files people give for text that are not, told apart by their first bytes (nil: any
+    /// byte), with the way to text.
+    private static let otherFormats: [(magic: [UInt8?], name: String, remedy: String)] = [
+        ([0x42, 0x5A, 0x68, nil, 0x31, 0x41, 0x59, 0x26], "a bzip2 file", "bunzip2 decompresses it"),
+        ([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "an xz file", "unxz decompresses it"),
+        ([0x28, 0xB5, 0x2F, 0xFD], "a zstd file", "unzstd decompresses it"),
+        ([0x50, 0x4B, 0x03, 0x04], "a zip archive (an .xlsx workbook is one)", "unzip it, or save the sheet as CSV"),
+        (Array("PAR1".utf8), "a Parquet file", "write it as CSV, as pandas' to_csv does"),
+        ([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A], "an HDF5 file", "mfpipe reads its exports with predict, recommend and inspect"),
+    ]
 }
 
 /// A gzip file decompressed on the fly with zlib's `inflate`, without a temporary file.
