@@ -33,7 +33,7 @@ enum CleanCommand: Command {
         if dryRun {
             for folder in folders { printOut("would remove \(folder.name) (\(Self.size(folder.bytes)))\n") }
         }
-        let count = "\(CountText.of(folders.count, "artifact"))"
+        let count = CountText.of(folders.count, "artifact")
         let freed = Self.size(folders.reduce(0) { $0 + $1.bytes })
         printOut((dryRun ? "would remove \(count), freeing \(freed), from " : "removed \(count), freeing \(freed), from ")
                  + DisplayPath.of(pipeline.workdir) + "\n")

@@ -64,10 +64,10 @@ final class DenseRankSelectionTests: XCTestCase {
         XCTAssertEqual(try MFPipeBinary.run(["synth", "--dense", "--rows", "100", "--cols", "20", "--output", "data/dense.csv", "--format", "dense"],
                                             in: scratch.root).exitCode, 0)
         try scratch.copyFromRepository("pipelines/dense-svd.json")
-        for (method, warned) in [("minmax", true), ("center", false)] {
+        for (method, rounds, warned) in [("minmax", 0, true), ("minmax", 1, true), ("center", 0, false)] {
             let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv",
                                             "--set", "factorize.k=[2,3]", "--set", "normalize.method=\(method)",
-                                            "--set", "factorize.impute_rounds=0"], in: scratch.root)
+                                            "--set", "factorize.impute_rounds=\(rounds)"], in: scratch.root)
             XCTAssertEqual(run.exitCode, 0, run.stderr)
             let first = run.stderr.split(separator: "\n").first ?? ""
             XCTAssertEqual(first.hasPrefix("warning: evaluate: svd takes each entry missing from training as 0 after normalization, but the normalized training values average "),

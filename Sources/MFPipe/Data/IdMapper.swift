@@ -18,9 +18,14 @@ public struct IdMapper {
     /// The dense index of the id in `field`, assigning the next one when it is new.
     @inline(__always)
     public mutating func index(of field: UnsafeBufferPointer<UInt8>) -> Int32 {
-        if let number = NumberParsing.canonicalID(field) { return index(ofNumber: number) }
-        if let number = NumberParsing.integralDecimalID(field) { return index(ofNumber: number) }
+        if let number = Self.number(field) { return index(ofNumber: number) }
         return index(ofNonNumeric: String(decoding: field, as: UTF8.self))
+    }
+
+    /// The value of an id that is a number, canonical (`42`) or integral (`42.0`); nil otherwise.
+    @inline(__always)
+    private static func number(_ field: UnsafeBufferPointer<UInt8>) -> Int64? {
+        NumberParsing.canonicalID(field) ?? NumberParsing.integralDecimalID(field)
     }
 
     /// The dense index of a canonical non-negative decimal id given by its value.
@@ -58,8 +63,9 @@ public struct IdMapper {
 
     /// The dense index of an id given as text.
     public mutating func index(ofText text: String) -> Int32 {
-        var text = text
-        return text.withUTF8 { index(of: $0) }
+        var utf8 = text
+        if let number = utf8.withUTF8(Self.number) { return index(ofNumber: number) }
+        return index(ofNonNumeric: text)
     }
 
     /// The dense index of an id that is not a number.

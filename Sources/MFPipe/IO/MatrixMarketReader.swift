@@ -6,8 +6,9 @@ import Foundation
 /// Row and column ids are the 1-based indices as text ("1" … "m"). Symmetric storage is
 /// expanded to both triangles: a coordinate entry may sit in either triangle (the format
 /// asks for the lower one, and some writers store the upper), and an entry given in both is
-/// a duplicate. A skew-symmetric array gets its zero diagonal. Pattern entries get the value 1. Every deviation from the
-/// format — banner, size line, entry count, index range — is an `InputDataError` at its line.
+/// a duplicate. A skew-symmetric array gets its zero diagonal. Pattern entries get the
+/// value 1. Every deviation from the format — banner, size line, entry count, index range —
+/// is an `InputDataError` at its line.
 public struct MatrixMarketReader {
     /// The layout named in the banner.
     public enum Layout: String {

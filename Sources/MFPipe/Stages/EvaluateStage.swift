@@ -194,7 +194,7 @@ public enum EvaluateStage: Stage {
         logMetrics(evaluation, context: context)
         let imputesOnce = context.all(.model).contains { handle in
             let params = handle.node.params
-            return params.string("algorithm") == SVDFactorizer.name && params.int("impute_rounds") == 0
+            return params.string("algorithm") == SVDFactorizer.name && SVDSettings(params).rounds == 1
         }
         if imputesOnce, let warning = svdImputationWarning(basis) {
             context.log.warning("\(context.node.id): " + warning)
@@ -218,7 +218,8 @@ public enum EvaluateStage: Stage {
     }
 
     /// Why svd without imputation rounds may have done badly: it takes each entry missing
-    /// from an incomplete training matrix as 0 after normalization, which imputes poorly when the normalized training
+    /// from an incomplete training matrix as 0 after normalization, which imputes poorly
+    /// when the normalized training
     /// values are far from 0 on average (their mean over a half of their root mean square:
     /// a quarter of their sum of squares); nil otherwise.
     private static func svdImputationWarning(_ scoring: Scoring) -> String? {

@@ -45,8 +45,8 @@ public enum SVDFactorizer: Factorizer {
 
     public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
         let settings = SVDSettings(request.params)
-        let round = settings.powerIterations + 1
-        return TrainingLoop.Settings(epochs: round * max(settings.imputeRounds, 1), patience: settings.imputeRounds > 0 ? settings.patience * round : 0,
+        return TrainingLoop.Settings(epochs: settings.roundLength * settings.rounds,
+                                     patience: settings.imputeRounds > 0 ? settings.patience * settings.roundLength : 0,
                                      tolerance: 0, divergenceAdvice: "check the input for extreme values")
     }
 }
@@ -66,6 +66,12 @@ struct SVDSettings {
         imputeRounds = params.int("impute_rounds")
         patience = params.int("patience")
     }
+
+    /// Epochs a round takes: its power iterations and the final SVD.
+    var roundLength: Int { powerIterations + 1 }
+
+    /// The most rounds: `impute_rounds`, 0 meaning one as 1 does.
+    var rounds: Int { max(imputeRounds, 1) }
 }
 
 /// The factors both SVD solvers end with, on the layout's scale: W = U_k diag(σ) (m x k),
@@ -182,8 +188,6 @@ final class RandomizedSVDSolver: IterativeSolver {
     private let matrix: Matrix
     /// A with the last round's model in its missing entries (sparse A only).
     private let imputed: ImputedMatrix?
-    /// Rounds this matrix takes: `impute_rounds` when entries are missing, else one.
-    private let rounds: Int
     private let settings: SVDSettings
     private let k: Int
     private let seed: UInt64
@@ -206,13 +210,7 @@ final class RandomizedSVDSolver: IterativeSolver {
         case .sparse(let layout): scale = layout.scale
         }
         self.settings = settings
-        if case .sparse(let layout) = matrix {
-            imputed = ImputedMatrix(layout: layout)
-            rounds = max(settings.imputeRounds, 1)
-        } else {
-            imputed = nil
-            rounds = 1
-        }
+        if case .sparse(let layout) = matrix { imputed = ImputedMatrix(layout: layout) } else { imputed = nil }
         k = request.k
         seed = request.seed
         let width = Self.width(k: request.k, settings: settings, rows: problem.rows, cols: problem.cols)
@@ -222,7 +220,7 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
-        let roundLength = settings.powerIterations + 1
+        let roundLength = settings.roundLength
         let (round, step) = ((epoch - 1) / roundLength + 1, (epoch - 1) % roundLength + 1)
         if step == 1 {
             if round > 1 { imputed?.impute(w: factors.w, h: factors.h, threads: threads) }
@@ -238,8 +236,8 @@ final class RandomizedSVDSolver: IterativeSolver {
         guard step == roundLength else { return .unmeasured }
         finish(threads: threads)
         let squares = squaredError(threads: threads) * factors.scale * factors.scale
-        // A complete matrix has nothing to impute: one round is the whole SVD.
-        return round == rounds && rounds < max(settings.imputeRounds, 1) ? .complete(squares) : .measured(squares)
+        // A complete matrix has nothing to impute: its one round is the whole SVD.
+        return imputed == nil && settings.rounds > 1 ? .complete(squares) : .measured(squares)
     }
 
     /// Y = A X (m x l) for X n x l (A with the last round's imputation, when sparse).
@@ -316,15 +314,15 @@ final class RandomizedSVDSolver: IterativeSolver {
 
     func save(to checkpoint: inout Checkpoint) {
         checkpoint.arrays["svd.basis"] = .floats(basis.padded)
-        if checkpoint.epoch >= settings.powerIterations + 1 { factors.save(to: &checkpoint) }
+        if checkpoint.epoch >= settings.roundLength { factors.save(to: &checkpoint) }
     }
 
     /// Restores the basis and, once a round has ended, its model and the imputation it makes.
     func restore(from checkpoint: Checkpoint) throws {
         try basis.load(padded: checkpoint.floats("svd.basis"))
-        guard checkpoint.epoch >= settings.powerIterations + 1 else { return }
+        guard checkpoint.epoch >= settings.roundLength else { return }
         try factors.restore(from: checkpoint)
-        if checkpoint.epoch % (settings.powerIterations + 1) != 0 { imputed?.impute(w: factors.w, h: factors.h, threads: 1) }
+        if checkpoint.epoch % settings.roundLength != 0 { imputed?.impute(w: factors.w, h: factors.h, threads: 1) }
     }
 
     func model(info: TrainingInfo) -> FactorModel {
