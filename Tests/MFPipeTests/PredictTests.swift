@@ -89,24 +89,15 @@ final class PredictTests: XCTestCase {
     /// number); a real header is still detected, and --header / --no-header decide outright.
     func testAFirstPairOfKnownIDsIsDataAndTheHeaderCanBeSet() throws {
         let people = ["alice", "bob", "carol", "dave"], films = ["matrix", "alien", "heat"]
-        let ratings = people.enumerated().flatMap { i, person in films.enumerated().map { j, film in "\(person),\(film),\((i + j) % 5 + 1)" } }
-        try scratch.write(ratings.joined(separator: "\n") + "\n", to: "inputs/films.csv")
-        try scratch.write("""
-            {"version": 1, "name": "films", "workdir": "../runs", "seed": 4, "stages": [
-              {"id": "ratings", "type": "ingest", "params": {"path": "../inputs/films.csv"}},
-              {"id": "factorize", "type": "factorize", "inputs": ["ratings"], "params": {"algorithm": "als", "k": 2, "epochs": 3}},
-              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
-              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/films.h5"}}]}
-            """, to: "pipelines/films.json")
-        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/films.json", "--quiet"], in: scratch.root).exitCode, 0)
+        try exportSmallModel(people.enumerated().flatMap { i, person in films.enumerated().map { j, film in "\(person),\(film),\((i + j) % 5 + 1)" } })
         try scratch.write("alice,matrix\nbob,alien\n", to: "inputs/bare.csv")
         try scratch.write("user,film\nalice,matrix\n", to: "inputs/headed.csv")
         for (pairs, flags, count, cold) in [("bare", [String](), 2, 0), ("headed", [], 1, 0), ("headed", ["--no-header"], 2, 1), ("bare", ["--header"], 1, 0)] {
-            let result = try MFPipeBinary.run(["predict", "out/films.h5", "inputs/\(pairs).csv", "--output", "out/p.csv"] + flags, in: scratch.root)
+            let result = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/\(pairs).csv", "--output", "out/p.csv"] + flags, in: scratch.root)
             XCTAssertEqual(result.exitCode, 0, result.stderr)
             XCTAssertEqual(result.stdout, "wrote \(count) prediction\(count == 1 ? "" : "s") (k002, k=2; \(cold) with a cold row or column) to out/p.csv\n", "\(pairs) \(flags)")
         }
-        let both = try MFPipeBinary.run(["predict", "out/films.h5", "inputs/bare.csv", "--output", "out/p.csv", "--header", "--no-header"], in: scratch.root)
+        let both = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/bare.csv", "--output", "out/p.csv", "--header", "--no-header"], in: scratch.root)
         XCTAssertEqual(both.exitCode, 2)
         XCTAssertEqual(both.stderr, "mfpipe: predict: --header and --no-header: expected one of them\n")
     }
