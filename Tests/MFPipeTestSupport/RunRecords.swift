@@ -22,6 +22,11 @@ public enum RunRecords {
         try latestNodes(workdir: workdir).first { $0["node"]?.stringValue == id }?["summary"]?.stringValue
     }
 
+    /// The warnings node `id` gave in the newest record (a cached node's from its manifest).
+    public static func latestWarnings(of id: String, workdir: URL) throws -> [String] {
+        try latestNodes(workdir: workdir).first { $0["node"]?.stringValue == id }?["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
     /// The newest record's nodes (none when there is no record).
     private static func latestNodes(workdir: URL) throws -> [JSONValue] {
         let folder = workdir.appendingPathComponent("runs")

@@ -5,15 +5,19 @@ import XCTest
 
 /// evaluate warns when the chosen model predicts the validation entries no better than
 /// the global mean or the bias baseline: on sparse ratings that are mostly noise the
-/// factors fit the noise, and the run said nothing of it.
+/// factors fit the noise, and the run said nothing of it. The warning stays with the
+/// result: a rerun that finds evaluate cached repeats it, and the run record and the report
+/// list it.
 final class BaselineWarningTests: XCTestCase {
     private var scratch: Scratch!
 
     override func setUpWithError() throws { scratch = try Scratch() }
     override func tearDown() { scratch.remove() }
 
-    /// The run's standard error on 4,000 synthetic ratings with noise `noise` times the signal.
-    private func warnings(noise: String) throws -> String {
+    /// What two runs on 4,000 synthetic ratings with noise `noise` times the signal said:
+    /// the first run's standard error, the second's (every node cached), the warnings of
+    /// the second's run record for evaluate, and the Markdown report.
+    private func runs(noise: String) throws -> (first: String, cached: String, recorded: [String], report: String) {
         let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "400", "--cols", "300",
                                           "--ratings", "4000", "--noise", noise, "--seed", "2"], in: scratch.root)
         XCTAssertEqual(synth.exitCode, 0, synth.stderr)
@@ -23,25 +27,41 @@ final class BaselineWarningTests: XCTestCase {
               {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.2, "test": 0.2}},
               {"id": "normalize", "type": "normalize", "inputs": ["split"]},
               {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 32}},
-              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}}]}
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}},
+              {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).md"}}]}
             """, to: "pipelines/noise.json")
-        let run = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
-        XCTAssertEqual(run.exitCode, 0, run.stderr)
-        return run.stderr
+        let first = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(first.exitCode, 0, first.stderr)
+        let cached = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(cached.exitCode, 0, cached.stderr)
+        XCTAssertEqual(try RunRecords.latestActions(workdir: scratch.url("runs/\(noise)"))["evaluate"], "cached")
+        return (first.stderr, cached.stderr, try RunRecords.latestWarnings(of: "evaluate", workdir: scratch.url("runs/\(noise)")),
+                try String(contentsOf: scratch.url("out/\(noise).md"), encoding: .utf8))
     }
 
-    func testAModelNoBetterThanTheGlobalMeanIsNamed() throws {
-        let stderr = try warnings(noise: "3")
+    func testAModelNoBetterThanTheGlobalMeanIsNamedAndStaysNamed() throws {
+        let said = try runs(noise: "3")
         let numbers = try NSRegularExpression(pattern: #"RMSE ([0-9.]+) against ([0-9.]+)"#)
+        let stderr = said.first
         let match = try XCTUnwrap(numbers.firstMatch(in: stderr, range: NSRange(stderr.startIndex..., in: stderr)), stderr)
         let (chosen, mean) = (Double(stderr[Range(match.range(at: 1), in: stderr)!])!, Double(stderr[Range(match.range(at: 2), in: stderr)!])!)
         XCTAssertGreaterThan(chosen, mean + 0.02, "the noise makes the factors worse than the mean by a margin")
-        XCTAssertEqual(numbers.stringByReplacingMatches(in: stderr, range: NSRange(stderr.startIndex..., in: stderr), withTemplate: "RMSE x against y"), """
-            warning: evaluate: the chosen model (k=32) predicts the validation entries no better than the global mean \
+        let warning = """
+            the chosen model (k=32) predicts the validation entries no better than the global mean \
             (RMSE x against y): its factors may be fitting noise; a smaller k or a stronger regularization \
             may help, or the global mean may be the better predictor for these data
+            """
+        func masked(_ text: String) -> String {
+            numbers.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "RMSE x against y")
+        }
+        XCTAssertEqual(masked(stderr), "warning: evaluate: \(warning)\n")
+        XCTAssertEqual(masked(said.cached), "warning: evaluate (cached): \(warning)\n")
+        XCTAssertEqual(said.recorded.map(masked), [warning])
+        XCTAssertTrue(said.report.contains("## Warnings\n\n- `evaluate`: \(said.recorded[0])\n"), said.report)
 
-            """)
-        XCTAssertEqual(try warnings(noise: "0.5"), "", "a model that beats the baselines draws no warning")
+        let clean = try runs(noise: "0.5")
+        XCTAssertEqual(clean.first + clean.cached, "", "a model that beats the baselines draws no warning")
+        XCTAssertEqual(clean.recorded, [])
+        XCTAssertFalse(clean.report.contains("## Warnings"), clean.report)
     }
 }

@@ -104,6 +104,7 @@ public struct ArtifactStore {
             ("seconds", .number(seconds)),
             ("summary", .string(outcome.summary)),
             ("metrics", .object(outcome.metrics.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
+            ("warnings", .array(outcome.warnings.map(JSONValue.string))),
             ("files", .object(files)),
             ("outputs", .object(outputs)),
             ("ingredients", key.ingredients),

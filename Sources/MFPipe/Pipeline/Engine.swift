@@ -181,7 +181,8 @@ public final class Engine {
     private func entry(for decision: Decision, action: String, seconds: Double, manifest: JSONValue?) -> RunRecord.Entry {
         RunRecord.Entry(
             node: decision.node.id, action: action, reason: decision.reason ?? "cached", seconds: seconds,
-            summary: manifest?["summary"]?.stringValue ?? "", metrics: manifest?["metrics"] ?? .object([]))
+            summary: manifest?["summary"]?.stringValue ?? "", metrics: manifest?["metrics"] ?? .object([]),
+            warnings: NodeWarnings.of(manifest: manifest))
     }
 
     /// The mutable state of one `execute` call, shared with the worker threads under `condition`.
@@ -215,6 +216,9 @@ public final class Engine {
             state.results[decision.node.id] = .cached(decision.manifest!)
             log.info("cached", "cached \(decision.node.id): \(decision.manifest?["summary"]?.stringValue ?? "")",
                      fields: ["node": .string(decision.node.id)])
+            for warning in NodeWarnings.of(manifest: decision.manifest) {
+                log.warning("\(decision.node.id) (cached): \(warning)")
+            }
         }
         var pending = decisions.filter { $0.reason != nil }
         let keys = Dictionary(uniqueKeysWithValues: decisions.map { ($0.node.id, $0.key) })
@@ -300,8 +304,9 @@ public final class Engine {
             }
             let (manifest, seconds): (JSONValue, Double)
             do {
-                let outcome = try node.stage.type.run(context)
+                var outcome = try node.stage.type.run(context)
                 seconds = Date().timeIntervalSince(started)
+                outcome.warnings = context.warnings.all
                 manifest = try store.commit(node, key: decision.key, staging: folder, outcome: outcome, seconds: seconds)
             } catch {
                 try? FileSystem.remove(folder)

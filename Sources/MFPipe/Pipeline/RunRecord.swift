@@ -16,6 +16,8 @@ public struct RunRecord {
         public let summary: String
         /// Its metrics.
         public let metrics: JSONValue
+        /// The warnings it gave when it ran (a cached node's from its manifest).
+        public let warnings: [String]
     }
 
     /// When the run started.
@@ -51,7 +53,7 @@ public struct RunRecord {
                 .object([
                     ("node", .string(entry.node)), ("action", .string(entry.action)), ("reason", .string(entry.reason)),
                     ("seconds", .number((entry.seconds * 1000).rounded() / 1000)), ("summary", .string(entry.summary)),
-                    ("metrics", entry.metrics),
+                    ("metrics", entry.metrics), ("warnings", .array(entry.warnings.map(JSONValue.string))),
                 ])
             })),
         ])

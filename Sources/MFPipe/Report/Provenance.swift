@@ -17,7 +17,7 @@ enum Provenance {
     static func inputHash(_ context: StageContext) throws -> String {
         var inputs = ""
         for handle in context.ancestors where handle.node.inputs.isEmpty {
-            let manifest = try JSONParser.parse(FileSystem.read(handle.directory.appendingPathComponent(ArtifactStore.manifestName)))
+            let manifest = try handle.manifest()
             inputs += JSONWriter.canonical(manifest["ingredients"]?["files"] ?? .null)
         }
         return SHA256.hex(of: inputs)

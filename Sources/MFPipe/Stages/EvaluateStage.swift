@@ -137,7 +137,7 @@ public enum EvaluateStage: Stage {
                     throw PipelineFileError(file: DisplayPath.of(context.pipeline.file), location: "\(context.node.stage.path).params.relevance_threshold",
                                             message: "\(unreached("validation", top)), so \(selectBy.name(at: ranking.at)) cannot choose k; expected a threshold the validation values reach")
                 } else if let top = heldOutTop, Double(top) < threshold {
-                    context.log.warning("\(context.node.id): \(unreached("held-out", top)): the ranking metrics have nothing relevant to find")
+                    context.warn("\(unreached("held-out", top)): the ranking metrics have nothing relevant to find")
                 }
             }
             let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"), ranking: ranking)
@@ -197,9 +197,9 @@ public enum EvaluateStage: Stage {
             return params.string("algorithm") == SVDFactorizer.name && SVDSettings(params).rounds == 1
         }
         if imputesOnce, let warning = svdImputationWarning(basis) {
-            context.log.warning("\(context.node.id): " + warning)
+            context.warn(warning)
         }
-        if let warning = baselineWarning(evaluation) { context.log.warning("\(context.node.id): " + warning) }
+        if let warning = baselineWarning(evaluation) { context.warn(warning) }
         return outcome(evaluation)
     }
 
@@ -337,7 +337,7 @@ public enum EvaluateStage: Stage {
                 reason = UnsuitableData.rankText(k: k, rows: rows, cols: cols, algorithm: algorithm)
             }
             if required { throw StageFailure(node: context.node.id, message: "cannot refit on every non-test entry: \(reason)") }
-            context.log.warning("\(context.node.id): no refit on training plus validation entries: \(reason); the chosen model is exported as trained")
+            context.warn("no refit on training plus validation entries: \(reason); the chosen model is exported as trained")
             return nil
         }
     }

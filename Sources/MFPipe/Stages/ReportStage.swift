@@ -1,8 +1,9 @@
 import Foundation
 
-/// Writes a Markdown report — the sweep table, the baselines, the chosen model — with an
-/// SVG plot of RMSE versus k (validation and test, both baselines, the chosen k marked),
-/// the metrics as CSV, and a self-contained HTML report (`HTMLReport`) beside it.
+/// Writes a Markdown report — the chosen model, the upstream nodes' warnings, the sweep
+/// table, the baselines — with an SVG plot of RMSE versus k (validation and test, both
+/// baselines, the chosen k marked), the metrics as CSV, and a self-contained HTML report
+/// (`HTMLReport`) beside it.
 public enum ReportStage: Stage {
     public static let typeName = "report"
     public static let summary = "a Markdown and a self-contained HTML report: the metrics tables, RMSE versus k, training curves, timings, provenance (plus the table as CSV)"
@@ -31,11 +32,13 @@ public enum ReportStage: Stage {
         try AtomicFile.write(plot.render(), to: plotURL)
         try AtomicFile.write(csv(evaluation), to: csvURL)
         let components = try componentVariance(evaluation, context: context)
-        try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent, components: components),
+        let warnings = try upstreamWarnings(context)
+        try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent, components: components,
+                                    warnings: warnings),
                              to: markdown)
         let html = HTMLReport(
             pipeline: context.pipeline, evaluation: evaluation, rmsePlot: plot, curves: try curves(context),
-            timings: try timings(context), components: components,
+            timings: try timings(context), components: components, warnings: warnings,
             pipelineHash: Provenance.pipelineHash(context.pipeline), inputHash: try Provenance.inputHash(context))
         try AtomicFile.write(html.render(), to: htmlURL)
         return StageOutcome(summary: "wrote \(DisplayPath.of(markdown)) and \(htmlURL.lastPathComponent)", outputs: [markdown, plotURL, csvURL, htmlURL])
@@ -179,8 +182,17 @@ public enum ReportStage: Stage {
     /// How long each upstream node took when it ran, from its manifest.
     private static func timings(_ context: StageContext) throws -> [(node: String, seconds: Double)] {
         try context.ancestors.map { handle in
-            let manifest = try JSONParser.parse(FileSystem.read(handle.directory.appendingPathComponent(ArtifactStore.manifestName)))
+            let manifest = try handle.manifest()
             return (handle.node.id, manifest["seconds"]?.doubleValue ?? 0)
+        }
+    }
+
+    /// The warnings the upstream nodes gave when they ran, from their manifests, in the
+    /// DAG's order.
+    private static func upstreamWarnings(_ context: StageContext) throws -> [(node: String, message: String)] {
+        let order = Dictionary(uniqueKeysWithValues: PipelineDAG(context.pipeline).nodes.enumerated().map { ($1.id, $0) })
+        return try context.ancestors.sorted { order[$0.node.id]! < order[$1.node.id]! }.flatMap { handle in
+            NodeWarnings.of(manifest: try handle.manifest()).map { (handle.node.id, $0) }
         }
     }
 
@@ -224,7 +236,7 @@ public enum ReportStage: Stage {
     }
 
     private static func render(_ evaluation: Evaluation, pipeline: Pipeline, plotName: String,
-                               components: [(sigma: Double, share: Double)]?) -> String {
+                               components: [(sigma: Double, share: Double)]?, warnings: [(node: String, message: String)]) -> String {
         var text = """
         # \(pipeline.name)
 
@@ -232,6 +244,12 @@ public enum ReportStage: Stage {
 
         **Chosen model:** \(chosenSentence(evaluation))
 
+
+        """
+        if !warnings.isEmpty {
+            text += "## Warnings\n\n" + warnings.map { "- `\($0.node)`: \($0.message)\n" }.joined() + "\n"
+        }
+        text += """
         ![RMSE versus k](\(plotName))
 
         ## Sweep

@@ -86,6 +86,8 @@ public struct StageOutcome {
     public var metrics: [String: Double]
     /// Files written outside the artifact folder (export, report); checked on later runs.
     public var outputs: [URL]
+    /// The warnings the node gave (`StageContext.warn`); the engine fills them in.
+    public var warnings: [String] = []
 
     /// Creates an outcome.
     public init(summary: String, metrics: [String: Double] = [:], outputs: [URL] = []) {

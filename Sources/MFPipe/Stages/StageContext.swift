@@ -9,6 +9,10 @@ public struct ArtifactHandle {
 
     /// The artifact's main HDF5 file.
     public var dataFile: URL { directory.appendingPathComponent(ArtifactStore.dataFileName) }
+    /// The artifact's manifest, parsed.
+    public func manifest() throws -> JSONValue {
+        try JSONParser.parse(FileSystem.read(directory.appendingPathComponent(ArtifactStore.manifestName)))
+    }
     /// The kind of artifact.
     public var kind: ArtifactKind { node.stage.type.produces }
 }
@@ -38,12 +42,22 @@ public struct StageContext {
     public let log: EventLog
     /// Set when the run is being interrupted; long loops poll it.
     public let cancellation: Cancellation
+    /// The warnings the node has given (`warn`), kept in its manifest.
+    public let warnings = NodeWarnings()
     /// The `mpirun` job, when the node trains on every rank of one (`Stage.runsOnEveryRank`);
     /// nil in one process and for every other node.
     public var world: MPIWorld? = nil
 
     /// The node's parameters.
     public var params: StageParams { node.params }
+
+    /// Warns of something the user should know about the node's result: on standard error
+    /// now (after the node id), and in the node's manifest, so that later runs that find the
+    /// node cached, the run record and the report repeat it.
+    public func warn(_ message: String) {
+        log.warning("\(node.id): \(message)")
+        warnings.append(message)
+    }
 
     /// The context with only `input` (one of the node's inputs) and its ancestors upstream:
     /// what a stage reading two branches (predict) sees of one of them.
