@@ -75,7 +75,7 @@ final class GivenSplitTests: XCTestCase {
         let ingest = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("ingest-") })
         let result = try MFPipeBinary.run(["inspect", "runs/toy/artifacts/\(ingest)/data.h5"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 0, result.stderr)
-        XCTAssertEqual(result.stdout, """
+        let tree = """
             runs/toy/artifacts/\(ingest)/data.h5: HDF5 (not an exported factor file)
               @kind: ratings
               @rows: 4
@@ -90,6 +90,26 @@ final class GivenSplitTests: XCTestCase {
                   value (8)
               rows/
                 ids (4)
+
+            """
+        XCTAssertEqual(result.stdout, tree)
+
+        // The folder: what its manifest says of the run, then the same tree.
+        let folder = try MFPipeBinary.run(["inspect", "runs/toy/artifacts/\(ingest)"], in: scratch.root)
+        XCTAssertEqual(folder.exitCode, 0, folder.stderr)
+        let created = try NSRegularExpression(pattern: #"created [0-9T:Z-]+, in [0-9.]+ s"#)
+        XCTAssertEqual(created.stringByReplacingMatches(in: folder.stdout, range: NSRange(folder.stdout.startIndex..., in: folder.stdout),
+                                                        withTemplate: "created T, in S s"), """
+            runs/toy/artifacts/\(ingest): artifact of node ingest (ingest)
+              created T, in S s
+              summary: \(try XCTUnwrap(try RunRecords.latestSummary(of: "ingest", workdir: scratch.url("runs/toy"))))
+
+            """ + tree)
+        try FileManager.default.createDirectory(at: scratch.url("runs/toy/artifacts/half"), withIntermediateDirectories: false)
+        let half = try MFPipeBinary.run(["inspect", "runs/toy/artifacts/half"], in: scratch.root)
+        XCTAssertEqual(half.exitCode, 2)
+        XCTAssertEqual(half.stderr, """
+            mfpipe: runs/toy/artifacts/half: a folder without manifest.json; expected an exported factor file or a complete stage artifact folder (WORKDIR/artifacts/NODE-KEY)
 
             """)
     }
