@@ -8,17 +8,18 @@ enum PredictCommand: Command {
     static let help = """
         usage: mfpipe predict EXPORT.h5 PAIRS --output FILE.csv [options]
 
-        Predicts every (row id, column id) pair of PAIRS — a delimited file, the ids in its
-        first two fields, an optional value in the third (delimiter and header detected: a
-        first line is data when the model knows its row or column id; otherwise, without
-        values, a header when its second field is not a number; a first column the header
-        leaves unnamed, as pandas writes its index, is skipped) — with
-        the exported model: W·H plus biases and offsets, clipped to the training range as
-        evaluate clips. An id the model never saw is predicted as a row or column without
-        training entries is (the average row or column of those with entries, beside the
-        baseline parts) and flagged in the cold column
-        (row, col, row+col). Writes row,col,prediction,cold (and value, given values) and
-        prints the RMSE when the pairs carry values.
+        Predicts every (row id, column id) pair of PAIRS with the exported model: W·H plus
+        biases and offsets, clipped to the training range as evaluate clips. PAIRS is a
+        delimited file, the ids in its first two fields and an optional value in the third
+        (an empty field, NA or NaN: no value for that pair). Its delimiter and header are
+        detected: a first line is data when the model knows its row or column id;
+        otherwise, without values, a header when its second field is not a number. A first
+        column the header leaves unnamed, as pandas writes its index, is skipped.
+
+        An id the model never saw is predicted as a row or column without training entries
+        is (the average row or column of those with entries, beside the baseline parts) and
+        flagged in the cold column (row, col, row+col). Writes row,col,prediction,cold (and
+        value, given values) and prints the RMSE over the pairs that carry a value.
 
         options:
           --output FILE   the CSV file to write (required)

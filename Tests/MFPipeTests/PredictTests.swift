@@ -151,6 +151,22 @@ final class PredictTests: XCTestCase {
         XCTAssertTrue(outputs[1].csv.hasPrefix("row,col,prediction,cold,value\nu1,m2,"), outputs[1].csv)
     }
 
+    /// Pairs whose value is missing for some of them (an empty field, as pandas writes NaN,
+    /// or R's NA) are predicted, written without a value and left out of the RMSE: the
+    /// command refused the whole file.
+    func testPairsWithoutAValueAreLeftOutOfTheRMSE() throws {
+        try exportSmallModel((0..<40).map { "u\($0 % 8),m\($0 % 5),\($0 % 5 + 1)" })
+        try scratch.write("user,film,rating\nu1,m2,3\n", to: "inputs/one.csv")
+        try scratch.write("user,film,rating\nu1,m2,3\nu7,m0,\nu3,m4,NA\n", to: "inputs/some.csv")
+        let outputs = try predictions(["one", "some"])
+        let rmse = try XCTUnwrap(outputs[0].stdout.components(separatedBy: "; RMSE ").last)
+        XCTAssertEqual(outputs[1].stdout, "wrote 3 predictions (k002, k=2; 0 with a cold row or column) to out/some-p.csv; RMSE \(rmse)")
+        let lines = outputs[1].csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        XCTAssertEqual(lines.map(\.count), [5, 5, 5, 5])
+        XCTAssertEqual(lines.map { String($0[4]) }, ["value", "3", "", ""])
+        XCTAssertEqual(outputs[1].csv.split(separator: "\n")[1], outputs[0].csv.split(separator: "\n")[1])
+    }
+
     func testPipelinesThatReadPairsWronglyAreRejected() throws {
         try scratch.write("userId,movieId\n1,1\n", to: "inputs/pairs.csv")
         for (inputs, split, message) in [

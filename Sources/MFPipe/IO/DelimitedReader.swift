@@ -39,7 +39,8 @@ public struct DelimitedReader {
         /// The timestamp column, if any.
         public var timestamp: Column?
         /// Whether a file of (row, column) pairs without the value column is read too, its
-        /// values NaN (pairs to predict); when the value column is present it is read.
+        /// values NaN (pairs to predict); when the value column is present it is read, and an
+        /// empty field or a missing-value marker in it (`NumberParsing.isMissing`) is no value (NaN).
         public var valueIsOptional = false
         /// Ids a reader knows already (predict: the model's): a first line whose row or
         /// column id is known is data, never a detected header.
@@ -296,11 +297,12 @@ public struct DelimitedReader {
             var value = Float.nan
             if let field = columns.value {
                 let valueBytes = splitter!.bytes(of: field, in: line)
-                guard let parsed = NumberParsing.float(valueBytes, decimalComma: reader.options.decimalComma) else {
+                if let parsed = NumberParsing.float(valueBytes, decimalComma: reader.options.decimalComma) {
+                    value = parsed
+                } else if !(reader.options.valueIsOptional && NumberParsing.isMissing(valueBytes)) {
                     try policy.reject(reader.numberError(valueBytes, column: "value", field: field, line: number))
                     return
                 }
-                value = parsed
             }
             var timestamp: Int64?
             if let column = columns.timestamp {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads a dense matrix written as delimited text: one matrix row per line, an optional
 /// header of column names, an optional first column of row names. An empty field, or one of
-/// the markers R, pandas, numpy and spreadsheets write for a missing value (`missingMarkers`),
+/// the markers R, pandas, numpy and spreadsheets write for a missing value (`NumberParsing.isMissing`),
 /// is a missing entry (not observed); every other field must be a finite number.
 ///
 /// Without a header the column ids are "1" … "n"; without row names the row ids are "1" … "m".
@@ -92,8 +92,8 @@ public struct DenseMatrixReader {
                 let bytes = splitter!.bytes(of: field, in: line)
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 guard let value = NumberParsing.float(bytes, decimalComma: decimalComma) else {
+                    if NumberParsing.isMissing(bytes) { continue }
                     let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                    if Self.missingMarkers.contains(text) { continue }
                     try policy.reject(InputDataError(file: file, line: number, field: field + 1, message: "found \"\(text)\"; expected a finite number, or an empty field or NA for a missing entry"))
                     return true
                 }
@@ -124,10 +124,6 @@ public struct DenseMatrixReader {
         }
         return ParsedMatrix(table: table, rowIDs: rowIDs.table, colIDs: colIDs, skippedRows: policy.skipped)
     }
-
-    /// The fields, besides an empty one, that mean a missing value: R's `NA`, pandas' and
-    /// numpy's NaN as they print it, SQL's NULL, spreadsheets' `#N/A`, and `?`.
-    public static let missingMarkers: Set<String> = ["NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "None", "<NA>", "#N/A", "?"]
 
     /// Whether `line` is an empty field followed by 0, 1, … or 1, 2, … (at least two of
     /// them): the column labels pandas writes above its index by default.

@@ -147,4 +147,15 @@ public enum NumberParsing {
             return value
         }
     }
+
+    /// The fields, besides an empty one, that mean a missing value: R's `NA`, pandas' and
+    /// numpy's NaN as they print it, SQL's NULL, spreadsheets' `#N/A`, and `?`.
+    public static let missingMarkers: Set<String> = ["NA", "N/A", "n/a", "NaN", "nan", "-nan", "NULL", "null", "None", "<NA>", "#N/A", "?"]
+
+    /// Whether `bytes` is a field that means a missing value: empty (or blanks), or one of
+    /// `missingMarkers` with blanks around it.
+    public static func isMissing(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        return text.isEmpty || missingMarkers.contains(text)
+    }
 }
