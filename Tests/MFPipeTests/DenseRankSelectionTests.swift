@@ -54,6 +54,43 @@ final class DenseRankSelectionTests: XCTestCase {
         }
     }
 
+    /// A regularised sweep's validation curve is flat past the true rank, and its lowest
+    /// point lands on a larger k (als chose 5 for rank 3 and 11 for rank 8 here); the
+    /// one-standard-error rule on the one validation set picks the true rank, and the
+    /// report and the export give both rules' choices.
+    func testTheOneStandardErrorRuleFindsTheTrueRankOnAFlatCurve() throws {
+        for rank in [3, 8] {
+            let scratch = try Scratch()
+            defer { scratch.remove() }
+            let synth = try MFPipeBinary.run(["synth", "--dense", "--rows", "400", "--cols", "80", "--rank", "\(rank)", "--noise", "0.3",
+                                              "--seed", "\(rank)", "--format", "dense", "--output", "data/dense.csv"], in: scratch.root)
+            XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+            try scratch.copyFromRepository("pipelines/dense-svd.json")
+            let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv",
+                                            "--set", "factorize.algorithm=als", "--set", "evaluate.selection_rule=one_standard_error"],
+                                           in: scratch.root)
+            XCTAssertEqual(run.exitCode, 0, run.stderr)
+            let file = try HDF5File.open(scratch.url("out/dense-svd.h5"))
+            defer { try? file.close() }
+            let models = try file.root.openGroup("models")
+            XCTAssertEqual(try models.openGroup(try models.stringAttribute("chosen")).intAttribute("k"), rank)
+            let sweep = try file.root.openGroup("sweep")
+            XCTAssertEqual(try sweep.intAttribute("chosen_k_one_standard_error"), rank)
+            let lowestK = try sweep.intAttribute("chosen_k_lowest")
+            let ks = try sweep.read("k", as: Int32.self).values.map(Int.init)
+            let rmse = try sweep.read("validation_rmse", as: Double.self).values
+            let se = try sweep.read("validation_mse_se", as: Double.self).values
+            let lowest = try XCTUnwrap(ks.firstIndex(of: lowestK))
+            XCTAssertEqual(rmse[lowest], rmse.min()!)
+            let within = ks.indices.filter { rmse[$0] * rmse[$0] <= rmse[lowest] * rmse[lowest] + se[lowest] }.map { ks[$0] }
+            XCTAssertEqual(within.min(), rank, "the smallest k within one standard error of the lowest")
+            let report = try String(contentsOf: scratch.url("out/dense-svd-report.md"), encoding: .utf8)
+            let sentence = lowestK == rank ? "the lowest;" : "within one standard error of the lowest, \(MetricText.format(rmse[lowest])) at k = \(lowestK);"
+            XCTAssertTrue(report.contains("**Chosen model:** k = \(rank) (als), selected by the one-standard-error rule: validation RMSE "
+                                          + "\(MetricText.format(rmse[ks.firstIndex(of: rank)!])), \(sentence)"), report)
+        }
+    }
+
     /// svd without imputation rounds takes the entries missing from training as 0 after
     /// normalization: after min-max scaling (values in [0, 1]) that imputes each column's
     /// minimum, and the run warns so; after column centring it does not. With its default

@@ -23,6 +23,39 @@ final class SupportTests: XCTestCase {
         }
         XCTAssertEqual(one.rmse, (squared / 200_000).squareRoot(), accuracy: 1e-12)
         XCTAssertEqual(one.mae, absolute / 200_000, accuracy: 1e-12)
+
+        // The standard error of the mean squared error: the squared errors' sample sd over √n.
+        let se = (ErrorMetrics.meanSquareStandardError(table, threads: 1, predict: predict),
+                  ErrorMetrics.meanSquareStandardError(table, threads: 2, predict: predict))
+        XCTAssertEqual(se.0.bitPattern, se.1.bitPattern)
+        let mean = squared / 200_000
+        var deviations = 0.0
+        for entry in 0..<table.count {
+            let error = Double(table.values[entry]) - predict(table.rows[entry], table.cols[entry])
+            deviations += (error * error - mean) * (error * error - mean)
+        }
+        XCTAssertEqual(se.0, (deviations / 199_999 / 200_000).squareRoot(), accuracy: 1e-12)
+        XCTAssertTrue(ErrorMetrics.meanSquareStandardError(RatingTable(rows: [0], cols: [0], values: [1]), predict: predict).isNaN)
+    }
+
+    /// On one validation set the one-standard-error rule takes the smallest k whose
+    /// validation mean squared error is within one standard error of the lowest model's;
+    /// the lowest rule takes the lowest.
+    func testTheOneStandardErrorRuleOnOneValidationSet() {
+        func score(_ k: Int, _ rmse: Double, _ se: Double) -> Evaluation.ModelScore {
+            var score = Evaluation.ModelScore(node: "factorize[k=\(k)]", k: k, algorithm: "als", validation: ErrorMetrics(rmse: rmse, mae: .nan))
+            score.validationMSESE = se
+            return score
+        }
+        // 0.50² = 0.25; the lowest, 0.49² = 0.2401, plus its standard error 0.01 is 0.2501.
+        let models = [score(2, 0.60, 0.01), score(3, 0.50, 0.01), score(4, 0.495, 0.01), score(5, 0.49, 0.01)]
+        XCTAssertEqual(SelectionRule.lowest.choose(models), 3)
+        XCTAssertEqual(SelectionRule.oneStandardError.choose(models), 1)
+        var tighter = models
+        tighter[3].validationMSESE = 0.005
+        XCTAssertEqual(SelectionRule.oneStandardError.choose(tighter), 2, "0.495² = 0.2450 is within 0.2451, 0.25 is not")
+        tighter[3].validationMSESE = .nan
+        XCTAssertEqual(SelectionRule.oneStandardError.choose(tighter), 3, "without a standard error, the lowest")
     }
 
     /// Measured values keep four decimals on a rating scale and four significant digits on

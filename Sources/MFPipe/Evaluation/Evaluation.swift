@@ -34,6 +34,10 @@ public struct Evaluation: Sendable {
         public var validationRMSESD = Double.nan
         /// The standard deviation of the test RMSE over the folds (NaN without k-fold).
         public var testRMSESD = Double.nan
+        /// On one validation set, under the one-standard-error rule: the standard error of
+        /// the validation mean squared error (`ErrorMetrics.meanSquareStandardError`); NaN
+        /// otherwise.
+        public var validationMSESE = Double.nan
         /// The numbers the model stores: the entries of W, H, biases and σ.
         public var parameters = 0
         /// Ranking metrics of its top-N lists on the validation entries (`RankingMetrics`).
@@ -77,6 +81,10 @@ public struct Evaluation: Sendable {
 
     /// Whether the table summarises the folds of a k-fold split.
     public var isCrossValidated: Bool { !foldScores.isEmpty }
+
+    /// Whether both selection rules' choices are known: under k-fold, and on one validation
+    /// set when the one-standard-error rule chose (its standard errors were measured).
+    public var knowsBothRules: Bool { isCrossValidated || selection == .oneStandardError }
 
     /// How the chosen model did once retrained on training plus validation entries for the
     /// epochs it had chosen; it replaces the chosen model in the export.
@@ -127,7 +135,7 @@ public struct Evaluation: Sendable {
         ("iterations", { Double($0.iterations) }), ("seconds", { $0.seconds }), ("explained_variance", { $0.explainedVariance }),
         ("fold", { Double($0.fold) }), ("folds", { Double($0.folds) }),
         ("validation_rmse_sd", { $0.validationRMSESD }), ("test_rmse_sd", { $0.testRMSESD }),
-        ("parameters", { Double($0.parameters) }),
+        ("validation_mse_se", { $0.validationMSESE }), ("parameters", { Double($0.parameters) }),
     ]
 
     private static func writeTable(_ scores: [ModelScore], to group: HDF5Group) throws {
@@ -171,6 +179,7 @@ public struct Evaluation: Sendable {
                 iterations: Int(column("iterations")), seconds: column("seconds"), explainedVariance: column("explained_variance"),
                 fold: Int(column("fold")), folds: Int(column("folds")),
                 validationRMSESD: column("validation_rmse_sd"), testRMSESD: column("test_rmse_sd"), parameters: Int(column("parameters")))
+            score.validationMSESE = column("validation_mse_se")
             for (part, metrics) in ranking.enumerated() { score[keyPath: rankingParts[part].1] = metrics[index] }
             return score
         }
@@ -235,5 +244,13 @@ public struct Evaluation: Sendable {
             shape: (try group.intAttribute("rows"), try group.intAttribute("cols"), try group.intAttribute("entries")),
             meanSquares: (try group.doubleAttribute("train_mean_square"), try group.doubleAttribute("test_mean_square")),
             popularity: (try popularityMetrics(group, part: "validation"), try popularityMetrics(group, part: "test")))
+    }
+}
+
+extension Evaluation.ModelScore {
+    /// A row with only its validation metrics (for tools and tests that weigh rows by them).
+    public init(node: String, k: Int, algorithm: String, validation: ErrorMetrics) {
+        self.init(node: node, k: k, algorithm: algorithm, train: .empty, validation: validation, test: .empty,
+                  iterations: 0, seconds: 0, explainedVariance: .nan)
     }
 }

@@ -2,9 +2,11 @@
 public enum SelectionRule: String, CaseIterable, Sendable {
     /// The lowest validation RMSE (under k-fold, the lowest mean over the folds).
     case lowest
-    /// Under k-fold, the smallest k whose mean validation RMSE is within one standard error
-    /// (sd / √folds) of the lowest mean: the simplest model the data cannot tell from the
-    /// best (Hastie, Tibshirani, Friedman, *Elements of Statistical Learning*, §7.10).
+    /// The smallest k the validation entries cannot tell from the one with the lowest RMSE
+    /// (Hastie, Tibshirani, Friedman, *Elements of Statistical Learning*, §7.10). Under
+    /// k-fold: whose mean validation RMSE is within one standard error (sd / √folds) of the
+    /// lowest mean. On one validation set: whose validation mean squared error is within one
+    /// standard error of the lowest model's (`validationMSESE`).
     case oneStandardError = "one_standard_error"
 
     /// The index in `models` of the model the rule chooses by validation `metric` (the
@@ -17,9 +19,11 @@ public enum SelectionRule: String, CaseIterable, Sendable {
             return best
         case .oneStandardError:
             let score = models[best]
-            let threshold = score.validation.rmse + score.validationRMSESD / Double(score.folds).squareRoot()
-            guard threshold.isFinite else { return best }
-            return models.indices.filter { models[$0].validation.rmse <= threshold }.min { models[$0].k < models[$1].k }!
+            let lowest = score.validation.rmse
+            let within: (Evaluation.ModelScore) -> Bool = score.folds > 1
+                ? { $0.validation.rmse <= lowest + score.validationRMSESD / Double(score.folds).squareRoot() }
+                : { $0.validation.rmse * $0.validation.rmse <= lowest * lowest + score.validationMSESE }
+            return models.indices.filter { $0 == best || within(models[$0]) }.min { models[$0].k < models[$1].k }!
         }
     }
 }

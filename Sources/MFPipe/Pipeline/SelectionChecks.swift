@@ -35,9 +35,8 @@ enum SelectionChecks {
         }
     }
 
-    /// A ranking metric to select by needs ranking_at > 0 and the lowest rule; the
-    /// one-standard-error rule needs folds; a k-fold evaluate needs `refit` (no fold model
-    /// saw every non-test entry).
+    /// A ranking metric to select by needs ranking_at > 0 and the lowest rule; a k-fold
+    /// evaluate needs `refit` (no fold model saw every non-test entry).
     private static func checkRule(_ evaluate: StageSpec, kfold: StageSpec?, fail: (String, String) -> PipelineFileError) throws {
         let selectBy = evaluate.params.string("select_by")
         if selectBy != SelectionMetric.rmse.rawValue && evaluate.params.int("ranking_at") == 0 {
@@ -45,9 +44,6 @@ enum SelectionChecks {
         }
         if selectBy != SelectionMetric.rmse.rawValue && evaluate.params.string("selection_rule") == SelectionRule.oneStandardError.rawValue {
             throw fail("\(evaluate.path).params.selection_rule", "\"one_standard_error\" chooses by RMSE's standard error, and select_by is \"\(selectBy)\"; expected select_by \"rmse\" or selection_rule \"lowest\"")
-        }
-        if kfold == nil && evaluate.params.string("selection_rule") == SelectionRule.oneStandardError.rawValue {
-            throw fail("\(evaluate.path).params.selection_rule", "\"one_standard_error\" needs the standard errors of a k-fold split, and no split upstream has method \"kfold\"; expected \"lowest\" or a k-fold split")
         }
         if let kfold, !evaluate.params.bool("refit") {
             throw fail("\(evaluate.path).params.refit", "false after the k-fold split \(kfold.path): every fold's model misses one fold, so the exported model must be refit on every non-test entry; expected true")

@@ -7,7 +7,7 @@ import Foundation
 /// changes exactly when the node's output could.
 public struct StageKey {
     /// The version of the artifact layout; bumping it invalidates every cached artifact.
-    public static let artifactFormatVersion = 5
+    public static let artifactFormatVersion = 6
 
     /// The hex digest.
     public let value: String

@@ -17,7 +17,7 @@ public enum EvaluateStage: Stage {
         ParamSpec("refit", .boolean, default: .bool(true),
                   "after choosing by validation RMSE, retrain the chosen model on training plus validation entries for its best number of epochs (under k-fold: on every non-test entry, for the folds' mean best epoch; required there); that model is exported and its test metrics reported"),
         ParamSpec("selection_rule", .choice(SelectionRule.allCases.map(\.rawValue)), default: .string(SelectionRule.lowest.rawValue),
-                  "lowest: the lowest validation RMSE (under k-fold, the lowest mean over folds); one_standard_error (k-fold only): the smallest k whose mean is within one standard error of the lowest"),
+                  "lowest: the lowest validation RMSE (under k-fold, the lowest mean over folds); one_standard_error: the smallest k the validation entries cannot tell from the lowest — under k-fold, whose mean is within one standard error of the lowest mean; on one validation set, whose validation mean squared error is within one standard error of the lowest model's"),
         ParamSpec("select_by", .choice(SelectionMetric.allCases.map(\.rawValue)), default: .string(SelectionMetric.rmse.rawValue),
                   "the validation metric k is chosen by: rmse (lowest), or precision, recall, ndcg or map at ranking_at (highest; needs ranking_at > 0)"),
         ParamSpec("ranking_at", .integer(0...10_000), default: .number(10),
@@ -76,6 +76,12 @@ public enum EvaluateStage: Stage {
                 fold: handle.node.fold ?? 0, parameters: model.w.count + model.h.count + model.rowBias.count + model.colBias.count + model.sigma.count)
             (score.validationRanking, score.testRanking) = try rankingMetrics(model, normalization: normalization, tasks: tasks)
             return score
+        }
+
+        /// The standard error of the validation mean squared error of the model in `handle`.
+        func validationMSESE(_ handle: ArtifactHandle) throws -> Double {
+            let predictor = Predictor(normalization: normalization, model: try FactorModel.read(at: handle.dataFile), clip: clip)
+            return ErrorMetrics.meanSquareStandardError(validation, threads: threads, predict: predictor.predict)
         }
 
         /// The ranking metrics of `model` on validation and test, from one pass over its
@@ -152,6 +158,10 @@ public enum EvaluateStage: Stage {
         models.sort { ($0.k, $0.node) < ($1.k, $1.node) }
         guard models.count == 1 || models.allSatisfy({ $0.validation.rmse.isFinite }) else {
             throw StageFailure(node: context.node.id, message: "\(models.count) models but no validation entries to choose among them; add a split stage with validation > 0")
+        }
+        if !crossValidated, rule == .oneStandardError {
+            let handleByNode = Dictionary(uniqueKeysWithValues: handlesByFold[0]!.map { ($0.node.id, $0) })
+            for index in models.indices { models[index].validationMSESE = try first!.validationMSESE(handleByNode[models[index].node]!) }
         }
         let chosen = rule.choose(models, by: selectBy)
         func mean(_ part: (ErrorMetrics, ErrorMetrics) -> ErrorMetrics, _ baseline: Int) -> ErrorMetrics {

@@ -149,6 +149,8 @@ public enum ExportStage: Stage {
         if evaluation.isCrossValidated {
             columns += [("validation_rmse_sd", models.map(\.validationRMSESD)), ("test_rmse_sd", models.map(\.testRMSESD)),
                         ("folds", models.map { Double($0.folds) })]
+        } else if evaluation.knowsBothRules {
+            columns.append(("validation_mse_se", models.map(\.validationMSESE)))
         }
         return columns
     }
@@ -166,7 +168,7 @@ public enum ExportStage: Stage {
         }
         try group.setAttribute("selection_rule", evaluation.selection.rawValue)
         try group.setAttribute("select_by", evaluation.selectBy.rawValue)
-        if evaluation.isCrossValidated {
+        if evaluation.knowsBothRules {
             for rule in SelectionRule.allCases {
                 try group.setAttribute("chosen_k_\(rule.rawValue)", .int(Int64(evaluation.models[rule.choose(evaluation.models, by: evaluation.selectBy)].k)))
             }

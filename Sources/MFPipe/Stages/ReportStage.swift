@@ -45,17 +45,20 @@ public enum ReportStage: Stage {
     }
 
     /// RMSE versus k: validation and test (under k-fold the means over folds, with error bars
-    /// of one standard deviation), both baselines on test, the chosen k marked (under
-    /// k-fold the choice of each rule).
+    /// of one standard deviation), both baselines on test, the chosen k marked (where both
+    /// rules' choices are known, each).
     private static func rmsePlot(_ evaluation: Evaluation, pipeline: Pipeline) -> SVGLinePlot {
         let models = evaluation.models
         var markers: [(x: Double, label: String)] = []
-        if evaluation.isCrossValidated {
+        if evaluation.knowsBothRules {
             let choices = SelectionRule.allCases.map { (rule: $0, k: models[$0.choose(models, by: evaluation.selectBy)].k) }
             if choices[0].k == choices[1].k {
                 markers = [(Double(choices[0].k), "chosen k = \(choices[0].k) (both rules)")]
             } else {
-                markers = choices.map { (Double($0.k), ($0.rule == evaluation.selection ? "chosen k = \($0.k)" : "k = \($0.k)") + " (\(ruleName($0.rule)))") }
+                markers = choices.map { choice in
+                    (Double(choice.k), (choice.rule == evaluation.selection ? "chosen k = \(choice.k)" : "k = \(choice.k)")
+                        + " (\(ruleName(choice.rule, crossValidated: evaluation.isCrossValidated)))")
+                }
             }
         } else {
             markers = [(Double(evaluation.chosenModel.k), "chosen k = \(evaluation.chosenModel.k)")]
@@ -113,8 +116,8 @@ public enum ReportStage: Stage {
     }
 
     /// A rule's name in the reports.
-    static func ruleName(_ rule: SelectionRule) -> String {
-        rule == .lowest ? "lowest mean" : "one-standard-error rule"
+    static func ruleName(_ rule: SelectionRule, crossValidated: Bool) -> String {
+        rule == .oneStandardError ? "one-standard-error rule" : crossValidated ? "lowest mean" : "lowest"
     }
 
     /// The sentence on the chosen model, the same in the Markdown and the HTML report:
@@ -125,11 +128,17 @@ public enum ReportStage: Stage {
         var text = "k = \(best.k) (\(best.algorithm)), selected by "
         if evaluation.isCrossValidated {
             text += "mean validation RMSE \(number(best.validation.rmse)) ± \(number(best.validationRMSESD)) over \(best.folds) folds, "
-                + "by the \(ruleName(evaluation.selection))"
+                + "by the \(ruleName(evaluation.selection, crossValidated: true))"
             let other = SelectionRule.allCases.first { $0 != evaluation.selection }!
             let otherK = evaluation.models[other.choose(evaluation.models, by: evaluation.selectBy)].k
-            text += otherK == best.k ? " (the \(ruleName(other)) chooses it too)" : " (the \(ruleName(other)) chooses k = \(otherK))"
+            let otherName = ruleName(other, crossValidated: true)
+            text += otherK == best.k ? " (the \(otherName) chooses it too)" : " (the \(otherName) chooses k = \(otherK))"
             text += "; the fold models' mean test RMSE \(number(best.test.rmse)) ± \(number(best.testRMSESD)), test MAE \(number(best.test.mae))."
+        } else if evaluation.selection == .oneStandardError, evaluation.models.count > 1 {
+            let lowest = evaluation.models[SelectionRule.lowest.choose(evaluation.models)]
+            text += "the \(ruleName(.oneStandardError, crossValidated: false)): validation RMSE \(number(best.validation.rmse))"
+                + (lowest.k == best.k ? ", the lowest" : ", within one standard error of the lowest, \(number(lowest.validation.rmse)) at k = \(lowest.k)")
+                + "; test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
         } else if evaluation.selectBy != .rmse {
             text += "validation \(evaluation.selectBy.name(at: evaluation.rankingAt)) \(number(evaluation.selectBy.value(best))); "
                 + "validation RMSE \(number(best.validation.rmse)), test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
