@@ -9,17 +9,24 @@ import XCTest
 /// each component's explained variance. Ranking metrics, where every candidate of a complete
 /// matrix is a relevant held-out entry, are left out unless a relevance threshold is set.
 final class DenseRankSelectionTests: XCTestCase {
+    /// A scratch folder where the shipped dense-svd pipeline, with `settings` (`--set`
+    /// arguments), ran on a 400 x 80 matrix of rank `rank` plus noise 0.3.
+    private func denseSweep(rank: Int, _ settings: [String] = []) throws -> Scratch {
+        let scratch = try Scratch()
+        let synth = try MFPipeBinary.run(["synth", "--dense", "--rows", "400", "--cols", "80", "--rank", "\(rank)", "--noise", "0.3",
+                                          "--seed", "\(rank)", "--format", "dense", "--output", "data/dense.csv"], in: scratch.root)
+        XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+        try scratch.copyFromRepository("pipelines/dense-svd.json")
+        let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv"]
+                                       + settings.flatMap { ["--set", $0] }, in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        return scratch
+    }
+
     func testTheChosenRankIsTheTrueRank() throws {
         for rank in [3, 8] {
-            let scratch = try Scratch()
+            let scratch = try denseSweep(rank: rank)
             defer { scratch.remove() }
-            let synth = try MFPipeBinary.run(["synth", "--dense", "--rows", "400", "--cols", "80", "--rank", "\(rank)", "--noise", "0.3",
-                                              "--seed", "\(rank)", "--format", "dense", "--output", "data/dense.csv"], in: scratch.root)
-            XCTAssertEqual(synth.exitCode, 0, synth.stderr)
-            try scratch.copyFromRepository("pipelines/dense-svd.json")
-            let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv"],
-                                           in: scratch.root)
-            XCTAssertEqual(run.exitCode, 0, run.stderr)
             let file = try HDF5File.open(scratch.url("out/dense-svd.h5"))
             defer { try? file.close() }
             let models = try file.root.openGroup("models")
@@ -60,16 +67,8 @@ final class DenseRankSelectionTests: XCTestCase {
     /// report and the export give both rules' choices.
     func testTheOneStandardErrorRuleFindsTheTrueRankOnAFlatCurve() throws {
         for rank in [3, 8] {
-            let scratch = try Scratch()
+            let scratch = try denseSweep(rank: rank, ["factorize.algorithm=als", "evaluate.selection_rule=one_standard_error"])
             defer { scratch.remove() }
-            let synth = try MFPipeBinary.run(["synth", "--dense", "--rows", "400", "--cols", "80", "--rank", "\(rank)", "--noise", "0.3",
-                                              "--seed", "\(rank)", "--format", "dense", "--output", "data/dense.csv"], in: scratch.root)
-            XCTAssertEqual(synth.exitCode, 0, synth.stderr)
-            try scratch.copyFromRepository("pipelines/dense-svd.json")
-            let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv",
-                                            "--set", "factorize.algorithm=als", "--set", "evaluate.selection_rule=one_standard_error"],
-                                           in: scratch.root)
-            XCTAssertEqual(run.exitCode, 0, run.stderr)
             let file = try HDF5File.open(scratch.url("out/dense-svd.h5"))
             defer { try? file.close() }
             let models = try file.root.openGroup("models")
