@@ -6,8 +6,8 @@ import XCTest
 /// evaluate warns when the chosen model predicts the validation entries no better than
 /// the global mean or the bias baseline: on sparse ratings that are mostly noise the
 /// factors fit the noise, and the run said nothing of it. The warning stays with the
-/// result: a rerun that finds evaluate cached repeats it, and the run record and the report
-/// list it.
+/// result: a rerun that finds evaluate cached repeats it, and the run record, the report and
+/// `status` list it.
 final class BaselineWarningTests: XCTestCase {
     private var scratch: Scratch!
 
@@ -16,8 +16,8 @@ final class BaselineWarningTests: XCTestCase {
 
     /// What two runs on 4,000 synthetic ratings with noise `noise` times the signal said:
     /// the first run's standard error, the second's (every node cached), the warnings of
-    /// the second's run record for evaluate, and the Markdown report.
-    private func runs(noise: String) throws -> (first: String, cached: String, recorded: [String], report: String) {
+    /// the second's run record for evaluate, the Markdown report and `status`'s output.
+    private func runs(noise: String) throws -> (first: String, cached: String, recorded: [String], report: String, status: String) {
         let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "400", "--cols", "300",
                                           "--ratings", "4000", "--noise", noise, "--seed", "2"], in: scratch.root)
         XCTAssertEqual(synth.exitCode, 0, synth.stderr)
@@ -35,8 +35,10 @@ final class BaselineWarningTests: XCTestCase {
         let cached = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(cached.exitCode, 0, cached.stderr)
         XCTAssertEqual(try RunRecords.latestActions(workdir: scratch.url("runs/\(noise)"))["evaluate"], "cached")
+        let status = try MFPipeBinary.run(["status", "pipelines/noise.json"], in: scratch.root)
+        XCTAssertEqual(status.exitCode, 0, status.stderr)
         return (first.stderr, cached.stderr, try RunRecords.latestWarnings(of: "evaluate", workdir: scratch.url("runs/\(noise)")),
-                try String(contentsOf: scratch.url("out/\(noise).md"), encoding: .utf8))
+                try String(contentsOf: scratch.url("out/\(noise).md"), encoding: .utf8), status.stdout)
     }
 
     func testAModelNoBetterThanTheGlobalMeanIsNamedAndStaysNamed() throws {
@@ -58,10 +60,15 @@ final class BaselineWarningTests: XCTestCase {
         XCTAssertEqual(masked(said.cached), "warning: evaluate (cached): \(warning)\n")
         XCTAssertEqual(said.recorded.map(masked), [warning])
         XCTAssertTrue(said.report.contains("## Warnings\n\n- `evaluate`: \(said.recorded[0])\n"), said.report)
+        let statusLines = said.status.split(separator: "\n").map(String.init)
+        let evaluateLine = try XCTUnwrap(statusLines.firstIndex { $0.hasPrefix("evaluate ") }, said.status)
+        XCTAssertEqual(statusLines[evaluateLine + 1], String(repeating: " ", count: "normalize".count + 2) + "warning: \(said.recorded[0])")
+        XCTAssertEqual(statusLines.filter { $0.contains("warning:") }.count, 1, said.status)
 
         let clean = try runs(noise: "0.5")
         XCTAssertEqual(clean.first + clean.cached, "", "a model that beats the baselines draws no warning")
         XCTAssertEqual(clean.recorded, [])
         XCTAssertFalse(clean.report.contains("## Warnings"), clean.report)
+        XCTAssertFalse(clean.status.contains("warning:"), clean.status)
     }
 }

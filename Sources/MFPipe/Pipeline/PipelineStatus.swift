@@ -21,6 +21,8 @@ public struct PipelineStatus {
         public let checkpoint: (epoch: Int, epochs: Int)?
         /// What the last run did with it ("ran", "cached", "failed", "not run") and how long it took.
         public let lastRun: (action: String, seconds: Double)?
+        /// The warnings it gave when it ran (done nodes, from the manifest).
+        public let warnings: [String]
     }
 
     /// The nodes, in DAG order.
@@ -56,7 +58,8 @@ public struct PipelineStatus {
             case .changed, .forced: (state, detail) = ("stale", decision.reason ?? "")
             }
             return Node(id: decision.node.id, state: state, detail: detail, pid: state == "running" ? lock.pid : nil,
-                        checkpoint: checkpoint, lastRun: lastActions[decision.node.id])
+                        checkpoint: checkpoint, lastRun: lastActions[decision.node.id],
+                        warnings: state == "done" ? NodeWarnings.of(manifest: decision.manifest) : [])
         }
     }
 
@@ -68,10 +71,11 @@ public struct PipelineStatus {
         return try? JSONParser.parse(data)
     }
 
-    /// The lines `status` prints: one per node, then the last run.
+    /// The lines `status` prints: one per node (and one per warning it gave, under it), then
+    /// the last run.
     public var lines: [String] {
         let width = nodes.map(\.id.count).max() ?? 0
-        var lines = nodes.map { node -> String in
+        var lines = nodes.flatMap { node -> [String] in
             var state = node.state
             if let pid = node.pid { state += " (pid \(pid))" }
             var line = node.id.padding(toLength: width + 2, withPad: " ", startingAt: 0)
@@ -80,7 +84,8 @@ public struct PipelineStatus {
                 line += (node.detail.isEmpty ? "" : "  ") + "[last run: \(last.action)"
                     + (last.action == "ran" ? String(format: " in %.2fs", last.seconds) : "") + "]"
             }
-            return line.trimmingCharacters(in: .whitespaces)
+            let indent = String(repeating: " ", count: width + 2)
+            return [line.trimmingCharacters(in: .whitespaces)] + node.warnings.map { indent + "warning: " + $0 }
         }
         if let run = lastRun {
             let code = run["exit_code"]?.intValue ?? 0
@@ -108,6 +113,7 @@ public struct PipelineStatus {
                 if let last = node.lastRun {
                     members.append(("last_run", .object([("action", .string(last.action)), ("seconds", .number(last.seconds))])))
                 }
+                members.append(("warnings", .array(node.warnings.map(JSONValue.string))))
                 return .object(members)
             })),
             ("last_run", lastRun.map { run in
