@@ -6,8 +6,8 @@ import XCTest
 /// evaluate warns when the chosen model predicts the validation entries no better than
 /// the global mean or the bias baseline: on sparse ratings that are mostly noise the
 /// factors fit the noise, and the run said nothing of it. The warning stays with the
-/// result: a rerun that finds evaluate cached repeats it, and the run record, the report and
-/// `status` list it.
+/// result: a rerun that finds evaluate cached repeats it, and the run record, the report,
+/// `status` and the export list it.
 final class BaselineWarningTests: XCTestCase {
     private var scratch: Scratch!
 
@@ -16,8 +16,10 @@ final class BaselineWarningTests: XCTestCase {
 
     /// What two runs on 4,000 synthetic ratings with noise `noise` times the signal said:
     /// the first run's standard error, the second's (every node cached), the warnings of
-    /// the second's run record for evaluate, the Markdown report and `status`'s output.
-    private func runs(noise: String) throws -> (first: String, cached: String, recorded: [String], report: String, status: String) {
+    /// the second's run record for evaluate, the Markdown report, `status`'s output and the
+    /// export's `/provenance/warnings`.
+    private func runs(noise: String) throws -> (first: String, cached: String, recorded: [String], report: String, status: String,
+                                                exported: [String]) {
         let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "400", "--cols", "300",
                                           "--ratings", "4000", "--noise", noise, "--seed", "2"], in: scratch.root)
         XCTAssertEqual(synth.exitCode, 0, synth.stderr)
@@ -28,7 +30,8 @@ final class BaselineWarningTests: XCTestCase {
               {"id": "normalize", "type": "normalize", "inputs": ["split"]},
               {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 32}},
               {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}},
-              {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).md"}}]}
+              {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).md"}},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).h5"}}]}
             """, to: "pipelines/noise.json")
         let first = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(first.exitCode, 0, first.stderr)
@@ -37,8 +40,11 @@ final class BaselineWarningTests: XCTestCase {
         XCTAssertEqual(try RunRecords.latestActions(workdir: scratch.url("runs/\(noise)"))["evaluate"], "cached")
         let status = try MFPipeBinary.run(["status", "pipelines/noise.json"], in: scratch.root)
         XCTAssertEqual(status.exitCode, 0, status.stderr)
+        let export = try HDF5File.open(scratch.url("out/\(noise).h5"))
+        defer { try? export.close() }
         return (first.stderr, cached.stderr, try RunRecords.latestWarnings(of: "evaluate", workdir: scratch.url("runs/\(noise)")),
-                try String(contentsOf: scratch.url("out/\(noise).md"), encoding: .utf8), status.stdout)
+                try String(contentsOf: scratch.url("out/\(noise).md"), encoding: .utf8), status.stdout,
+                try export.root.openGroup("provenance").readStrings("warnings"))
     }
 
     func testAModelNoBetterThanTheGlobalMeanIsNamedAndStaysNamed() throws {
@@ -64,11 +70,13 @@ final class BaselineWarningTests: XCTestCase {
         let evaluateLine = try XCTUnwrap(statusLines.firstIndex { $0.hasPrefix("evaluate ") }, said.status)
         XCTAssertEqual(statusLines[evaluateLine + 1], String(repeating: " ", count: "normalize".count + 2) + "warning: \(said.recorded[0])")
         XCTAssertEqual(statusLines.filter { $0.contains("warning:") }.count, 1, said.status)
+        XCTAssertEqual(said.exported, ["evaluate: \(said.recorded[0])"])
 
         let clean = try runs(noise: "0.5")
         XCTAssertEqual(clean.first + clean.cached, "", "a model that beats the baselines draws no warning")
         XCTAssertEqual(clean.recorded, [])
         XCTAssertFalse(clean.report.contains("## Warnings"), clean.report)
         XCTAssertFalse(clean.status.contains("warning:"), clean.status)
+        XCTAssertEqual(clean.exported, [])
     }
 }

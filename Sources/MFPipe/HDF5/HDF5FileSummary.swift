@@ -40,6 +40,9 @@ public enum HDF5FileSummary {
             }
             lines.append(line)
         }
+        if root.contains("provenance"), try root.openGroup("provenance").contains("warnings") {
+            lines += try root.openGroup("provenance").readStrings("warnings").map { "  warning: \($0)" }
+        }
         if root.contains("sweep") {
             let sweep = try root.openGroup("sweep")
             let ks = try sweep.read("k", as: Int32.self).values

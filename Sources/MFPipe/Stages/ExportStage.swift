@@ -73,7 +73,9 @@ public enum ExportStage: Stage {
             if context.params.bool("reconstruction"), let chosenModel {
                 try Reconstruction.write(chosenModel, normalization: normalization, clip: evaluation.clipRange, to: file.root, name: "reconstruction")
             }
-            try file.root.createGroup("provenance").writeStrings([JSONWriter.pretty(context.pipeline.resolvedJSON)], to: "pipeline")
+            let provenance = try file.root.createGroup("provenance")
+            try provenance.writeStrings([JSONWriter.pretty(context.pipeline.resolvedJSON)], to: "pipeline")
+            try provenance.writeStrings(try context.upstreamWarnings().map { "\($0.node): \($0.message)" }, to: "warnings")
             let pipelineHash = try file.root.stringAttribute("pipeline_hash")
             try file.close()
             if context.params.has("anndata"), let chosenModel {

@@ -32,7 +32,7 @@ public enum ReportStage: Stage {
         try AtomicFile.write(plot.render(), to: plotURL)
         try AtomicFile.write(csv(evaluation), to: csvURL)
         let components = try componentVariance(evaluation, context: context)
-        let warnings = try upstreamWarnings(context)
+        let warnings = try context.upstreamWarnings()
         try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent, components: components,
                                     warnings: warnings),
                              to: markdown)
@@ -193,15 +193,6 @@ public enum ReportStage: Stage {
         try context.ancestors.map { handle in
             let manifest = try handle.manifest()
             return (handle.node.id, manifest["seconds"]?.doubleValue ?? 0)
-        }
-    }
-
-    /// The warnings the upstream nodes gave when they ran, from their manifests, in the
-    /// DAG's order.
-    private static func upstreamWarnings(_ context: StageContext) throws -> [(node: String, message: String)] {
-        let order = Dictionary(uniqueKeysWithValues: PipelineDAG(context.pipeline).nodes.enumerated().map { ($1.id, $0) })
-        return try context.ancestors.sorted { order[$0.node.id]! < order[$1.node.id]! }.flatMap { handle in
-            NodeWarnings.of(manifest: try handle.manifest()).map { (handle.node.id, $0) }
         }
     }
 

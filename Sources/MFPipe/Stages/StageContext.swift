@@ -80,6 +80,15 @@ public struct StageContext {
         return handle
     }
 
+    /// The warnings the upstream nodes gave when they ran, from their manifests, in the
+    /// DAG's order.
+    public func upstreamWarnings() throws -> [(node: String, message: String)] {
+        let order = Dictionary(uniqueKeysWithValues: PipelineDAG(pipeline).nodes.enumerated().map { ($1.id, $0) })
+        return try ancestors.sorted { order[$0.node.id]! < order[$1.node.id]! }.flatMap { handle in
+            NodeWarnings.of(manifest: try handle.manifest()).map { (handle.node.id, $0) }
+        }
+    }
+
     /// Every ancestor artifact of `kind`, in DAG order.
     public func all(_ kind: ArtifactKind) -> [ArtifactHandle] {
         ancestors.filter { $0.kind == kind }.sorted { $0.node.id.localizedStandardCompare($1.node.id) == .orderedAscending }
