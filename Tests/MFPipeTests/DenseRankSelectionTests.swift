@@ -85,6 +85,9 @@ final class DenseRankSelectionTests: XCTestCase {
             XCTAssertEqual(within.min(), rank, "the smallest k within one standard error of the lowest")
             let report = try String(contentsOf: scratch.url("out/dense-svd-report.md"), encoding: .utf8)
             let sentence = lowestK == rank ? "the lowest;" : "within one standard error of the lowest, \(MetricText.format(rmse[lowest])) at k = \(lowestK);"
+            let summary = try XCTUnwrap(try RunRecords.latestSummary(of: "evaluate", workdir: scratch.url("runs/dense-svd")))
+            XCTAssertTrue(summary.hasPrefix("chose k=\(rank): validation RMSE \(MetricText.format(rmse[ks.firstIndex(of: rank)!])) (one-standard-error rule"
+                                            + (lowestK == rank ? ")" : "; lowest \(MetricText.format(rmse[lowest])) at k=\(lowestK))")), summary)
             XCTAssertTrue(report.contains("**Chosen model:** k = \(rank) (als), selected by the one-standard-error rule: validation RMSE "
                                           + "\(MetricText.format(rmse[ks.firstIndex(of: rank)!])), \(sentence)"), report)
         }

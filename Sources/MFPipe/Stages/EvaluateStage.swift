@@ -285,6 +285,9 @@ public enum EvaluateStage: Stage {
             if evaluation.isCrossValidated {
                 validation += " ± \(MetricText.format(best.validationRMSESD)) over \(best.folds) folds ("
                     + (evaluation.selection == .lowest ? "lowest mean" : "one-standard-error rule") + ")"
+            } else if evaluation.selection == .oneStandardError {
+                let lowest = evaluation.models[SelectionRule.lowest.choose(evaluation.models)]
+                validation += " (one-standard-error rule" + (lowest.k == best.k ? ")" : "; lowest \(MetricText.format(lowest.validation.rmse)) at k=\(lowest.k))")
             }
             held.append(validation)
         }
