@@ -44,6 +44,7 @@ final class AnnDataTests: XCTestCase {
                 assert int(twin.uns["mfpipe"]["k"]) == int(m.attrs["k"]), "k"
                 assert twin.uns["mfpipe"]["algorithm"] == m.attrs["algorithm"]
                 assert np.array_equal(twin.uns["sweep"]["test_rmse"], f["sweep/test_rmse"][:]), "sweep"
+                assert list(twin.uns["mfpipe"]["warnings"]) == list(f["provenance/warnings"].asstr()[:]), "warnings"
                 i, j = 7, 11
                 def predict(mean, row_offset, col_offset, rb, cb, w, h, low, high):
                     return float(np.clip(mean + row_offset + col_offset + rb + cb + w @ h, low, high))

@@ -31,7 +31,7 @@ final class BaselineWarningTests: XCTestCase {
               {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 32}},
               {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}},
               {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).md"}},
-              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).h5"}}]}
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).h5", "anndata": "../out/\(noise).h5ad"}}]}
             """, to: "pipelines/noise.json")
         let first = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(first.exitCode, 0, first.stderr)
@@ -42,9 +42,13 @@ final class BaselineWarningTests: XCTestCase {
         XCTAssertEqual(status.exitCode, 0, status.stderr)
         let export = try HDF5File.open(scratch.url("out/\(noise).h5"))
         defer { try? export.close() }
+        let twin = try HDF5File.open(scratch.url("out/\(noise).h5ad"))
+        defer { try? twin.close() }
+        let exported = try export.root.openGroup("provenance").readStrings("warnings")
+        XCTAssertEqual(try twin.root.openGroup("uns").openGroup("mfpipe").readStrings("warnings"), exported, "the AnnData twin's uns has them too")
         return (first.stderr, cached.stderr, try RunRecords.latestWarnings(of: "evaluate", workdir: scratch.url("runs/\(noise)")),
                 try String(contentsOf: scratch.url("out/\(noise).md"), encoding: .utf8), status.stdout,
-                try export.root.openGroup("provenance").readStrings("warnings"))
+                exported)
     }
 
     func testAModelNoBetterThanTheGlobalMeanIsNamedAndStaysNamed() throws {

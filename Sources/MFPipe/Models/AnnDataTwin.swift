@@ -8,7 +8,8 @@ import Foundation
 /// each row's training count, bias, and normalization offset and scale; `var` likewise for
 /// the columns; `obsm["W"]` is W (rows x k) and `varm["H"]` is Hᵀ (columns x k);
 /// `uns["mfpipe"]` holds the chosen rank, algorithm, hyper-parameters, the normalization's
-/// method and mean, the clip range, the prediction rule and provenance, and `uns["sweep"]`
+/// method and mean, the clip range, the prediction rule, provenance and the upstream nodes'
+/// warnings, and `uns["sweep"]`
 /// the sweep table. There is no `X`: the ratings stay in the work directory and the export.
 enum AnnDataTwin {
     /// What the twin holds besides the model.
@@ -22,6 +23,8 @@ enum AnnDataTwin {
         var clip: ClosedRange<Double>?
         var pipelineHash: String
         var sweep: [(name: String, values: [Double])]
+        /// What the upstream nodes warned of, each "node: message".
+        var warnings: [String]
     }
 
     /// Writes `contents` to `url` under a temporary name, renamed into place when complete.
@@ -59,6 +62,8 @@ enum AnnDataTwin {
             try writeText(mfpipe, "prediction_rule", Predictor.rule.replacingOccurrences(of: "/normalization", with: "obs and var (offset, scale) and uns/mfpipe (mean, transform)"))
             try writeText(mfpipe, "pipeline_hash", contents.pipelineHash)
             try writeText(mfpipe, "mfpipe_version", Version.mfpipe)
+            try mfpipe.writeStrings(contents.warnings, to: "warnings")
+            try encode(mfpipe, member: "warnings", "string-array", "0.2.0")
             let sweep = try dictionary(uns, "sweep")
             for (name, values) in contents.sweep { try writeArray(sweep, name, values, shape: [values.count]) }
             try file.close()

@@ -75,7 +75,8 @@ public enum ExportStage: Stage {
             }
             let provenance = try file.root.createGroup("provenance")
             try provenance.writeStrings([JSONWriter.pretty(context.pipeline.resolvedJSON)], to: "pipeline")
-            try provenance.writeStrings(try context.upstreamWarnings().map { "\($0.node): \($0.message)" }, to: "warnings")
+            let warnings = try context.upstreamWarnings().map { "\($0.node): \($0.message)" }
+            try provenance.writeStrings(warnings, to: "warnings")
             let pipelineHash = try file.root.stringAttribute("pipeline_hash")
             try file.close()
             if context.params.has("anndata"), let chosenModel {
@@ -83,7 +84,7 @@ public enum ExportStage: Stage {
                     rowIDs: data.rowIDs.ids, colIDs: data.colIDs.ids,
                     rowCounts: rowCounts, colCounts: colCounts,
                     model: chosenModel, normalization: normalization, clip: evaluation.clipRange,
-                    pipelineHash: pipelineHash, sweep: sweepColumns(evaluation)),
+                    pipelineHash: pipelineHash, sweep: sweepColumns(evaluation), warnings: warnings),
                     to: context.params.url("anndata"))
             }
             try AtomicFile.commit(temporary, to: destination)
