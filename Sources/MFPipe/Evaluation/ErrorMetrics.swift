@@ -14,21 +14,11 @@ public struct ErrorMetrics: Sendable, Equatable {
     /// No entries: both NaN.
     public static let empty = ErrorMetrics(rmse: .nan, mae: .nan)
 
-    /// The metrics of `predict` over `table`, on up to `threads` threads: the entries are cut
-    /// into fixed chunks (`ParallelWork.overChunks`) whose sums are added in order, so the
-    /// result has the same bits for any thread count.
+    /// The metrics of `predict` over `table`, on up to `threads` threads, with the same bits
+    /// for any thread count (`errorSums`).
     public static func measure(_ table: RatingTable, threads: Int = 1, predict: (Int32, Int32) -> Double) -> ErrorMetrics {
         guard table.count > 0 else { return .empty }
-        let sums = ParallelWork.overChunks(table.count, threads: threads) { entries in
-            var (squared, absolute) = (0.0, 0.0)
-            for entry in entries {
-                let error = Double(table.values[entry]) - predict(table.rows[entry], table.cols[entry])
-                squared += error * error
-                absolute += abs(error)
-            }
-            return (squared, absolute)
-        }
-        let (squared, absolute) = sums.reduce((0.0, 0.0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+        let (squared, absolute) = errorSums(table, threads: threads, predict: predict) { error in (error * error, abs(error)) }
         return ErrorMetrics(rmse: (squared / Double(table.count)).squareRoot(), mae: absolute / Double(table.count))
     }
 
@@ -38,17 +28,26 @@ public struct ErrorMetrics: Sendable, Equatable {
     public static func meanSquareStandardError(_ table: RatingTable, threads: Int = 1, predict: (Int32, Int32) -> Double) -> Double {
         let n = Double(table.count)
         guard table.count > 1 else { return .nan }
-        let sums = ParallelWork.overChunks(table.count, threads: threads) { entries in
-            var (squares, fourths) = (0.0, 0.0)
-            for entry in entries {
-                let error = Double(table.values[entry]) - predict(table.rows[entry], table.cols[entry])
-                squares += error * error
-                fourths += error * error * error * error
-            }
-            return (squares, fourths)
+        let (squares, fourths) = errorSums(table, threads: threads, predict: predict) { error in
+            let square = error * error
+            return (square, square * square)
         }
-        let (squares, fourths) = sums.reduce((0.0, 0.0)) { ($0.0 + $1.0, $0.1 + $1.1) }
         let variance = max(0, (fourths - squares * squares / n) / (n - 1))
         return (variance / n).squareRoot()
+    }
+
+    /// Two sums of `terms(error)` over the entries' errors (value − prediction): the entries
+    /// are cut into fixed chunks (`ParallelWork.overChunks`) whose sums are added in order,
+    /// so the result has the same bits for any thread count.
+    private static func errorSums(_ table: RatingTable, threads: Int, predict: (Int32, Int32) -> Double,
+                                  _ terms: (Double) -> (Double, Double)) -> (Double, Double) {
+        ParallelWork.overChunks(table.count, threads: threads) { entries in
+            var sums = (0.0, 0.0)
+            for entry in entries {
+                let (first, second) = terms(Double(table.values[entry]) - predict(table.rows[entry], table.cols[entry]))
+                sums = (sums.0 + first, sums.1 + second)
+            }
+            return sums
+        }.reduce((0.0, 0.0)) { ($0.0 + $1.0, $0.1 + $1.1) }
     }
 }
