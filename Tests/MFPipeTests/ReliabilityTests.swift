@@ -207,12 +207,17 @@ final class ReliabilityTests: XCTestCase {
     }
 
     /// A dense header of years reads as a row of data by the detection rule (a row may hold
-    /// such values): the ingest says so, and `header: true` reads it as column names.
+    /// such values): the ingest says so, `header: true` reads it as column names, and
+    /// `header: false` keeps it as data without the warning.
     func testADenseHeaderOfYearsIsDataWithAWarning() throws {
         let content = Data("country,2019,2020,2021,2022,2023\nAlbania,1.5,2.5,3.5,4,5\nBrazil,4,5,6.5,7,8\n".utf8)
         let auto = try ingest("years.csv", content, params: #""format": "dense""#)
         XCTAssertEqual(auto.exitCode, 0, auto.stderr)
-        XCTAssertEqual(auto.stderr, "warning: ingest: the first line of inputs/years.csv was read as a row of data (row \"country\": 2019, 2020, …, 2023); if it names the columns, set \"header\": true\n")
+        XCTAssertEqual(auto.stderr, "warning: ingest: the first line of inputs/years.csv was read as a row of data (row \"country\": 2019, 2020, …, 2023); if it names the columns, set \"header\": true; if it is data, \"header\": false (and no warning)\n")
+        try? FileManager.default.removeItem(at: scratch.url("runs"))
+        let asData = try ingest("years.csv", content, params: #""format": "dense", "header": false"#)
+        XCTAssertEqual(asData.exitCode, 0, asData.stderr)
+        XCTAssertEqual(asData.stderr, "")
         try? FileManager.default.removeItem(at: scratch.url("runs"))
         let named = try ingest("years.csv", content, params: #""format": "dense", "header": true"#)
         XCTAssertEqual(named.exitCode, 0, named.stderr)

@@ -93,7 +93,7 @@ public enum IngestStage: Stage {
         let data = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: outcome.table])
         try context.writeArtifact(data.write)
         if format == "dense", params.flagOrAuto("header") == nil, let labels = columnLabelsReadAsData(parsed) {
-            context.warn("the first line of \(name) was read as a row of data (\(labels)); if it names the columns, set \"header\": true")
+            context.warn("the first line of \(name) was read as a row of data (\(labels)); if it names the columns, set \"header\": true; if it is data, \"header\": false (and no warning)")
         }
         var summary = "\(CountText.of(outcome.table.count, "entry", plural: "entries")), \(CountText.of(data.rowCount, "row")) x "
             + "\(CountText.of(data.colCount, "column")) from \(name)"
