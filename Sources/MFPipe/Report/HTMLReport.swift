@@ -45,6 +45,7 @@ struct HTMLReport {
         .meta { color: #666; }
         .curves { display: flex; flex-wrap: wrap; gap: 8px; }
         dt { font-weight: bold; } dd { font-family: monospace; margin: 0 0 0.5em 1em; }
+        #warnings { background: #fff8e1; border-left: 4px solid #e6a100; padding: 0.2em 1em; }
         </style>
         </head>
         <body>
