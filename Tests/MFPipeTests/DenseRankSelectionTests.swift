@@ -31,7 +31,8 @@ final class DenseRankSelectionTests: XCTestCase {
             defer { try? file.close() }
             let models = try file.root.openGroup("models")
             let chosen = try models.openGroup(try models.stringAttribute("chosen"))
-            XCTAssertEqual(try chosen.intAttribute("k"), rank, "the validation error is lowest at the true rank")
+            XCTAssertEqual(try chosen.intAttribute("k"), rank, "the pipeline's one-standard-error rule picks the true rank")
+            XCTAssertEqual(try file.root.openGroup("sweep").intAttribute("chosen_k_lowest"), rank, "the validation error is lowest at the true rank")
             let sigma = try chosen.read("sigma", as: Float.self).values
             let shares = try chosen.read("explained_variance_ratio", as: Double.self).values
             XCTAssertEqual(shares.count, rank)
@@ -63,11 +64,11 @@ final class DenseRankSelectionTests: XCTestCase {
 
     /// A regularised sweep's validation curve is flat past the true rank, and its lowest
     /// point lands on a larger k (als chose 5 for rank 3 and 11 for rank 8 here); the
-    /// one-standard-error rule on the one validation set picks the true rank, and the
-    /// report and the export give both rules' choices.
+    /// shipped pipeline's one-standard-error rule, on its one validation set, picks the true
+    /// rank, and the report and the export give both rules' choices.
     func testTheOneStandardErrorRuleFindsTheTrueRankOnAFlatCurve() throws {
         for rank in [3, 8] {
-            let scratch = try denseSweep(rank: rank, ["factorize.algorithm=als", "evaluate.selection_rule=one_standard_error"])
+            let scratch = try denseSweep(rank: rank, ["factorize.algorithm=als"])
             defer { scratch.remove() }
             let file = try HDF5File.open(scratch.url("out/dense-svd.h5"))
             defer { try? file.close() }
