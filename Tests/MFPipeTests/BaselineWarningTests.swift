@@ -53,6 +53,15 @@ final class BaselineWarningTests: XCTestCase {
 
     func testAModelNoBetterThanTheGlobalMeanIsNamedAndStaysNamed() throws {
         let said = try runs(noise: "3")
+        // As a JSON event, with the node it is about and whether it was repeated from the cache.
+        let json = try MFPipeBinary.run(["run", "pipelines/noise.json", "--log-format", "json"], in: scratch.root)
+        XCTAssertEqual(json.exitCode, 0, json.stderr)
+        let schema = try EventSchema.check(json.stdout, in: scratch)
+        XCTAssertEqual(schema.stdout + schema.stderr, "", "every event matches the schema")
+        let events = try json.stdout.split(separator: "\n").map { try JSONParser.parse(Data($0.utf8)) }.filter { $0["event"]?.stringValue == "warning" }
+        XCTAssertEqual(events.map { $0["node"]?.stringValue }, ["evaluate"])
+        XCTAssertEqual(events.map { $0["cached"]?.boolValue }, [true])
+        XCTAssertEqual(events.map { $0["message"]?.stringValue }, ["evaluate (cached): \(said.recorded[0])"])
         let numbers = try NSRegularExpression(pattern: #"RMSE ([0-9.]+) against ([0-9.]+)"#)
         let stderr = said.first
         let match = try XCTUnwrap(numbers.firstMatch(in: stderr, range: NSRange(stderr.startIndex..., in: stderr)), stderr)

@@ -217,7 +217,7 @@ public final class Engine {
             log.info("cached", "cached \(decision.node.id): \(decision.manifest?["summary"]?.stringValue ?? "")",
                      fields: ["node": .string(decision.node.id)])
             for warning in NodeWarnings.of(manifest: decision.manifest) {
-                log.warning("\(decision.node.id) (cached): \(warning)")
+                log.warning("\(decision.node.id) (cached): \(warning)", fields: ["node": .string(decision.node.id), "cached": .bool(true)])
             }
         }
         var pending = decisions.filter { $0.reason != nil }

@@ -57,14 +57,15 @@ public final class EventLog: @unchecked Sendable {
     }
 
     /// Writes a warning; shown even with `--quiet`, on standard error, and in JSON also as a
-    /// `warning` event, so that a monitor reading the events sees it.
-    public func warning(_ message: String) {
+    /// `warning` event with `fields` (the node it is about, whether it comes from a cached
+    /// node's manifest), so that a monitor reading the events sees it.
+    public func warning(_ message: String, fields: [String: JSONValue] = [:]) {
         lock.lock()
         if interactive { write(board.erase()) }
         StandardStream.error.write("warning: \(StandardStream.printable(message))\n")
         if interactive { write(board.draw()) }
         lock.unlock()
-        if format == .json { emit("warning", message, fields: [:]) }
+        if format == .json { emit("warning", message, fields: fields) }
     }
 
     /// Reports progress of a running node — `done` of `total` `unit`s, with `measures` —

@@ -55,7 +55,7 @@ public struct StageContext {
     /// now (after the node id), and in the node's manifest, so that later runs that find the
     /// node cached, the run record and the report repeat it.
     public func warn(_ message: String) {
-        log.warning("\(node.id): \(message)")
+        log.warning("\(node.id): \(message)", fields: ["node": .string(node.id), "cached": .bool(false)])
         warnings.append(message)
     }
 
