@@ -92,8 +92,11 @@ enum RunCommand: Command {
             engine = Engine(pipeline: pipeline, log: log, cancellation: cancellation, world: world)
             let record = try engine!.run(options)
             let ran = record.entries.filter { $0.action == "ran" }.count
-            log.info("finish", "finished \(pipeline.name): \(ran) ran, \(record.entries.count - ran) cached", fields: [
+            let warnings = record.entries.reduce(0) { $0 + $1.warnings.count }
+            log.info("finish", "finished \(pipeline.name): \(ran) ran, \(record.entries.count - ran) cached"
+                     + (warnings > 0 ? "; \(CountText.of(warnings, "warning"))" : ""), fields: [
                 "exit_code": .number(0), "ran": .number(Double(ran)), "cached": .number(Double(record.entries.count - ran)),
+                "warnings": .number(Double(warnings)),
             ])
             return 0
         } catch {

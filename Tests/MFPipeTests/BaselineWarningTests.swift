@@ -62,6 +62,9 @@ final class BaselineWarningTests: XCTestCase {
         XCTAssertEqual(events.map { $0["node"]?.stringValue }, ["evaluate"])
         XCTAssertEqual(events.map { $0["cached"]?.boolValue }, [true])
         XCTAssertEqual(events.map { $0["message"]?.stringValue }, ["evaluate (cached): \(said.recorded[0])"])
+        let finish = try JSONParser.parse(Data(try XCTUnwrap(json.stdout.split(separator: "\n").last).utf8))
+        XCTAssertEqual(finish["message"]?.stringValue, "finished noise: 0 ran, 7 cached; 1 warning")
+        XCTAssertEqual(finish["warnings"]?.intValue, 1)
         let numbers = try NSRegularExpression(pattern: #"RMSE ([0-9.]+) against ([0-9.]+)"#)
         let stderr = said.first
         let match = try XCTUnwrap(numbers.firstMatch(in: stderr, range: NSRange(stderr.startIndex..., in: stderr)), stderr)
