@@ -9,6 +9,12 @@ public enum SelectionRule: String, CaseIterable, Sendable {
     /// standard error of the lowest model's (`validationMSESE`).
     case oneStandardError = "one_standard_error"
 
+    /// The rule's name in reports and summaries: "one-standard-error rule", or "lowest"
+    /// ("lowest mean" under k-fold, where it compares means over the folds).
+    public func name(crossValidated: Bool) -> String {
+        self == .oneStandardError ? "one-standard-error rule" : crossValidated ? "lowest mean" : "lowest"
+    }
+
     /// The index in `models` of the model the rule chooses by validation `metric` (the
     /// first on ties; the one-standard-error rule always by RMSE, whose spread it knows).
     public func choose(_ models: [Evaluation.ModelScore], by metric: SelectionMetric = .rmse) -> Int {

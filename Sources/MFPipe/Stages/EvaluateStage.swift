@@ -62,7 +62,10 @@ public enum EvaluateStage: Stage {
                                        rows: data.rowCount)
         }
 
-        func score(_ handle: ArtifactHandle, tasks: RankingMetrics.Task?) throws -> Evaluation.ModelScore {
+        /// The model in `handle` scored on this data; with `measuresSpread`, also the standard
+        /// error of its validation mean squared error (for the one-standard-error rule on one
+        /// validation set).
+        func score(_ handle: ArtifactHandle, tasks: RankingMetrics.Task?, measuresSpread: Bool) throws -> Evaluation.ModelScore {
             let model = try FactorModel.read(at: handle.dataFile)
             let predictor = Predictor(normalization: normalization, model: model, clip: clip)
             var score = Evaluation.ModelScore(
@@ -74,14 +77,11 @@ public enum EvaluateStage: Stage {
                 explainedVariance: EvaluateStage.explainedVariance(predictor, train: data.training, normalized: normalizedTrain,
                                                                    squares: trainSquares, threads: threads),
                 fold: handle.node.fold ?? 0, parameters: model.w.count + model.h.count + model.rowBias.count + model.colBias.count + model.sigma.count)
+            if measuresSpread {
+                score.validationMSESE = ErrorMetrics.meanSquareStandardError(validation, threads: threads, predict: predictor.predict)
+            }
             (score.validationRanking, score.testRanking) = try rankingMetrics(model, normalization: normalization, tasks: tasks)
             return score
-        }
-
-        /// The standard error of the validation mean squared error of the model in `handle`.
-        func validationMSESE(_ handle: ArtifactHandle) throws -> Double {
-            let predictor = Predictor(normalization: normalization, model: try FactorModel.read(at: handle.dataFile), clip: clip)
-            return ErrorMetrics.meanSquareStandardError(validation, threads: threads, predict: predictor.predict)
         }
 
         /// The ranking metrics of `model` on validation and test, from one pass over its
@@ -118,6 +118,9 @@ public enum EvaluateStage: Stage {
                        threads: context.threads)
         let rule = SelectionRule(rawValue: params.string("selection_rule"))!
         let selectBy = SelectionMetric(rawValue: params.string("select_by"))!
+        let crossValidated = handlesByFold[0] == nil
+        // Under k-fold the rule uses the folds' spread; on one validation set, each model's own.
+        let measuresSpread = !crossValidated && rule == .oneStandardError
         var foldPopularity: [(validation: RankingMetrics, test: RankingMetrics)] = []
         var scored: [(model: String, score: Evaluation.ModelScore)] = []
         var foldBaselines: [[(validation: ErrorMetrics, test: ErrorMetrics)]] = []
@@ -148,20 +151,17 @@ public enum EvaluateStage: Stage {
             }
             let scoring = Scoring(data: data, normalization: normalization, clip: params.bool("clip"), ranking: ranking)
             let tasks = scoring.rankingTasks()
-            for handle in handlesByFold[fold]! { scored.append((handle.node.idWithoutFold, try scoring.score(handle, tasks: tasks))) }
+            for handle in handlesByFold[fold]! {
+                scored.append((handle.node.idWithoutFold, try scoring.score(handle, tasks: tasks, measuresSpread: measuresSpread)))
+            }
             foldBaselines.append(scoring.baselines(regularization: params.double("baseline_regularization")))
             foldPopularity.append(try scoring.popularity(tasks: tasks))
             if first == nil { first = scoring }
         }
-        let crossValidated = handlesByFold[0] == nil
         var models = crossValidated ? CrossValidation.summarize(scored) : scored.map(\.score)
         models.sort { ($0.k, $0.node) < ($1.k, $1.node) }
         guard models.count == 1 || models.allSatisfy({ $0.validation.rmse.isFinite }) else {
             throw StageFailure(node: context.node.id, message: "\(models.count) models but no validation entries to choose among them; add a split stage with validation > 0")
-        }
-        if !crossValidated, rule == .oneStandardError {
-            let handleByNode = Dictionary(uniqueKeysWithValues: handlesByFold[0]!.map { ($0.node.id, $0) })
-            for index in models.indices { models[index].validationMSESE = try first!.validationMSESE(handleByNode[models[index].node]!) }
         }
         let chosen = rule.choose(models, by: selectBy)
         func mean(_ part: (ErrorMetrics, ErrorMetrics) -> ErrorMetrics, _ baseline: Int) -> ErrorMetrics {
@@ -229,9 +229,8 @@ public enum EvaluateStage: Stage {
 
     /// Why svd without imputation rounds may have done badly: it takes each entry missing
     /// from an incomplete training matrix as 0 after normalization, which imputes poorly
-    /// when the normalized training
-    /// values are far from 0 on average (their mean over a half of their root mean square:
-    /// a quarter of their sum of squares); nil otherwise.
+    /// when the normalized training values are far from 0 on average (their mean over a half
+    /// of their root mean square: a quarter of their sum of squares); nil otherwise.
     private static func svdImputationWarning(_ scoring: Scoring) -> String? {
         let (data, count) = (scoring.data, Double(scoring.normalizedTrain.count))
         guard count > 0, data.training.count < data.rowCount * data.colCount else { return nil }
@@ -283,11 +282,11 @@ public enum EvaluateStage: Stage {
         var held: [String] = []
         if var validation = metric("validation RMSE", best.validation.rmse) {
             if evaluation.isCrossValidated {
-                validation += " ± \(MetricText.format(best.validationRMSESD)) over \(best.folds) folds ("
-                    + (evaluation.selection == .lowest ? "lowest mean" : "one-standard-error rule") + ")"
+                validation += " ± \(MetricText.format(best.validationRMSESD)) over \(best.folds) folds (\(evaluation.selection.name(crossValidated: true)))"
             } else if evaluation.selection == .oneStandardError {
                 let lowest = evaluation.models[SelectionRule.lowest.choose(evaluation.models)]
-                validation += " (one-standard-error rule" + (lowest.k == best.k ? ")" : "; lowest \(MetricText.format(lowest.validation.rmse)) at k=\(lowest.k))")
+                validation += " (\(evaluation.selection.name(crossValidated: false))"
+                    + (lowest.k == best.k ? ")" : "; lowest \(MetricText.format(lowest.validation.rmse)) at k=\(lowest.k))")
             }
             held.append(validation)
         }

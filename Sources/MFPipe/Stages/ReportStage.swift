@@ -57,7 +57,7 @@ public enum ReportStage: Stage {
             } else {
                 markers = choices.map { choice in
                     (Double(choice.k), (choice.rule == evaluation.selection ? "chosen k = \(choice.k)" : "k = \(choice.k)")
-                        + " (\(ruleName(choice.rule, crossValidated: evaluation.isCrossValidated)))")
+                        + " (\(choice.rule.name(crossValidated: evaluation.isCrossValidated)))")
                 }
             }
         } else {
@@ -115,11 +115,6 @@ public enum ReportStage: Stage {
         return text
     }
 
-    /// A rule's name in the reports.
-    static func ruleName(_ rule: SelectionRule, crossValidated: Bool) -> String {
-        rule == .oneStandardError ? "one-standard-error rule" : crossValidated ? "lowest mean" : "lowest"
-    }
-
     /// The sentence on the chosen model, the same in the Markdown and the HTML report:
     /// its k and algorithm, what chose it (under k-fold, both rules' choices), its test
     /// metrics and the refit model's.
@@ -128,15 +123,15 @@ public enum ReportStage: Stage {
         var text = "k = \(best.k) (\(best.algorithm)), selected by "
         if evaluation.isCrossValidated {
             text += "mean validation RMSE \(number(best.validation.rmse)) ± \(number(best.validationRMSESD)) over \(best.folds) folds, "
-                + "by the \(ruleName(evaluation.selection, crossValidated: true))"
+                + "by the \(evaluation.selection.name(crossValidated: true))"
             let other = SelectionRule.allCases.first { $0 != evaluation.selection }!
             let otherK = evaluation.models[other.choose(evaluation.models, by: evaluation.selectBy)].k
-            let otherName = ruleName(other, crossValidated: true)
+            let otherName = other.name(crossValidated: true)
             text += otherK == best.k ? " (the \(otherName) chooses it too)" : " (the \(otherName) chooses k = \(otherK))"
             text += "; the fold models' mean test RMSE \(number(best.test.rmse)) ± \(number(best.testRMSESD)), test MAE \(number(best.test.mae))."
         } else if evaluation.selection == .oneStandardError, evaluation.models.count > 1 {
             let lowest = evaluation.models[SelectionRule.lowest.choose(evaluation.models)]
-            text += "the \(ruleName(.oneStandardError, crossValidated: false)): validation RMSE \(number(best.validation.rmse))"
+            text += "the \(SelectionRule.oneStandardError.name(crossValidated: false)): validation RMSE \(number(best.validation.rmse))"
                 + (lowest.k == best.k ? ", the lowest" : ", within one standard error of the lowest, \(number(lowest.validation.rmse)) at k = \(lowest.k)")
                 + "; test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
         } else if evaluation.selectBy != .rmse {
