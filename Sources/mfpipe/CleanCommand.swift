@@ -31,20 +31,12 @@ enum CleanCommand: Command {
         }
         let folders = dryRun ? engine.store.removable(keeping: keep) : try engine.store.remove(keeping: keep)
         if dryRun {
-            for folder in folders { printOut("would remove \(folder.name) (\(Self.size(folder.bytes)))\n") }
+            for folder in folders { printOut("would remove \(folder.name) (\(ByteText.format(folder.bytes)))\n") }
         }
         let count = CountText.of(folders.count, "artifact")
-        let freed = Self.size(folders.reduce(0) { $0 + $1.bytes })
+        let freed = ByteText.format(folders.reduce(0) { $0 + $1.bytes })
         printOut((dryRun ? "would remove \(count), freeing \(freed), from " : "removed \(count), freeing \(freed), from ")
                  + DisplayPath.of(pipeline.workdir) + "\n")
         return 0
-    }
-
-    /// A byte count for people: "512 B", "4.1 MB".
-    static func size(_ bytes: Int) -> String {
-        for (limit, prefix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] where Double(bytes) >= limit {
-            return String(format: "%.1f %@B", Double(bytes) / limit, prefix)
-        }
-        return "\(bytes) B"
     }
 }

@@ -18,7 +18,7 @@ enum InspectCommand: Command {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(words, command: name, optionNames: [], flagNames: [])
         let url = URL(fileURLWithPath: try arguments.single("factor file", command: name))
-        printOut(try ArtifactSummary.isFolder(url) ? ArtifactSummary.describe(url) : HDF5FileSummary.describe(url))
+        printOut(try FileSystem.kind(of: url) == .directory ? ArtifactSummary.describe(url) : HDF5FileSummary.describe(url))
         return 0
     }
 }

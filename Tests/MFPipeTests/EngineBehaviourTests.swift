@@ -126,7 +126,7 @@ final class EngineBehaviourTests: XCTestCase {
         try FileManager.default.removeItem(at: staging)
         let listed = preview.stdout.split(separator: "\n")
         XCTAssertEqual(listed.count, 5, preview.stdout)
-        XCTAssertTrue(listed.dropLast().allSatisfy { $0.hasPrefix("would remove ") && ($0.hasSuffix(" kB)") || $0.hasSuffix(" B)")) }, preview.stdout)
+        XCTAssertTrue(listed.dropLast().allSatisfy { $0.hasPrefix("would remove ") && ($0.hasSuffix(" kB)") || $0.hasSuffix(" bytes)")) }, preview.stdout)
         let freed = listed.dropLast().compactMap { line in
             before.first { line.hasPrefix("would remove \($0) (") }.map { artifacts.appendingPathComponent($0) }
         }
@@ -176,7 +176,6 @@ private enum CleanSize {
                 return sum + (lstat(path, &status) == 0 ? Int(status.st_blocks) * 512 : 0)
             }
         }
-        return bytes >= 1_000_000 ? String(format: "%.1f MB", Double(bytes) / 1e6)
-            : bytes >= 1000 ? String(format: "%.1f kB", Double(bytes) / 1e3) : "\(bytes) B"
+        return ByteText.format(bytes)
     }
 }

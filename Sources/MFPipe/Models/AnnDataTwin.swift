@@ -9,8 +9,8 @@ import Foundation
 /// the columns; `obsm["W"]` is W (rows x k) and `varm["H"]` is Hᵀ (columns x k);
 /// `uns["mfpipe"]` holds the chosen rank, algorithm, hyper-parameters, the normalization's
 /// method and mean, the clip range, the prediction rule, provenance and the upstream nodes'
-/// warnings, and `uns["sweep"]`
-/// the sweep table. There is no `X`: the ratings stay in the work directory and the export.
+/// warnings, and `uns["sweep"]` the sweep table. There is no `X`: the ratings stay in the
+/// work directory and the export.
 enum AnnDataTwin {
     /// What the twin holds besides the model.
     struct Contents {

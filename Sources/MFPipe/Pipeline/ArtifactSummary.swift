@@ -4,12 +4,6 @@ import Foundation
 /// `mfpipe inspect`: what its manifest says of the node's run — node, stage type, when,
 /// how long, its summary line and warnings — followed by its HDF5 file's tree.
 public enum ArtifactSummary {
-    /// Whether `url` is a folder (an artifact's or not), which `describe` is for.
-    public static func isFolder(_ url: URL) -> Bool {
-        var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-    }
-
     /// Summarises the artifact folder at `folder`.
     ///
     /// - Throws: `InputDataError` when the folder is not a complete artifact (no manifest:
