@@ -8,6 +8,8 @@ public struct Evaluation: Sendable {
     public struct ModelScore: Sendable {
         /// The factorize node that trained it.
         public var node: String
+        /// The factorize stage that trained it: its node's id without the rank.
+        public var stage: String { String(node.prefix { $0 != "[" }) }
         /// Its rank.
         public var k: Int
         /// Its algorithm.
@@ -102,6 +104,22 @@ public struct Evaluation: Sendable {
 
     /// The chosen model's score.
     public var chosenModel: ModelScore { models[chosen] }
+
+    /// The factorize stages whose models the table holds, in the order their first model appears.
+    public var stages: [String] {
+        models.reduce(into: [String]()) { stages, score in if !stages.contains(score.stage) { stages.append(score.stage) } }
+    }
+
+    /// Whether the models come from more than one factorize stage (two algorithms, or one
+    /// algorithm with two settings): then a rank alone does not tell a model.
+    public var comparesStages: Bool { stages.count > 1 }
+
+    /// How the logs and reports name a model: `k=16`, or `k=16 of als_strong` when the models
+    /// come from more than one factorize stage (`equals` between k and its value: the
+    /// reports' prose spaces it, `k = 16`).
+    public func name(of score: ModelScore, equals: String = "=") -> String {
+        "k\(equals)\(score.k)" + (comparesStages ? " of \(score.stage)" : "")
+    }
 
     /// Writes the table as one aligned dataset per column plus baseline attributes; under
     /// k-fold the folds' rows go to the subgroup `fold_scores`, in the same columns.

@@ -30,11 +30,13 @@ public enum HDF5FileSummary {
         lines.append("  normalization: \(try normalization.stringAttribute("method")), mean \(try normalization.attribute("mean")?.description ?? "")")
         let models = try root.openGroup("models")
         let chosen = try models.attribute("chosen")?.description ?? ""
-        for modelName in try models.memberNames() {
+        let modelNames = try models.memberNames()
+        let stages = try modelNames.map { try models.openGroup($0).attribute("stage")?.description ?? "" }
+        for (modelName, stage) in zip(modelNames, stages.map { Set(stages).count > 1 ? " (stage \($0))" : "" }) {
             let group = try models.openGroup(modelName)
             let w = try group.shape(of: "W")
             let h = try group.shape(of: "H")
-            var line = "  model \(modelName)\(modelName == chosen ? " (chosen)" : ""): \(try group.stringAttribute("algorithm")), W \(w[0]) x \(w[1]), H \(h[0]) x \(h[1])"
+            var line = "  model \(modelName)\(modelName == chosen ? " (chosen)" : ""): \(try group.stringAttribute("algorithm"))\(stage), W \(w[0]) x \(w[1]), H \(h[0]) x \(h[1])"
             for metric in ["validation_rmse", "test_rmse"] {
                 if let value = try? group.doubleAttribute(metric), value.isFinite { line += ", \(metric) \(MetricText.format(value))" }
             }
@@ -48,10 +50,13 @@ public enum HDF5FileSummary {
             let ks = try sweep.read("k", as: Int32.self).values
             let validation = try sweep.read("validation_rmse", as: Double.self).values
             let test = try sweep.read("test_rmse", as: Double.self).values
+            let stages = sweep.contains("stage") ? try sweep.readStrings("stage") : []
+            let stageWidth = Set(stages).count > 1 ? max(5, stages.map(\.count).max()!) + 1 : 0
             lines.append("  sweep:")
-            lines.append("    k      validation RMSE  test RMSE")
+            lines.append("    k      " + (stageWidth > 0 ? padded("stage", stageWidth) : "") + "validation RMSE  test RMSE")
             for index in ks.indices {
-                lines.append("    \(padded(String(ks[index]), 6)) \(padded(MetricText.format(validation[index]), 16)) \(MetricText.format(test[index]))")
+                lines.append("    \(padded(String(ks[index]), 6)) " + (stageWidth > 0 ? padded(stages[index], stageWidth) : "")
+                             + "\(padded(MetricText.format(validation[index]), 16)) \(MetricText.format(test[index]))")
             }
         }
         return lines.joined(separator: "\n") + "\n"

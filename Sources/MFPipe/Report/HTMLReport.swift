@@ -83,8 +83,9 @@ struct HTMLReport {
         html += "<section id=\"explained-variance\"><h2>Explained variance</h2>\n"
         html += SVGLinePlot(
             title: "explained variance versus k", xLabel: "k (rank)", yLabel: "share of the sum of squares",
-            series: [.init(name: "explained variance", color: "#9467bd", points: evaluation.models.map { (Double($0.k), $0.explainedVariance) })],
-            logX: true, markers: [(Double(best.k), "chosen k = \(best.k)")]).render()
+            series: ReportStage.seriesByStage(evaluation, name: "explained variance", colors: ["#9467bd", "#17becf", "#8c564b", "#e377c2"],
+                                              value: \.explainedVariance),
+            logX: true, markers: [(Double(best.k), "chosen \(evaluation.name(of: best, equals: " = "))")]).render()
         if let components {
             var cumulative = 0.0
             html += table(["component", "σ", "explained variance", "cumulative"], components.enumerated().map { index, component in

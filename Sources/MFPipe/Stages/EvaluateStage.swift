@@ -248,7 +248,7 @@ public enum EvaluateStage: Stage {
         let baselines = [("global mean", evaluation.globalMean.validation.rmse), ("bias baseline", evaluation.biasBaseline.validation.rmse)]
         guard chosen.validation.rmse.isFinite, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
               chosen.validation.rmse >= best.1 else { return nil }
-        return "the chosen model (k=\(chosen.k)) predicts the validation entries no better than the \(best.0) "
+        return "the chosen model (\(evaluation.name(of: chosen))) predicts the validation entries no better than the \(best.0) "
             + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))): its factors may be fitting noise; "
             + "a smaller k or a stronger regularization may help, or the \(best.0) may be the better predictor for these data"
     }
@@ -286,7 +286,7 @@ public enum EvaluateStage: Stage {
             } else if evaluation.selection == .oneStandardError {
                 let lowest = evaluation.models[SelectionRule.lowest.choose(evaluation.models)]
                 validation += " (\(evaluation.selection.name(crossValidated: false))"
-                    + (lowest.k == best.k ? ")" : "; lowest \(MetricText.format(lowest.validation.rmse)) at k=\(lowest.k))")
+                    + (lowest.node == best.node ? ")" : "; lowest \(MetricText.format(lowest.validation.rmse)) at \(evaluation.name(of: lowest)))")
             }
             held.append(validation)
         }
@@ -295,7 +295,7 @@ public enum EvaluateStage: Stage {
                                                               evaluation.selectBy.value(best)) {
             held.insert(chosenBy, at: 0)
         }
-        var summary = "chose k=\(best.k): " + (held.isEmpty ? heldOutNothing(train: best.train.rmse) : held.joined(separator: ", "))
+        var summary = "chose \(evaluation.name(of: best)): " + (held.isEmpty ? heldOutNothing(train: best.train.rmse) : held.joined(separator: ", "))
         if let refit = evaluation.refit {
             summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(CountText.of(refit.epochs, "epoch")))"
                 + (metric("test RMSE", refit.test.rmse).map { ": " + $0 } ?? "")

@@ -53,6 +53,7 @@ public enum ExportStage: Stage {
                 names.append(name)
                 let group = try models.createGroup(name)
                 try model.write(to: group)
+                try group.setAttribute("stage", handle.node.stage.id)
                 try writeScores(evaluation.models.first { $0.node == handle.node.idWithoutFold }, clip: evaluation.clipRange, to: group)
                 if !model.sigma.isEmpty && evaluation.trainSquares > 0 {
                     try group.write(model.sigma.map { Double($0) * Double($0) / evaluation.trainSquares }, to: "explained_variance_ratio")
@@ -94,7 +95,7 @@ public enum ExportStage: Stage {
         }
         let twin = context.params.has("anndata") ? [context.params.url("anndata")] : []
         return StageOutcome(
-            summary: "wrote \(DisplayPath.of(destination)) (chosen k=\(evaluation.chosenModel.k), \(CountText.of(handles.count, "model")))"
+            summary: "wrote \(DisplayPath.of(destination)) (chosen \(evaluation.name(of: evaluation.chosenModel)), \(CountText.of(handles.count, "model")))"
                 + twin.map { " and \(DisplayPath.of($0))" }.joined(),
             outputs: [destination] + twin)
     }
@@ -162,6 +163,7 @@ public enum ExportStage: Stage {
 
     private static func writeSweep(_ evaluation: Evaluation, to group: HDF5Group) throws {
         try group.writeStrings(evaluation.models.map(\.algorithm), to: "algorithm")
+        try group.writeStrings(evaluation.models.map(\.stage), to: "stage")
         for (name, values) in sweepColumns(evaluation) {
             if integerColumns.contains(name) {
                 try group.write(values.map { Int32($0) }, to: name)

@@ -45,35 +45,59 @@ public enum ReportStage: Stage {
     }
 
     /// RMSE versus k: validation and test (under k-fold the means over folds, with error bars
-    /// of one standard deviation), both baselines on test, the chosen k marked (where both
-    /// rules' choices are known, each).
+    /// of one standard deviation; a pair of lines per factorize stage when there are several),
+    /// both baselines on test, the chosen k marked (where both rules' choices are known, each).
     private static func rmsePlot(_ evaluation: Evaluation, pipeline: Pipeline) -> SVGLinePlot {
         let models = evaluation.models
+        func label(_ model: Evaluation.ModelScore) -> String { evaluation.name(of: model, equals: " = ") }
         var markers: [(x: Double, label: String)] = []
         if evaluation.knowsBothRules {
-            let choices = SelectionRule.allCases.map { (rule: $0, k: models[$0.choose(models, by: evaluation.selectBy)].k) }
-            if choices[0].k == choices[1].k {
-                markers = [(Double(choices[0].k), "chosen k = \(choices[0].k) (both rules)")]
+            let choices = SelectionRule.allCases.map { (rule: $0, model: models[$0.choose(models, by: evaluation.selectBy)]) }
+            if choices[0].model.node == choices[1].model.node {
+                markers = [(Double(choices[0].model.k), "chosen \(label(choices[0].model)) (both rules)")]
             } else {
                 markers = choices.map { choice in
-                    (Double(choice.k), (choice.rule == evaluation.selection ? "chosen k = \(choice.k)" : "k = \(choice.k)")
+                    (Double(choice.model.k), (choice.rule == evaluation.selection ? "chosen " : "") + label(choice.model)
                         + " (\(choice.rule.name(crossValidated: evaluation.isCrossValidated)))")
                 }
             }
         } else {
-            markers = [(Double(evaluation.chosenModel.k), "chosen k = \(evaluation.chosenModel.k)")]
+            markers = [(Double(evaluation.chosenModel.k), "chosen \(label(evaluation.chosenModel))")]
         }
+        let spread = evaluation.isCrossValidated ? " (mean ± sd)" : ""
         return SVGLinePlot(
             title: "\(pipeline.name): RMSE versus k", xLabel: "k (rank)", yLabel: "RMSE",
-            series: [
-                .init(name: "validation" + (evaluation.isCrossValidated ? " (mean ± sd)" : ""), color: "#1f77b4",
-                      points: models.map { (Double($0.k), $0.validation.rmse) }, errors: models.map(\.validationRMSESD)),
-                .init(name: "test" + (evaluation.isCrossValidated ? " (mean ± sd)" : ""), color: "#d62728",
-                      points: models.map { (Double($0.k), $0.test.rmse) }, errors: models.map(\.testRMSESD)),
-            ],
+            series: seriesByStage(evaluation, name: "validation" + spread, colors: ["#1f77b4", "#9467bd", "#17becf", "#e377c2"],
+                                  value: \.validation.rmse, error: \.validationRMSESD)
+                + seriesByStage(evaluation, name: "test" + spread, colors: ["#d62728", "#ff7f0e", "#8c564b", "#bcbd22"],
+                                value: \.test.rmse, error: \.testRMSESD),
             references: [.init(name: "bias baseline (test)", color: "#2ca02c", y: evaluation.biasBaseline.test.rmse),
                          .init(name: "global mean (test)", color: "#7f7f7f", y: evaluation.globalMean.test.rmse)],
             logX: true, markers: markers)
+    }
+
+    /// A line of a metric versus k for each factorize stage whose models the evaluation holds
+    /// (one line when they come from one stage), named `name` and, when there are several,
+    /// the stage; coloured by `colors` in turn, with error bars `error` when given.
+    static func seriesByStage(_ evaluation: Evaluation, name: String, colors: [String], value: KeyPath<Evaluation.ModelScore, Double>,
+                              error: KeyPath<Evaluation.ModelScore, Double>? = nil) -> [SVGLinePlot.Series] {
+        evaluation.stages.enumerated().map { index, stage in
+            let models = evaluation.models.filter { $0.stage == stage }
+            return SVGLinePlot.Series(name: evaluation.comparesStages ? "\(name), \(stage)" : name, color: colors[index % colors.count],
+                                      points: models.map { (Double($0.k), $0[keyPath: value]) },
+                                      errors: error.map { error in models.map { $0[keyPath: error] } } ?? [])
+        }
+    }
+
+    /// The columns that name a model in the tables: its k, its factorize stage when the models
+    /// come from more than one, and its algorithm.
+    static func modelHeader(_ evaluation: Evaluation) -> [String] {
+        ["k"] + (evaluation.comparesStages ? ["stage"] : []) + ["algorithm"]
+    }
+
+    /// A model's cells under `modelHeader`.
+    static func modelCells(_ score: Evaluation.ModelScore, _ evaluation: Evaluation) -> [String] {
+        [String(score.k)] + (evaluation.comparesStages ? [score.stage] : []) + [score.algorithm]
     }
 
     /// The compression table as both reports show it: per model the floats it stores and
@@ -82,10 +106,10 @@ public enum ReportStage: Stage {
     /// the training and test entries (RMSE over the root mean square of the values).
     static func compressionTable(_ evaluation: Evaluation) -> (header: [String], rows: [(cells: [String], chosen: Bool)]) {
         let (m, n, entries) = evaluation.shape
-        let header = ["k", "algorithm", "stored floats", "bytes", "dense / model", "sparse / model", "relative error (train)", "relative error (test)"]
+        let header = modelHeader(evaluation) + ["stored floats", "bytes", "dense / model", "sparse / model", "relative error (train)", "relative error (test)"]
         let rows = evaluation.models.enumerated().map { index, score -> (cells: [String], chosen: Bool) in
             let bytes = 4.0 * Double(score.parameters)
-            return ([String(score.k), score.algorithm, String(score.parameters), String(Int(bytes)),
+            return (modelCells(score, evaluation) + [String(score.parameters), String(Int(bytes)),
                      String(format: "%.2f", 4 * Double(m) * Double(n) / bytes), String(format: "%.2f", 12 * Double(entries) / bytes),
                      number(score.train.rmse / evaluation.meanSquares.train.squareRoot()),
                      number(score.test.rmse / evaluation.meanSquares.test.squareRoot())], index == evaluation.chosen)
@@ -108,9 +132,10 @@ public enum ReportStage: Stage {
             + "Means over the rows with a relevant test entry; coverage: the share of all columns that appear in some list."
     }
 
-    /// A Markdown table: the second column (the algorithm) left-aligned, the others right.
+    /// A Markdown table: the columns that name (the stage, the algorithm) left-aligned, the
+    /// others right.
     private static func markdownTable(_ header: [String], _ rows: [[String]]) -> String {
-        var text = "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 == 1 ? "---|" : "---:|" }.joined() + "\n"
+        var text = "| " + header.joined(separator: " | ") + " |\n|" + header.map { ["stage", "algorithm"].contains($0) ? "---|" : "---:|" }.joined() + "\n"
         for cells in rows { text += "| " + cells.joined(separator: " | ") + " |\n" }
         return text
     }
@@ -120,19 +145,21 @@ public enum ReportStage: Stage {
     /// metrics and the refit model's.
     static func chosenSentence(_ evaluation: Evaluation) -> String {
         let best = evaluation.chosenModel
-        var text = "k = \(best.k) (\(best.algorithm)), selected by "
+        var text = "\(evaluation.name(of: best, equals: " = ")) (\(best.algorithm)), selected by "
         if evaluation.isCrossValidated {
             text += "mean validation RMSE \(number(best.validation.rmse)) ± \(number(best.validationRMSESD)) over \(best.folds) folds, "
                 + "by the \(evaluation.selection.name(crossValidated: true))"
             let other = SelectionRule.allCases.first { $0 != evaluation.selection }!
-            let otherK = evaluation.models[other.choose(evaluation.models, by: evaluation.selectBy)].k
+            let otherChoice = evaluation.models[other.choose(evaluation.models, by: evaluation.selectBy)]
             let otherName = other.name(crossValidated: true)
-            text += otherK == best.k ? " (the \(otherName) chooses it too)" : " (the \(otherName) chooses k = \(otherK))"
+            text += otherChoice.node == best.node ? " (the \(otherName) chooses it too)"
+                : " (the \(otherName) chooses \(evaluation.name(of: otherChoice, equals: " = ")))"
             text += "; the fold models' mean test RMSE \(number(best.test.rmse)) ± \(number(best.testRMSESD)), test MAE \(number(best.test.mae))."
         } else if evaluation.selection == .oneStandardError, evaluation.models.count > 1 {
             let lowest = evaluation.models[SelectionRule.lowest.choose(evaluation.models)]
             text += "the \(SelectionRule.oneStandardError.name(crossValidated: false)): validation RMSE \(number(best.validation.rmse))"
-                + (lowest.k == best.k ? ", the lowest" : ", within one standard error of the lowest, \(number(lowest.validation.rmse)) at k = \(lowest.k)")
+                + (lowest.node == best.node ? ", the lowest"
+                   : ", within one standard error of the lowest, \(number(lowest.validation.rmse)) at \(evaluation.name(of: lowest, equals: " = "))")
                 + "; test RMSE \(number(best.test.rmse)), test MAE \(number(best.test.mae))."
         } else if evaluation.selectBy != .rmse {
             text += "validation \(evaluation.selectBy.name(at: evaluation.rankingAt)) \(number(evaluation.selectBy.value(best))); "
@@ -148,24 +175,24 @@ public enum ReportStage: Stage {
     static func rankingTable(_ evaluation: Evaluation) -> (header: [String], rows: [(cells: [String], chosen: Bool)])? {
         guard evaluation.rankingAt > 0 else { return nil }
         let n = evaluation.rankingAt
-        let header = ["k", "algorithm", "precision@\(n)", "recall@\(n)", "NDCG@\(n)", "MAP@\(n)", "coverage", "validation NDCG@\(n)"]
+        let header = modelHeader(evaluation) + ["precision@\(n)", "recall@\(n)", "NDCG@\(n)", "MAP@\(n)", "coverage", "validation NDCG@\(n)"]
         func cells(_ test: RankingMetrics, _ validation: RankingMetrics) -> [String] {
             test.named.map { number($0.value) } + [number(validation.ndcg)]
         }
         var rows = evaluation.models.enumerated().map { index, score in
-            ([String(score.k), score.algorithm] + cells(score.testRanking, score.validationRanking), index == evaluation.chosen)
+            (modelCells(score, evaluation) + cells(score.testRanking, score.validationRanking), index == evaluation.chosen)
         }
-        rows.append((["–", "popularity"] + cells(evaluation.popularity.test, evaluation.popularity.validation), false))
+        rows.append((modelHeader(evaluation).dropLast().map { _ in "–" } + ["popularity"] + cells(evaluation.popularity.test, evaluation.popularity.validation), false))
         return (header, rows)
     }
 
     /// The sweep table as both reports show it: one row per model, and under k-fold the
     /// standard deviations over folds and the number of folds in the last columns.
     static func sweepTable(_ evaluation: Evaluation) -> (header: [String], rows: [(cells: [String], chosen: Bool)]) {
-        var header = ["k", "algorithm", "train RMSE", "validation RMSE", "validation MAE", "test RMSE", "test MAE", "explained variance", "epochs", "seconds"]
+        var header = modelHeader(evaluation) + ["train RMSE", "validation RMSE", "validation MAE", "test RMSE", "test MAE", "explained variance", "epochs", "seconds"]
         if evaluation.isCrossValidated { header += ["validation sd", "test sd", "folds"] }
         let rows = evaluation.models.enumerated().map { index, score in
-            var cells = [String(score.k), score.algorithm]
+            var cells = modelCells(score, evaluation)
                 + [score.train.rmse, score.validation.rmse, score.validation.mae, score.test.rmse, score.test.mae, score.explainedVariance].map(number)
                 + [String(score.iterations), String(format: "%.2f", score.seconds)]
             if evaluation.isCrossValidated { cells += [number(score.validationRMSESD), number(score.testRMSESD), String(score.folds)] }
