@@ -63,6 +63,11 @@ final class StageComparisonTests: XCTestCase {
             XCTAssertTrue(plot.contains(">\(name)<"), "the plot names \(name)")
         }
 
+        let html = try String(contentsOf: scratch.url("out/lambda.html"), encoding: .utf8)
+        for title in ["k = 2 of heavy", "k = 2 of light", "k = 4 of heavy", "k = 4 of light"] {
+            XCTAssertTrue(html.contains(">\(title)<"), "a training curve titled \(title)")
+        }
+
         let inspect = try MFPipeBinary.run(["inspect", "out/lambda.h5"], in: scratch.root)
         XCTAssertEqual(inspect.exitCode, 0, inspect.stderr)
         XCTAssertTrue(inspect.stdout.contains("    k      stage validation RMSE  test RMSE\n    2      heavy "), inspect.stdout)

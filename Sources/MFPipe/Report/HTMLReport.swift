@@ -8,7 +8,8 @@ import Foundation
 struct HTMLReport {
     /// One trained rank's curve.
     struct Curve {
-        var node: String
+        /// The factorize stage that trained it.
+        var stage: String
         var k: Int
         var fold: Int?
         var curve: [(trainRMSE: Double, validationRMSE: Double)]
@@ -109,7 +110,8 @@ struct HTMLReport {
     private func curvePlot(_ curve: Curve) -> SVGLinePlot {
         let epochs = curve.curve.indices.map { Double($0 + 1) }
         return SVGLinePlot(
-            title: "k = \(curve.k)" + (curve.fold.map { ", fold \($0)" } ?? ""), xLabel: "epoch", yLabel: "RMSE (normalized)",
+            title: "k = \(curve.k)" + (evaluation.comparesStages ? " of \(curve.stage)" : "") + (curve.fold.map { ", fold \($0)" } ?? ""),
+            xLabel: "epoch", yLabel: "RMSE (normalized)",
             series: [
                 .init(name: "train", color: "#ff7f0e", points: Array(zip(epochs, curve.curve.map(\.trainRMSE)))),
                 .init(name: "validation", color: "#1f77b4", points: Array(zip(epochs, curve.curve.map(\.validationRMSE)))),

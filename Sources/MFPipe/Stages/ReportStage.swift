@@ -205,7 +205,7 @@ public enum ReportStage: Stage {
     private static func curves(_ context: StageContext) throws -> [HTMLReport.Curve] {
         try context.all(.model).map { handle in
             let model = try FactorModel.read(at: handle.dataFile)
-            return HTMLReport.Curve(node: handle.node.id, k: model.k, fold: handle.node.fold, curve: model.info.curve,
+            return HTMLReport.Curve(stage: handle.node.stage.id, k: model.k, fold: handle.node.fold, curve: model.info.curve,
                                     keptEpoch: model.info.bestIteration)
         }
     }
