@@ -77,7 +77,15 @@ final class IngestBadInputTests: XCTestCase {
     }
 
     func testMissingColumn() throws {
-        try assertRejected("short.csv", "1,2,3\n1,3\n", ":2: found 2 fields separated by ','; expected at least 3")
+        try assertRejected("short.csv", "1,2,3\n1,3\n", ":2: found 2 fields separated by ','; expected at least 3 (columns.value is field 2, counting from 0)")
+    }
+
+    /// A column given by its 1-based position, as cut and awk count, runs one past the last
+    /// field: the message says which column asked for it, and that indices count from 0.
+    func testAColumnIndexPastTheLastFieldNamesTheColumnAndTheBase() throws {
+        try assertRejected("u.data", "1\t31\t2.5\t1260759144\n1\t1029\t3\t1260759179\n",
+                           params: #""columns": {"row": 1, "col": 2, "value": 3, "timestamp": 4}"#,
+                           ":1: found 4 fields separated by tab; expected at least 5 (columns.timestamp is field 4, counting from 0)")
     }
 
     func testMissingNamedColumn() throws {

@@ -165,6 +165,15 @@ public struct DelimitedReader {
 
         /// The fields the chosen columns need.
         var needed: Int { max(row, col, value ?? 0, timestamp ?? 0) + 1 }
+
+        /// Why a line needs `needed` fields: the column farthest right, as the `columns`
+        /// parameter names it, and its 0-based index ("columns.timestamp is field 4,
+        /// counting from 0").
+        var farthest: String {
+            let (name, index) = [("row", row), ("col", col), ("value", value), ("timestamp", timestamp)]
+                .compactMap { name, index in index.map { (name, $0) } }.max { $0.1 < $1.1 }!
+            return "columns.\(name) is field \(index), counting from 0"
+        }
     }
 
     /// Everything read so far, and the general per-line path.
@@ -285,7 +294,7 @@ public struct DelimitedReader {
             guard fields >= columns.needed else {
                 try policy.reject(InputDataError(
                     file: file, line: number,
-                    message: "found \(CountText.of(fields, "field")) separated by \(splitter!.delimiter.name); expected at least \(columns.needed)"))
+                    message: "found \(CountText.of(fields, "field")) separated by \(splitter!.delimiter.name); expected at least \(columns.needed) (\(columns.farthest))"))
                 return
             }
             guard fields == columns.width else {
