@@ -58,6 +58,22 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(SelectionRule.oneStandardError.choose(tighter), 3, "without a standard error, the lowest")
     }
 
+    /// Two factorize stages sweep the same ranks: of the models of the smallest k within one
+    /// standard error, the rule takes the one with the lower validation RMSE, whatever the
+    /// order of the stages' names.
+    func testTheOneStandardErrorRuleTakesTheBetterOfTwoStagesModelsOfOneK() {
+        func score(_ stage: String, _ k: Int, _ rmse: Double) -> Evaluation.ModelScore {
+            var score = Evaluation.ModelScore(node: "\(stage)[k=\(k)]", k: k, algorithm: "als", validation: ErrorMetrics(rmse: rmse, mae: .nan))
+            score.validationMSESE = 0.01
+            return score
+        }
+        // 0.49² + 0.01 = 0.2501: both k = 3 models are within it, and k = 2 is not.
+        let models = [score("a_heavy", 2, 0.60), score("b_light", 2, 0.61), score("a_heavy", 3, 0.50), score("b_light", 3, 0.495),
+                      score("a_heavy", 4, 0.49), score("b_light", 4, 0.492)]
+        XCTAssertEqual(SelectionRule.oneStandardError.choose(models), 3)
+        XCTAssertEqual(SelectionRule.lowest.choose(models), 4)
+    }
+
     /// Measured values keep four decimals on a rating scale and four significant digits on
     /// any other.
     func testMetricTextKeepsTheDigitsOfAValueOnAnyScale() {

@@ -6,7 +6,8 @@ public enum SelectionRule: String, CaseIterable, Sendable {
     /// (Hastie, Tibshirani, Friedman, *Elements of Statistical Learning*, §7.10). Under
     /// k-fold: whose mean validation RMSE is within one standard error (sd / √folds) of the
     /// lowest mean. On one validation set: whose validation mean squared error is within one
-    /// standard error of the lowest model's (`validationMSESE`).
+    /// standard error of the lowest model's (`validationMSESE`). Of several models of that
+    /// k (several factorize stages), the one with the lower validation RMSE.
     case oneStandardError = "one_standard_error"
 
     /// The rule's name in reports and summaries: "one-standard-error rule", or "lowest"
@@ -29,7 +30,8 @@ public enum SelectionRule: String, CaseIterable, Sendable {
             let within: (Evaluation.ModelScore) -> Bool = score.folds > 1
                 ? { $0.validation.rmse <= lowest + score.validationRMSESD / Double(score.folds).squareRoot() }
                 : { $0.validation.rmse * $0.validation.rmse <= lowest * lowest + score.validationMSESE }
-            return models.indices.filter { $0 == best || within(models[$0]) }.min { models[$0].k < models[$1].k }!
+            return models.indices.filter { $0 == best || within(models[$0]) }
+                .min { (models[$0].k, models[$0].validation.rmse) < (models[$1].k, models[$1].validation.rmse) }!
         }
     }
 }
