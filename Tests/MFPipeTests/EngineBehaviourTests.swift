@@ -61,6 +61,53 @@ final class EngineBehaviourTests: XCTestCase {
         XCTAssertEqual(try RunRecords.latestActions(workdir: workdir)["factorize"], "cached")
     }
 
+    /// Outputs name the nodes upstream (evaluate its models' nodes, export their stage): a
+    /// renamed stage reruns what follows it, whose key holds its inputs' ids, and the run
+    /// says why; the export names the stage by its new id and keeps its chosen model.
+    func testRenamingAStageRerunsWhatFollowsIt() throws {
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        let original = try String(contentsOf: scratch.url("pipelines/toy.json"), encoding: .utf8)
+        let renamed = original.replacingOccurrences(of: #""id": "factorize""#, with: #""id": "fit""#)
+            .replacingOccurrences(of: #""inputs": ["factorize"]"#, with: #""inputs": ["fit"]"#)
+        XCTAssertNotEqual(renamed, original)
+        try scratch.write(renamed, to: "pipelines/toy.json")
+        let result = try mfpipe("run", "pipelines/toy.json")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("run evaluate: input renamed (factorize -> fit)"), result.stdout)
+        let actions = try RunRecords.latestActions(workdir: workdir)
+        XCTAssertEqual([actions["normalize"], actions["fit"], actions["evaluate"], actions["export"], actions["report"]],
+                       ["cached", "ran", "ran", "ran", "ran"])
+        let inspect = try mfpipe("inspect", "out/toy.h5")
+        XCTAssertTrue(inspect.stdout.contains("  model k002 (chosen): adam, W "), inspect.stdout)
+        let stage = try Python.run("""
+            import sys, h5py
+            with h5py.File(sys.argv[1], "r") as f:
+                print(f["models/k002"].attrs["stage"], f["sweep/stage"][0].decode())
+            """, arguments: [scratch.url("out/toy.h5").path])
+        XCTAssertEqual(stage.stdout, "fit fit\n", stage.stderr)
+    }
+
+    /// A node reads its ancestors' artifacts, not only its inputs': a new export below a
+    /// cached evaluate waits for the factorize node it reads, here rerun because its artifact
+    /// was deleted, on two threads where the two could otherwise run at once.
+    func testANodeWaitsForEveryAncestorItReads() throws {
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        let artifacts = workdir.appendingPathComponent("artifacts")
+        let factorize = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("factorize-") })
+        try FileManager.default.removeItem(at: artifacts.appendingPathComponent(factorize))
+        let result = try mfpipe("run", "pipelines/toy.json", "--threads", "2", "--set", "export.path=../out/again.h5")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let actions = try RunRecords.latestActions(workdir: workdir)
+        XCTAssertEqual([actions["factorize"], actions["evaluate"], actions["export"]], ["ran", "cached", "ran"])
+        let same = try Python.run("""
+            import sys, h5py, numpy as np
+            with h5py.File(sys.argv[1], "r") as a, h5py.File(sys.argv[2], "r") as b:
+                assert a["models"].attrs["chosen"] == b["models"].attrs["chosen"] == "k002"
+                assert np.array_equal(a["models/k002/W"][:], b["models/k002/W"][:]) and np.array_equal(a["models/k002/H"][:], b["models/k002/H"][:])
+            """, arguments: [scratch.url("out/toy.h5").path, scratch.url("out/again.h5").path])
+        XCTAssertEqual(same.exitCode, 0, same.stderr)
+    }
+
     func testRunRecordsSortAsTheRunsStarted() throws {
         for _ in 0..<3 { XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0) }
         let names = try FileManager.default.contentsOfDirectory(atPath: workdir.appendingPathComponent("runs").path).sorted()

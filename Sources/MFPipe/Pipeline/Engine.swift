@@ -225,9 +225,12 @@ public final class Engine {
         func handle(_ node: DAGNode) -> ArtifactHandle {
             ArtifactHandle(node: node, directory: store.directory(for: node, key: keys[node.id]!))
         }
+        // A node reads its ancestors' artifacts, not only its inputs': it waits for all of them
+        // (a cached evaluate does not make an export ready while a factorize it reads reruns).
+        let ancestorIDs = Dictionary(uniqueKeysWithValues: pending.map { ($0.node.id, dag.ancestors(of: $0.node).map(\.id)) })
         func isReady(_ decision: Decision) -> Bool {
-            decision.node.inputs.allSatisfy { input in
-                switch state.results[input] {
+            ancestorIDs[decision.node.id]!.allSatisfy { ancestor in
+                switch state.results[ancestor] {
                 case .cached?, .ran?: return true
                 case .failed?, nil: return false
                 }

@@ -2,12 +2,14 @@ import Foundation
 
 /// The cache key of a DAG node: a SHA-256 over everything that determines its output.
 ///
-/// The ingredients are the stage type, its complete parameters, the keys of its inputs,
-/// the content of the input files it names, and the artifact format version; so a key
-/// changes exactly when the node's output could.
+/// The ingredients are the stage type, its complete parameters, the ids and keys of its
+/// inputs, the content of the input files it names, and the artifact format version; so a
+/// key changes exactly when the node's output could. The ids count because outputs name
+/// the nodes upstream (evaluate its models' nodes, export its models' stages, the report
+/// every node's timing): a renamed stage reruns everything downstream of it.
 public struct StageKey {
     /// The version of the artifact layout; bumping it invalidates every cached artifact.
-    public static let artifactFormatVersion = 6
+    public static let artifactFormatVersion = 7
 
     /// The hex digest.
     public let value: String
@@ -33,6 +35,7 @@ public struct StageKey {
             ("type", .string(node.stage.type.typeName)),
             ("params", Self.resultParams(node)),
             ("inputs", .array(inputKeys.map(JSONValue.string))),
+            ("input_ids", .array(node.inputs.map(JSONValue.string))),
             ("files", .object(files)),
         ])
         value = SHA256.hex(of: JSONWriter.canonical(ingredients))
@@ -51,6 +54,11 @@ public struct StageKey {
         if previous["mfpipe"] != ingredients["mfpipe"] { return "mfpipe version changed" }
         if previous["files"] != ingredients["files"] { return "input file changed" }
         if previous["inputs"] != ingredients["inputs"] { return "upstream changed" }
+        if previous["input_ids"] != ingredients["input_ids"] {
+            guard let old = previous["input_ids"]?.arrayValue, let new = ingredients["input_ids"]?.arrayValue else { return "key changed" }
+            return "input renamed (" + zip(old, new).filter { $0 != $1 }.map { "\($0.stringValue ?? "") -> \($1.stringValue ?? "")" }
+                .joined(separator: ", ") + ")"
+        }
         if let old = previous["params"]?.objectValue, let new = ingredients["params"]?.objectValue {
             let changed = new.filter { member in old.first { $0.key == member.key }?.value != member.value }
                 .map { member -> String in
