@@ -54,6 +54,44 @@ final class WarmStartTests: XCTestCase {
                                  "warm: epoch \(warmModel.epoch), cold: epoch \(coldModel.epoch) to validation RMSE \(coldModel.validationRMSE)")
     }
 
+    /// An export of two factorize stages holds two models of one rank: each stage, warm
+    /// started from it, starts from the model it exported itself (its start scores as that
+    /// model scored at its kept epoch), not from the one whose name sorts first.
+    func testEachStageStartsFromTheModelItExported() throws {
+        try scratch.write("""
+            {"version": 1, "name": "two", "workdir": "../runs", "seed": 42, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ml-latest-small/ratings.csv",
+                "columns": {"row": "userId", "col": "movieId", "value": "rating"}}},
+              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.1, "test": 0.2}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "long", "type": "factorize", "inputs": ["normalize"], "params": {"k": 16}},
+              {"id": "short", "type": "factorize", "inputs": ["normalize"], "params": {"k": 16, "epochs": 1}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["long", "short"], "params": {"refit": false}},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/two.h5", "models": "all"}}]}
+            """, to: "pipelines/two.json")
+        let cold = try MFPipeBinary.run(["run", "pipelines/two.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(cold.exitCode, 0, cold.stderr)
+        try FileManager.default.moveItem(at: scratch.url("out/two.h5"), to: scratch.url("out/yesterday.h5"))
+        let warm = try MFPipeBinary.run(["run", "pipelines/two.json", "--quiet", "--set", "long.warm_start=../out/yesterday.h5",
+                                         "--set", "short.warm_start=../out/yesterday.h5"], in: scratch.root)
+        XCTAssertEqual(warm.exitCode, 0, warm.stderr)
+        let check = try Python.run("""
+            import sys, h5py
+            def kept(f):
+                return {g.attrs["stage"]: g for g in f["models"].values()}
+            with h5py.File(sys.argv[1], "r") as before, h5py.File(sys.argv[2], "r") as after:
+                old, new = kept(before), kept(after)
+                scored = {stage: g["curve_validation_rmse"][g.attrs["best_iteration"] - 1] for stage, g in old.items()}
+                assert abs(scored["long"] - scored["short"]) > 0.01 * scored["long"], scored
+                for stage, g in new.items():
+                    start = g.attrs["start_validation_rmse"]
+                    assert abs(start - scored[stage]) <= 0.0005 * scored[stage], (stage, start, scored)
+                print(sorted(new))
+            """, arguments: [scratch.url("out/yesterday.h5").path, scratch.url("out/two.h5").path])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        XCTAssertEqual(check.stdout, "['long', 'short']\n")
+    }
+
     func testAnExportWithoutTheRankIsAnInputError() throws {
         let cold = try MFPipeBinary.run(["run", "pipelines/nightly.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(cold.exitCode, 0, cold.stderr)

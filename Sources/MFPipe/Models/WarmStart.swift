@@ -23,12 +23,14 @@ public struct WarmStart: Sendable {
     /// Whether the export knew each column.
     public var colKnown: [Bool]
 
-    /// Reads the model of rank `k` (the chosen one when several have that rank) from the
-    /// export at `url` and maps it onto `rowIDs` x `colIDs` under `normalization`.
+    /// Reads the model of rank `k` from the export at `url` and maps it onto `rowIDs` x
+    /// `colIDs` under `normalization`. Of several models of rank `k` (an evaluate that
+    /// compared factorize stages), the one factorize stage `stage` exported, else the
+    /// chosen one, else the first.
     ///
     /// - Throws: `InputDataError` naming `displayName` when the file is not an mfpipe export
     ///   or holds no model of rank `k`.
-    public static func load(_ url: URL, displayName: String, k: Int, rowIDs: IdTable, colIDs: IdTable,
+    public static func load(_ url: URL, displayName: String, k: Int, stage: String, rowIDs: IdTable, colIDs: IdTable,
                             normalization: Normalization) throws -> WarmStart {
         let file: HDF5File
         do {
@@ -42,11 +44,13 @@ public struct WarmStart: Sendable {
         }
         let models = try file.root.openGroup("models")
         let chosen = try? models.stringAttribute("chosen")
-        var candidates: [(name: String, k: Int)] = []
+        var candidates: [(name: String, k: Int, stage: String?)] = []
         for name in try models.memberNames() {
-            candidates.append((name, try models.openGroup(name).intAttribute("k")))
+            let group = try models.openGroup(name)
+            candidates.append((name, try group.intAttribute("k"), try? group.stringAttribute("stage")))
         }
-        guard let name = candidates.first(where: { $0.k == k && $0.name == chosen })?.name ?? candidates.first(where: { $0.k == k })?.name else {
+        let ofRank = candidates.filter { $0.k == k }
+        guard let name = (ofRank.first { $0.stage == stage } ?? ofRank.first { $0.name == chosen } ?? ofRank.first)?.name else {
             let ranks = candidates.map { "\($0.k)" }.joined(separator: ", ")
             throw InputDataError(file: displayName, message: "has no model of rank \(k) to start from; it has k = \(ranks.isEmpty ? "none" : ranks)")
         }

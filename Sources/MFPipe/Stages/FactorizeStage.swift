@@ -120,7 +120,7 @@ public enum FactorizeStage: Stage {
         let colIDs = IdTable(ids: try file.root.openGroup("cols").readStrings("ids"))
         try file.close()
         let normalization = try NormalizeStage.upstreamNormalization(context, rows: rowIDs.count, cols: colIDs.count)
-        return try WarmStart.load(params.url("warm_start"), displayName: params.string("warm_start"), k: params.int("k"),
+        return try WarmStart.load(params.url("warm_start"), displayName: params.string("warm_start"), k: params.int("k"), stage: context.node.stage.id,
                                   rowIDs: rowIDs, colIDs: colIDs, normalization: normalization)
     }
 
