@@ -87,6 +87,28 @@ final class EngineBehaviourTests: XCTestCase {
         XCTAssertEqual(stage.stdout, "fit fit\n", stage.stderr)
     }
 
+    /// The export and the report record the whole pipeline: an edit that concerns neither
+    /// (the report's path, for the export; the export's, for the report) still writes each
+    /// again, so that both name the pipeline as it is now, with the same hash.
+    func testAnEditElsewhereRewritesTheProvenanceOfTheExportAndTheReport() throws {
+        XCTAssertEqual(try mfpipe("run", "pipelines/toy.json", "--quiet").exitCode, 0)
+        let moved = try mfpipe("run", "pipelines/toy.json", "--set", "report.path=../out/moved.md")
+        XCTAssertEqual(moved.exitCode, 0, moved.stderr)
+        XCTAssertTrue(moved.stdout.contains("run export: pipeline changed elsewhere (its provenance records the whole file)"), moved.stdout)
+        let check = try Python.run("""
+            import sys, re, json, h5py
+            with h5py.File(sys.argv[1], "r") as f:
+                stages = json.loads(f["provenance/pipeline"][0])["stages"]
+                assert [s["params"]["path"] for s in stages if s["id"] == "report"] == ["../out/moved.md"], stages
+                exported = f.attrs["pipeline_hash"]
+            reported = re.search(r"<dt>pipeline hash</dt><dd>([0-9a-f]+)</dd>", open(sys.argv[2]).read()).group(1)
+            assert exported == reported, (exported, reported)
+            """, arguments: [scratch.url("out/toy.h5").path, scratch.url("out/moved.html").path])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        let unchanged = try mfpipe("run", "pipelines/toy.json", "--set", "report.path=../out/moved.md")
+        XCTAssertEqual(try RunRecords.latestActions(workdir: workdir)["export"], "cached", unchanged.stdout)
+    }
+
     /// A node reads its ancestors' artifacts, not only its inputs': a new export below a
     /// cached evaluate waits for the factorize node it reads, here rerun because its artifact
     /// was deleted, on two threads where the two could otherwise run at once.

@@ -88,7 +88,7 @@ public final class Engine {
         let forced = dag.descendants(including: Set(dag.nodes.filter { options.forceAll || options.force.contains($0.stage.id) }.map(\.id)))
         var keys: [String: StageKey] = [:]
         return try dag.nodes.map { node in
-            let key = try StageKey(node: node, inputKeys: node.inputs.map { keys[$0]!.value }, digest: digests.sha256(of:))
+            let key = try StageKey(node: node, of: pipeline, inputKeys: node.inputs.map { keys[$0]!.value }, digest: digests.sha256(of:))
             keys[node.id] = key
             if forced.contains(node.id) {
                 let reason = options.forceAll || options.force.contains(node.stage.id) ? "forced" : "forced upstream"

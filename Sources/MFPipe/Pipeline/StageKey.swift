@@ -16,10 +16,11 @@ public struct StageKey {
     /// What was hashed, as JSON (kept in the manifest to explain later changes).
     public let ingredients: JSONValue
 
-    /// Computes the key of `node` given its inputs' keys; `digest` gives input files' SHA-256.
+    /// Computes the key of `node` of `pipeline` given its inputs' keys; `digest` gives input
+    /// files' SHA-256.
     ///
     /// - Throws: `InputDataError` when an input file the node names does not exist.
-    public init(node: DAGNode, inputKeys: [String], digest: (URL) throws -> String) throws {
+    public init(node: DAGNode, of pipeline: Pipeline, inputKeys: [String], digest: (URL) throws -> String) throws {
         var files: [(key: String, value: JSONValue)] = []
         for spec in node.stage.type.params(for: node.params.json) {
             guard case .path(let role) = spec.kind, role != .output, node.params.has(spec.name) else { continue }
@@ -37,7 +38,7 @@ public struct StageKey {
             ("inputs", .array(inputKeys.map(JSONValue.string))),
             ("input_ids", .array(node.inputs.map(JSONValue.string))),
             ("files", .object(files)),
-        ])
+        ] + (node.stage.type.recordsPipeline ? [("pipeline", .string(Provenance.pipelineHash(pipeline)))] : []))
         value = SHA256.hex(of: JSONWriter.canonical(ingredients))
     }
 
@@ -67,6 +68,7 @@ public struct StageKey {
                 }
             if !changed.isEmpty { return "params changed (" + changed.joined(separator: ", ") + ")" }
         }
+        if previous["pipeline"] != ingredients["pipeline"] { return "pipeline changed elsewhere (its provenance records the whole file)" }
         return "key changed"
     }
 }

@@ -9,6 +9,7 @@ public enum ExportStage: Stage {
     public static let summary = "write W, H, ids, normalization and the sweep table to an HDF5 file, atomically"
     public static let requires = [ArtifactKind.ratings, ArtifactKind.model, ArtifactKind.evaluation]
     public static let produces = ArtifactKind.output
+    public static let recordsPipeline = true
 
     public static let params: [ParamSpec] = [
         ParamSpec("path", .path(.output), default: nil, "the HDF5 file to write, relative to the pipeline file"),

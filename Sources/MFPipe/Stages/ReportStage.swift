@@ -9,6 +9,7 @@ public enum ReportStage: Stage {
     public static let summary = "a Markdown and a self-contained HTML report: the metrics tables, RMSE versus k, training curves, timings, provenance (plus the table as CSV)"
     public static let requires = [ArtifactKind.evaluation]
     public static let produces = ArtifactKind.output
+    public static let recordsPipeline = true
 
     public static let params: [ParamSpec] = [
         ParamSpec("path", .path(.output), default: nil,

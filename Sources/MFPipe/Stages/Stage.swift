@@ -58,6 +58,10 @@ public protocol Stage {
     /// Whether, under `mpirun`, a node with `params` runs on every rank together (else the
     /// leader runs it alone).
     static func runsOnEveryRank(_ params: StageParams) -> Bool
+    /// Whether the stage's output records the whole pipeline (the export's and the report's
+    /// provenance): its key then holds the pipeline's hash, so that an edit anywhere in the
+    /// file writes it again rather than leave it naming the pipeline before the edit.
+    static var recordsPipeline: Bool { get }
 }
 
 extension Stage {
@@ -65,6 +69,7 @@ extension Stage {
     public static var inputsHaveRoles: Bool { false }
     public static var requires: [ArtifactKind] { [] }
     public static var gathersFolds: Bool { false }
+    public static var recordsPipeline: Bool { false }
     public static func runsOnEveryRank(_ params: StageParams) -> Bool { false }
     public static func params(for given: JSONValue) -> [ParamSpec] { params }
     public static func misplacedParameter(_ name: String, given: JSONValue) -> String? { nil }
