@@ -9,7 +9,7 @@ public struct Evaluation: Sendable {
         /// The factorize node that trained it.
         public var node: String
         /// The factorize stage that trained it: its node's id without the rank.
-        public var stage: String { String(node.prefix { $0 != "[" }) }
+        public var stage: String { DAGNode.stageID(of: node) }
         /// Its rank.
         public var k: Int
         /// Its algorithm.
@@ -118,7 +118,12 @@ public struct Evaluation: Sendable {
     /// come from more than one factorize stage (`equals` between k and its value: the
     /// reports' prose spaces it, `k = 16`).
     public func name(of score: ModelScore, equals: String = "=") -> String {
-        "k\(equals)\(score.k)" + (comparesStages ? " of \(score.stage)" : "")
+        name(k: score.k, stage: score.stage, equals: equals)
+    }
+
+    /// `name(of:)` for a model known by its rank and stage (a training curve's).
+    public func name(k: Int, stage: String, equals: String = "=") -> String {
+        "k\(equals)\(k)" + (comparesStages ? " of \(stage)" : "")
     }
 
     /// Writes the table as one aligned dataset per column plus baseline attributes; under

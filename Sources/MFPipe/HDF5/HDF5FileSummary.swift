@@ -32,11 +32,12 @@ public enum HDF5FileSummary {
         let chosen = try models.attribute("chosen")?.description ?? ""
         let modelNames = try models.memberNames()
         let stages = try modelNames.map { try models.openGroup($0).attribute("stage")?.description ?? "" }
-        for (modelName, stage) in zip(modelNames, stages.map { Set(stages).count > 1 ? " (stage \($0))" : "" }) {
+        let namesStages = Set(stages).count > 1
+        for (modelName, stage) in zip(modelNames, stages) {
             let group = try models.openGroup(modelName)
             let w = try group.shape(of: "W")
             let h = try group.shape(of: "H")
-            var line = "  model \(modelName)\(modelName == chosen ? " (chosen)" : ""): \(try group.stringAttribute("algorithm"))\(stage), W \(w[0]) x \(w[1]), H \(h[0]) x \(h[1])"
+            var line = "  model \(modelName)\(modelName == chosen ? " (chosen)" : ""): \(try group.stringAttribute("algorithm"))\(namesStages ? " (stage \(stage))" : ""), W \(w[0]) x \(w[1]), H \(h[0]) x \(h[1])"
             for metric in ["validation_rmse", "test_rmse"] {
                 if let value = try? group.doubleAttribute(metric), value.isFinite { line += ", \(metric) \(MetricText.format(value))" }
             }

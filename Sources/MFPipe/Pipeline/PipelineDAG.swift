@@ -31,6 +31,12 @@ public struct DAGNode {
         return label.isEmpty ? stage : "\(stage)[\(label.joined(separator: ","))]"
     }
 
+    /// The stage id within a node id that `id(stage:fold:rank:)` made (`factorize` of
+    /// `factorize[fold=2,k=16]`): what an artifact that keeps node ids tells the stage by.
+    public static func stageID(of nodeID: String) -> String {
+        String(nodeID.prefix { $0 != "[" })
+    }
+
     /// A file-system-safe name (`factorize-k016`, `factorize-fold2-k016`).
     public var directoryName: String {
         ([stage.id] + (fold.map { ["fold\($0)"] } ?? []) + (rank.map { [String(format: "k%03d", $0)] } ?? []))

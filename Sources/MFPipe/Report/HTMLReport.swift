@@ -110,7 +110,7 @@ struct HTMLReport {
     private func curvePlot(_ curve: Curve) -> SVGLinePlot {
         let epochs = curve.curve.indices.map { Double($0 + 1) }
         return SVGLinePlot(
-            title: "k = \(curve.k)" + (evaluation.comparesStages ? " of \(curve.stage)" : "") + (curve.fold.map { ", fold \($0)" } ?? ""),
+            title: evaluation.name(k: curve.k, stage: curve.stage, equals: " = ") + (curve.fold.map { ", fold \($0)" } ?? ""),
             xLabel: "epoch", yLabel: "RMSE (normalized)",
             series: [
                 .init(name: "train", color: "#ff7f0e", points: Array(zip(epochs, curve.curve.map(\.trainRMSE)))),
