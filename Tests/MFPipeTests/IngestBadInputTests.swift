@@ -64,7 +64,7 @@ final class IngestBadInputTests: XCTestCase {
     func testNaNAndInfiniteValues() throws {
         try assertRejected("nan.csv", "1,2,3\n1,3,NaN\n", ":2:3: found \"NaN\" in the value column; expected a finite number")
         try assertRejected("inf.csv", "1,2,3\n1,3,-inf\n", ":2:3: found \"-inf\" in the value column; expected a finite number")
-        try assertRejected("huge.csv", "1,2,3\n1,3,1e39\n", ":2:3: found \"1e39\" in the value column; expected a finite number")
+        try assertRejected("huge.csv", "1,2,3\n1,3,1e39\n", ":2:3: found \"1e39\" in the value column; expected a number within ±3.4e38 (values are held as 32-bit floats)")
     }
 
     /// A first line with numeric row and column ids and a bad value is data, not a header:
@@ -168,6 +168,11 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("zero.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 0 1\n", ":4:2: index 0; MatrixMarket indices start at 1")
     }
 
+    func testMatrixMarketValueBeyondFloatRange() throws {
+        try assertRejected("huge.mtx", "%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 2 -4e38\n",
+                           ":4:3: found \"-4e38\"; expected a number within ±3.4e38 (values are held as 32-bit floats)")
+    }
+
     func testMatrixMarketWithNoEntries() throws {
         try assertRejected("none.mtx", "%%MatrixMarket matrix coordinate real general\n% nothing\n3 3 0\n", ":3: declares no entries; expected at least one")
         try assertRejected("skipped.mtx", "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 x\n2 2 y\n", params: #""bad_rows": "skip""#,
@@ -178,12 +183,14 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("array.mtx", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n", ":5: found 3 entries; the size line declares 4")
     }
 
-    func testDenseMatrixWithARaggedRowOrAWord() throws {
+    func testDenseMatrixWithARaggedRowOrABadValue() throws {
         try assertRejected("ragged.csv", "a,b,c\n1,2,3\n4,5\n", params: #""format": "dense""#, ":3: found 2 fields; expected 3 as on line 1")
         try assertRejected("word.csv", "1,2,3\n4,five,6\n", params: #""format": "dense""#, ":2:2: found \"five\"; expected a finite number, or an empty field or NA for a missing entry")
         // On the first line too: it has numbers, so it is data, not a header to drop.
         try assertRejected("first-word.csv", "1,inf,3\n4,5,6\n", params: #""format": "dense""#,
                            ":1:2: found \"inf\"; expected a finite number, or an empty field or NA for a missing entry")
+        try assertRejected("huge-comma.csv", "1;2\n3;5,1e39\n", params: #""format": "dense", "delimiter": ";", "decimal": ",""#,
+                           ":2:2: found \"5,1e39\"; expected a number within ±3.4e38 (values are held as 32-bit floats), or an empty field or NA for a missing entry")
     }
 
     func testSkipPolicyCountsBadRowsAndFailsPastTheCap() throws {

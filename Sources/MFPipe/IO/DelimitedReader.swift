@@ -362,7 +362,7 @@ public struct DelimitedReader {
         // "4,5": a decimal comma, as spreadsheets write numbers in much of Europe.
         let decimalComma = !timestamp && text.contains(",") && NumberParsing.double(bytes, decimalComma: true) != nil
         let expected = timestamp ? "Unix seconds or an ISO 8601 date or time (2005-09-06, 2005-09-06T14:03:00Z)"
-            : nonFinite ? "a finite number" : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")); ingest reads a decimal comma with \"decimal\": \",\")" : "a number"
+            : nonFinite ? NumberParsing.floatExpectation(bytes) : decimalComma ? "a number with a decimal point (\(text.replacingOccurrences(of: ",", with: ".")); ingest reads a decimal comma with \"decimal\": \",\")" : "a number"
         return InputDataError(file: displayName, line: line, field: field + 1,
                               message: "found \"\(shown)\" in the \(column) column; expected \(expected)")
     }

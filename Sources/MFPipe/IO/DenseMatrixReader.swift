@@ -94,7 +94,7 @@ public struct DenseMatrixReader {
                 guard let value = NumberParsing.float(bytes, decimalComma: decimalComma) else {
                     if NumberParsing.isMissing(bytes) { continue }
                     let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                    try policy.reject(InputDataError(file: file, line: number, field: field + 1, message: "found \"\(text)\"; expected a finite number, or an empty field or NA for a missing entry"))
+                    try policy.reject(InputDataError(file: file, line: number, field: field + 1, message: "found \"\(text)\"; expected \(NumberParsing.floatExpectation(bytes, decimalComma: decimalComma)), or an empty field or NA for a missing entry"))
                     return true
                 }
                 values.append((Int32(field - first), value))

@@ -214,7 +214,7 @@ public struct MatrixMarketReader {
         if header.field != .pattern {
             let bytes = splitter.bytes(of: 2, in: line)
             guard let parsed = header.field == .integer ? NumberParsing.int64(bytes).map(Float.init) : NumberParsing.float(bytes) else {
-                try policy.reject(InputDataError(file: displayName, line: number, field: 3, message: "found \"\(String(decoding: bytes, as: UTF8.self))\"; expected \(header.field == .integer ? "an integer" : "a finite number")"))
+                try policy.reject(InputDataError(file: displayName, line: number, field: 3, message: "found \"\(String(decoding: bytes, as: UTF8.self))\"; expected \(header.field == .integer ? "an integer" : NumberParsing.floatExpectation(bytes))"))
                 return
             }
             value = parsed
@@ -239,7 +239,7 @@ public struct MatrixMarketReader {
         }
         let bytes = splitter.bytes(of: 0, in: line)
         guard let value = header.field == .integer ? NumberParsing.int64(bytes).map(Float.init) : NumberParsing.float(bytes) else {
-            throw InputDataError(file: displayName, line: number, field: 1, message: "found \"\(String(decoding: bytes, as: UTF8.self))\"; expected \(header.field == .integer ? "an integer" : "a finite number")")
+            throw InputDataError(file: displayName, line: number, field: 1, message: "found \"\(String(decoding: bytes, as: UTF8.self))\"; expected \(header.field == .integer ? "an integer" : NumberParsing.floatExpectation(bytes))")
         }
         let (row, col) = position
         table.append(row: Int32(row), col: Int32(col), value: value)

@@ -73,6 +73,13 @@ public enum NumberParsing {
         return single.isFinite ? single : nil
     }
 
+    /// What a value field that `float` refused should hold: "a finite number", or, for a
+    /// finite number beyond float32's range, one within it (values are held as 32-bit floats).
+    public static func floatExpectation(_ field: UnsafeBufferPointer<UInt8>, decimalComma: Bool = false) -> String {
+        guard let value = double(field, decimalComma: decimalComma), !Float(value).isFinite else { return "a finite number" }
+        return "a number within ±3.4e38 (values are held as 32-bit floats)"
+    }
+
     /// `double(_:)` of a field whose decimal mark may be a comma ("4,5"), when `decimalComma`.
     public static func double(_ field: UnsafeBufferPointer<UInt8>, decimalComma: Bool) -> Double? {
         guard decimalComma, let comma = field.firstIndex(of: UInt8(ascii: ",")) else { return double(field) }
