@@ -95,4 +95,23 @@ final class BaselineWarningTests: XCTestCase {
         XCTAssertFalse(clean.status.contains("warning:"), clean.status)
         XCTAssertEqual(clean.exported, [])
     }
+
+    func testAnExactModelOfConstantDataDrawsNoWarning() throws {
+        let ratings = (1...30).map { row in (1...20).filter { ($0 + row) % 3 == 0 }.map { "\(row),\($0),4\n" }.joined() }.joined()
+        try scratch.write(ratings, to: "data/constant.csv")
+        try scratch.write("""
+            {"version": 1, "name": "constant", "workdir": "../runs/constant", "seed": 3, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/constant.csv"}},
+              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.2, "test": 0.2}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 2}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}}]}
+            """, to: "pipelines/constant.json")
+        let run = try MFPipeBinary.run(["run", "pipelines/constant.json", "--log-format", "json"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let events = try run.stdout.split(separator: "\n").map { try JSONParser.parse(Data($0.utf8)) }
+        let scored = try XCTUnwrap(events.first { $0["event"]?.stringValue == "metrics" && $0["node"]?.stringValue == "factorize" }, run.stdout)
+        XCTAssertEqual(scored["validation_rmse"]?.doubleValue, 0, "every prediction is the constant, clipped to the training range")
+        XCTAssertEqual(events.filter { $0["event"]?.stringValue == "warning" }.count, 0, run.stdout)
+    }
 }

@@ -242,11 +242,12 @@ public enum EvaluateStage: Stage {
 
     /// Why the chosen model may not be worth its factors: it predicts the validation entries
     /// no better than a baseline does (data with little signal for its density, or k and
-    /// regularization that let the factors fit noise); nil otherwise.
+    /// regularization that let the factors fit noise); nil otherwise, and for a model that
+    /// predicts every validation entry exactly (constant data, which a baseline predicts as well).
     private static func baselineWarning(_ evaluation: Evaluation) -> String? {
         let chosen = evaluation.chosenModel
         let baselines = [("global mean", evaluation.globalMean.validation.rmse), ("bias baseline", evaluation.biasBaseline.validation.rmse)]
-        guard chosen.validation.rmse.isFinite, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
+        guard chosen.validation.rmse.isFinite, chosen.validation.rmse > 0, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
               chosen.validation.rmse >= best.1 else { return nil }
         return "the chosen model (\(evaluation.name(of: chosen))) predicts the validation entries no better than the \(best.0) "
             + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))): its factors may be fitting noise; "
