@@ -6,8 +6,11 @@ import Foundation
 public struct ProgressMeasures: Sendable {
     /// One measure: its JSON name, its label for people, its value.
     public struct Measure: Sendable {
+        /// Its key in JSON events (`epoch_train_rmse`).
         public let name: String
+        /// How plain logs name it ("train RMSE").
         public let label: String
+        /// The measured value.
         public let value: Double
     }
 
