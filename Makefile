@@ -51,6 +51,7 @@ bench: build bench-venv
 	bash bench/run.sh
 	bash bench/sgd.sh
 	$(VENV)/bin/python bench/als.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
+	$(VENV)/bin/python bench/als_movielens.py $(abspath $(BINARY)) $(BENCH_WORK)/als-movielens
 	$(VENV)/bin/python bench/ccd.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd
 	$(VENV)/bin/python bench/dense.py $(abspath $(BINARY)) $(BENCH_WORK)/dense
 	$(VENV)/bin/python bench/recommend.py $(abspath $(BINARY)) $(BENCH_WORK)/sgd

@@ -15,7 +15,7 @@ after 40, mfpipe's als beside cmfrec's exact solver, to compare the two at its o
 The same model for both: ratings centred by their mean (mfpipe's normalize `mean`; cmfrec's
 center), biases and factors fitted by ALS with weighted-λ. mfpipe's λ is on the unit-RMS
 scale of the centred ratings, so cmfrec gets λ_r = λ x that RMS for the factors and λ_b = λ
-for the biases (what mfpipe's penalties are on the rating scale).
+for the biases (what mfpipe's penalties are on the rating scale; `cmfrec_peer.py`).
 mfpipe's ccd (CCD++, the same model and objective) runs beside its als for reference.
 Peak RSS: of mfpipe's whole scored `run` (its factorize node, the upstream ones cached), and
 of a fresh Python process that loads the training file and fits the peer once (10
@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+import cmfrec_peer
 from heldout import factorize, write_pipeline
 from measure import measured
 
@@ -37,17 +38,14 @@ binary, work = sys.argv[1], sys.argv[2]
 k, iterations, lam = 32, 10, 0.05
 names = ["UserId", "ItemId", "Rating"]
 train = pd.read_csv(f"{work}/train.txt", sep=" ", header=None, names=names)
-scale = float(np.sqrt(np.mean((train["Rating"] - train["Rating"].mean()) ** 2)))
+scale = cmfrec_peer.centred_rms(train["Rating"])
 peers = ["cmfrec cg", "cmfrec cholesky", "implicit (implicit feedback)"]
 
 
 def fit_peer(engine, n, threads):
     """`engine` (one of `peers`) fitted with `n` iterations on `threads` threads."""
     if engine.startswith("cmfrec"):
-        import cmfrec
-        return cmfrec.CMF(k=k, lambda_=np.array([lam, lam, lam * scale, lam * scale, 0, 0]), method="als", use_cg=engine == "cmfrec cg",
-                          user_bias=True, item_bias=True, scale_lam=True, niter=n, nthreads=threads, use_float=True, random_state=1,
-                          verbose=False).fit(train)
+        return cmfrec_peer.fit(train, k, lam, scale, n, threads, cg=engine == "cmfrec cg")
     import implicit
     from threadpoolctl import threadpool_limits
     matrix = sp.csr_matrix((train["Rating"].to_numpy(np.float32), (train["UserId"].to_numpy(), train["ItemId"].to_numpy())))
@@ -99,8 +97,7 @@ for threads in (1, 2):
         seconds, model = timed(engine, threads)
         result = {"engine": engine, "threads": threads, "seconds_per_iteration": seconds, "test_rmse": None, "objective": None}
         if engine.startswith("cmfrec"):
-            predicted = model.predict(test["UserId"].to_numpy(), test["ItemId"].to_numpy())
-            result["test_rmse"] = float(np.sqrt(np.nanmean((test["Rating"].to_numpy() - predicted) ** 2)))
+            result["test_rmse"] = cmfrec_peer.test_rmse(model, test)
             result["objective"] = cmfrec_objective(model)
         _, _, result["peak_rss_mb"] = measured([sys.executable, __file__, binary, work, "--peer", engine, str(threads)])
         results.append(result)
@@ -124,9 +121,7 @@ def cmfrec_curve(threads):
     """cmfrec cg's test RMSE after n iterations, n = 1 … `iterations` (a fit of its own for each n)."""
     curve = []
     for n in range(1, iterations + 1):
-        model = fit_peer("cmfrec cg", n, threads)
-        predicted = model.predict(test["UserId"].to_numpy(), test["ItemId"].to_numpy())
-        curve.append(float(np.sqrt(np.nanmean((test["Rating"].to_numpy() - predicted) ** 2))))
+        curve.append(cmfrec_peer.test_rmse(fit_peer("cmfrec cg", n, threads), test))
     return curve
 
 
@@ -149,9 +144,8 @@ print(f"time to test RMSE {target:.4f}: mfpipe als {theirs['seconds_to_target'] 
 converged = 40
 _, curve, objective, _ = factorize(binary, pipeline, work, 2, [f"factorize.epochs={converged}"], timing_runs=1)
 model = fit_peer("cmfrec cholesky", converged, 2)
-predicted = model.predict(test["UserId"].to_numpy(), test["ItemId"].to_numpy())
 for engine, rmse, value in [("mfpipe als", curve[-1], objective),
-                            ("cmfrec cholesky", float(np.sqrt(np.nanmean((test["Rating"].to_numpy() - predicted) ** 2))), cmfrec_objective(model))]:
+                            ("cmfrec cholesky", cmfrec_peer.test_rmse(model, test), cmfrec_objective(model))]:
     print(f"{engine}, {converged} iterations: test RMSE {rmse:.4f}, objective {value:.6g}")
 with open(f"{work}/als-results.json", "w") as f:
     json.dump(results, f, indent=1)
