@@ -163,6 +163,10 @@ final class PipelineFileErrorTests: XCTestCase {
         let result = try MFPipeBinary.run(["validate", "pipelines/toy.json", "--set", "factorize.learning_rate=-1"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 2)
         XCTAssertEqual(result.stderr, "mfpipe: pipelines/toy.json: stages[2].params.learning_rate: expected a number > 0, found -1\n")
+        let list = try MFPipeBinary.run(["validate", "pipelines/toy.json", "--set", "factorize.regularization=[0.05, 0.1]"], in: scratch.root)
+        XCTAssertEqual(list.exitCode, 2)
+        XCTAssertEqual(list.stderr, "mfpipe: pipelines/toy.json: stages[2].params.regularization: expected a number ≥ 0, found an array; "
+                       + "only k takes a list (one node per rank): to compare values of regularization, give each its own stage, as docs/pipeline-file.md shows\n")
         let unknown = try MFPipeBinary.run(["validate", "pipelines/toy.json", "--set", "fit.k=3"], in: scratch.root)
         XCTAssertEqual(unknown.exitCode, 2)
         XCTAssertEqual(unknown.stderr, "mfpipe: --set fit.k: no stage with id \"fit\" in pipelines/toy.json\n")

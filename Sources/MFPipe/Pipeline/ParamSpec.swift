@@ -38,6 +38,14 @@ public struct ParamSpec: Sendable {
         case rankSweep
         /// A nested object with its own parameters.
         case object([ParamSpec])
+
+        /// Whether the value is one number (an integer or any number).
+        public var isNumeric: Bool {
+            switch self {
+            case .integer, .number: true
+            default: false
+            }
+        }
     }
 
     /// The JSON key.

@@ -43,7 +43,11 @@ struct ParamValidator {
 
     private func check(_ value: JSONValue, against spec: ParamSpec, at location: String, seed: Int) throws -> JSONValue {
         func reject() -> PipelineFileError {
-            let advice = value.stringValue.flatMap { spec.advice[$0] }.map { "; " + $0 } ?? ""
+            var advice = value.stringValue.flatMap { spec.advice[$0] }.map { "; " + $0 } ?? ""
+            if value.arrayValue != nil, spec.kind.isNumeric {
+                // A list where a number belongs: most likely a sweep, which only k makes.
+                advice = "; only k takes a list (one node per rank): to compare values of \(spec.name), give each its own stage, as docs/pipeline-file.md shows"
+            }
             return PipelineFileError(file: file, location: location, message: "expected \(spec.expectation), found \(value.described)" + advice)
         }
         switch spec.kind {
