@@ -14,6 +14,20 @@ final class BaselineWarningTests: XCTestCase {
     override func setUpWithError() throws { scratch = try Scratch() }
     override func tearDown() { scratch.remove() }
 
+    /// Writes pipelines/NAME.json: data/DATA ingested, 20 % each held out for validation and
+    /// test, biases removed, one factorize node of rank `k` and an evaluate without refit, then
+    /// the stages of `then` (JSON text starting with a comma); its work directory runs/WORKDIR.
+    private func writePipeline(_ name: String, workdir: String, data: String, k: Int, then: String = "") throws {
+        try scratch.write("""
+            {"version": 1, "name": "\(name)", "workdir": "../runs/\(workdir)", "seed": 3, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/\(data)"}},
+              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.2, "test": 0.2}},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": \(k)}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}}\(then)]}
+            """, to: "pipelines/\(name).json")
+    }
+
     /// What two runs on 4,000 synthetic ratings with noise `noise` times the signal said:
     /// the first run's standard error, the second's (every node cached), the warnings of
     /// the second's run record for evaluate, the Markdown report, `status`'s output and the
@@ -23,16 +37,11 @@ final class BaselineWarningTests: XCTestCase {
         let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "400", "--cols", "300",
                                           "--ratings", "4000", "--noise", noise, "--seed", "2"], in: scratch.root)
         XCTAssertEqual(synth.exitCode, 0, synth.stderr)
-        try scratch.write("""
-            {"version": 1, "name": "noise", "workdir": "../runs/\(noise)", "seed": 3, "stages": [
-              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
-              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.2, "test": 0.2}},
-              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
-              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 32}},
-              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}},
+        try writePipeline("noise", workdir: noise, data: "ratings.csv", k: 32, then: """
+            ,
               {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).md"}},
-              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).h5", "anndata": "../out/\(noise).h5ad"}}]}
-            """, to: "pipelines/noise.json")
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/\(noise).h5", "anndata": "../out/\(noise).h5ad"}}
+            """)
         let first = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(first.exitCode, 0, first.stderr)
         let cached = try MFPipeBinary.run(["run", "pipelines/noise.json", "--quiet"], in: scratch.root)
@@ -99,14 +108,7 @@ final class BaselineWarningTests: XCTestCase {
     func testAnExactModelOfConstantDataDrawsNoWarning() throws {
         let ratings = (1...30).map { row in (1...20).filter { ($0 + row) % 3 == 0 }.map { "\(row),\($0),4\n" }.joined() }.joined()
         try scratch.write(ratings, to: "data/constant.csv")
-        try scratch.write("""
-            {"version": 1, "name": "constant", "workdir": "../runs/constant", "seed": 3, "stages": [
-              {"id": "ratings", "type": "ingest", "params": {"path": "../data/constant.csv"}},
-              {"id": "split", "type": "split", "inputs": ["ratings"], "params": {"validation": 0.2, "test": 0.2}},
-              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
-              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"k": 2}},
-              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}}]}
-            """, to: "pipelines/constant.json")
+        try writePipeline("constant", workdir: "constant", data: "constant.csv", k: 2)
         let run = try MFPipeBinary.run(["run", "pipelines/constant.json", "--log-format", "json"], in: scratch.root)
         XCTAssertEqual(run.exitCode, 0, run.stderr)
         let events = try run.stdout.split(separator: "\n").map { try JSONParser.parse(Data($0.utf8)) }
