@@ -78,9 +78,14 @@ final class RankingMetricsTests: XCTestCase {
                 got = [sweep.attrs[f"popularity_test_{name}"] for name in names]
                 assert np.allclose(got, want, atol=1e-12), ("popularity", got, want)
                 best = int(np.argmax(sweep["validation_ndcg"][:]))
+                sweep_popularity, sweep_test_ndcg = float(sweep.attrs["popularity_test_ndcg"]), sweep["test_ndcg"][:]
                 assert f["models"].attrs["chosen"] == f"k{sweep['k'][best]:03d}", "chosen by validation NDCG"
                 chosen = f"chose k={sweep['k'][best]}: validation NDCG@10 {sweep['validation_ndcg'][best]:.4f}, validation RMSE "
             assert "## Ranking (test)" in report and "selected by validation NDCG@10" in report
+            popular, mine = sweep_popularity, sweep_test_ndcg[best]
+            assert popular > mine, (popular, mine)
+            assert (f"Popularity ranks better than the chosen model here (test NDCG@10 {popular:.4f} against {mine:.4f}): "
+                    "a model fitted to ratings ranks") in report, report
             assert chosen in sys.argv[4], ("the log names what chose k", chosen, sys.argv[4])
             print("ok")
             """, arguments: [scratch.url("out/rank.h5").path, artifacts.appendingPathComponent(split).appendingPathComponent("data.h5").path,

@@ -129,8 +129,15 @@ public enum ReportStage: Stage {
     /// What the ranking table measures, in words.
     static func rankingNote(_ evaluation: Evaluation) -> String {
         let relevant = evaluation.relevanceThreshold.map { "test entries of at least \(JSONWriter.number($0))" } ?? "every test entry"
-        return "Each row's top \(evaluation.rankingAt) among the columns it has no training or validation entry for; relevant: \(relevant). "
+        var note = "Each row's top \(evaluation.rankingAt) among the columns it has no training or validation entry for; relevant: \(relevant). "
             + "Means over the rows with a relevant test entry; coverage: the share of all columns that appear in some list."
+        let (popular, chosen) = (evaluation.popularity.test.ndcg, evaluation.chosenModel.testRanking.ndcg)
+        if popular > chosen {
+            note += " Popularity ranks better than the chosen model here (test NDCG@\(evaluation.rankingAt) \(number(popular)) against \(number(chosen))): "
+                + "a model fitted to ratings ranks a row's unrated columns by the rating it predicts for them, "
+                + "not by the chance that the row rates them at all, which popularity follows."
+        }
+        return note
     }
 
     /// A Markdown table: the columns that name (the stage, the algorithm) left-aligned, the
