@@ -126,7 +126,8 @@ public enum ReportStage: Stage {
             + "root mean square of the values."
     }
 
-    /// What the ranking table measures, in words.
+    /// What the ranking table measures, in words, and, when the popularity baseline ranks
+    /// better than the chosen model, why that is common.
     static func rankingNote(_ evaluation: Evaluation) -> String {
         let relevant = evaluation.relevanceThreshold.map { "test entries of at least \(JSONWriter.number($0))" } ?? "every test entry"
         var note = "Each row's top \(evaluation.rankingAt) among the columns it has no training or validation entry for; relevant: \(relevant). "
