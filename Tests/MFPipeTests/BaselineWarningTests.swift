@@ -116,4 +116,21 @@ final class BaselineWarningTests: XCTestCase {
         XCTAssertEqual(scored["validation_rmse"]?.doubleValue, 0, "every prediction is the constant, clipped to the training range")
         XCTAssertEqual(events.filter { $0["event"]?.stringValue == "warning" }.count, 0, run.stdout)
     }
+
+    /// A model that fits its own training entries worse than the normalization alone did not
+    /// converge (here Adam with a step far too large): the warning says so, not "fitting noise".
+    func testAModelThatDidNotFitItsTrainingEntriesIsToldApartFromOverfitting() throws {
+        let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "400", "--cols", "300",
+                                          "--ratings", "4000", "--seed", "2"], in: scratch.root)
+        XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+        try writePipeline("steep", workdir: "steep", data: "ratings.csv", k: 4)
+        let run = try MFPipeBinary.run(["run", "pipelines/steep.json", "--quiet", "--set", "factorize.algorithm=adam",
+                                        "--set", "factorize.learning_rate=100", "--set", "factorize.epochs=20"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let numbers = try NSRegularExpression(pattern: #"\(RMSE [0-9.]+ against [0-9.]+\)|\(explained variance -[0-9.e+]+\)"#)
+        let masked = numbers.stringByReplacingMatches(in: run.stderr, range: NSRange(run.stderr.startIndex..., in: run.stderr), withTemplate: "(…)")
+        XCTAssertEqual(masked, "warning: evaluate: the chosen model (k=4) predicts the validation entries no better than the global mean (…) "
+                       + "and its own training entries no better than the normalization alone (…): its training did not converge; "
+                       + "a smaller learning_rate may help\n")
+    }
 }

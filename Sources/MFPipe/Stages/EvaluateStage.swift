@@ -249,9 +249,17 @@ public enum EvaluateStage: Stage {
         let baselines = [("global mean", evaluation.globalMean.validation.rmse), ("bias baseline", evaluation.biasBaseline.validation.rmse)]
         guard chosen.validation.rmse.isFinite, chosen.validation.rmse > 0, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
               chosen.validation.rmse >= best.1 else { return nil }
-        return "the chosen model (\(evaluation.name(of: chosen))) predicts the validation entries no better than the \(best.0) "
-            + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))): its factors may be fitting noise; "
-            + "a smaller k or a stronger regularization may help, or the \(best.0) may be the better predictor for these data"
+        let found = "the chosen model (\(evaluation.name(of: chosen))) predicts the validation entries no better than the \(best.0) "
+            + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))"
+        guard chosen.explainedVariance.isFinite, chosen.explainedVariance <= 0 else {
+            return found + "): its factors may be fitting noise; "
+                + "a smaller k or a stronger regularization may help, or the \(best.0) may be the better predictor for these data"
+        }
+        // Worse than the normalization on its own training entries: not overfitting, a failed fit.
+        let stepped = FactorizerRegistry.named(chosen.algorithm)?.params.contains { $0.name == "learning_rate" } ?? false
+        return found + ") and its own training entries no better than the normalization alone "
+            + "(explained variance \(MetricText.format(chosen.explainedVariance))): its training did not converge; "
+            + (stepped ? "a smaller learning_rate may help" : "more epochs may help")
     }
 
     /// "label 0.1234", or nil when there is no value (no entries were held out for it).
