@@ -48,8 +48,12 @@ final class DiskFullTests: XCTestCase {
     private func assertFailedCleanly(_ result: CommandResult, reason: String, leaving folders: [String],
                                      file: StaticString = #filePath, line: UInt = #line) throws {
         XCTAssertEqual(result.exitCode, 1, result.stderr, file: file, line: line)
-        XCTAssertTrue(result.stderr.hasPrefix("mfpipe: ") && result.stderr.hasSuffix(": \(reason)\n"), result.stderr, file: file, line: line)
-        XCTAssertEqual(result.stderr.filter { $0 == "\n" }.count, 1, "one line: \(result.stderr)", file: file, line: line)
+        // A cached node repeats its warnings (the short training here draws one) before the error.
+        let errors = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("warning: ") }
+        XCTAssertEqual(errors.count, 1, "one line: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(errors.first?.hasPrefix("mfpipe: ") == true && errors.first?.hasSuffix(": \(reason)") == true, result.stderr,
+                      file: file, line: line)
+        XCTAssertTrue(result.stderr.hasSuffix("\n"), result.stderr, file: file, line: line)
         for folder in folders {
             let left = FileManager.default.enumerator(atPath: scratch.url(folder).path)?.compactMap { $0 as? String } ?? []
             XCTAssertEqual(left.filter { $0.contains(".tmp") || $0.contains("partial") }, [], "temporary files left in \(folder)",

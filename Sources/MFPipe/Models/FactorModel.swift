@@ -166,6 +166,13 @@ public struct TrainingInfo: Sendable {
         if let startValidationRMSE { try group.setAttribute("start_validation_rmse", .double(startValidationRMSE)) }
     }
 
+    /// Reads the training information of the model artifact at `url`, without its factors.
+    public static func read(at url: URL) throws -> TrainingInfo {
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        return try read(from: file.root)
+    }
+
     /// Reads what `write(to:)` wrote.
     public static func read(from group: HDF5Group) throws -> TrainingInfo {
         let train = try group.read("curve_train_rmse", as: Double.self).values

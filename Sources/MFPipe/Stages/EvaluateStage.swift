@@ -183,9 +183,10 @@ public enum EvaluateStage: Stage {
             popularity: (CrossValidation.mean(foldPopularity.map(\.validation)), crossValidated ? try basis.popularity(tasks: basis.rankingTasks()).test : foldPopularity[0].test))
         var refitModel: FactorModel?
         let chosenHandles = context.all(.model).filter { $0.node.idWithoutFold == models[chosen].node }
+        let chosenTrainings = try chosenHandles.map { try TrainingInfo.read(at: $0.dataFile) }
         if params.bool("refit"), crossValidated || basis.validation.count > 0,
             let handle = chosenHandles.first, handle.node.stage.type.typeName == FactorizeStage.typeName {
-            let epochs = try chosenHandles.map { try FactorModel.read(at: $0.dataFile).info.bestIteration }
+            let epochs = chosenTrainings.map(\.bestIteration)
             refitModel = try refit(handle, basis: basis, epochs: Int((Double(epochs.reduce(0, +)) / Double(epochs.count)).rounded()),
                                    required: crossValidated, context: context)
         }
@@ -209,7 +210,12 @@ public enum EvaluateStage: Stage {
         if imputesOnce, let warning = svdImputationWarning(basis) {
             context.warn(warning)
         }
-        if let warning = baselineWarning(evaluation) { context.warn(warning) }
+        let unfinished = unfinishedTraining(chosenTrainings, basis: basis)
+        if let warning = baselineWarning(evaluation, unfinished: unfinished) {
+            context.warn(warning)
+        } else if let unfinished {
+            context.warn("the chosen model (\(evaluation.name(of: evaluation.chosenModel))) \(unfinished); more epochs may give a better model")
+        }
         return outcome(evaluation)
     }
 
@@ -242,9 +248,10 @@ public enum EvaluateStage: Stage {
 
     /// Why the chosen model may not be worth its factors: it predicts the validation entries
     /// no better than a baseline does (data with little signal for its density, or k and
-    /// regularization that let the factors fit noise); nil otherwise, and for a model that
-    /// predicts every validation entry exactly (constant data, which a baseline predicts as well).
-    private static func baselineWarning(_ evaluation: Evaluation) -> String? {
+    /// regularization that let the factors fit noise, or a training cut short: `unfinished`
+    /// says how, from `unfinishedTraining`); nil otherwise, and for a model that predicts
+    /// every validation entry exactly (constant data, which a baseline predicts as well).
+    private static func baselineWarning(_ evaluation: Evaluation, unfinished: String?) -> String? {
         let chosen = evaluation.chosenModel
         let baselines = [("global mean", evaluation.globalMean.validation.rmse), ("bias baseline", evaluation.biasBaseline.validation.rmse)]
         guard chosen.validation.rmse.isFinite, chosen.validation.rmse > 0, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
@@ -252,6 +259,7 @@ public enum EvaluateStage: Stage {
         let found = "the chosen model (\(evaluation.name(of: chosen))) predicts the validation entries no better than the \(best.0) "
             + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))"
         guard chosen.explainedVariance.isFinite, chosen.explainedVariance <= 0 else {
+            if let unfinished { return found + "); it \(unfinished): more epochs may help" }
             return found + "): its factors may be fitting noise; "
                 + "a smaller k or a stronger regularization may help, or the \(best.0) may be the better predictor for these data"
         }
@@ -260,6 +268,22 @@ public enum EvaluateStage: Stage {
         return found + ") and its own training entries no better than the normalization alone "
             + "(explained variance \(MetricText.format(chosen.explainedVariance))): its training did not converge; "
             + (stepped ? "a smaller learning_rate may help" : "more epochs may help")
+    }
+
+    /// How the chosen model's training ran out of epochs while its validation RMSE was still
+    /// falling (`UnfinishedTraining`; under k-fold, in how many folds, with the largest fall),
+    /// as the words after "it"; nil when it did not (in any fold).
+    private static func unfinishedTraining(_ trainings: [TrainingInfo], basis: Scoring) -> String? {
+        let count = Double(max(basis.normalizedTrain.count, 1))
+        let mean = basis.normalizedTrain.reduce(0.0) { $0 + Double($1) } / count
+        let spread = max(basis.trainSquares / count - mean * mean, 0).squareRoot()
+        let unfinished = trainings.compactMap { training in
+            UnfinishedTraining.lastFall(training, spread: spread).map { (fall: $0, epochs: training.iterations) }
+        }
+        guard let largest = unfinished.max(by: { $0.fall < $1.fall }) else { return nil }
+        let folds = trainings.count > 1 ? " in \(unfinished.count) of \(trainings.count) folds" : ""
+        return "ran out of epochs while still improving\(folds): its normalized validation RMSE fell "
+            + (unfinished.count > 1 ? "up to " : "") + "\(MetricText.format(largest.fall)) over epoch \(largest.epochs) of \(largest.epochs)"
     }
 
     /// "label 0.1234", or nil when there is no value (no entries were held out for it).

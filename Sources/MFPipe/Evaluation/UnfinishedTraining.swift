@@ -1,0 +1,21 @@
+/// Whether a model's training ran out of epochs while its validation RMSE was still
+/// falling by a margin worth more epochs: what evaluate warns about when the chosen model
+/// (in any fold) stopped that way.
+public enum UnfinishedTraining {
+    /// The smallest fall of the validation RMSE over the last epoch that counts, as a share
+    /// of the standard deviation of the normalized training values. A fall measured against
+    /// the data's own spread means the same on every rating scale, and data without spread
+    /// (constant ratings) never counts as still improving.
+    public static let threshold = 1e-3
+
+    /// How far the validation RMSE fell over the last epoch of a training that ran all its
+    /// epochs (it neither stopped early nor met its tolerance) and kept that last epoch, when
+    /// the fall exceeds `threshold` times `spread`; nil otherwise, and for a training with
+    /// fewer than two measured epochs or no validation entries.
+    public static func lastFall(_ info: TrainingInfo, spread: Double) -> Double? {
+        let curve = info.curve
+        guard !info.converged, curve.count >= 2, info.bestIteration == curve.count, spread > 0 else { return nil }
+        let fall = curve[curve.count - 2].validationRMSE - curve[curve.count - 1].validationRMSE
+        return fall.isFinite && fall > threshold * spread ? fall : nil
+    }
+}
