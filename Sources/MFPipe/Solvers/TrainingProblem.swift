@@ -29,6 +29,13 @@ public final class TrainingProblem: @unchecked Sendable {
     public let rootMeanSquare: Double
     /// The sum of their squares.
     let squaredSum: Double
+
+    /// The training values' standard deviation over their root mean square (at most 1; 1
+    /// for centred values). A weighted-λ solver that fits their mean apart from the factors
+    /// and works on the unit-RMS layout (`compressed()`) multiplies λ by this and its initial
+    /// spread by its root: it then fits the model it would fit on the unit-deviation scale,
+    /// the same whatever constant the values are shifted by.
+    public var centredShare: Double { min(deviation / rootMeanSquare, 1) }
     /// The first negative training value in entry order, and where it is (nil when there
     /// is none).
     public let firstNegative: (value: Float, row: Int32, col: Int32)?

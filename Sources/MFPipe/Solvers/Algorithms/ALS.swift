@@ -6,8 +6,10 @@ import Foundation
 ///
 /// Fits r − offset ≈ μ + b_i + c_j + W_i · H_j by minimising, over training entries,
 /// (r − offset − μ − b_i − c_j − W_i · H_j)² + λ n_i ‖W_i‖² + λ n_j ‖H_j‖² + λ_b (n_i b_i² + n_j c_j²),
-/// where n_i, n_j count the row's and column's training entries and μ is their mean. Values
-/// are divided by their root mean square first, so that λ means the same on any scale. Each
+/// where n_i, n_j count the row's and column's training entries and μ is their mean. The
+/// solver works on the shared layout's unit-RMS values with λ and the initial spread mapped
+/// from the standardized scale (`TrainingProblem.centredShare`), so that λ means the same
+/// on any scale and a constant added to every value only moves μ. Each
 /// iteration solves every row with the columns fixed — by `cg_steps` conjugate-gradient
 /// steps from the row's current (W_i, b_i), which never form the Gram matrix (the default),
 /// or exactly from the normal equations over the row's entries (`cg_steps: 0`: Gram matrix
@@ -24,9 +26,9 @@ public enum ALSFactorizer: Factorizer {
 
     public static let params: [ParamSpec] = [
         FactorizerParams.epochs(20, unit: "iterations"),
-        FactorizerParams.regularization(0.05, "a row (column) with n training ratings pays this x n, on the unit-RMS scale (weighted-λ)"),
-        FactorizerParams.biasRegularization(0.05, "per rating, on the unit-RMS scale"),
-        FactorizerParams.initScale(0.1, "on the unit-RMS scale"),
+        FactorizerParams.regularization(0.05, "a row (column) with n training ratings pays this x n, on the standardized scale (weighted-λ)"),
+        FactorizerParams.biasRegularization(0.05, "per rating, on the standardized scale"),
+        FactorizerParams.initScale(0.1, "on the standardized scale"),
         ParamSpec("cg_steps", .integer(0...Int.max), default: .number(3),
                   "0: solve each row and column exactly (Cholesky); n > 0: n conjugate-gradient steps from its current factors instead (cheaper at large k, approximate within an iteration)"),
         FactorizerParams.tolerance(1e-4),
@@ -76,6 +78,9 @@ final class ALSSolver: FactorsSolver {
     /// The training mean on the unit-RMS scale, fitted by neither side (it joins the column biases at the end).
     private let mean: Float
     private let validation: HeldOutSet
+    /// λ on the layout's unit-RMS scale: the setting, which is on the unit-deviation scale,
+    /// times the problem's `centredShare`.
+    private let lambda: Double
     private let warmStart: WarmStart?
     let factors: BiasedFactors
     var best: BiasedFactors?
@@ -94,14 +99,16 @@ final class ALSSolver: FactorsSolver {
         self.settings = settings
         k = request.k
         mean = Float(problem.mean / layout.scale)
-        validation = HeldOutSet(problem.validation, offset: problem.mean, scale: layout.scale)
+        validation = HeldOutSet(problem.validation, offset: 0, scale: layout.scale)
+        lambda = settings.regularization * problem.centredShare
+        let initScale = settings.initScale * problem.centredShare.squareRoot()
         warmStart = request.warmStart
         world = request.world
         factors = BiasedFactors(rows: layout.rows, cols: layout.cols, k: request.k)
         scratch = ScratchPool { [k = request.k] in NormalEquations(size: k + 1) }
         var random = SplitMix64(seed: request.seed, stream: "als-init")
-        factors.w.fillGaussian(scale: settings.initScale, using: &random)
-        factors.h.fillGaussian(scale: settings.initScale, using: &random)
+        factors.w.fillGaussian(scale: initScale, using: &random)
+        factors.h.fillGaussian(scale: initScale, using: &random)
         if let warmStart { factors.begin(from: warmStart, scale: layout.scale, mean: problem.mean) }
     }
 
@@ -125,7 +132,7 @@ final class ALSSolver: FactorsSolver {
         let (own, other) = rowSide ? (factors.w, factors.h) : (factors.h, factors.w)
         let (ownBias, otherBias) = rowSide ? (factors.rowBias, factors.colBias) : (factors.colBias, factors.rowBias)
         let (k, mean) = (self.k, self.mean)
-        let (lambda, lambdaBias, cgSteps) = (Float(settings.regularization), Float(settings.biasRegularization), settings.cgSteps)
+        let (lambda, lambdaBias, cgSteps) = (Float(self.lambda), Float(settings.biasRegularization), settings.cgSteps)
         let slices = LineSlices(lines)
         func solveSlice(_ task: Int) -> Double {
             scratch.borrow { scratch in
@@ -170,7 +177,7 @@ final class ALSSolver: FactorsSolver {
     func penalty() -> Double {
         let scale = layout.scale * layout.scale
         return scale * factors.weightedPenalty(rowCounts: layout.byRow, colCounts: layout.byColumn,
-                                               lambda: settings.regularization, lambdaBias: settings.biasRegularization)
+                                               lambda: lambda, lambdaBias: settings.biasRegularization)
     }
 
     func save(to checkpoint: inout Checkpoint) {

@@ -5,8 +5,8 @@ import Foundation
 /// components (Yu, Hsieh, Si and Dhillon 2012), with weighted-λ regularization as `als`.
 ///
 /// Minimises the same objective as `als`: Σ (r − offset − μ − b_i − c_j − W_i · H_j)² +
-/// λ n_i ‖W_i‖² + λ n_j ‖H_j‖² + λ_b (n_i b_i² + n_j c_j²), on values divided by their root
-/// mean square. Each iteration updates the row biases, the column biases, then each
+/// λ n_i ‖W_i‖² + λ n_j ‖H_j‖² + λ_b (n_i b_i² + n_j c_j²), λ on the standardized scale as
+/// there. Each iteration updates the row biases, the column biases, then each
 /// component t in turn: the residual gets component t back (R̂ = R + w_t h_tᵀ), then
 /// `inner_iterations` times every w_it = Σ_j R̂_ij h_jt / (λ n_i + Σ_j h_jt²) and every h_jt
 /// likewise, and the residual loses the new component. Every update is an exact minimum in
@@ -23,9 +23,9 @@ public enum CCDFactorizer: Factorizer {
         FactorizerParams.epochs(20, unit: "iterations"),
         ParamSpec("inner_iterations", .integer(1...100), default: .number(2),
                   "updates of each rank-one component's row and column values per iteration"),
-        FactorizerParams.regularization(0.05, "a row (column) with n training ratings pays this x n, on the unit-RMS scale (weighted-λ)"),
-        FactorizerParams.biasRegularization(0.05, "per rating, on the unit-RMS scale"),
-        FactorizerParams.initScale(0.1, "on the unit-RMS scale; the row factors start at zero"),
+        FactorizerParams.regularization(0.05, "a row (column) with n training ratings pays this x n, on the standardized scale (weighted-λ)"),
+        FactorizerParams.biasRegularization(0.05, "per rating, on the standardized scale"),
+        FactorizerParams.initScale(0.1, "on the standardized scale; the row factors start at zero"),
         FactorizerParams.tolerance(1e-4),
         FactorizerParams.patience(3, unit: "iterations"),
         FactorizerParams.warmStart,
@@ -72,6 +72,9 @@ final class CCDSolver: FactorsSolver {
     private let k: Int
     private let mean: Float
     private let validation: HeldOutSet
+    /// λ on the layout's unit-RMS scale: the setting, which is on the unit-deviation scale,
+    /// times the problem's `centredShare`.
+    private let lambda: Double
     private let warmStart: WarmStart?
     let factors: BiasedFactors
     var best: BiasedFactors?
@@ -83,11 +86,13 @@ final class CCDSolver: FactorsSolver {
         self.settings = settings
         k = request.k
         mean = Float(problem.mean / layout.scale)
-        validation = HeldOutSet(problem.validation, offset: problem.mean, scale: layout.scale)
+        validation = HeldOutSet(problem.validation, offset: 0, scale: layout.scale)
+        lambda = settings.regularization * problem.centredShare
+        let initScale = settings.initScale * problem.centredShare.squareRoot()
         warmStart = request.warmStart
         factors = BiasedFactors(rows: layout.rows, cols: layout.cols, k: request.k)
         var random = SplitMix64(seed: request.seed, stream: "ccd-init")
-        factors.h.fillGaussian(scale: settings.initScale, using: &random)
+        factors.h.fillGaussian(scale: initScale, using: &random)
         if let warmStart { factors.begin(from: warmStart, scale: layout.scale, mean: problem.mean) }
         descent = ComponentDescent(layout: layout)
     }
@@ -105,7 +110,7 @@ final class CCDSolver: FactorsSolver {
                 return .interrupted
             }
             descent.updateComponent(component, of: factors, inner: settings.innerIterations,
-                                    penalty: .weighted(settings.regularization), nonNegative: false, threads: threads)
+                                    penalty: .weighted(lambda), nonNegative: false, threads: threads)
         }
         return .measured(descent.squaredError(threads: threads) * layout.scale * layout.scale)
     }
@@ -118,7 +123,7 @@ final class CCDSolver: FactorsSolver {
 
     func penalty() -> Double {
         layout.scale * layout.scale * factors.weightedPenalty(rowCounts: layout.byRow, colCounts: layout.byColumn,
-                                                              lambda: settings.regularization, lambdaBias: settings.biasRegularization)
+                                                              lambda: lambda, lambdaBias: settings.biasRegularization)
     }
 
     func model(info: TrainingInfo) -> FactorModel {
