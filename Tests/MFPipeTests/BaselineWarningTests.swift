@@ -133,4 +133,16 @@ final class BaselineWarningTests: XCTestCase {
                        + "and its own training entries no better than the normalization alone (…): its training did not converge; "
                        + "a smaller learning_rate may help\n")
     }
+
+    /// svd on MovieLens without a normalize stage: its imputation rounds start each missing
+    /// entry at 0, far from ratings of 0.5 to 5, and 20 of them do not bring it near; the
+    /// warning says so, and that a centring normalization suits svd, not that it fits noise.
+    func testSVDOnUncentredRatingsIsToldToCentreThem() throws {
+        try scratch.copyFromRepository("pipelines/movielens.json")
+        let run = try MFPipeBinary.run(["run", "pipelines/movielens.json", "--quiet", "--set", "factorize.k=16", "--set", "factorize.algorithm=svd",
+                                        "--set", "normalize.method=none"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        let pattern = try NSRegularExpression(pattern: #"^warning: evaluate: the chosen model \(k=16\) predicts the validation entries no better than the bias baseline \(RMSE [0-9.]+ against [0-9.]+\); svd takes each entry missing from training as 0 after normalization, and its imputation rounds start from there, but the normalized training values average 3\.5[0-9]* \(root mean square 3\.6[0-9]*\); a normalization that centres them \(mean, biases or center\) suits svd better\n$"#)
+        XCTAssertNotNil(pattern.firstMatch(in: run.stderr, range: NSRange(run.stderr.startIndex..., in: run.stderr)), run.stderr)
+    }
 }

@@ -96,8 +96,9 @@ final class DenseRankSelectionTests: XCTestCase {
 
     /// svd without imputation rounds takes the entries missing from training as 0 after
     /// normalization: after min-max scaling (values in [0, 1]) that imputes each column's
-    /// minimum, and the run warns so; after column centring it does not. With its default
-    /// rounds, which fill them with the last round's model, there is nothing to warn of.
+    /// minimum, and the run warns so — in one warning with the model's being no better than
+    /// the global mean, which it explains; after column centring it does not. With its
+    /// default rounds, which fill them with the last round's model, there is nothing to warn of.
     func testSVDWarnsWhenTheNormalizationLeavesTheValuesFarFromZero() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }
@@ -109,13 +110,13 @@ final class DenseRankSelectionTests: XCTestCase {
                                             "--set", "factorize.k=[2,3]", "--set", "normalize.method=\(method)",
                                             "--set", "factorize.impute_rounds=\(rounds)"], in: scratch.root)
             XCTAssertEqual(run.exitCode, 0, run.stderr)
-            let first = run.stderr.split(separator: "\n").first ?? ""
-            XCTAssertEqual(first.hasPrefix("warning: evaluate: svd takes each entry missing from training as 0 after normalization, but the normalized training values average "),
+            XCTAssertEqual(run.stderr.filter { $0 == "\n" }.count, warned ? 1 : 0, "one warning: \(run.stderr)")
+            XCTAssertEqual(run.stderr.hasPrefix("warning: evaluate: the chosen model (k=2) predicts the validation entries no better than the global mean (RMSE "),
+                           warned, "the imputed minimum makes svd worse than the mean; centred, it is better: \(run.stderr)")
+            XCTAssertEqual(run.stderr.contains("); svd takes each entry missing from training as 0 after normalization, but the normalized training values average "),
                            warned, run.stderr)
-            XCTAssertEqual(first.hasSuffix("; a normalization that centres them (mean, biases or center) suits svd better, as do imputation rounds (impute_rounds)"),
+            XCTAssertEqual(run.stderr.hasSuffix("; a normalization that centres them (mean, biases or center) suits svd better, as do imputation rounds (impute_rounds)\n"),
                            warned, run.stderr)
-            XCTAssertEqual(run.stderr.contains("predicts the validation entries no better than the global mean"), warned,
-                           "the imputed minimum makes svd worse than the mean; centred, it is better: \(run.stderr)")
         }
         let rounds = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--quiet", "--set", "matrix.path=../data/dense.csv",
                                            "--set", "factorize.k=[2,3]", "--set", "normalize.method=minmax"], in: scratch.root)

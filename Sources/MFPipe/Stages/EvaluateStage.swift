@@ -203,15 +203,16 @@ public enum EvaluateStage: Stage {
             if crossValidated { try basis.normalization.write(to: root.createGroup(Self.refitNormalizationGroup)) }
         }
         logMetrics(evaluation, context: context)
-        let imputesOnce = context.all(.model).contains { handle in
-            let params = handle.node.params
-            return params.string("algorithm") == SVDFactorizer.name && SVDSettings(params).rounds == 1
-        }
-        if imputesOnce, let warning = svdImputationWarning(basis) {
-            context.warn(warning)
-        }
+        let svdRounds = context.all(.model).filter { $0.node.params.string("algorithm") == SVDFactorizer.name }
+            .map { (node: $0.node.idWithoutFold, rounds: SVDSettings($0.node.params).rounds) }
+        let chosenRounds = svdRounds.first { $0.node == evaluation.chosenModel.node }?.rounds
         let unfinished = unfinishedTraining(chosenTrainings, basis: basis)
-        if let warning = baselineWarning(evaluation, unfinished: unfinished) {
+        let cause = unfinished.map { "it \($0): more epochs may help" } ?? chosenRounds.flatMap { svdImputationNote(basis, rounds: $0) }
+        let warning = baselineWarning(evaluation, cause: cause)
+        if warning == nil || chosenRounds == nil, svdRounds.contains(where: { $0.rounds == 1 }), let note = svdImputationNote(basis, rounds: 1) {
+            context.warn(note)
+        }
+        if let warning {
             context.warn(warning)
         } else if let unfinished {
             context.warn("the chosen model (\(evaluation.name(of: evaluation.chosenModel))) \(unfinished); more epochs may give a better model")
@@ -233,25 +234,29 @@ public enum EvaluateStage: Stage {
         return Scoring(data: data, normalization: normalization, clip: fold.clip != nil, ranking: fold.ranking)
     }
 
-    /// Why svd without imputation rounds may have done badly: it takes each entry missing
-    /// from an incomplete training matrix as 0 after normalization, which imputes poorly
-    /// when the normalized training values are far from 0 on average (their mean over a half
-    /// of their root mean square: a quarter of their sum of squares); nil otherwise.
-    private static func svdImputationWarning(_ scoring: Scoring) -> String? {
+    /// Why svd with `rounds` SVDs may have done badly: it takes each entry missing from an
+    /// incomplete training matrix as 0 after normalization (its imputation rounds start from
+    /// there, and on sparse ratings move slowly), which imputes poorly when the normalized
+    /// training values are far from 0 on average (their mean over a half of their root mean
+    /// square: a quarter of their sum of squares); nil otherwise.
+    private static func svdImputationNote(_ scoring: Scoring, rounds: Int) -> String? {
         let (data, count) = (scoring.data, Double(scoring.normalizedTrain.count))
         guard count > 0, data.training.count < data.rowCount * data.colCount else { return nil }
         let mean = scoring.normalizedTrain.reduce(0.0) { $0 + Double($1) } / count
         let rootMeanSquare = (scoring.trainSquares / count).squareRoot()
         guard abs(mean) > 0.5 * rootMeanSquare else { return nil }
-        return String(format: "svd takes each entry missing from training as 0 after normalization, but the normalized training values average %.4g (root mean square %.4g); a normalization that centres them (mean, biases or center) suits svd better, as do imputation rounds (impute_rounds)", mean, rootMeanSquare)
+        return String(format: "svd takes each entry missing from training as 0 after normalization%@, but the normalized training values average %.4g (root mean square %.4g); a normalization that centres them (mean, biases or center) suits svd better%@",
+                      rounds > 1 ? ", and its imputation rounds start from there" : "", mean, rootMeanSquare,
+                      rounds > 1 ? "" : ", as do imputation rounds (impute_rounds)")
     }
 
     /// Why the chosen model may not be worth its factors: it predicts the validation entries
     /// no better than a baseline does (data with little signal for its density, or k and
-    /// regularization that let the factors fit noise, or a training cut short: `unfinished`
-    /// says how, from `unfinishedTraining`); nil otherwise, and for a model that predicts
-    /// every validation entry exactly (constant data, which a baseline predicts as well).
-    private static func baselineWarning(_ evaluation: Evaluation, unfinished: String?) -> String? {
+    /// regularization that let the factors fit noise, unless `cause` says what else did: a
+    /// training cut short, svd's imputation far from the data); nil otherwise, and for a model
+    /// that predicts every validation entry exactly (constant data, which a baseline predicts
+    /// as well).
+    private static func baselineWarning(_ evaluation: Evaluation, cause: String?) -> String? {
         let chosen = evaluation.chosenModel
         let baselines = [("global mean", evaluation.globalMean.validation.rmse), ("bias baseline", evaluation.biasBaseline.validation.rmse)]
         guard chosen.validation.rmse.isFinite, chosen.validation.rmse > 0, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
@@ -259,7 +264,7 @@ public enum EvaluateStage: Stage {
         let found = "the chosen model (\(evaluation.name(of: chosen))) predicts the validation entries no better than the \(best.0) "
             + "(RMSE \(MetricText.format(chosen.validation.rmse)) against \(MetricText.format(best.1))"
         guard chosen.explainedVariance.isFinite, chosen.explainedVariance <= 0 else {
-            if let unfinished { return found + "); it \(unfinished): more epochs may help" }
+            if let cause { return found + "); " + cause }
             return found + "): its factors may be fitting noise; "
                 + "a smaller k or a stronger regularization may help, or the \(best.0) may be the better predictor for these data"
         }
@@ -274,6 +279,9 @@ public enum EvaluateStage: Stage {
     /// falling (`UnfinishedTraining`; under k-fold, in how many folds, with the largest fall),
     /// as the words after "it"; nil when it did not (in any fold).
     private static func unfinishedTraining(_ trainings: [TrainingInfo], basis: Scoring) -> String? {
+        // svd counts its imputation rounds in steps of its own, not in epochs a user sets.
+        guard let algorithm = trainings.first?.algorithm,
+              FactorizerRegistry.named(algorithm)?.params.contains(where: { $0.name == "epochs" }) == true else { return nil }
         let count = Double(max(basis.normalizedTrain.count, 1))
         let mean = basis.normalizedTrain.reduce(0.0) { $0 + Double($1) } / count
         let spread = max(basis.trainSquares / count - mean * mean, 0).squareRoot()
