@@ -85,4 +85,19 @@ final class ShiftInvarianceTests: XCTestCase {
     func testSGDFitsShiftedRatingsAsCentredOnes() throws {
         assertSameFit(try fits(SGDFactorizer.self, [("epochs", .number(20))]), within: 2e-3)
     }
+
+    /// Every algorithm, on ratings far from 0 (every held-out row and column has training
+    /// entries, so no cold-start rule is involved): the validation RMSE its training curve
+    /// ends with, which early stopping compares, is the one its model scores.
+    func testEveryAlgorithmStopsByItsModelsOwnValidationRMSE() throws {
+        let shifted = problem(shifted: true)
+        for factorizer in FactorizerRegistry.all {
+            let takesEpochs = factorizer.params.contains { $0.name == "epochs" }
+            let request = try SolverFixtures.request(factorizer.name, [("k", .number(4))] + (takesEpochs ? [("epochs", .number(30))] : []))
+            let model = try factorizer.train(shifted, request: request)
+            let curve = try XCTUnwrap(model.info.curve.last, factorizer.name)
+            let kept = model.info.kept.validationRMSE
+            XCTAssertEqual(kept, SolverFixtures.rmse(model, on: shifted.validation), accuracy: 1e-4, "\(factorizer.name): curve ends at \(curve)")
+        }
+    }
 }
