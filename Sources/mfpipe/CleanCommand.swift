@@ -12,7 +12,7 @@ enum CleanCommand: Command {
         directory are left alone.
 
         options:
-        \(PipelineOptions.help)
+        \(PipelineOptions.help(threads: PipelineOptions.threadsAccepted))
           --unreferenced           remove only artifacts that the pipeline, as it is now, no longer uses
           --dry-run                list what would be removed and the space it would free; remove nothing
         """

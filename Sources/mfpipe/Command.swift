@@ -21,11 +21,17 @@ let commands: [any Command.Type] = [
 
 /// Options shared by the commands that read a pipeline file.
 enum PipelineOptions {
-    /// Help lines for the shared options.
-    static let help = """
-          --set STAGE.PARAM=VALUE  override a stage parameter (VALUE is JSON, or a string); repeatable
-          --threads N              threads to use (default: the file's `threads`, else all cores)
+    /// Help lines for the shared options, with what `--threads` means to the command (run
+    /// uses the threads; the others accept the option, so that a run's options can follow them).
+    static func help(threads: String = "threads to use (default: the file's `threads`, else all cores)") -> String {
         """
+          --set STAGE.PARAM=VALUE  override a stage parameter (VALUE is JSON, or a string); repeatable
+          --threads N              \(threads)
+        """
+    }
+
+    /// What `--threads` means to a command that only reads the pipeline.
+    static let threadsAccepted = "accepted as run takes it (nothing this command does depends on it)"
 
     /// Loads the pipeline named by the single positional argument, with `--set` and `--threads`.
     static func load(_ arguments: Arguments, command: String) throws -> Pipeline {

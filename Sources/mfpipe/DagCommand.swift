@@ -11,7 +11,7 @@ enum DagCommand: Command {
         Prints the DAG with sweeps expanded into one node per rank.
 
         options:
-        \(PipelineOptions.help)
+        \(PipelineOptions.help(threads: PipelineOptions.threadsAccepted))
           --format FORMAT          text (default), dot or mermaid
         """
 

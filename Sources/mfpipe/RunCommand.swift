@@ -18,7 +18,7 @@ enum RunCommand: Command {
         same bits as an uninterrupted run. Results never depend on --threads.
 
         options:
-        \(PipelineOptions.help)
+        \(PipelineOptions.help())
           --force STAGE            rerun STAGE even if cached; repeatable
           --force-all              rerun every stage
           --dry-run                print what would run and why, run nothing

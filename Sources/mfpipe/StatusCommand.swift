@@ -15,7 +15,7 @@ enum StatusCommand: Command {
         it gave when it ran; then how the last run ended.
 
         options:
-        \(PipelineOptions.help)
+        \(PipelineOptions.help(threads: PipelineOptions.threadsAccepted))
           --json                   print the status as one JSON object
           --check                  print nothing; exit 0 when every node is done, 3 when
                                    some work is pending (stale, partial, running, damaged or pending)

@@ -12,7 +12,7 @@ enum ValidateCommand: Command {
         path and exit code 2.
 
         options:
-        \(PipelineOptions.help)
+        \(PipelineOptions.help(threads: "the threads a run would use, as --print shows them"))
           --print                  print the resolved pipeline as JSON: defaults filled in, and under
                                    "nodes" the DAG with sweeps expanded (one node per rank)
         """

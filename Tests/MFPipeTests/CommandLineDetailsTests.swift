@@ -49,6 +49,18 @@ final class CommandLineDetailsTests: XCTestCase {
         }
     }
 
+    /// Only run uses threads; the commands that read the pipeline accept `--threads` without
+    /// claiming to use it (their help said "threads to use").
+    func testOnlyRunSaysItUsesThreads() throws {
+        let lines = try ["run", "validate", "status", "clean", "dag"].map { command in
+            try MFPipeBinary.run([command, "--help"]).stdout.split(separator: "\n").first { $0.hasPrefix("  --threads N") }
+                .map { $0.dropFirst("  --threads N".count).trimmingCharacters(in: .whitespaces) }
+        }
+        XCTAssertEqual(lines, ["threads to use (default: the file's `threads`, else all cores)",
+                               "the threads a run would use, as --print shows them"]
+                           + Array(repeating: "accepted as run takes it (nothing this command does depends on it)", count: 3))
+    }
+
     func testPrintedPipelineValidatesAgain() throws {
         try scratch.copyFromRepository("pipelines/movielens.json")
         let printed = try MFPipeBinary.run(["validate", "pipelines/movielens.json", "--print", "--set", "factorize.k=[8,16]"], in: scratch.root)
