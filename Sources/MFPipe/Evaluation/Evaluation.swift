@@ -97,6 +97,12 @@ public struct Evaluation: Sendable {
         public var train: ErrorMetrics
         /// Metrics on the test entries.
         public var test: ErrorMetrics
+        /// How the logs count its epochs (svd: in rounds); not written with the table, but
+        /// read from the refit model beside it (`EvaluateStage.upstream`).
+        public var count: IterationCount = .epochs
+
+        /// Its length as the logs say it: "8 epochs", "4 rounds".
+        public var length: String { CountText.of(count.units(epochs), count.name) }
     }
 
     /// The test metrics of the model that is exported: the refit one, or the chosen one.

@@ -144,6 +144,12 @@ public struct TrainingInfo: Sendable {
     /// The validation RMSE of the warm start before any epoch, or nil for a cold start.
     public var startValidationRMSE: Double?
 
+    /// How the logs count its epochs: as its algorithm does with its hyperparameters (svd:
+    /// in rounds), in epochs for an algorithm this build does not know.
+    public var iterationCount: IterationCount {
+        FactorizerRegistry.named(algorithm)?.iterationCount(StageParams(json: hyperparameters, baseFolder: URL(fileURLWithPath: "/"))) ?? .epochs
+    }
+
     /// The kept model's training and validation RMSE: its epoch's point of the curve, or for
     /// a kept warm start its validation RMSE (its training RMSE is not measured: NaN).
     public var kept: (trainRMSE: Double, validationRMSE: Double) {

@@ -60,12 +60,15 @@ public protocol Factorizer {
     static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver
     /// How the training loop runs this method.
     static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings
+    /// How the logs count the loop's epochs of this method with `params`.
+    static func iterationCount(_ params: StageParams) -> IterationCount
 }
 
 extension Factorizer {
     public static func problem(with params: StageParams) -> (param: String, message: String)? { nil }
     public static var usesDenseLayout: Bool { false }
     public static var runsOnEveryRank: Bool { false }
+    public static func iterationCount(_ params: StageParams) -> IterationCount { .epochs }
 
     /// Trains a model under `environment`, resuming from its checkpoint when there is one;
     /// `adjust` may change the loop's settings (a refit runs a fixed number of epochs).

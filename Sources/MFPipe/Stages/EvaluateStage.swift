@@ -195,7 +195,8 @@ public enum EvaluateStage: Stage {
             evaluation.refit = Evaluation.Refit(epochs: model.info.iterations,
                                                 train: ErrorMetrics.measure(basis.data.training.appending(basis.validation),
                                                                             threads: context.threads, predict: predictor.predict),
-                                                test: ErrorMetrics.measure(basis.test, threads: context.threads, predict: predictor.predict))
+                                                test: ErrorMetrics.measure(basis.test, threads: context.threads, predict: predictor.predict),
+                                                count: model.info.iterationCount)
         }
         try context.writeArtifact { root in
             try evaluation.write(to: root)
@@ -207,7 +208,9 @@ public enum EvaluateStage: Stage {
             .map { (node: $0.node.idWithoutFold, rounds: SVDSettings($0.node.params).rounds) }
         let chosenRounds = svdRounds.first { $0.node == evaluation.chosenModel.node }?.rounds
         let unfinished = unfinishedTraining(chosenTrainings, basis: basis)
-        let cause = unfinished.map { "it \($0): more epochs may help" } ?? chosenRounds.flatMap { svdImputationNote(basis, rounds: $0) }
+        let more = chosenTrainings.first?.iterationCount.more ?? IterationCount.epochs.more
+        // An imputation far from the data is the deeper cause: more rounds of it gain slowly.
+        let cause = chosenRounds.flatMap { svdImputationNote(basis, rounds: $0) } ?? unfinished.map { "it \($0): \(more) may help" }
         let warning = baselineWarning(evaluation, cause: cause)
         if warning == nil || chosenRounds == nil, svdRounds.contains(where: { $0.rounds == 1 }), let note = svdImputationNote(basis, rounds: 1) {
             context.warn(note)
@@ -215,7 +218,7 @@ public enum EvaluateStage: Stage {
         if let warning {
             context.warn(warning)
         } else if let unfinished {
-            context.warn("the chosen model (\(evaluation.name(of: evaluation.chosenModel))) \(unfinished); more epochs may give a better model")
+            context.warn("the chosen model (\(evaluation.name(of: evaluation.chosenModel))) \(unfinished); \(more) may give a better model")
         }
         return outcome(evaluation)
     }
@@ -279,19 +282,17 @@ public enum EvaluateStage: Stage {
     /// falling (`UnfinishedTraining`; under k-fold, in how many folds, with the largest fall),
     /// as the words after "it"; nil when it did not (in any fold).
     private static func unfinishedTraining(_ trainings: [TrainingInfo], basis: Scoring) -> String? {
-        // svd counts its imputation rounds in steps of its own, not in epochs a user sets.
-        guard let algorithm = trainings.first?.algorithm,
-              FactorizerRegistry.named(algorithm)?.params.contains(where: { $0.name == "epochs" }) == true else { return nil }
         let count = Double(max(basis.normalizedTrain.count, 1))
         let mean = basis.normalizedTrain.reduce(0.0) { $0 + Double($1) } / count
         let spread = max(basis.trainSquares / count - mean * mean, 0).squareRoot()
         let unfinished = trainings.compactMap { training in
-            UnfinishedTraining.lastFall(training, spread: spread).map { (fall: $0, epochs: training.iterations) }
+            UnfinishedTraining.lastFall(training, spread: spread).map { (fall: $0, count: training.iterationCount, epochs: training.iterations) }
         }
         guard let largest = unfinished.max(by: { $0.fall < $1.fall }) else { return nil }
+        let (unit, last) = (largest.count.name, largest.count.units(largest.epochs))
         let folds = trainings.count > 1 ? " in \(unfinished.count) of \(trainings.count) folds" : ""
-        return "ran out of epochs while still improving\(folds): its normalized validation RMSE fell "
-            + (unfinished.count > 1 ? "up to " : "") + "\(MetricText.format(largest.fall)) over epoch \(largest.epochs) of \(largest.epochs)"
+        return "ran out of \(unit)s while still improving\(folds): its normalized validation RMSE fell "
+            + (unfinished.count > 1 ? "up to " : "") + "\(MetricText.format(largest.fall)) over \(unit) \(last) of \(last)"
     }
 
     /// "label 0.1234", or nil when there is no value (no entries were held out for it).
@@ -338,7 +339,7 @@ public enum EvaluateStage: Stage {
         }
         var summary = "chose \(evaluation.name(of: best)): " + (held.isEmpty ? heldOutNothing(train: best.train.rmse) : held.joined(separator: ", "))
         if let refit = evaluation.refit {
-            summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(CountText.of(refit.epochs, "epoch")))"
+            summary += "; refit on \(evaluation.isCrossValidated ? "every non-test entry" : "train+validation") (\(refit.length))"
                 + (metric("test RMSE", refit.test.rmse).map { ": " + $0 } ?? "")
         }
         if let bias = metric("bias baseline", evaluation.biasBaseline.test.rmse), let mean = metric("global mean", evaluation.globalMean.test.rmse) {
@@ -449,10 +450,14 @@ public enum EvaluateStage: Stage {
         return try FactorModel.read(at: handle.dataFile)
     }
 
-    /// Reads the evaluation upstream of a stage.
+    /// Reads the evaluation upstream of a stage, with how its refit model counts its epochs.
     static func upstream(_ context: StageContext) throws -> Evaluation {
         let file = try HDF5File.open(context.required(.evaluation).dataFile)
         defer { try? file.close() }
-        return try Evaluation.read(from: file.root)
+        var evaluation = try Evaluation.read(from: file.root)
+        if file.root.contains(refitGroup) {
+            evaluation.refit?.count = try TrainingInfo.read(from: file.root.openGroup(refitGroup)).iterationCount
+        }
+        return evaluation
     }
 }

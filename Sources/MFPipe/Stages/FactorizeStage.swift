@@ -91,9 +91,11 @@ public enum FactorizeStage: Stage {
         // The training loop's RMSE of the kept epoch, on the normalized values and unclipped:
         // named apart from evaluate's train and validation RMSE (the clipped predictions on
         // the data's scale), which the report and the export give.
-        var summary = "k=\(model.k) \(model.info.algorithm): \(CountText.of(model.info.iterations, "epoch"))"
+        let count = model.info.iterationCount
+        var summary = "k=\(model.k) \(model.info.algorithm): \(CountText.of(count.units(model.info.iterations), count.name))"
+            + (count == .epochs ? "" : " (\(CountText.of(model.info.iterations, "iteration")))")
         if !best.trainRMSE.isNaN {
-            let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "epoch \(model.info.bestIteration)" : "the warm start"
+            let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "\(count.name) \(count.units(model.info.bestIteration))" : "the warm start"
             summary += ", kept \(kept) (normalized RMSE: train \(MetricText.format(best.trainRMSE))"
                 + (best.validationRMSE.isNaN ? ")" : ", validation \(MetricText.format(best.validationRMSE)))")
         }
@@ -133,15 +135,19 @@ public enum FactorizeStage: Stage {
     static func train(_ problem: TrainingProblem, request: FactorizationRequest, context: StageContext,
                       adjust: (inout TrainingLoop.Settings) -> Void = { _ in }) throws -> FactorModel {
         let node = context.node.id
+        let factorizer = FactorizerRegistry.named(request.params.string("algorithm"))!
+        let count = factorizer.iterationCount(request.params)
         var environment = SolverEnvironment(
             threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
-            progress: { done, total, measures in context.progress(done, of: total, unit: "epochs", measures: measures) },
+            progress: { done, total, measures in
+                guard count.ends(done, of: total) else { return }
+                context.progress(count.units(done), of: count.units(total), unit: count.name + "s", measures: measures)
+            },
             note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
         environment.world = context.world
         var model: FactorModel
         do {
-            model = try FactorizerRegistry.named(request.params.string("algorithm"))!
-                .train(problem, request: request, environment: environment, adjust: adjust)
+            model = try factorizer.train(problem, request: request, environment: environment, adjust: adjust)
         } catch let divergence as SolverDivergence {
             context.checkpoint.remove()
             throw StageFailure(node: node, message: divergence.description)

@@ -251,7 +251,7 @@ public enum ReportStage: Stage {
     static func refitNote(_ evaluation: Evaluation) -> String {
         guard let refit = evaluation.refit else { return "" }
         let entries = evaluation.isCrossValidated ? "every non-test entry" : "training plus validation entries"
-        return " Refit on \(entries) for \(CountText.of(refit.epochs, "epoch")) (the model exported): "
+        return " Refit on \(entries) for \(refit.length) (the model exported): "
             + "test RMSE \(number(refit.test.rmse)), test MAE \(number(refit.test.mae))."
     }
 

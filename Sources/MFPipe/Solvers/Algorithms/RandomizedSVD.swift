@@ -43,6 +43,11 @@ public enum SVDFactorizer: Factorizer {
         return RandomizedSVDSolver(problem: problem, matrix: .dense(dense), request: request, settings: settings)
     }
 
+    /// Rounds: a round's power iterations (one SVD) are the loop's epochs.
+    public static func iterationCount(_ params: StageParams) -> IterationCount {
+        IterationCount(name: "round", epochs: SVDSettings(params).roundLength, parameter: "impute_rounds")
+    }
+
     public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
         let settings = SVDSettings(request.params)
         return TrainingLoop.Settings(epochs: settings.roundLength * settings.rounds,
