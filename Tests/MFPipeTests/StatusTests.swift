@@ -25,25 +25,32 @@ final class StatusTests: XCTestCase {
 
     override func tearDown() { scratch.remove() }
 
-    private func status(_ extra: [String] = []) throws -> CommandResult {
-        try MFPipeBinary.run(["status", "pipelines/status.json"] + extra, in: scratch.root)
+    private func status(_ extra: [String] = [], pipeline: String = "status") throws -> CommandResult {
+        try MFPipeBinary.run(["status", "pipelines/\(pipeline).json"] + extra, in: scratch.root)
+    }
+
+    /// Starts `mfpipe run` of pipelines/PIPELINE.json on one thread and polls `status` until
+    /// its output contains `awaited` (at most a minute); returns the run and that output.
+    private func runUntilStatus(shows awaited: String, pipeline: String = "status") throws -> (Process, String) {
+        let process = Process()
+        process.executableURL = MFPipeBinary.url
+        process.arguments = ["run", "pipelines/\(pipeline).json", "--quiet", "--threads", "1"]
+        process.currentDirectoryURL = scratch.root
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        var shown = ""
+        while Date() < deadline && !shown.contains(awaited) {
+            Thread.sleep(forTimeInterval: 0.2)
+            shown = try status(pipeline: pipeline).stdout
+        }
+        return (process, shown)
     }
 
     func testARunningNodeShowsItsPidAndCheckpointAndCheckSaysWorkIsPending() throws {
         XCTAssertEqual(try status(["--check"]).exitCode, 3, "nothing has run")
         XCTAssertTrue(try status().stdout.hasSuffix("last run: none recorded\n"))
-        let process = Process()
-        process.executableURL = MFPipeBinary.url
-        process.arguments = ["run", "pipelines/status.json", "--quiet", "--threads", "1"]
-        process.currentDirectoryURL = scratch.root
-        try process.run()
+        let (process, shown) = try runUntilStatus(shows: "(checkpoint at epoch")
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-        let deadline = Date().addingTimeInterval(60)
-        var shown = ""
-        while Date() < deadline && !shown.contains("(checkpoint at epoch") {
-            Thread.sleep(forTimeInterval: 0.2)
-            shown = try status().stdout
-        }
         let line = try XCTUnwrap(shown.split(separator: "\n").first { $0.hasPrefix("factorize") }, shown)
         XCTAssertTrue(line.hasPrefix("factorize  running (pid \(process.processIdentifier))  (checkpoint at epoch "), String(line))
         XCTAssertTrue(shown.contains("ratings    done "), shown)
@@ -65,6 +72,27 @@ final class StatusTests: XCTestCase {
         XCTAssertTrue(stopped.contains("[last run: failed]") || stopped.contains("[last run: not run]"), stopped)
         XCTAssertTrue(stopped.hasSuffix(": interrupted by SIGTERM; completed stages are kept\n"), stopped)
         XCTAssertTrue(stopped.contains("last run: started "), stopped)
+    }
+
+    /// svd counts in rounds of several loop iterations: an interrupted svd node shows where
+    /// its checkpoint stands in both (it said "epoch 12 of 5000", and svd takes no epochs).
+    func testAnInterruptedSVDShowsItsCheckpointInIterationsAndRounds() throws {
+        try scratch.write("""
+            {"version": 1, "name": "rounds", "workdir": "../runs", "seed": 1, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
+              {"id": "factorize", "type": "factorize", "inputs": ["ratings"],
+               "params": {"algorithm": "svd", "k": 8, "impute_rounds": 1000, "patience": 0, "checkpoint_epochs": 1}}]}
+            """, to: "pipelines/rounds.json")
+        let (process, _) = try runUntilStatus(shows: "(checkpoint at iteration", pipeline: "rounds")
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 143)
+        let stopped = try status(pipeline: "rounds").stdout
+        let pattern = try NSRegularExpression(pattern: #"factorize  partial  \(checkpoint at iteration ([0-9]+) of 5000, round ([0-9]+) of 1000\)"#)
+        let match = try XCTUnwrap(pattern.firstMatch(in: stopped, range: NSRange(stopped.startIndex..., in: stopped)), stopped)
+        let (iteration, round) = (Int(stopped[Range(match.range(at: 1), in: stopped)!])!, Int(stopped[Range(match.range(at: 2), in: stopped)!])!)
+        XCTAssertEqual(round, (iteration + 4) / 5, "five iterations a round (the default four power iterations plus one)")
     }
 
     func testCheckIsZeroWhenEverythingIsDone() throws {

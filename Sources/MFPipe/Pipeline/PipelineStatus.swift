@@ -30,6 +30,14 @@ public struct PipelineStatus {
     /// The last run's record (`WORKDIR/runs/`), if any run finished or stopped cleanly.
     public let lastRun: JSONValue?
 
+    /// Where a checkpoint stands: "epoch 12 of 40", or for an algorithm that counts in units
+    /// of several loop epochs (svd's rounds) "iteration 12 of 100, round 3 of 20".
+    private static func position(_ epoch: Int, of epochs: Int, node: DAGNode) -> String {
+        let factorizer = node.stage.type.typeName == FactorizeStage.typeName ? FactorizerRegistry.named(node.params.string("algorithm")) : nil
+        guard let count = factorizer?.iterationCount(node.params), count != .epochs else { return "epoch \(epoch) of \(epochs)" }
+        return "iteration \(epoch) of \(epochs), \(count.name) \(count.units(epoch)) of \(count.units(epochs))"
+    }
+
     /// Whether nothing would run: every node is done.
     public var isUpToDate: Bool { nodes.allSatisfy { $0.state == "done" } }
 
@@ -51,7 +59,7 @@ public struct PipelineStatus {
             case .cached: (state, detail) = ("done", decision.manifest?["summary"]?.stringValue ?? "")
             case .partial(let epoch, let epochs):
                 checkpoint = (epoch, epochs)
-                (state, detail) = (filling ? "running" : "partial", "(checkpoint at epoch \(epoch) of \(epochs))")
+                (state, detail) = (filling ? "running" : "partial", "(checkpoint at \(Self.position(epoch, of: epochs, node: decision.node)))")
             case .damaged where filling: (state, detail) = ("running", "")
             case .damaged: (state, detail) = ("damaged", decision.reason ?? "")
             case .new: (state, detail) = ("pending", "")
