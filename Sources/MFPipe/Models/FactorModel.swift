@@ -147,7 +147,7 @@ public struct TrainingInfo: Sendable {
     /// How the logs count its epochs: as its algorithm does with its hyperparameters (svd:
     /// in rounds), in epochs for an algorithm this build does not know.
     public var iterationCount: IterationCount {
-        FactorizerRegistry.named(algorithm)?.iterationCount(StageParams(json: hyperparameters, baseFolder: URL(fileURLWithPath: "/"))) ?? .epochs
+        FactorizerRegistry.iterationCount(StageParams(json: hyperparameters, baseFolder: URL(fileURLWithPath: "/")))
     }
 
     /// The kept model's training and validation RMSE: its epoch's point of the curve, or for

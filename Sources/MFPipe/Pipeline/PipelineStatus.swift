@@ -33,8 +33,8 @@ public struct PipelineStatus {
     /// Where a checkpoint stands: "epoch 12 of 40", or for an algorithm that counts in units
     /// of several loop epochs (svd's rounds) "iteration 12 of 100, round 3 of 20".
     private static func position(_ epoch: Int, of epochs: Int, node: DAGNode) -> String {
-        let factorizer = node.stage.type.typeName == FactorizeStage.typeName ? FactorizerRegistry.named(node.params.string("algorithm")) : nil
-        guard let count = factorizer?.iterationCount(node.params), count != .epochs else { return "epoch \(epoch) of \(epochs)" }
+        let count = node.stage.type.typeName == FactorizeStage.typeName ? FactorizerRegistry.iterationCount(node.params) : .epochs
+        guard count != .epochs else { return "epoch \(epoch) of \(epochs)" }
         return "iteration \(epoch) of \(epochs), \(count.name) \(count.units(epoch)) of \(count.units(epochs))"
     }
 

@@ -98,6 +98,12 @@ public enum FactorizerRegistry {
         all.first { $0.name == name }
     }
 
+    /// How the logs count the training that factorize parameters `params` ask for (their
+    /// `algorithm`'s unit; epochs for an algorithm this build does not know).
+    public static func iterationCount(_ params: StageParams) -> IterationCount {
+        named(params.string("algorithm"))?.iterationCount(params) ?? .epochs
+    }
+
     /// The names of every algorithm, in registry order.
     public static var names: [String] {
         var names: [String] = []

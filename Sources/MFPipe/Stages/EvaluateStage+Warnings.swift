@@ -15,7 +15,7 @@ extension EvaluateStage {
         let more = trainings.first?.iterationCount.more ?? IterationCount.epochs.more
         // An imputation far from the data is the deeper cause: more rounds of it gain slowly.
         let cause = chosenRounds.flatMap { svdImputationNote(basis, rounds: $0) } ?? unfinished.map { "it \($0): \(more) may help" }
-        let baseline = baselineWarning(evaluation, cause: cause)
+        let baseline = baselineWarning(evaluation, cause: cause, more: more)
         var warnings: [String] = []
         if baseline == nil || chosenRounds == nil, svdRounds.contains(where: { $0.rounds == 1 }), let note = svdImputationNote(basis, rounds: 1) {
             warnings.append(note)
@@ -48,8 +48,8 @@ extension EvaluateStage {
     /// regularization that let the factors fit noise, unless `cause` says what else did: a
     /// training cut short, svd's imputation far from the data); nil otherwise, and for a model
     /// that predicts every validation entry exactly (constant data, which a baseline predicts
-    /// as well).
-    private static func baselineWarning(_ evaluation: Evaluation, cause: String?) -> String? {
+    /// as well). `more` is what to ask for when the training failed and has no learning rate.
+    private static func baselineWarning(_ evaluation: Evaluation, cause: String?, more: String) -> String? {
         let chosen = evaluation.chosenModel
         let baselines = [("global mean", evaluation.globalMean.validation.rmse), ("bias baseline", evaluation.biasBaseline.validation.rmse)]
         guard chosen.validation.rmse.isFinite, chosen.validation.rmse > 0, let best = baselines.filter({ $0.1.isFinite }).min(by: { $0.1 < $1.1 }),
@@ -65,7 +65,7 @@ extension EvaluateStage {
         let stepped = FactorizerRegistry.named(chosen.algorithm)?.params.contains { $0.name == "learning_rate" } ?? false
         return found + ") and its own training entries no better than the normalization alone "
             + "(explained variance \(MetricText.format(chosen.explainedVariance))): its training did not converge; "
-            + (stepped ? "a smaller learning_rate may help" : "more epochs may help")
+            + (stepped ? "a smaller learning_rate may help" : "\(more) may help")
     }
 
     /// How the chosen model's training ran out of epochs while its validation RMSE was still

@@ -135,8 +135,7 @@ public enum FactorizeStage: Stage {
     static func train(_ problem: TrainingProblem, request: FactorizationRequest, context: StageContext,
                       adjust: (inout TrainingLoop.Settings) -> Void = { _ in }) throws -> FactorModel {
         let node = context.node.id
-        let factorizer = FactorizerRegistry.named(request.params.string("algorithm"))!
-        let count = factorizer.iterationCount(request.params)
+        let count = FactorizerRegistry.iterationCount(request.params)
         var environment = SolverEnvironment(
             threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
             progress: { done, total, measures in
@@ -147,7 +146,8 @@ public enum FactorizeStage: Stage {
         environment.world = context.world
         var model: FactorModel
         do {
-            model = try factorizer.train(problem, request: request, environment: environment, adjust: adjust)
+            model = try FactorizerRegistry.named(request.params.string("algorithm"))!
+                .train(problem, request: request, environment: environment, adjust: adjust)
         } catch let divergence as SolverDivergence {
             context.checkpoint.remove()
             throw StageFailure(node: node, message: divergence.description)
