@@ -211,6 +211,16 @@ final class EngineBehaviourTests: XCTestCase {
         XCTAssertTrue(try mfpipe("clean", "pipelines/toy.json").stdout.hasPrefix("removed 6 artifacts, freeing "))
     }
 
+    /// A `%` in a path is text, not a conversion: the log line of the node that wrote it
+    /// names the file as it is (before, "done export in 0.02s: wrote out/100(null)(null).h5").
+    func testPercentSignsInAPathAreLoggedAsTheyAre() throws {
+        let result = try mfpipe("run", "pipelines/toy.json", "--set", "export.path=../out/100%s%d%n.h5")
+        XCTAssertEqual(result.exitCode, 0, result.stderr)
+        let done = try XCTUnwrap(result.stdout.split(separator: "\n").first { $0.contains("done export in ") }, result.stdout)
+        XCTAssertTrue(done.hasSuffix("s: wrote out/100%s%d%n.h5 (chosen k=2, 1 model)"), String(done))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.url("out/100%s%d%n.h5").path))
+    }
+
     func testDagFormats() throws {
         try scratch.copyFromRepository("pipelines/movielens.json")
         let text = try mfpipe("dag", "pipelines/movielens.json")

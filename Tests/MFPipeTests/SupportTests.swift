@@ -222,6 +222,15 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual([1, 3].map { CountText.of($0, "entry", plural: "entries") }, ["1 entry", "3 entries"])
     }
 
+    /// printf's text for one double, whatever its length: 1e300 in "%.0f" has 301 digits.
+    func testPrintfTextWritesOneDoubleAsCDoes() {
+        XCTAssertEqual(PrintfText.double("%.2f", 3.14159), "3.14")
+        XCTAssertEqual(PrintfText.double("%.1f MB", 23.72), "23.7 MB")
+        XCTAssertEqual(PrintfText.double("%.4f", .nan), "nan")
+        XCTAssertEqual(PrintfText.double("%.0f", 1e300).count, 301)
+        XCTAssertEqual(PrintfText.double("%.0f", 1e300), String(format: "%.0f", 1e300))
+    }
+
     func testByteTextUsesTheLargestUnitAboveOne() {
         XCTAssertEqual([1, 950, 1000, 1_210_032, 23_726_560, 999_960_000, 4_100_000_000].map(ByteText.format),
                        ["1 byte", "950 bytes", "1.0 kB", "1.2 MB", "23.7 MB", "1.0 GB", "4.1 GB"])

@@ -22,7 +22,7 @@ public enum ArtifactSummary {
         }
         var lines = ["\(name): artifact of node \(manifest["node"]?.stringValue ?? "?") (\(manifest["type"]?.stringValue ?? "?"))"]
         if let created = manifest["created"]?.stringValue, let seconds = manifest["seconds"]?.doubleValue {
-            lines.append("  created \(created), in \(String(format: "%.2f", seconds)) s")
+            lines.append("  created \(created), in \(PrintfText.double("%.2f", seconds)) s")
         }
         if let summary = manifest["summary"]?.stringValue, !summary.isEmpty { lines.append("  summary: \(summary)") }
         lines += NodeWarnings.of(manifest: manifest).map { "  warning: \($0)" }

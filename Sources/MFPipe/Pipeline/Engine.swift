@@ -316,7 +316,7 @@ public final class Engine {
                 throw error
             }
             checkpoint.remove()
-            log.info("done", String(format: "done \(node.id) in %.2fs: \(manifest["summary"]?.stringValue ?? "")", seconds),
+            log.info("done", "done \(node.id) in \(PrintfText.double("%.2f", seconds))s: \(manifest["summary"]?.stringValue ?? "")",
                      fields: ["node": .string(node.id), "seconds": .number(seconds), "metrics": manifest["metrics"] ?? .null])
             return .ran(manifest, seconds)
         } catch let error as MFPipeError {

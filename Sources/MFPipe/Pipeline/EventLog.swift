@@ -137,9 +137,9 @@ public final class EventLog: @unchecked Sendable {
     /// A count in short form: `950`, `12.5k`, `34.1M`, `1.2G`.
     static func quantity(_ value: Double) -> String {
         for (limit, suffix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] where value >= limit {
-            return String(format: "%.1f%@", value / limit, suffix)
+            return PrintfText.double("%.1f", value / limit) + suffix
         }
-        return String(format: value >= 100 ? "%.0f" : "%.1f", value)
+        return value >= 100 ? PrintfText.double("%.0f", value) : PrintfText.double("%.1f", value)
     }
 
     /// A duration as `1h02m`, `3m05s` or `42s`.

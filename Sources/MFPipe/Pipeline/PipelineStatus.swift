@@ -90,7 +90,7 @@ public struct PipelineStatus {
                 + state.padding(toLength: max(9, state.count + 2), withPad: " ", startingAt: 0) + node.detail
             if let last = node.lastRun {
                 line += (node.detail.isEmpty ? "" : "  ") + "[last run: \(last.action)"
-                    + (last.action == "ran" ? String(format: " in %.2fs", last.seconds) : "") + "]"
+                    + (last.action == "ran" ? " in \(PrintfText.double("%.2f", last.seconds))s" : "") + "]"
             }
             let indent = String(repeating: " ", count: width + 2)
             return [line.trimmingCharacters(in: .whitespaces)] + node.warnings.map { indent + "warning: " + $0 }
@@ -98,7 +98,7 @@ public struct PipelineStatus {
         if let run = lastRun {
             let code = run["exit_code"]?.intValue ?? 0
             lines.append("last run: started \(run["started"]?.stringValue ?? "?"), "
-                + String(format: "%.1fs, ", run["seconds"]?.doubleValue ?? 0)
+                + PrintfText.double("%.1f", run["seconds"]?.doubleValue ?? 0) + "s, "
                 + (code == 0 ? "succeeded" : "exit \(code): \(run["error"]?.stringValue ?? "")"))
         } else {
             lines.append("last run: none recorded")

@@ -95,7 +95,7 @@ struct HTMLReport {
             })
         }
         html += "</section>\n"
-        html += section("timings", "Stage timings", table(["node", "seconds"], timings.map { ([$0.node, String(format: "%.2f", $0.seconds)], false) }))
+        html += section("timings", "Stage timings", table(["node", "seconds"], timings.map { ([$0.node, PrintfText.double("%.2f", $0.seconds)], false) }))
         html += """
         <section id="provenance"><h2>Provenance</h2>
         <dl><dt>pipeline hash</dt><dd>\(pipelineHash)</dd><dt>input hash</dt><dd>\(inputHash)</dd><dt>mfpipe version</dt><dd>\(Version.mfpipe)</dd></dl>

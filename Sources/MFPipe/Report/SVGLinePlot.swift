@@ -94,7 +94,7 @@ public struct SVGLinePlot {
         let yMax = ticks.values.last!
         func px(_ x: Double) -> Double { margin.left + (transform(x) - xMin) / (xMax - xMin) * plotWidth }
         func py(_ y: Double) -> Double { margin.top + (1 - (y - yMin) / (yMax - yMin)) * plotHeight }
-        func f(_ value: Double) -> String { String(format: "%.1f", value) }
+        func f(_ value: Double) -> String { PrintfText.double("%.1f", value) }
         var svg = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
@@ -128,7 +128,7 @@ public struct SVGLinePlot {
         var legendY = margin.top + 10
         for reference in offScale {
             svg += legend(reference.name, reference.color, y: legendY, dashed: true)
-            svg += "<text class=\"off-scale\" x=\"\(width - margin.right + 45)\" y=\"\(legendY + 18)\" font-size=\"11\">at \(String(format: "%.4g", reference.y)), off the scale</text>\n"
+            svg += "<text class=\"off-scale\" x=\"\(width - margin.right + 45)\" y=\"\(legendY + 18)\" font-size=\"11\">at \(PrintfText.double("%.4g", reference.y)), off the scale</text>\n"
             legendY += 36
         }
         for reference in onScale {

@@ -71,14 +71,17 @@ public enum FactorizeStage: Stage {
     }
 
     public static func run(_ context: StageContext) throws -> StageOutcome {
-        let prepared = Result { (try sharedProblem(context), try self.request(for: context.node.params, context: context)) }
-        if let world = context.world {
-            let failedHere = (try? prepared.get()) == nil
-            if world.maximum(failedHere ? 1 : 0) != 0 && !failedHere {
-                throw StageFailure(node: context.node.id, message: "another rank of the job could not read the training data")
-            }
+        let problem: TrainingProblem, request: FactorizationRequest
+        do {
+            (problem, request) = (try sharedProblem(context), try self.request(for: context.node.params, context: context))
+        } catch {
+            _ = context.world?.maximum(1)
+            throw error
         }
-        let (problem, request) = try prepared.get()
+        // Every rank of an `mpirun` job learns whether another could not read its data.
+        if let world = context.world, world.maximum(0) != 0 {
+            throw StageFailure(node: context.node.id, message: "another rank of the job could not read the training data")
+        }
         let model: FactorModel
         do {
             model = try train(problem, request: request, context: context)

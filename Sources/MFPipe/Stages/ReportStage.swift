@@ -111,7 +111,7 @@ public enum ReportStage: Stage {
         let rows = evaluation.models.enumerated().map { index, score -> (cells: [String], chosen: Bool) in
             let bytes = 4.0 * Double(score.parameters)
             return (modelCells(score, evaluation) + [String(score.parameters), String(Int(bytes)),
-                     String(format: "%.2f", 4 * Double(m) * Double(n) / bytes), String(format: "%.2f", 12 * Double(entries) / bytes),
+                     PrintfText.double("%.2f", 4 * Double(m) * Double(n) / bytes), PrintfText.double("%.2f", 12 * Double(entries) / bytes),
                      number(score.train.rmse / evaluation.meanSquares.train.squareRoot()),
                      number(score.test.rmse / evaluation.meanSquares.test.squareRoot())], index == evaluation.chosen)
         }
@@ -203,7 +203,7 @@ public enum ReportStage: Stage {
         let rows = evaluation.models.enumerated().map { index, score in
             var cells = modelCells(score, evaluation)
                 + [score.train.rmse, score.validation.rmse, score.validation.mae, score.test.rmse, score.test.mae, score.explainedVariance].map(number)
-                + [String(score.iterations), String(format: "%.2f", score.seconds)]
+                + [String(score.iterations), PrintfText.double("%.2f", score.seconds)]
             if evaluation.isCrossValidated { cells += [number(score.validationRMSESD), number(score.testRMSESD), String(score.folds)] }
             return (cells, index == evaluation.chosen)
         }
@@ -240,7 +240,7 @@ public enum ReportStage: Stage {
                 score.node, String(score.k), score.algorithm, number(score.train.rmse), number(score.validation.rmse),
                 number(score.validation.mae), number(score.test.rmse), number(score.test.mae), number(score.explainedVariance),
                 String(score.iterations),
-                String(format: "%.3f", score.seconds), index == evaluation.chosen ? "yes" : "no",
+                PrintfText.double("%.3f", score.seconds), index == evaluation.chosen ? "yes" : "no",
             ] + (evaluation.isCrossValidated ? [number(score.validationRMSESD), number(score.testRMSESD), String(score.folds)] : [])
             text += fields.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") + "\n"
         }
@@ -329,7 +329,7 @@ public enum ReportStage: Stage {
             }
         }
         if let clip = evaluation.clipRange {
-            text += String(format: "\nPredictions are clipped to the training range [%.6g, %.6g].\n", clip.lowerBound, clip.upperBound)
+            text += "\nPredictions are clipped to the training range [\(PrintfText.double("%.6g", clip.lowerBound)), \(PrintfText.double("%.6g", clip.upperBound))].\n"
         }
         return text
     }

@@ -13,6 +13,6 @@ public enum ByteText {
             value /= 1000
             unit += 1
         } while value >= 999.95 && unit < units.count
-        return (value < 99.95 ? String(format: "%.1f", value) : String(format: "%.0f", value)) + " " + units[unit - 1]
+        return (value < 99.95 ? PrintfText.double("%.1f", value) : PrintfText.double("%.0f", value)) + " " + units[unit - 1]
     }
 }

@@ -9,6 +9,6 @@ public enum MetricText {
     public static func format(_ value: Double) -> String {
         let magnitude = abs(value)
         let fixed = magnitude == 0 || (magnitude >= 1e-3 && magnitude < 1e5) || !value.isFinite
-        return String(format: fixed ? "%.4f" : "%#.4g", value)
+        return fixed ? PrintfText.double("%.4f", value) : PrintfText.double("%#.4g", value)
     }
 }
