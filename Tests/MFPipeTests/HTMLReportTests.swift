@@ -83,4 +83,49 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertEqual(check.exitCode, 0, check.stderr)
         XCTAssertEqual(check.stdout, "22\n", "the RMSE plot, 20 training curves, explained variance, and no other")
     }
+
+    /// Each model's training is given in its algorithm's unit, as its factorize log line
+    /// gives it: svd's imputation rounds beside sgd's epochs in the sweep table of both
+    /// reports, and svd's curves drawn by round with the kept round marked (before, svd's
+    /// loop iterations under the heading "epochs", and "kept: epoch 10" for round 2).
+    func testTrainingIsCountedInEachAlgorithmsUnit() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "300", "--cols", "200",
+                                          "--ratings", "9000", "--seed", "21"], in: scratch.root)
+        XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+        try scratch.write("""
+            {"version": 1, "name": "units", "workdir": "../runs", "seed": 1, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
+              {"id": "split", "type": "split", "inputs": ["ratings"]},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "svd", "type": "factorize", "inputs": ["normalize"], "params": {"algorithm": "svd", "k": 4}},
+              {"id": "sgd", "type": "factorize", "inputs": ["normalize"], "params": {"k": 4, "epochs": 6}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["svd", "sgd"], "params": {"refit": false}},
+              {"id": "report", "type": "report", "inputs": ["evaluate"], "params": {"path": "../out/units.md"}}]}
+            """, to: "pipelines/units.json")
+        let run = try MFPipeBinary.run(["run", "pipelines/units.json"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        // "done svd in 0.02s: k=4 svd: 14 rounds (70 iterations), kept round 12 (...)"
+        func logged(_ node: String) throws -> (count: String, kept: String) {
+            let line = try XCTUnwrap(run.stdout.split(separator: "\n").first { $0.contains("done \(node) in ") }, run.stdout)
+            let summary = String(line[line.range(of: "k=4 \(node): ")!.upperBound...])
+            let count = String(summary.prefix { $0 != "," && $0 != "(" }).trimmingCharacters(in: .whitespaces)
+            let kept = try XCTUnwrap(summary.range(of: "kept ").map { String(summary[$0.upperBound...].prefix { $0 != " " && $0 != "(" }) + " " }, summary)
+            let number = summary[summary.range(of: "kept \(kept)")!.upperBound...].prefix { $0.isNumber }
+            return (count, kept + number)
+        }
+        let (svd, sgd) = (try logged("svd"), try logged("sgd"))
+        XCTAssertTrue(svd.count.hasSuffix(" rounds") && sgd.count.hasSuffix(" epochs"), "\(svd) \(sgd)")
+        let markdown = try String(contentsOf: scratch.url("out/units.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| explained variance | trained | seconds |"), markdown)
+        for (stage, count) in [("svd", svd.count), ("sgd", sgd.count)] {
+            let row = try XCTUnwrap(markdown.split(separator: "\n").first { $0.contains("| \(stage) | \(stage) |") }, markdown)
+            XCTAssertTrue(row.contains("| \(count) |"), "\(row) against \(count)")
+        }
+        let html = try String(contentsOf: scratch.url("out/units.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<td>\(svd.count)</td>") && html.contains("<td>\(sgd.count)</td>"), "the HTML sweep table")
+        XCTAssertTrue(html.contains(">kept: \(svd.kept)<") && html.contains(">kept: \(sgd.kept)<"), "\(svd.kept), \(sgd.kept)")
+        XCTAssertTrue(html.contains(">round</text>") && html.contains(">epoch</text>"), "each curve's x axis in its unit")
+    }
 }

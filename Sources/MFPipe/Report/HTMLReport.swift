@@ -3,8 +3,8 @@ import Foundation
 /// The self-contained HTML report written beside the Markdown one: every plot inline SVG,
 /// the style inline, nothing fetched from a network. It holds the upstream nodes' warnings,
 /// the RMSE-versus-k plot (both baselines, the chosen k marked), the sweep and baseline
-/// tables, a training curve per rank (train and validation RMSE by epoch, the kept epoch
-/// marked), explained variance per rank, the stage timings and the provenance.
+/// tables, a training curve per rank (train and validation RMSE by epoch or round, the kept
+/// one marked), explained variance per rank, the stage timings and the provenance.
 struct HTMLReport {
     /// One trained rank's curve.
     struct Curve {
@@ -12,12 +12,18 @@ struct HTMLReport {
         var stage: String
         var k: Int
         var fold: Int?
+        /// The loop's train and validation RMSE by epoch (NaN inside a unit of several epochs).
         var curve: [(trainRMSE: Double, validationRMSE: Double)]
+        /// The loop epoch whose model was kept (0: none).
         var keptEpoch: Int
+        /// How its algorithm counts training: the plot's x axis is in that unit.
+        var count: IterationCount
     }
 
     var pipeline: Pipeline
     var evaluation: Evaluation
+    /// How each factorize stage counts its training, by stage id (`ReportStage.sweepTable`).
+    var iterationCounts: [String: IterationCount]
     var rmsePlot: SVGLinePlot
     var curves: [Curve]
     var timings: [(node: String, seconds: Double)]
@@ -30,7 +36,7 @@ struct HTMLReport {
     /// The document.
     func render() -> String {
         let best = evaluation.chosenModel
-        let sweep = ReportStage.sweepTable(evaluation)
+        let sweep = ReportStage.sweepTable(evaluation, counts: iterationCounts)
         var html = """
         <!DOCTYPE html>
         <html lang="en">
@@ -76,7 +82,7 @@ struct HTMLReport {
             [("global mean", evaluation.globalMean), ("bias baseline", evaluation.biasBaseline)].map { name, metrics in
                 ([name] + [metrics.validation.rmse, metrics.validation.mae, metrics.test.rmse, metrics.test.mae].map(ReportStage.number), false)
             }))
-        html += "<section id=\"curves\"><h2>Training curves</h2>\n<p>The training loop's RMSE on the normalized values by epoch; the dotted line marks the epoch kept.</p>\n<div class=\"curves\">\n"
+        html += "<section id=\"curves\"><h2>Training curves</h2>\n<p>The training loop's RMSE on the normalized values by epoch (by round for an algorithm that counts in rounds, svd's imputation); the dotted line marks the one kept.</p>\n<div class=\"curves\">\n"
         for curve in curves {
             html += curvePlot(curve).render()
         }
@@ -108,15 +114,17 @@ struct HTMLReport {
     }
 
     private func curvePlot(_ curve: Curve) -> SVGLinePlot {
-        let epochs = curve.curve.indices.map { Double($0 + 1) }
+        let count = curve.count
+        let units = curve.curve.indices.map { Double($0 + 1) / Double(count.epochs) }
+        let kept = count.units(curve.keptEpoch)
         return SVGLinePlot(
             title: evaluation.name(k: curve.k, stage: curve.stage, equals: " = ") + (curve.fold.map { ", fold \($0)" } ?? ""),
-            xLabel: "epoch", yLabel: "RMSE (normalized)",
+            xLabel: count.name, yLabel: "RMSE (normalized)",
             series: [
-                .init(name: "train", color: "#ff7f0e", points: Array(zip(epochs, curve.curve.map(\.trainRMSE)))),
-                .init(name: "validation", color: "#1f77b4", points: Array(zip(epochs, curve.curve.map(\.validationRMSE)))),
+                .init(name: "train", color: "#ff7f0e", points: Array(zip(units, curve.curve.map(\.trainRMSE)))),
+                .init(name: "validation", color: "#1f77b4", points: Array(zip(units, curve.curve.map(\.validationRMSE)))),
             ],
-            markers: curve.keptEpoch > 0 ? [(Double(curve.keptEpoch), "kept: epoch \(curve.keptEpoch)")] : [])
+            markers: curve.keptEpoch > 0 ? [(Double(kept), "kept: \(count.name) \(kept)")] : [])
     }
 
     private func section(_ id: String, _ title: String, _ body: String) -> String {

@@ -30,15 +30,16 @@ public enum ReportStage: Stage {
         let files = outputFiles(for: context.params)
         let (markdown, plotURL, csvURL, htmlURL) = (files[0], files[1], files[2], files[3])
         let plot = rmsePlot(evaluation, pipeline: context.pipeline)
+        let counts = iterationCounts(context)
         try AtomicFile.write(plot.render(), to: plotURL)
         try AtomicFile.write(csv(evaluation), to: csvURL)
         let components = try componentVariance(evaluation, context: context)
         let warnings = try context.upstreamWarnings()
-        try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent, components: components,
-                                    warnings: warnings),
+        try AtomicFile.write(render(evaluation, pipeline: context.pipeline, plotName: plotURL.lastPathComponent, counts: counts,
+                                    components: components, warnings: warnings),
                              to: markdown)
         let html = HTMLReport(
-            pipeline: context.pipeline, evaluation: evaluation, rmsePlot: plot, curves: try curves(context),
+            pipeline: context.pipeline, evaluation: evaluation, iterationCounts: counts, rmsePlot: plot, curves: try curves(context),
             timings: try timings(context), components: components, warnings: warnings,
             pipelineHash: Provenance.pipelineHash(context.pipeline), inputHash: try Provenance.inputHash(context))
         try AtomicFile.write(html.render(), to: htmlURL)
@@ -195,15 +196,28 @@ public enum ReportStage: Stage {
         return (header, rows)
     }
 
+    /// How each factorize stage upstream counts its training ("epoch"; svd's "round"), by stage id.
+    private static func iterationCounts(_ context: StageContext) -> [String: IterationCount] {
+        Dictionary(context.all(.model).map { ($0.node.stage.id, FactorizerRegistry.iterationCount($0.node.params)) }) { first, _ in first }
+    }
+
     /// The sweep table as both reports show it: one row per model, and under k-fold the
-    /// standard deviations over folds and the number of folds in the last columns.
-    static func sweepTable(_ evaluation: Evaluation) -> (header: [String], rows: [(cells: [String], chosen: Bool)]) {
-        var header = modelHeader(evaluation) + ["train RMSE", "validation RMSE", "validation MAE", "test RMSE", "test MAE", "explained variance", "epochs", "seconds"]
+    /// standard deviations over folds and the number of folds in the last columns. How long
+    /// each model trained is given in its stage's unit (`counts`, by stage id): the column is
+    /// "epochs" or "rounds" when every stage counts alike, else "trained" with the unit in
+    /// each cell.
+    static func sweepTable(_ evaluation: Evaluation, counts: [String: IterationCount]) -> (header: [String], rows: [(cells: [String], chosen: Bool)]) {
+        func count(of score: Evaluation.ModelScore) -> IterationCount { counts[score.stage] ?? .epochs }
+        let units = Set(evaluation.models.map { count(of: $0).name })
+        let shared = units.count == 1 ? units.first : nil
+        var header = modelHeader(evaluation) + ["train RMSE", "validation RMSE", "validation MAE", "test RMSE", "test MAE", "explained variance",
+                                                shared.map { $0 + "s" } ?? "trained", "seconds"]
         if evaluation.isCrossValidated { header += ["validation sd", "test sd", "folds"] }
         let rows = evaluation.models.enumerated().map { index, score in
+            let unit = count(of: score), length = unit.units(score.iterations)
             var cells = modelCells(score, evaluation)
                 + [score.train.rmse, score.validation.rmse, score.validation.mae, score.test.rmse, score.test.mae, score.explainedVariance].map(number)
-                + [String(score.iterations), PrintfText.double("%.2f", score.seconds)]
+                + [shared == nil ? CountText.of(length, unit.name) : String(length), PrintfText.double("%.2f", score.seconds)]
             if evaluation.isCrossValidated { cells += [number(score.validationRMSESD), number(score.testRMSESD), String(score.folds)] }
             return (cells, index == evaluation.chosen)
         }
@@ -215,7 +229,7 @@ public enum ReportStage: Stage {
         try context.all(.model).map { handle in
             let model = try FactorModel.read(at: handle.dataFile)
             return HTMLReport.Curve(stage: handle.node.stage.id, k: model.k, fold: handle.node.fold, curve: model.info.curve,
-                                    keptEpoch: model.info.bestIteration)
+                                    keptEpoch: model.info.bestIteration, count: model.info.iterationCount)
         }
     }
 
@@ -266,7 +280,7 @@ public enum ReportStage: Stage {
         return try file.root.read("sigma", as: Float.self).values.map { (Double($0), Double($0) * Double($0) / evaluation.trainSquares) }
     }
 
-    private static func render(_ evaluation: Evaluation, pipeline: Pipeline, plotName: String,
+    private static func render(_ evaluation: Evaluation, pipeline: Pipeline, plotName: String, counts: [String: IterationCount],
                                components: [(sigma: Double, share: Double)]?, warnings: [(node: String, message: String)]) -> String {
         var text = """
         # \(pipeline.name)
@@ -287,7 +301,7 @@ public enum ReportStage: Stage {
 
 
         """
-        let sweep = sweepTable(evaluation)
+        let sweep = sweepTable(evaluation, counts: counts)
         text += markdownTable(sweep.header, sweep.rows.map { row in (row.chosen ? [row.cells[0] + " **(chosen)**"] : [row.cells[0]]) + row.cells.dropFirst() })
         if evaluation.isCrossValidated {
             text += "\nUnder k-fold each row is the mean over the folds' models (trained without their fold, scored on it); sd is the standard deviation over the folds.\n"
