@@ -8,12 +8,18 @@ import XCTest
 /// marked, y ticks are round values, x labels of a 20-rank sweep never overlap, there is a
 /// training curve per rank with its kept epoch, and nothing refers to the network.
 final class HTMLReportTests: XCTestCase {
-    func testTheHTMLReportAgreesWithTheExportAndItsPlotsAreReadable() throws {
+    /// A scratch folder with 9,000 synthetic ratings of 300 rows and 200 columns in `data/ratings.csv`.
+    private func scratchWithRatings() throws -> Scratch {
         let scratch = try Scratch()
-        defer { scratch.remove() }
         let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "300", "--cols", "200",
                                           "--ratings", "9000", "--seed", "21"], in: scratch.root)
         XCTAssertEqual(synth.exitCode, 0, synth.stderr)
+        return scratch
+    }
+
+    func testTheHTMLReportAgreesWithTheExportAndItsPlotsAreReadable() throws {
+        let scratch = try scratchWithRatings()
+        defer { scratch.remove() }
         try scratch.write("""
             {"version": 1, "name": "html", "workdir": "../runs", "seed": 1, "stages": [
               {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
@@ -89,11 +95,8 @@ final class HTMLReportTests: XCTestCase {
     /// reports, and svd's curves drawn by round with the kept round marked (before, svd's
     /// loop iterations under the heading "epochs", and "kept: epoch 10" for round 2).
     func testTrainingIsCountedInEachAlgorithmsUnit() throws {
-        let scratch = try Scratch()
+        let scratch = try scratchWithRatings()
         defer { scratch.remove() }
-        let synth = try MFPipeBinary.run(["synth", "--output", "data/ratings.csv", "--rows", "300", "--cols", "200",
-                                          "--ratings", "9000", "--seed", "21"], in: scratch.root)
-        XCTAssertEqual(synth.exitCode, 0, synth.stderr)
         try scratch.write("""
             {"version": 1, "name": "units", "workdir": "../runs", "seed": 1, "stages": [
               {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
