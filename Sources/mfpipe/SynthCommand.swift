@@ -39,6 +39,8 @@ enum SynthCommand: Command {
             flagNames: ["--timestamps", "--header", "--dense"])
         guard arguments.positionals.isEmpty else { throw UsageError("synth: unexpected argument \(arguments.positionals[0]); see mfpipe synth --help") }
         guard let output = arguments.value("--output") else { throw UsageError("synth: --output FILE is required") }
+        try PathChecks.check(inputs: [], outputs: arguments.files(["--output", "--signal"]),
+                             fail: { location, message in UsageError("synth: \(location): \(message)") })
         var synth = SyntheticRatings()
         synth.rows = try arguments.integer("--rows", command: name, atLeast: 1) ?? synth.rows
         synth.cols = try arguments.integer("--cols", command: name, atLeast: 1) ?? synth.cols

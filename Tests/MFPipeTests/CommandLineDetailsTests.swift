@@ -40,6 +40,20 @@ final class CommandLineDetailsTests: XCTestCase {
         XCTAssertEqual(unpacked.stdout, String(decoding: plain, as: UTF8.self))
     }
 
+    /// synth's outputs are checked as predict's are, before anything is made: a folder, or
+    /// one path for both files, is the user's mistake (a folder was exit 1, "cannot rename
+    /// into s: Is a directory", after the matrix was made).
+    func testSynthChecksItsOutputsFirst() throws {
+        try FileManager.default.createDirectory(at: scratch.url("s"), withIntermediateDirectories: true)
+        let folder = try MFPipeBinary.run(["synth", "--output", "s"], in: scratch.root)
+        XCTAssertEqual(folder.exitCode, 2)
+        XCTAssertEqual(folder.stderr, "mfpipe: synth: --output: \(scratch.url("s").path) is a folder; expected a file path\n")
+        let twice = try MFPipeBinary.run(["synth", "--dense", "--output", "m.csv", "--format", "dense", "--signal", "m.csv"], in: scratch.root)
+        XCTAssertEqual(twice.exitCode, 2)
+        XCTAssertEqual(twice.stderr, "mfpipe: synth: --signal: \(scratch.url("m.csv").path) is also written by --output; expected each output once\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("m.csv").path))
+    }
+
     func testHelpCommandIsTheCommandsHelp() throws {
         for command in ["run", "validate", "synth", "status"] {
             let help = try MFPipeBinary.run(["help", command])

@@ -52,6 +52,17 @@ final class PipelineFileErrorTests: XCTestCase {
             "stages[1].params.method: \"given\" takes two inputs, the train file's stage then the test file's; found 1")
     }
 
+    /// A folder given as the pipeline file is the user's mistake, said so (before: exit 1
+    /// and "The operation could not be completed. (NSCocoaErrorDomain error 256.)").
+    func testAFolderIsNotAPipelineFile() throws {
+        try FileManager.default.createDirectory(at: scratch.url("pipelines/nightly"), withIntermediateDirectories: true)
+        for command in ["validate", "run", "status", "dag"] {
+            let result = try MFPipeBinary.run([command, "pipelines/nightly"], in: scratch.root)
+            XCTAssertEqual(result.exitCode, 2, "\(command): \(result.stderr)")
+            XCTAssertEqual(result.stderr, "mfpipe: pipelines/nightly: a folder; expected a pipeline file (JSON)\n", command)
+        }
+    }
+
     func testUnknownTopLevelKey() throws {
         try assertRejected(
             #"{"version": 1, "name": "t", "colour": "red", "stages": [\#(ingest)]}"#,

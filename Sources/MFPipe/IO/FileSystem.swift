@@ -81,11 +81,22 @@ public enum FileSystem {
     }
 
     /// Reads a whole file.
+    ///
+    /// - Throws: `WorkdirError` with the system's reason ("Is a directory", "Permission denied").
     public static func read(_ url: URL) throws -> Data {
-        do {
-            return try Data(contentsOf: url)
-        } catch {
-            throw WorkdirError("cannot read \(url.path): \(error.localizedDescription)")
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw WorkdirError.io("read", url.path, errno: errno) }
+        defer { close(descriptor) }
+        var data = Data()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return data }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw WorkdirError.io("read", url.path, errno: errno)
+            }
+            data.append(chunk, count: count)
         }
     }
 }

@@ -50,11 +50,14 @@ public struct PipelineLoader {
     public static func load(_ url: URL, overrides: [Override] = [], threads: Int? = nil) throws -> Pipeline {
         let file = DisplayPath.of(url)
         guard FileSystem.exists(url) else { throw UsageError("\(file): no such pipeline file") }
+        guard FileSystem.kind(of: url) != .directory else { throw UsageError("\(file): a folder; expected a pipeline file (JSON)") }
         let document: JSONValue
         do {
             document = try JSONParser.parse(try FileSystem.read(url))
         } catch let error as JSONParser.SyntaxError {
             throw PipelineFileError(file: file, location: "\(error.line):\(error.column)", message: error.message)
+        } catch let error as WorkdirError {
+            throw UsageError(error.message)
         }
         let overridden = try apply(overrides, to: document, file: file)
         return try validate(overridden, file: url.standardizedFileURL, displayName: file, threads: threads)
