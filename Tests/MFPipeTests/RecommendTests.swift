@@ -154,6 +154,8 @@ final class RecommendTests: XCTestCase {
         try writePipeline(normalize: #""method": "biases""#, top: 3, excludeSeen: true)
         XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/rec.json", "--quiet"], in: scratch.root).exitCode, 0)
         let export = try Data(contentsOf: scratch.url("out/rec.h5"))
+        // An export cut short (a copy that stopped): damaged, not "not an HDF5 file".
+        try export.prefix(export.count / 2).write(to: scratch.url("out/cut.h5"))
         let cases: [([String], String)] = [
             (["recommend", "out/rec.h5", "--output", "out/rec.h5"],
              "recommend: --output: \(scratch.url("out/rec.h5").path) is the input of EXPORT.h5; an output must never overwrite an input"),
@@ -164,6 +166,8 @@ final class RecommendTests: XCTestCase {
             (["predict", "out/rec.h5", "out/none.csv", "--output", "out/p.csv"],
              "predict: PAIRS: no such file \(scratch.url("out/none.csv").path); expected an input file"),
             (["recommend", "pipelines/rec.json", "--output", "out/a.csv"], "pipelines/rec.json: not an HDF5 file; expected an mfpipe factor file"),
+            (["predict", "out/cut.h5", "out/rec.csv", "--output", "out/p.csv"],
+             "out/cut.h5: a damaged HDF5 file (cut short, or written only in part); expected an mfpipe factor file"),
             (["recommend", "out/rec-top.h5", "--output", "out/a.csv"],
              "out/rec-top.h5: an HDF5 file but not an mfpipe export (no format attribute); expected a file an export stage wrote"),
         ]

@@ -51,6 +51,23 @@ public final class HDF5File {
         return try HDF5File(id: id, path: url.path, layout: .contiguous)
     }
 
+    /// Why a file that `open` refused cannot be read, in a user's words: "a damaged HDF5
+    /// file (cut short, or written only in part)" when it carries HDF5's signature (at byte
+    /// 0, or after a user block of 512, 1024, … bytes), else "not an HDF5 file".
+    public static func unreadableReason(_ url: URL) -> String {
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        let descriptor = Foundation.open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return "not an HDF5 file" }
+        defer { Foundation.close(descriptor) }
+        var offset = 0
+        var bytes = [UInt8](repeating: 0, count: signature.count)
+        while pread(descriptor, &bytes, bytes.count, off_t(offset)) == bytes.count {
+            if bytes == signature { return "a damaged HDF5 file (cut short, or written only in part)" }
+            offset = max(512, offset * 2)
+        }
+        return "not an HDF5 file"
+    }
+
     private static func strongCloseAccess() throws -> hid_t {
         let access = H5Pcreate(mf_h5p_file_access())
         guard access >= 0, H5Pset_fclose_degree(access, H5F_CLOSE_STRONG) >= 0 else {

@@ -28,7 +28,7 @@ public struct FactorFile {
         do {
             return try HDF5File.open(url)
         } catch {
-            throw InputDataError(file: name, message: "not an HDF5 file; expected an mfpipe factor file")
+            throw InputDataError(file: name, message: "\(HDF5File.unreadableReason(url)); expected an mfpipe factor file")
         }
     }
 

@@ -36,7 +36,7 @@ public struct WarmStart: Sendable {
         do {
             file = try HDF5File.open(url)
         } catch {
-            throw InputDataError(file: displayName, message: "not an HDF5 file; expected an export written by mfpipe")
+            throw InputDataError(file: displayName, message: "\(HDF5File.unreadableReason(url)); expected an export written by mfpipe")
         }
         defer { try? file.close() }
         guard FactorFile.exportVersion(of: file.root) != nil else {
