@@ -106,6 +106,16 @@ final class DelimitedReaderTests: XCTestCase {
         XCTAssertEqual(InputFixtures.triples(parsed), ["u1 b 4.5", "u2 a 0.25"])
     }
 
+    /// Detection counts the delimiters outside quotes: semicolons in a quoted title leave
+    /// a comma-separated line comma-separated, and commas in a quoted field leave a
+    /// semicolon-separated one semicolon-separated.
+    func testDetectionLooksOutsideQuotes() throws {
+        let commas = try InputFixtures.readDelimited("\"a;b;c;d\",x,3\ne,x,4\n", name: "commas.csv", options: DelimitedReader.Options(), in: scratch)
+        XCTAssertEqual(InputFixtures.triples(commas), ["a;b;c;d x 3.0", "e x 4.0"])
+        let semicolons = try InputFixtures.readDelimited("\"a,b,c\";x;3\ne;x;4\n", name: "semicolons.csv", options: DelimitedReader.Options(), in: scratch)
+        XCTAssertEqual(InputFixtures.triples(semicolons), ["a,b,c x 3.0", "e x 4.0"])
+    }
+
     func testQuotedFieldsWithDelimitersAndEscapedQuotes() throws {
         let parsed = try InputFixtures.readDelimited("\"Smith, J\",\"The \"\"Movie\"\"\",3\nplain,\"x\",\"2.5\"\n", in: scratch)
         XCTAssertEqual(parsed.rowIDs.ids, ["Smith, J", "plain"])

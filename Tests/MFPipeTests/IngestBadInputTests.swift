@@ -69,11 +69,13 @@ final class IngestBadInputTests: XCTestCase {
 
     /// A first line with numeric row and column ids and a bad value is data, not a header:
     /// its value is reported, where taking it for a header would drop it silently; a decimal
-    /// comma is named as such.
+    /// comma is named as such, with the delimiter given or detected (detection had taken the
+    /// line's one comma for the delimiter: "found 2 fields separated by ','").
     func testABadValueOnTheFirstLineIsNotTakenForAHeader() throws {
         try assertRejected("first-nan.csv", "1,10,nan\n2,20,3\n", ":1:3: found \"nan\" in the value column; expected a finite number")
-        try assertRejected("decimal-comma.csv", "1;10;4,5\n2;20;3\n", params: #""delimiter": ";""#,
-                           ":1:3: found \"4,5\" in the value column; expected a number with a decimal point (4.5; ingest reads a decimal comma with \"decimal\": \",\")")
+        let decimalComma = ":1:3: found \"4,5\" in the value column; expected a number with a decimal point (4.5; ingest reads a decimal comma with \"decimal\": \",\")"
+        try assertRejected("decimal-comma.csv", "1;10;4,5\n2;20;3\n", params: #""delimiter": ";""#, decimalComma)
+        try assertRejected("decimal-comma-detected.csv", "1;10;4,5\n2;20;3\n", decimalComma)
     }
 
     func testMissingColumn() throws {

@@ -43,27 +43,31 @@ public struct FieldSplitter {
             }
         }
 
-        /// Guesses the delimiter of a line: `::`, tab, comma (never when commas are decimal
-        /// marks), semicolon, vertical bar, then white space.
+        /// Guesses the delimiter of a line: `::`, tab, comma, semicolon, vertical bar, then
+        /// white space. Comma never when commas are decimal marks, nor when the line has more
+        /// semicolons than commas outside quotes (`1;2;3,5`: semicolons, with a decimal comma
+        /// in the value).
         public static func detect(in line: UnsafeBufferPointer<UInt8>, decimalComma: Bool = false) -> Delimiter {
             var hasTab = false
-            var hasComma = false
-            var hasSemicolon = false
+            var commas = 0
+            var semicolons = 0
             var hasBar = false
+            var quoted = false
             for index in 0..<line.count {
                 switch line[index] {
+                case UInt8(ascii: "\""): quoted.toggle()
                 case UInt8(ascii: ":") where index + 1 < line.count && line[index + 1] == UInt8(ascii: ":"):
                     return .sequence([0x3A, 0x3A])
                 case 0x09: hasTab = true
-                case UInt8(ascii: ","): hasComma = true
-                case UInt8(ascii: ";"): hasSemicolon = true
+                case UInt8(ascii: ",") where !quoted: commas += 1
+                case UInt8(ascii: ";") where !quoted: semicolons += 1
                 case UInt8(ascii: "|"): hasBar = true
                 default: break
                 }
             }
             if hasTab { return .byte(0x09) }
-            if hasComma && !decimalComma { return .byte(UInt8(ascii: ",")) }
-            if hasSemicolon { return .byte(UInt8(ascii: ";")) }
+            if commas > 0 && !decimalComma && commas >= semicolons { return .byte(UInt8(ascii: ",")) }
+            if semicolons > 0 { return .byte(UInt8(ascii: ";")) }
             if hasBar { return .byte(UInt8(ascii: "|")) }
             return .whitespace
         }
