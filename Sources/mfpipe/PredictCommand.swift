@@ -49,12 +49,8 @@ enum PredictCommand: Command {
         guard let model = file.models[modelName] else {
             throw UsageError("predict: --model \(modelName): no such model in \(exportPath); expected one of \(file.models.keys.sorted().joined(separator: ", "))")
         }
-        var options = DelimitedReader.Options()
-        options.valueIsOptional = true
-        options.skipsUnnamedFirstColumn = true
+        var options = DelimitedReader.Options.pairs(knownTo: file.rowIDs, file.colIDs)
         options.header = arguments.has("--header") ? true : arguments.has("--no-header") ? false : nil
-        let (rowIDs, colIDs) = (file.rowIDs, file.colIDs)
-        options.knownIDs = { row, col in rowIDs.existingIndex(of: row) != nil || colIDs.existingIndex(of: col) != nil }
         var policy = BadRowPolicy(skip: false, maximum: 0)
         let parsed = try DelimitedReader(url: URL(fileURLWithPath: pairsPath), displayName: pairsPath, options: options).read(policy: &policy)
         let pairs = RatingData(rowIDs: parsed.rowIDs, colIDs: parsed.colIDs, parts: [.all: parsed.table])

@@ -21,7 +21,8 @@ enum RecommendCommand: Command {
           --per column    the top rows for every column instead (CSV col,rank,row,score)
           --model NAME    the model group to use, such as k032 (default: the chosen one)
           --exclude FILE  a delimited file of ratings or of (row id, column id) pairs
-                          (delimiter and header detected; a first column the header leaves
+                          (delimiter and header detected, a first line with an id the
+                          export knows read as data; a first column the header leaves
                           unnamed, as pandas writes its index, is skipped) whose pairs are
                           left out; ids the export does not know are ignored
           --threads N     threads to use (default: all cores)
@@ -60,9 +61,7 @@ enum RecommendCommand: Command {
     /// The (row, column) pairs of a ratings file, as indices of the export's id tables.
     private static func pairs(in path: String, rowIDs: IdTable, colIDs: IdTable) throws -> RatingTable {
         var policy = BadRowPolicy(skip: false, maximum: 0)
-        var options = DelimitedReader.Options()
-        options.valueIsOptional = true
-        options.skipsUnnamedFirstColumn = true
+        let options = DelimitedReader.Options.pairs(knownTo: rowIDs, colIDs)
         let parsed = try DelimitedReader(url: URL(fileURLWithPath: path), displayName: path, options: options).read(policy: &policy)
         let rowMap = parsed.rowIDs.ids.map { rowIDs.existingIndex(of: $0) }
         let colMap = parsed.colIDs.ids.map { colIDs.existingIndex(of: $0) }

@@ -179,4 +179,28 @@ final class RecommendTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: scratch.url("out/rec.h5")), export, "the export is untouched")
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("out/a.csv").path))
     }
+
+    /// Pairs of string ids without values, the first line included, are what recommend's
+    /// `--exclude` leaves out and what predict predicts: a first line the export knows is
+    /// data (recommend had taken "user0,item8" for a header and left 2 of 3 pairs out).
+    func testPairsOfStringIdsAreReadFromTheirFirstLine() throws {
+        let ratings = (0..<40).flatMap { user in (0..<10).map { item in "user\(user),item\((user * 7 + item * 3) % 30),\(1 + (user + item) % 5)\n" } }
+        try scratch.write(ratings.joined(), to: "data/ids.csv")
+        try scratch.write("""
+            {"version": 1, "name": "ids", "workdir": "../runs", "seed": 2, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/ids.csv"}},
+              {"id": "factorize", "type": "factorize", "inputs": ["ratings"], "params": {"k": 2, "epochs": 5}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/ids.h5"}}]}
+            """, to: "pipelines/ids.json")
+        let run = try MFPipeBinary.run(["run", "pipelines/ids.json", "--quiet"], in: scratch.root)
+        XCTAssertEqual(run.exitCode, 0, run.stderr)
+        try scratch.write("user0,item0\nuser0,item3\nuser1,item7\n", to: "data/pairs.csv")
+        let recommend = try MFPipeBinary.run(["recommend", "out/ids.h5", "--output", "out/top.csv", "--exclude", "data/pairs.csv"], in: scratch.root)
+        XCTAssertEqual(recommend.exitCode, 0, recommend.stderr)
+        XCTAssertTrue(recommend.stdout.contains(", 3 excluded) to out/top.csv"), recommend.stdout)
+        let predict = try MFPipeBinary.run(["predict", "out/ids.h5", "data/pairs.csv", "--output", "out/p.csv"], in: scratch.root)
+        XCTAssertEqual(predict.exitCode, 0, predict.stderr)
+        XCTAssertEqual(try String(contentsOf: scratch.url("out/p.csv"), encoding: .utf8).split(separator: "\n").count, 4, "a header and 3 pairs")
+    }
 }

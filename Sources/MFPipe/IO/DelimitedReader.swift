@@ -56,6 +56,19 @@ public struct DelimitedReader {
 
         /// Default options: detect delimiter and header, columns 0, 1, 2.
         public init() {}
+
+        /// For a file of (row id, column id) pairs, with or without values, asked of an
+        /// export whose ids are `rowIDs` and `colIDs` (predict's pairs, recommend's
+        /// exclusions): the value optional, a first column the header leaves unnamed
+        /// skipped, and a first line with an id the export knows read as data, never taken
+        /// for a header (a pair of string ids looks like one).
+        public static func pairs(knownTo rowIDs: IdTable, _ colIDs: IdTable) -> Options {
+            var options = Options()
+            options.valueIsOptional = true
+            options.skipsUnnamedFirstColumn = true
+            options.knownIDs = { row, col in rowIDs.existingIndex(of: row) != nil || colIDs.existingIndex(of: col) != nil }
+            return options
+        }
     }
 
     /// The file, as messages name it.
