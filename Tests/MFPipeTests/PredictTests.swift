@@ -100,6 +100,10 @@ final class PredictTests: XCTestCase {
         let both = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/bare.csv", "--output", "out/p.csv", "--header", "--no-header"], in: scratch.root)
         XCTAssertEqual(both.exitCode, 2)
         XCTAssertEqual(both.stderr, "mfpipe: predict: --header and --no-header: expected one of them\n")
+        try scratch.write("", to: "inputs/empty.csv")
+        let empty = try MFPipeBinary.run(["predict", "out/small.h5", "inputs/empty.csv", "--output", "out/p.csv"], in: scratch.root)
+        XCTAssertEqual(empty.exitCode, 2)
+        XCTAssertEqual(empty.stderr, "mfpipe: inputs/empty.csv: empty file; expected rows of row, column and an optional value\n")
     }
 
     /// Trains a k = 2 als model on `ratings` (CSV lines) and exports it to out/small.h5.

@@ -349,7 +349,8 @@ public struct DelimitedReader {
         func finish(policy: BadRowPolicy) throws -> ParsedMatrix {
             let file = reader.displayName
             if !sawLine {
-                let expected = reader.options.timestamp == nil ? "row, column, value" : "row, column, value, timestamp"
+                let expected = reader.options.valueIsOptional ? "row, column and an optional value"
+                    : reader.options.timestamp == nil ? "row, column, value" : "row, column, value, timestamp"
                 throw InputDataError(file: file, message: "empty file; expected rows of \(expected)")
             }
             if table.count == 0 {
