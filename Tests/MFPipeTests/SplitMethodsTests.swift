@@ -85,6 +85,35 @@ final class SplitMethodsTests: XCTestCase {
         }
     }
 
+    /// Data too small for the split's parameters: each held-out set that comes out empty is
+    /// a warning saying why, and an evaluate left without validation entries says the
+    /// split held out none (it asked for "a split stage with validation > 0", which the
+    /// pipeline had).
+    func testASplitTooSmallForItsParametersSaysSo() throws {
+        try scratch.write("1,1,5\n1,2,3\n2,1,2\n2,2,4\n3,1,1\n3,2,2\n", to: "data/tiny.csv")
+        for (split, warnings, exitCode) in [
+            (#""method": "per_row""#, ["validation", "test"].map {
+                "warning: split: held out no \($0) entries: \($0)_per_row takes them only from rows with at least 3 entries (one stays for training), "
+                    + "and no row has that many; expected a smaller per-row count or a random split"
+            }, 1),
+            (#""method": "random", "validation": 0.05, "test": 0"#,
+             ["warning: split: held out no validation entries: validation 0.05 of 6 entries rounds to none; expected a larger fraction"], 1),
+        ] {
+            try scratch.write("""
+                {"version": 1, "name": "tiny", "workdir": "../runs", "seed": 1, "stages": [
+                  {"id": "ratings", "type": "ingest", "params": {"path": "../data/tiny.csv"}},
+                  {"id": "split", "type": "split", "inputs": ["ratings"], "params": {\(split)}},
+                  {"id": "factorize", "type": "factorize", "inputs": ["split"], "params": {"k": [1, 2], "epochs": 2}},
+                  {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"]}]}
+                """, to: "pipelines/tiny.json")
+            let run = try MFPipeBinary.run(["run", "pipelines/tiny.json", "--quiet"], in: scratch.root)
+            XCTAssertEqual(run.exitCode, Int32(exitCode), run.stderr)
+            XCTAssertEqual(run.stderr.split(separator: "\n").map(String.init), warnings + [
+                "mfpipe: stage evaluate: 2 models but no validation entries to choose among them: the split held out none of these data (its warning says why)",
+            ], split)
+        }
+    }
+
     func testParametersOfAnotherMethodAreRejected() throws {
         try scratch.write("""
             {"version": 1, "name": "x", "stages": [

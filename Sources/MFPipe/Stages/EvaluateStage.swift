@@ -161,7 +161,10 @@ public enum EvaluateStage: Stage {
         var models = crossValidated ? CrossValidation.summarize(scored) : scored.map(\.score)
         models.sort { ($0.k, $0.node) < ($1.k, $1.node) }
         guard models.count == 1 || models.allSatisfy({ $0.validation.rmse.isFinite }) else {
-            throw StageFailure(node: context.node.id, message: "\(models.count) models but no validation entries to choose among them; add a split stage with validation > 0")
+            // A pipeline without a split that holds out validation entries never gets here
+            // (`validate` refuses it); its split held out none of these data.
+            throw StageFailure(node: context.node.id, message: "\(models.count) models but no validation entries to choose among them: "
+                                   + "the split held out none of these data (its warning says why)")
         }
         let chosen = rule.choose(models, by: selectBy)
         func mean(_ part: (ErrorMetrics, ErrorMetrics) -> ErrorMetrics, _ baseline: Int) -> ErrorMetrics {

@@ -159,11 +159,40 @@ public enum SplitStage: Stage {
             throw StageFailure(node: context.node.id, message: "the split leaves no training entries; hold out less")
         }
         try context.writeArtifact(data.write)
+        for warning in emptyParts(data, params: context.params) { context.warn(warning) }
         let cold = coldCount(data)
         return StageOutcome(
             summary: "train \(train), validation \(validation), test \(test)"
                 + (cold > 0 ? " (\(cold) held out with a row or column that has no training entry: cold-start)" : ""),
             metrics: ["train": Double(train), "validation": Double(validation), "test": Double(test), "cold_start": Double(cold)])
+    }
+
+    /// What the parameters ask the split to hold out but the data is too small to give: a
+    /// validation or test set left empty, and why (a model chosen among several then has
+    /// nothing to be chosen by).
+    private static func emptyParts(_ data: RatingData, params: StageParams) -> [String] {
+        let method = params.string("method")
+        let entries = [RatingData.Part.train, .validation, .test].reduce(0) { $0 + (data.parts[$1]?.count ?? 0) }
+        return [(RatingData.Part.validation, "validation"), (.test, "test")].compactMap { part, name in
+            guard (data.parts[part]?.count ?? 0) == 0 else { return nil }
+            switch method {
+            case "per_row", "temporal_per_row":
+                guard params.int("\(name)_per_row") > 0 else { return nil }
+                let needed = params.int("validation_per_row") + params.int("test_per_row") + 1
+                return "held out no \(name) entries: \(name)_per_row takes them only from rows with at least \(needed) entries "
+                    + "(one stays for training), and no row has that many; expected a smaller per-row count or a random split"
+            case "kfold" where part == .validation:
+                return "fold \(params.int(foldParameter)) holds out no validation entries: \(CountText.of(entries, "entry", plural: "entries")) "
+                    + "cannot fill \(params.int("folds")) folds; expected fewer folds"
+            case "given" where part == .test, "given" where params.string("held_out") == "validation":
+                return nil
+            default:
+                let fraction = params.double(name)
+                guard fraction > 0 else { return nil }
+                let of = method == "given" ? "the train file's entries" : CountText.of(entries, "entry", plural: "entries")
+                return "held out no \(name) entries: \(name) \(fraction) of \(of) rounds to none; expected a larger fraction"
+            }
+        }
     }
 
     /// The held-out entries whose row or column has no training entry: evaluate predicts
