@@ -78,6 +78,17 @@ final class IngestBadInputTests: XCTestCase {
         try assertRejected("decimal-comma-detected.csv", "1;10;4,5\n2;20;3\n", decimalComma)
     }
 
+    /// Two roles on one field, or a chosen name the header gives twice, would read one
+    /// column as another (both were accepted: "user" twice took the first).
+    func testAColumnIsChosenOnceAndNamedOnce() throws {
+        try assertRejected("same.csv", "user,item,score\n1,2,3\n", params: #""columns": {"row": "user", "col": "user", "value": "score"}"#,
+                           ":1: columns.row and columns.col are both field 0 (\"user\"), counting from 0; expected a field of its own for each")
+        try assertRejected("same-index.csv", "1,2,3\n", params: #""columns": {"row": 0, "col": 1, "value": 1}"#,
+                           ":1: columns.col and columns.value are both field 1, counting from 0; expected a field of its own for each")
+        try assertRejected("twice.csv", "user,item,rating,user\n1,2,3,4\n", params: #""columns": {"row": "user", "col": "item", "value": "rating"}"#,
+                           ":1: the header names \"user\" twice (fields 0 and 3, counting from 0); expected the row column named once, or chosen by index")
+    }
+
     func testMissingColumn() throws {
         try assertRejected("short.csv", "1,2,3\n1,3\n", ":2: found 2 fields separated by ','; expected at least 3 (columns.value is field 2, counting from 0)")
     }

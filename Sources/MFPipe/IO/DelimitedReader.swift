@@ -423,6 +423,10 @@ public struct DelimitedReader {
                     throw InputDataError(file: displayName, line: number,
                                          message: "no \(role) column named \"\(name)\" in the header; found " + names.map { "\"\($0)\"" }.joined(separator: ", "))
                 }
+                if let again = names[(index + 1)...].firstIndex(of: name) {
+                    throw InputDataError(file: displayName, line: number,
+                                         message: "the header names \"\(name)\" twice (fields \(index) and \(again), counting from 0); expected the \(role) column named once, or chosen by index")
+                }
                 return index
             }
         }
@@ -436,6 +440,12 @@ public struct DelimitedReader {
         // Read as ids or values, an index or row names would make a matrix of nonsense.
         let chosen = [("row", indices.row), ("col", indices.col)] + (indices.value.map { [("value", $0)] } ?? [])
             + (indices.timestamp.map { [("timestamp", $0)] } ?? [])
+        for (position, (role, field)) in chosen.enumerated() {
+            guard let other = chosen[..<position].first(where: { $0.1 == field })?.0 else { continue }
+            let shown = isHeader && field < names.count ? " (\"\(names[field])\")" : ""
+            throw InputDataError(file: displayName, line: number,
+                                 message: "columns.\(other) and columns.\(role) are both field \(field)\(shown), counting from 0; expected a field of its own for each")
+        }
         if unnamedFirst, let role = chosen.first(where: { $0.1 == 0 })?.0 {
             let named = zip(["row", "col", "value"], names.dropFirst()).map { "\"\($0)\": \"\($1)\"" }
             let remedy = named.count == 3 ? "columns chosen by name, such as \"columns\": {\(named.joined(separator: ", "))}, or by index past it"
