@@ -127,7 +127,8 @@ final class HTMLReportTests: XCTestCase {
             XCTAssertTrue(row.contains("| \(count) |"), "\(row) against \(count)")
         }
         let html = try String(contentsOf: scratch.url("out/units.html"), encoding: .utf8)
-        XCTAssertTrue(html.contains("<td>\(svd.count)</td>") && html.contains("<td>\(sgd.count)</td>"), "the HTML sweep table")
+        XCTAssertTrue(html.contains("<td class=\"number\">\(svd.count)</td>") && html.contains("<td class=\"number\">\(sgd.count)</td>"),
+                      "the HTML sweep table, a count with its unit aligned as a number")
         XCTAssertTrue(html.contains(">kept: \(svd.kept)<") && html.contains(">kept: \(sgd.kept)<"), "\(svd.kept), \(sgd.kept)")
         XCTAssertTrue(html.contains(">round</text>") && html.contains(">epoch</text>"), "each curve's x axis in its unit")
     }

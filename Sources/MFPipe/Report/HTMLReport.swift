@@ -137,10 +137,16 @@ struct HTMLReport {
         for row in rows {
             html += row.marked ? "<tr class=\"chosen\">" : "<tr>"
             html += row.cells.enumerated().map { index, cell in
-                index == 0 || Double(cell) == nil && cell != "–" ? "<td>\(escape(cell))</td>" : "<td class=\"number\">\(escape(cell))</td>"
+                index == 0 || !Self.readsAsNumber(cell) ? "<td>\(escape(cell))</td>" : "<td class=\"number\">\(escape(cell))</td>"
             }.joined() + "</tr>\n"
         }
         return html + "</table>\n"
+    }
+
+    /// Whether a table cell is a number, aligned as one: "0.8433", "–" (not measured), or a
+    /// count with its unit ("4 rounds").
+    private static func readsAsNumber(_ cell: String) -> Bool {
+        cell == "–" || Double(cell.prefix { $0 != " " }) != nil
     }
 
     private func escape(_ text: String) -> String {
