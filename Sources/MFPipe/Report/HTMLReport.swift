@@ -22,8 +22,6 @@ struct HTMLReport {
 
     var pipeline: Pipeline
     var evaluation: Evaluation
-    /// How each factorize stage counts its training, by stage id (`ReportStage.sweepTable`).
-    var iterationCounts: [String: IterationCount]
     var rmsePlot: SVGLinePlot
     var curves: [Curve]
     var timings: [(node: String, seconds: Double)]
@@ -36,7 +34,7 @@ struct HTMLReport {
     /// The document.
     func render() -> String {
         let best = evaluation.chosenModel
-        let sweep = ReportStage.sweepTable(evaluation, counts: iterationCounts)
+        let sweep = ReportStage.sweepTable(evaluation, counts: ReportStage.iterationCounts(curves))
         var html = """
         <!DOCTYPE html>
         <html lang="en">

@@ -30,7 +30,8 @@ public enum ReportStage: Stage {
         let files = outputFiles(for: context.params)
         let (markdown, plotURL, csvURL, htmlURL) = (files[0], files[1], files[2], files[3])
         let plot = rmsePlot(evaluation, pipeline: context.pipeline)
-        let counts = iterationCounts(context)
+        let curves = try curves(context)
+        let counts = iterationCounts(curves)
         try AtomicFile.write(plot.render(), to: plotURL)
         try AtomicFile.write(csv(evaluation), to: csvURL)
         let components = try componentVariance(evaluation, context: context)
@@ -39,7 +40,7 @@ public enum ReportStage: Stage {
                                     components: components, warnings: warnings),
                              to: markdown)
         let html = HTMLReport(
-            pipeline: context.pipeline, evaluation: evaluation, iterationCounts: counts, rmsePlot: plot, curves: try curves(context),
+            pipeline: context.pipeline, evaluation: evaluation, rmsePlot: plot, curves: curves,
             timings: try timings(context), components: components, warnings: warnings,
             pipelineHash: Provenance.pipelineHash(context.pipeline), inputHash: try Provenance.inputHash(context))
         try AtomicFile.write(html.render(), to: htmlURL)
@@ -196,9 +197,10 @@ public enum ReportStage: Stage {
         return (header, rows)
     }
 
-    /// How each factorize stage upstream counts its training ("epoch"; svd's "round"), by stage id.
-    private static func iterationCounts(_ context: StageContext) -> [String: IterationCount] {
-        Dictionary(context.all(.model).map { ($0.node.stage.id, FactorizerRegistry.iterationCount($0.node.params)) }) { first, _ in first }
+    /// How each factorize stage counts its training ("epoch"; svd's "round"), by stage id,
+    /// as its models' curves do.
+    static func iterationCounts(_ curves: [HTMLReport.Curve]) -> [String: IterationCount] {
+        Dictionary(curves.map { ($0.stage, $0.count) }) { first, _ in first }
     }
 
     /// The sweep table as both reports show it: one row per model, and under k-fold the

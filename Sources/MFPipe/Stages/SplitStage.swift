@@ -159,7 +159,7 @@ public enum SplitStage: Stage {
             throw StageFailure(node: context.node.id, message: "the split leaves no training entries; hold out less")
         }
         try context.writeArtifact(data.write)
-        for warning in emptyParts(data, params: context.params) { context.warn(warning) }
+        for warning in emptyParts(data, entries: train + validation + test, params: context.params) { context.warn(warning) }
         let cold = coldCount(data)
         return StageOutcome(
             summary: "train \(train), validation \(validation), test \(test)"
@@ -169,10 +169,9 @@ public enum SplitStage: Stage {
 
     /// What the parameters ask the split to hold out but the data is too small to give: a
     /// validation or test set left empty, and why (a model chosen among several then has
-    /// nothing to be chosen by).
-    private static func emptyParts(_ data: RatingData, params: StageParams) -> [String] {
+    /// nothing to be chosen by). `entries` counts all three parts.
+    private static func emptyParts(_ data: RatingData, entries: Int, params: StageParams) -> [String] {
         let method = params.string("method")
-        let entries = [RatingData.Part.train, .validation, .test].reduce(0) { $0 + (data.parts[$1]?.count ?? 0) }
         return [(RatingData.Part.validation, "validation"), (.test, "test")].compactMap { part, name in
             guard (data.parts[part]?.count ?? 0) == 0 else { return nil }
             switch method {
