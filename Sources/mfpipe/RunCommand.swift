@@ -92,11 +92,14 @@ enum RunCommand: Command {
             engine = Engine(pipeline: pipeline, log: log, cancellation: cancellation, world: world)
             let record = try engine!.run(options)
             let ran = record.entries.filter { $0.action == "ran" }.count
+            let wouldRun = record.entries.filter { $0.action == "would run" }.count
+            let cached = record.entries.count - ran - wouldRun
             let warnings = record.entries.reduce(0) { $0 + $1.warnings.count }
-            log.info("finish", "finished \(pipeline.name): \(ran) ran, \(record.entries.count - ran) cached"
-                     + (warnings > 0 ? "; \(CountText.of(warnings, "warning"))" : ""), fields: [
-                "exit_code": .number(0), "ran": .number(Double(ran)), "cached": .number(Double(record.entries.count - ran)),
-                "warnings": .number(Double(warnings)),
+            let outcome = options.dryRun ? "finished \(pipeline.name) (dry run): \(wouldRun) would run, \(cached) cached"
+                : "finished \(pipeline.name): \(ran) ran, \(cached) cached"
+            log.info("finish", outcome + (warnings > 0 ? "; \(CountText.of(warnings, "warning"))" : ""), fields: [
+                "exit_code": .number(0), "ran": .number(Double(ran)), "would_run": .number(Double(wouldRun)),
+                "cached": .number(Double(cached)), "warnings": .number(Double(warnings)),
             ])
             return 0
         } catch {

@@ -39,8 +39,9 @@ final class EngineBehaviourTests: XCTestCase {
     func testDryRunSaysWhatWouldRunAndRunsNothing() throws {
         let result = try mfpipe("run", "pipelines/toy.json", "--dry-run")
         XCTAssertEqual(result.exitCode, 0, result.stderr)
-        XCTAssertEqual(result.stdout.components(separatedBy: "would run").count - 1, 6, result.stdout)
+        XCTAssertEqual(result.stdout.components(separatedBy: "would run ").count - 1, 6, result.stdout)
         XCTAssertTrue(result.stdout.contains("would run ingest: not run before"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("finished toy (dry run): 6 would run, 0 cached"), result.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: workdir.appendingPathComponent("artifacts").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("out/toy.h5").path))
     }
