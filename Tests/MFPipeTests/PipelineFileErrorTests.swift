@@ -52,6 +52,12 @@ final class PipelineFileErrorTests: XCTestCase {
             "stages[1].params.method: \"given\" takes two inputs, the train file's stage then the test file's; found 1")
     }
 
+    func testSplitFractionsMustLeaveEntriesToTrainOn() throws {
+        try assertRejected(
+            #"{"version": 1, "name": "t", "stages": [\#(ingest), {"id": "s", "type": "split", "inputs": ["a"], "params": {"test": 0.95}}]}"#,
+            "stages[1].params.validation: validation (0.1) and test (0.95) fractions add up to 1.05; expected less than 1, leaving entries to train on")
+    }
+
     /// A folder given as the pipeline file is the user's mistake, said so (before: exit 1
     /// and "The operation could not be completed. (NSCocoaErrorDomain error 256.)").
     func testAFolderIsNotAPipelineFile() throws {

@@ -80,9 +80,10 @@ public enum SplitStage: Stage {
                 : "\"\(method)\" takes one input; found \(inputCount) (use \"given\" for train and test files)")
         }
         if method == "random" || method == "temporal" {
-            let held = params.double("validation") + params.double("test")
-            if held >= 1 {
-                return ("validation", "validation and test fractions add up to \(JSONWriter.number(held)); expected less than 1")
+            let (validation, test) = (params.double("validation"), params.double("test"))
+            if validation + test >= 1 {
+                return ("validation", "validation (\(JSONWriter.number(validation))) and test (\(JSONWriter.number(test))) fractions "
+                        + "add up to \(JSONWriter.number(validation + test)); expected less than 1, leaving entries to train on")
             }
         } else if method == "given" && params.double("validation") >= 1 {
             return ("validation", "holds out the whole train file; expected less than 1")
