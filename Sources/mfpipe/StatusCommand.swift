@@ -10,7 +10,7 @@ enum StatusCommand: Command {
 
         Prints one line per DAG node: done (complete and intact), stale (an artifact exists
         for other params or inputs), partial (an in-stage checkpoint at epoch N of M, for svd
-        at iteration N of M, round R of T: the next run resumes there), running (pid N) (a
+        at round N of M: the next run resumes there), running (pid N) (a
         run is computing it now), damaged, or pending (never run); with what the last run
         did with it and, under a done node, the warnings it gave when it ran; then how the
         last run ended.

@@ -109,7 +109,7 @@ final class HTMLReportTests: XCTestCase {
             """, to: "pipelines/units.json")
         let run = try MFPipeBinary.run(["run", "pipelines/units.json"], in: scratch.root)
         XCTAssertEqual(run.exitCode, 0, run.stderr)
-        // "done svd in 0.02s: k=4 svd: 14 rounds (70 iterations), kept round 12 (...)"
+        // "done svd in 0.02s: k=4 svd: 14 rounds, kept round 12 (...)"
         func logged(_ node: String) throws -> (count: String, kept: String) {
             let line = try XCTUnwrap(run.stdout.split(separator: "\n").first { $0.contains("done \(node) in ") }, run.stdout)
             let summary = String(line[line.range(of: "k=4 \(node): ")!.upperBound...])

@@ -74,25 +74,23 @@ final class StatusTests: XCTestCase {
         XCTAssertTrue(stopped.contains("last run: started "), stopped)
     }
 
-    /// svd counts in rounds of several loop iterations: an interrupted svd node shows where
-    /// its checkpoint stands in both (it said "epoch 12 of 5000", and svd takes no epochs).
-    func testAnInterruptedSVDShowsItsCheckpointInIterationsAndRounds() throws {
+    /// svd counts in imputation rounds: an interrupted svd node shows where its checkpoint
+    /// stands in rounds (it said "epoch 12 of 5000", and svd takes no epochs).
+    func testAnInterruptedSVDShowsItsCheckpointInRounds() throws {
         try scratch.write("""
             {"version": 1, "name": "rounds", "workdir": "../runs", "seed": 1, "stages": [
               {"id": "ratings", "type": "ingest", "params": {"path": "../data/ratings.csv"}},
               {"id": "factorize", "type": "factorize", "inputs": ["ratings"],
                "params": {"algorithm": "svd", "k": 8, "impute_rounds": 1000, "patience": 0, "checkpoint_epochs": 1}}]}
             """, to: "pipelines/rounds.json")
-        let (process, _) = try runUntilStatus(shows: "(checkpoint at iteration", pipeline: "rounds")
+        let (process, _) = try runUntilStatus(shows: "(checkpoint at round", pipeline: "rounds")
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 143)
         let stopped = try status(pipeline: "rounds").stdout
-        let pattern = try NSRegularExpression(pattern: #"factorize  partial  \(checkpoint at iteration ([0-9]+) of 5000, round ([0-9]+) of 1000\)"#)
-        let match = try XCTUnwrap(pattern.firstMatch(in: stopped, range: NSRange(stopped.startIndex..., in: stopped)), stopped)
-        let (iteration, round) = (Int(stopped[Range(match.range(at: 1), in: stopped)!])!, Int(stopped[Range(match.range(at: 2), in: stopped)!])!)
-        XCTAssertEqual(round, (iteration + 4) / 5, "five iterations a round (the default four power iterations plus one)")
+        let pattern = try NSRegularExpression(pattern: #"factorize  partial  \(checkpoint at round ([0-9]+) of 1000\)"#)
+        XCTAssertNotNil(pattern.firstMatch(in: stopped, range: NSRange(stopped.startIndex..., in: stopped)), stopped)
     }
 
     func testCheckIsZeroWhenEverythingIsDone() throws {

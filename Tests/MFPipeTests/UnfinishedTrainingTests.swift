@@ -51,9 +51,9 @@ final class UnfinishedTrainingTests: XCTestCase {
         XCTAssertEqual(stderr.filter { $0 == "\n" }.count, 1, "one warning")
     }
 
-    /// svd counts in imputation rounds (a round's power iterations are the training loop's
-    /// epochs): its log, its refit and the report say rounds, and when its rounds ran out while it still improved the
-    /// warning asks for more impute_rounds, not for epochs it does not take.
+    /// svd counts in imputation rounds (each one epoch of the training loop): its log, its
+    /// refit and the report say rounds, and when its rounds ran out while it still improved
+    /// the warning asks for more impute_rounds, not for epochs it does not take.
     func testSVDCountsInRoundsAndAsksForMoreImputeRounds() throws {
         try scratch.copyFromRepository("pipelines/dense-svd.json")
         let run = try MFPipeBinary.run(["run", "pipelines/dense-svd.json", "--set", "factorize.k=6", "--set", "factorize.impute_rounds=3",
@@ -62,15 +62,15 @@ final class UnfinishedTrainingTests: XCTestCase {
         let artifacts = scratch.url("runs/dense-svd/artifacts")
         let folder = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).first { $0.hasPrefix("factorize-") })
         let training = try TrainingInfo.read(at: artifacts.appendingPathComponent(folder).appendingPathComponent("data.h5"))
-        XCTAssertEqual(training.iterations, 15, "three rounds of the default 4 power iterations plus one")
-        let kept = training.curve[14]
-        XCTAssertTrue(run.stdout.contains("k=6 svd: 3 rounds (15 iterations), kept round 3 (normalized RMSE: train \(MetricText.format(kept.trainRMSE)), "
+        XCTAssertEqual(training.iterations, 3, "three rounds")
+        let kept = training.curve[2]
+        XCTAssertTrue(run.stdout.contains("k=6 svd: 3 rounds, kept round 3 (normalized RMSE: train \(MetricText.format(kept.trainRMSE)), "
                                           + "validation \(MetricText.format(kept.validationRMSE)))"), run.stdout)
         XCTAssertTrue(run.stdout.contains(" 3/3 (100%) rounds"), run.stdout)
         XCTAssertTrue(run.stdout.contains("; refit on train+validation (3 rounds): test RMSE "), run.stdout)
         let report = try String(contentsOf: scratch.url("out/dense-svd-report.md"), encoding: .utf8)
         XCTAssertTrue(report.contains(" Refit on training plus validation entries for 3 rounds (the model exported): "), report)
-        let fall = training.curve[9].validationRMSE - kept.validationRMSE
+        let fall = training.curve[1].validationRMSE - kept.validationRMSE
         XCTAssertEqual(run.stderr, "warning: evaluate: the chosen model (k=6) ran out of rounds while still improving: its normalized validation RMSE fell "
                            + "\(MetricText.format(fall)) over round 3 of 3; more rounds (impute_rounds) may give a better model\n")
     }

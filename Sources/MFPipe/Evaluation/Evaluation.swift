@@ -102,7 +102,7 @@ public struct Evaluation: Sendable {
         public var count: IterationCount = .epochs
 
         /// Its length as the logs say it: "8 epochs", "4 rounds".
-        public var length: String { CountText.of(count.units(epochs), count.name) }
+        public var length: String { CountText.of(epochs, count.name) }
     }
 
     /// The test metrics of the model that is exported: the refit one, or the chosen one.

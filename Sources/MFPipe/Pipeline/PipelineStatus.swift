@@ -30,12 +30,10 @@ public struct PipelineStatus {
     /// The last run's record (`WORKDIR/runs/`), if any run finished or stopped cleanly.
     public let lastRun: JSONValue?
 
-    /// Where a checkpoint stands: "epoch 12 of 40", or for an algorithm that counts in units
-    /// of several loop epochs (svd's rounds) "iteration 12 of 100, round 3 of 20".
+    /// Where a checkpoint stands, in the algorithm's unit: "epoch 12 of 40", "round 3 of 20" (svd).
     private static func position(_ epoch: Int, of epochs: Int, node: DAGNode) -> String {
         let count = node.stage.type.typeName == FactorizeStage.typeName ? FactorizerRegistry.iterationCount(node.params) : .epochs
-        guard count != .epochs else { return "epoch \(epoch) of \(epochs)" }
-        return "iteration \(epoch) of \(epochs), \(count.name) \(count.units(epoch)) of \(count.units(epochs))"
+        return "\(count.name) \(epoch) of \(epochs)"
     }
 
     /// Whether nothing would run: every node is done.

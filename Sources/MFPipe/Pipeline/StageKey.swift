@@ -3,8 +3,9 @@ import Foundation
 /// The cache key of a DAG node: a SHA-256 over everything that determines its output.
 ///
 /// The ingredients are the stage type, its complete parameters, the ids and keys of its
-/// inputs, the content of the input files it names, and the artifact format version; so a
-/// key changes exactly when the node's output could. The ids count because outputs name
+/// inputs, the content of the input files it names, the artifact format version and, once
+/// raised, the revision of the code behind the output (`Stage.revision`); so a key changes
+/// exactly when the node's output could. The ids count because outputs name
 /// the nodes upstream (evaluate its models' nodes, export its models' stages, the report
 /// every node's timing): a renamed stage reruns everything downstream of it.
 public struct StageKey {
@@ -30,6 +31,7 @@ public struct StageKey {
             }
             files.append((spec.name, .string(try digest(url))))
         }
+        let revision = node.stage.type.revision(node.params)
         ingredients = .object([
             ("format", .number(Double(Self.artifactFormatVersion))),
             ("mfpipe", .string(Version.mfpipe)),
@@ -38,7 +40,8 @@ public struct StageKey {
             ("inputs", .array(inputKeys.map(JSONValue.string))),
             ("input_ids", .array(node.inputs.map(JSONValue.string))),
             ("files", .object(files)),
-        ] + (node.stage.type.recordsPipeline ? [("pipeline", .string(Provenance.pipelineHash(pipeline)))] : []))
+        ] + (node.stage.type.recordsPipeline ? [("pipeline", .string(Provenance.pipelineHash(pipeline)))] : [])
+          + (revision > 1 ? [("revision", .number(Double(revision)))] : []))
         value = SHA256.hex(of: JSONWriter.canonical(ingredients))
     }
 
@@ -53,6 +56,7 @@ public struct StageKey {
     public func change(since previous: JSONValue) -> String {
         if previous["format"] != ingredients["format"] { return "artifact format changed" }
         if previous["mfpipe"] != ingredients["mfpipe"] { return "mfpipe version changed" }
+        if previous["revision"] != ingredients["revision"] { return "computed by an earlier revision of its code" }
         if previous["files"] != ingredients["files"] { return "input file changed" }
         if previous["inputs"] != ingredients["inputs"] { return "upstream changed" }
         if previous["input_ids"] != ingredients["input_ids"] {

@@ -113,8 +113,8 @@ struct HTMLReport {
 
     private func curvePlot(_ curve: Curve) -> SVGLinePlot {
         let count = curve.count
-        let units = curve.curve.indices.map { Double($0 + 1) / Double(count.epochs) }
-        let kept = count.units(curve.keptEpoch)
+        let units = curve.curve.indices.map { Double($0 + 1) }
+        let kept = curve.keptEpoch
         return SVGLinePlot(
             title: evaluation.name(k: curve.k, stage: curve.stage, equals: " = ") + (curve.fold.map { ", fold \($0)" } ?? ""),
             xLabel: count.name, yLabel: "RMSE (normalized)",

@@ -49,6 +49,9 @@ public protocol Factorizer {
     /// Whether the algorithm works on a complete matrix held dense (then built in the same
     /// pass over the entries as the problem itself).
     static var usesDenseLayout: Bool { get }
+    /// The revision of the method's code, raised when a change to it changes its models
+    /// (`Stage.revision`).
+    static var revision: Int { get }
     /// Checks of the algorithm's parameters against each other, after types and ranges.
     ///
     /// - Returns: the parameter concerned and a message, when the combination is invalid.
@@ -67,6 +70,7 @@ public protocol Factorizer {
 extension Factorizer {
     public static func problem(with params: StageParams) -> (param: String, message: String)? { nil }
     public static var usesDenseLayout: Bool { false }
+    public static var revision: Int { 1 }
     public static var runsOnEveryRank: Bool { false }
     public static func iterationCount(_ params: StageParams) -> IterationCount { .epochs }
 

@@ -77,7 +77,7 @@ extension EvaluateStage {
             UnfinishedTraining.lastFall(training, spread: spread).map { (fall: $0, count: training.iterationCount, epochs: training.iterations) }
         }
         guard let largest = unfinished.max(by: { $0.fall < $1.fall }) else { return nil }
-        let (unit, last) = (largest.count.name, largest.count.units(largest.epochs))
+        let (unit, last) = (largest.count.name, largest.epochs)
         let folds = trainings.count > 1 ? " in \(unfinished.count) of \(trainings.count) folds" : ""
         return "ran out of \(unit)s while still improving\(folds): its normalized validation RMSE fell "
             + (unfinished.count > 1 ? "up to " : "") + "\(MetricText.format(largest.fall)) over \(unit) \(last) of \(last)"

@@ -43,6 +43,10 @@ public enum FactorizeStage: Stage {
         return "applies to \(owners.count == 1 ? "algorithm" : "algorithms") \(owners.joined(separator: ", ")), not to \"\(algorithm(given).name)\"; remove it or change algorithm"
     }
 
+    public static func revision(_ params: StageParams) -> Int {
+        algorithm(params.json).revision
+    }
+
     private static func algorithm(_ given: JSONValue) -> any Factorizer.Type {
         given["algorithm"]?.stringValue.flatMap(FactorizerRegistry.named) ?? SGDFactorizer.self
     }
@@ -95,10 +99,9 @@ public enum FactorizeStage: Stage {
         // named apart from evaluate's train and validation RMSE (the clipped predictions on
         // the data's scale), which the report and the export give.
         let count = model.info.iterationCount
-        var summary = "k=\(model.k) \(model.info.algorithm): \(CountText.of(count.units(model.info.iterations), count.name))"
-            + (count == .epochs ? "" : " (\(CountText.of(model.info.iterations, "iteration")))")
+        var summary = "k=\(model.k) \(model.info.algorithm): \(CountText.of(model.info.iterations, count.name))"
         if !best.trainRMSE.isNaN {
-            let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "\(count.name) \(count.units(model.info.bestIteration))" : "the warm start"
+            let kept = model.info.bestIteration > 0 || best.validationRMSE.isNaN ? "\(count.name) \(model.info.bestIteration)" : "the warm start"
             summary += ", kept \(kept) (normalized RMSE: train \(MetricText.format(best.trainRMSE))"
                 + (best.validationRMSE.isNaN ? ")" : ", validation \(MetricText.format(best.validationRMSE)))")
         }
@@ -142,8 +145,7 @@ public enum FactorizeStage: Stage {
         var environment = SolverEnvironment(
             threads: context.threadGrant, cancellation: context.cancellation, checkpoint: context.checkpoint,
             progress: { done, total, measures in
-                guard count.ends(done, of: total) else { return }
-                context.progress(count.units(done), of: count.units(total), unit: count.name + "s", measures: measures)
+                context.progress(done, of: total, unit: count.name + "s", measures: measures)
             },
             note: { message in context.log.info("checkpoint", "\(node): \(message)", fields: ["node": .string(node)]) })
         environment.world = context.world

@@ -216,7 +216,7 @@ public enum ReportStage: Stage {
                                                 shared.map { $0 + "s" } ?? "trained", "seconds"]
         if evaluation.isCrossValidated { header += ["validation sd", "test sd", "folds"] }
         let rows = evaluation.models.enumerated().map { index, score in
-            let unit = count(of: score), length = unit.units(score.iterations)
+            let (unit, length) = (count(of: score), score.iterations)
             var cells = modelCells(score, evaluation)
                 + [score.train.rmse, score.validation.rmse, score.validation.mae, score.test.rmse, score.test.mae, score.explainedVariance].map(number)
                 + [shared == nil ? CountText.of(length, unit.name) : String(length), PrintfText.double("%.2f", score.seconds)]

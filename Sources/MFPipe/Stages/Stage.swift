@@ -62,6 +62,10 @@ public protocol Stage {
     /// provenance): its key then holds the pipeline's hash, so that an edit anywhere in the
     /// file writes it again rather than leave it naming the pipeline before the edit.
     static var recordsPipeline: Bool { get }
+    /// The revision of the code behind the output for `params`, raised when a change to it
+    /// changes that output: the key holds a revision above 1, so that the next run computes
+    /// again what the earlier code stored under the same parameters.
+    static func revision(_ params: StageParams) -> Int
 }
 
 extension Stage {
@@ -70,6 +74,7 @@ extension Stage {
     public static var requires: [ArtifactKind] { [] }
     public static var gathersFolds: Bool { false }
     public static var recordsPipeline: Bool { false }
+    public static func revision(_ params: StageParams) -> Int { 1 }
     public static func runsOnEveryRank(_ params: StageParams) -> Bool { false }
     public static func params(for given: JSONValue) -> [ParamSpec] { params }
     public static func misplacedParameter(_ name: String, given: JSONValue) -> String? { nil }

@@ -16,14 +16,17 @@ public enum SVDFactorizer: Factorizer {
     public static let summary = "truncated SVD of the normalized matrix: randomized (Halko, Martinsson, Tropp), or exact from the Gram matrix of a complete matrix's narrow side when that is cheaper; missing entries filled by rounds of hard-impute"
 
     public static let usesDenseLayout = true
+    /// 2: imputation rounds after the first start from the last round's V (one subspace
+    /// iteration each, not a fresh randomized SVD).
+    public static let revision = 2
 
     public static let params: [ParamSpec] = [
         ParamSpec("oversampling", .integer(0...1000), default: .number(10),
                   "extra columns of the random subspace beyond k (Halko et al.'s p; randomized solver)"),
         ParamSpec("power_iterations", .integer(0...100), default: .number(4),
-                  "subspace iterations sharpening the basis (each one pass over A and one over Aᵀ; randomized solver)"),
-        ParamSpec("impute_rounds", .integer(0...1000), default: .number(20),
-                  "with missing entries, the most SVDs: the first takes them as zero residuals (imputed by the normalization), each further one fills them with the last round's model (hard-impute), and the round with the lowest validation RMSE is kept; 0 and 1 mean one SVD"),
+                  "subspace iterations sharpening the first round's random basis (each one pass over A and one over Aᵀ; randomized solver)"),
+        ParamSpec("impute_rounds", .integer(0...1000), default: .number(100),
+                  "with missing entries, the most SVDs: the first takes them as zero residuals (imputed by the normalization), each further one fills them with the last round's model (hard-impute, one subspace iteration from the last round's basis), and the round with the lowest validation RMSE is kept; 0 and 1 mean one SVD"),
         ParamSpec("patience", .integer(0...1000), default: .number(2),
                   "early stopping of the imputation rounds on validation RMSE, in rounds (0: run every round, keep the last)"),
     ]
@@ -43,15 +46,15 @@ public enum SVDFactorizer: Factorizer {
         return RandomizedSVDSolver(problem: problem, matrix: .dense(dense), request: request, settings: settings)
     }
 
-    /// Rounds: a round's power iterations (one SVD) are the loop's epochs.
+    /// Rounds: each one SVD, one epoch of the loop.
     public static func iterationCount(_ params: StageParams) -> IterationCount {
-        IterationCount(name: "round", epochs: SVDSettings(params).roundLength, parameter: "impute_rounds")
+        IterationCount(name: "round", parameter: "impute_rounds")
     }
 
     public static func loopSettings(_ request: FactorizationRequest) -> TrainingLoop.Settings {
         let settings = SVDSettings(request.params)
-        return TrainingLoop.Settings(epochs: settings.roundLength * settings.rounds,
-                                     patience: settings.imputeRounds > 0 ? settings.patience * settings.roundLength : 0,
+        return TrainingLoop.Settings(epochs: settings.rounds,
+                                     patience: settings.imputeRounds > 0 ? settings.patience : 0,
                                      tolerance: 0, divergenceAdvice: "check the input for extreme values")
     }
 }
@@ -71,9 +74,6 @@ struct SVDSettings {
         imputeRounds = params.int("impute_rounds")
         patience = params.int("patience")
     }
-
-    /// Epochs a round takes: its power iterations and the final SVD.
-    var roundLength: Int { powerIterations + 1 }
 
     /// The most rounds: `impute_rounds`, 0 meaning one as 1 does.
     var rounds: Int { max(imputeRounds, 1) }
@@ -170,19 +170,23 @@ final class SVDFactors {
     }
 }
 
-/// The state of one randomized SVD: the current orthonormal basis Q (m x l), then the
-/// factors once the last iteration is done.
+/// The state of one randomized SVD: the orthonormal basis Q (m x l), the right singular
+/// vectors V (n x l) and the factors of the last round.
 ///
-/// With l = k + oversampling columns: Y = A Ω for a seeded Gaussian Ω, then
+/// With l = k + oversampling columns, the first round: Y = A Ω for a seeded Gaussian Ω, then
 /// `power_iterations` times Q = qr(A qr(Aᵀ Q)) (each product orthonormalized, as the paper
 /// advises for float precision), and finally the SVD of the small matrix Aᵀ Q (LAPACK
 /// `sgesdd`) gives V, σ and U = Q Ũ. Sparse products run over the layout by row and by
 /// column, dense ones (a complete matrix) by the thin-product kernels (`DenseProducts`);
-/// both in fixed slices, with the same bits on any number of threads. Each power iteration
-/// is one epoch of the training loop, checkpointed like any other; the model — and its
-/// training error and validation RMSE — exists after the last. With `impute_rounds`, a
-/// matrix with missing entries is factored again each round with the last model filling
-/// them (`ImputedMatrix`), one round being the power iterations and the final SVD.
+/// both in fixed slices, with the same bits on any number of threads. With `impute_rounds`,
+/// a matrix with missing entries is factored again each further round with the last model
+/// filling them (`ImputedMatrix`): B changes little from round to round, so a round starts
+/// from the last round's V and takes one subspace iteration, Q = qr(B V), before its SVD.
+/// The truncated SVD of Q Qᵀ B is the best rank-k fit of B whose columns lie in Q's span,
+/// and the span holds B V_k, whose fit is at least as close as the last model's: the
+/// training error does not rise from round to round (rounding aside), as under exact SVDs,
+/// for two products with B where a fresh randomized SVD takes 2 × `power_iterations` + 2.
+/// Each round is one epoch of the training loop, checkpointed like any other.
 final class RandomizedSVDSolver: IterativeSolver {
     /// The matrix A: dense when every entry is a training entry, else by row and by column.
     enum Matrix {
@@ -198,7 +202,7 @@ final class RandomizedSVDSolver: IterativeSolver {
     private let seed: UInt64
     /// Q, m x l.
     private let basis: FactorMatrix
-    /// Aᵀ Q (n x l), then V.
+    /// Aᵀ Q (n x l), then V: what the next round starts from.
     private let transposed: FactorMatrix
     private let factors: SVDFactors
 
@@ -225,20 +229,23 @@ final class RandomizedSVDSolver: IterativeSolver {
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
-        let roundLength = settings.roundLength
-        let (round, step) = ((epoch - 1) / roundLength + 1, (epoch - 1) % roundLength + 1)
-        if step == 1 {
-            if round > 1 { imputed?.impute(w: factors.w, h: factors.h, threads: threads) }
-            var random = SplitMix64(seed: seed, stream: round == 1 ? "svd-omega" : "svd-omega-\(round)")
+        if epoch == 1 {
+            var random = SplitMix64(seed: seed, stream: "svd-omega")
             transposed.fillGaussian(scale: 1, using: &random)
             multiply(transposed, into: basis, threads: threads)
+            LinearAlgebra.orthonormalize(basis)
+            for _ in 0..<settings.powerIterations {
+                multiplyTransposed(basis, into: transposed, threads: threads)
+                LinearAlgebra.orthonormalize(transposed)
+                multiply(transposed, into: basis, threads: threads)
+                LinearAlgebra.orthonormalize(basis)
+            }
         } else {
-            multiplyTransposed(basis, into: transposed, threads: threads)
-            LinearAlgebra.orthonormalize(transposed)
+            // `transposed` holds the last round's V (n x l): one subspace iteration from it.
+            imputed?.impute(w: factors.w, h: factors.h, threads: threads)
             multiply(transposed, into: basis, threads: threads)
+            LinearAlgebra.orthonormalize(basis)
         }
-        LinearAlgebra.orthonormalize(basis)
-        guard step == roundLength else { return .unmeasured }
         finish(threads: threads)
         let squares = squaredError(threads: threads) * factors.scale * factors.scale
         // A complete matrix has nothing to impute: its one round is the whole SVD.
@@ -318,16 +325,15 @@ final class RandomizedSVDSolver: IterativeSolver {
     func restoreBest() { factors.restoreBest() }
 
     func save(to checkpoint: inout Checkpoint) {
-        checkpoint.arrays["svd.basis"] = .floats(basis.padded)
-        if checkpoint.epoch >= settings.roundLength { factors.save(to: &checkpoint) }
+        checkpoint.arrays["svd.v"] = .floats(transposed.padded)
+        factors.save(to: &checkpoint)
     }
 
-    /// Restores the basis and, once a round has ended, its model and the imputation it makes.
+    /// Restores the last round's V, which the next round starts from, and its model, which
+    /// fills the missing entries.
     func restore(from checkpoint: Checkpoint) throws {
-        try basis.load(padded: checkpoint.floats("svd.basis"))
-        guard checkpoint.epoch >= settings.roundLength else { return }
+        try transposed.load(padded: checkpoint.floats("svd.v"))
         try factors.restore(from: checkpoint)
-        if checkpoint.epoch % settings.roundLength != 0 { imputed?.impute(w: factors.w, h: factors.h, threads: 1) }
     }
 
     func model(info: TrainingInfo) -> FactorModel {
