@@ -8,16 +8,14 @@ public enum UnfinishedTraining {
     /// (constant ratings) never counts as still improving.
     public static let threshold = 1e-3
 
-    /// How far the validation RMSE fell over the last epoch (or round: since the last
-    /// measured point) of a training that ran all its epochs (it neither stopped early nor
-    /// met its tolerance) and kept that last one, when the fall exceeds `threshold` times
-    /// `spread`; nil otherwise, and for a training with fewer than two measured points or no
-    /// validation entries.
+    /// How far the validation RMSE fell over the last epoch (or round) of a training that ran
+    /// all its epochs (it neither stopped early nor met its tolerance) and kept that last
+    /// one, when the fall exceeds `threshold` times `spread`; nil otherwise, and for a
+    /// training of fewer than two epochs or without validation entries.
     public static func lastFall(_ info: TrainingInfo, spread: Double) -> Double? {
-        let measured = info.curve.map(\.validationRMSE).filter(\.isFinite)
-        guard !info.converged, measured.count >= 2, info.bestIteration == info.curve.count,
-              info.curve.last?.validationRMSE.isFinite == true, spread > 0 else { return nil }
-        let fall = measured[measured.count - 2] - measured[measured.count - 1]
-        return fall > threshold * spread ? fall : nil
+        let validation = info.curve.map(\.validationRMSE)
+        guard !info.converged, validation.count >= 2, info.bestIteration == validation.count, spread > 0 else { return nil }
+        let fall = validation[validation.count - 2] - validation[validation.count - 1]
+        return fall.isFinite && fall > threshold * spread ? fall : nil
     }
 }

@@ -35,12 +35,9 @@ extension IterativeSolver {
 public enum EpochResult {
     /// It ran to its end, and this is the training squared error on the original scale.
     case measured(Double)
-    /// It ran to its end and finished the model — nothing is left to train (an exact SVD);
-    /// this is the training squared error on the original scale.
+    /// It ran to its end and finished the model — nothing is left to train (the SVD of a
+    /// complete matrix); this is the training squared error on the original scale.
     case complete(Double)
-    /// It ran to its end, but its model is not complete yet (a power iteration of the
-    /// randomized SVD): nothing to measure, score or keep.
-    case unmeasured
     /// It stopped early at a safe point because the run is being cancelled; the solver's
     /// state records where, for `save`.
     case interrupted

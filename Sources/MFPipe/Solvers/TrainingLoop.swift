@@ -157,13 +157,6 @@ public struct TrainingLoop {
                 try checkpoint()
                 try environment.cancellation.check()
                 continue
-            case .unmeasured:
-                progress.epoch = epoch
-                progress.curve.append((.nan, .nan))
-                progress.objectives.append(.nan)
-                environment.progress(epoch, settings.epochs, ProgressMeasures())
-                if environment.agreed(settings.checkpointDue(epoch: epoch, lastCheckpoint: lastCheckpoint)) { try checkpoint() }
-                continue
             case .measured(let measured):
                 squaredError = measured
             case .complete(let measured):
