@@ -8,8 +8,9 @@ enum SynthCommand: Command {
     static let help = """
         usage: mfpipe synth --output FILE [options]
 
-        Writes a seeded rating matrix: low rank plus noise, power-law row and column degrees,
-        values on a rating scale; rows in order, ids 1..m and 1..n. With --dense, every entry
+        Writes a seeded rating matrix: low rank plus noise (plus row and column biases with
+        --biases), power-law row and column degrees, values on a rating scale; rows in order,
+        ids 1..m and 1..n. With --dense, every entry
         of an m x n matrix instead: low rank (unit variance) plus Gaussian noise, continuous.
 
         options:
@@ -26,6 +27,9 @@ enum SynthCommand: Command {
           --rank K             rank of the signal (default 8)
           --noise S            noise relative to the signal (default 0.5; with --dense, the noise's
                                standard deviation)
+          --biases S           row and column biases, each Gaussian with standard deviation S
+                               relative to the signal, as real ratings have (default 0: none;
+                               not with --dense)
           --scale MIN:MAX:STEP the rating scale (default 1:5:0.5; STEP 0 for continuous values)
           --seed N             the seed (default 1)
           --timestamps         add a timestamp column (csv, tsv, movielens)
@@ -35,7 +39,7 @@ enum SynthCommand: Command {
     static func run(_ words: [String]) throws -> Int32 {
         let arguments = try Arguments(
             words, command: name,
-            optionNames: ["--output", "--format", "--rows", "--cols", "--ratings", "--rank", "--noise", "--scale", "--seed", "--signal"],
+            optionNames: ["--output", "--format", "--rows", "--cols", "--ratings", "--rank", "--noise", "--biases", "--scale", "--seed", "--signal"],
             flagNames: ["--timestamps", "--header", "--dense"])
         guard arguments.positionals.isEmpty else { throw UsageError("synth: unexpected argument \(arguments.positionals[0]); see mfpipe synth --help") }
         guard let output = arguments.value("--output") else { throw UsageError("synth: --output FILE is required") }
@@ -51,6 +55,10 @@ enum SynthCommand: Command {
         if let noise = arguments.value("--noise") {
             guard let value = Double(noise), value >= 0 else { throw UsageError("synth: --noise \(noise): expected a number ≥ 0") }
             synth.noise = value
+        }
+        if let biases = arguments.value("--biases") {
+            guard let value = Double(biases), value >= 0, value.isFinite else { throw UsageError("synth: --biases \(biases): expected a number ≥ 0") }
+            synth.biases = value
         }
         if let scale = arguments.value("--scale") {
             let parts = scale.split(separator: ":").compactMap { Double($0) }
@@ -75,6 +83,7 @@ enum SynthCommand: Command {
         }
         let started = Date()
         if arguments.value("--signal") != nil && !dense { throw UsageError("synth: --signal FILE needs --dense") }
+        if arguments.value("--biases") != nil && dense { throw UsageError("synth: --biases does not apply to --dense (a low-rank matrix plus noise)") }
         let matrix: (table: RatingTable, rowIDs: IdTable, colIDs: IdTable)
         if dense {
             let generated = synth.generateDense()

@@ -3,8 +3,8 @@ import MFPipe
 import MFPipeTestSupport
 import XCTest
 
-/// The small promises of the command line: synth writes exactly the ratings asked for and
-/// gzip when the name says so, `help COMMAND` is the command's help, `validate --print`
+/// The small promises of the command line: synth writes exactly the ratings asked for, with
+/// the biases asked for, and gzip when the name says so, `help COMMAND` is the command's help, `validate --print`
 /// prints a file that validates again, and ingest reports the end of its file once.
 final class CommandLineDetailsTests: XCTestCase {
     private var scratch: Scratch!
@@ -25,6 +25,40 @@ final class CommandLineDetailsTests: XCTestCase {
             XCTAssertEqual(written.count, ratings, "--ratings \(ratings) --rows \(rows) --cols \(cols)")
             XCTAssertEqual(Set(written.map { $0.split(separator: ",").prefix(2).joined(separator: ",") }).count, ratings, "no pair twice")
         }
+    }
+
+    /// `--biases S` adds a row bias and a column bias to every rating, each Gaussian with
+    /// standard deviation S relative to the signal (on the default 1:5 scale, S rating
+    /// points): the means of long rows and columns spread about S apart from sampling, where
+    /// without biases they spread by sampling alone. `--biases 0` writes the same bytes as no
+    /// option, so every earlier synthetic set is unchanged.
+    func testSynthBiasesSpreadTheMeansOfRowsAndColumns() throws {
+        func meanSpreads(_ options: [String]) throws -> (rows: Double, cols: Double, text: String) {
+            let result = try MFPipeBinary.run(["synth", "--output", "s.csv", "--rows", "3000", "--cols", "1500", "--ratings", "150000",
+                                               "--seed", "2"] + options, in: scratch.root)
+            XCTAssertEqual(result.exitCode, 0, result.stderr)
+            let text = try String(contentsOf: scratch.url("s.csv"), encoding: .utf8)
+            var (byRow, byCol) = ([Substring: [Double]](), [Substring: [Double]]())
+            for line in text.split(separator: "\n") {
+                let fields = line.split(separator: ",")
+                byRow[fields[0], default: []].append(Double(fields[2])!)
+                byCol[fields[1], default: []].append(Double(fields[2])!)
+            }
+            func spread(_ lines: [Substring: [Double]]) -> Double {
+                let means = lines.values.filter { $0.count >= 30 }.map { $0.reduce(0, +) / Double($0.count) }
+                let center = means.reduce(0, +) / Double(means.count)
+                return (means.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(means.count)).squareRoot()
+            }
+            return (spread(byRow), spread(byCol), text)
+        }
+        let plain = try meanSpreads([])
+        XCTAssertEqual(try meanSpreads(["--biases", "0"]).text, plain.text)
+        let biased = try meanSpreads(["--biases", "0.5"])
+        XCTAssertLessThan(max(plain.rows, plain.cols), 0.2, "\(plain.rows), \(plain.cols): sampling alone (0.139, 0.131 when written)")
+        XCTAssertGreaterThan(min(biased.rows, biased.cols), 0.35, "\(biased.rows), \(biased.cols): 0.455, 0.465 when written")
+        let dense = try MFPipeBinary.run(["synth", "--dense", "--output", "d.csv", "--biases", "1"], in: scratch.root)
+        XCTAssertEqual(dense.exitCode, 2)
+        XCTAssertEqual(dense.stderr, "mfpipe: synth: --biases does not apply to --dense (a low-rank matrix plus noise)\n")
     }
 
     func testSynthCompressesAGzName() throws {

@@ -1,12 +1,15 @@
 import Foundation
 
-/// A seeded synthetic rating matrix: low rank plus Gaussian noise, power-law row and
-/// column degrees, values rounded to a rating scale. For benchmarks and tests.
+/// A seeded synthetic rating matrix: low rank plus Gaussian noise, optionally row and
+/// column biases, power-law row and column degrees, values rounded to a rating scale. For
+/// benchmarks and tests.
 ///
 /// Row degrees follow weights (i + 1)^-rowExponent, scaled to the requested count;
 /// each row draws its distinct columns with probabilities ∝ (rank + 1)^-colExponent of a
-/// seeded column permutation. value = center + (max − min)/4 · (W_i · H_j + noise · ε),
-/// W and H Gaussian with variance 1/√k, rounded to `step` and clipped to [min, max].
+/// seeded column permutation. value = center + (max − min)/4 · (W_i · H_j + b_i + c_j +
+/// noise · ε), W and H Gaussian with variance 1/√k (the signal W_i · H_j has unit variance),
+/// b and c Gaussian with standard deviation `biases` (drawn apart, so that 0 leaves every
+/// other value as it was), rounded to `step` and clipped to [min, max].
 public struct SyntheticRatings {
     /// Number of rows (users).
     public var rows = 1000
@@ -18,6 +21,9 @@ public struct SyntheticRatings {
     public var rank = 8
     /// Standard deviation of the noise relative to the signal.
     public var noise = 0.5
+    /// Standard deviation of the row biases, and of the column biases, relative to the
+    /// signal (0: none). Real ratings have them: some users rate high, some items are liked.
+    public var biases = 0.0
     /// Exponent of the row-degree power law.
     public var rowExponent = 0.8
     /// Exponent of the column-popularity power law.
@@ -43,6 +49,9 @@ public struct SyntheticRatings {
         let scale = 1 / Double(rank).squareRoot().squareRoot()
         let w = (0..<rows * rank).map { _ in Float(random.nextGaussian() * scale) }
         let h = (0..<cols * rank).map { _ in Float(random.nextGaussian() * scale) }
+        var biasRandom = SplitMix64(seed: seed, stream: "synth-biases")
+        let rowBias = biases > 0 ? (0..<rows).map { _ in biasRandom.nextGaussian() * biases } : [Double](repeating: 0, count: rows)
+        let colBias = biases > 0 ? (0..<cols).map { _ in biasRandom.nextGaussian() * biases } : [Double](repeating: 0, count: cols)
         let degrees = rowDegrees()
         let popularity = (0..<cols).map { pow(Double($0 + 1), -colExponent) }
         var order = Array(0..<Int32(cols))
@@ -81,7 +90,7 @@ public struct SyntheticRatings {
                 }
                 var dot: Float = 0
                 for factor in 0..<rank { dot += w[row * rank + factor] * h[Int(col) * rank + factor] }
-                var value = center + spread * (Double(dot) + noise * random.nextGaussian())
+                var value = center + spread * (Double(dot) + rowBias[row] + colBias[Int(col)] + noise * random.nextGaussian())
                 if step > 0 { value = minimum + ((value - minimum) / step).rounded() * step }
                 value = min(max(value, minimum), maximum)
                 let timestamp = timestamps ? Int64(946_684_800 + random.nextIndex(below: 630_720_000)) : nil
