@@ -27,6 +27,9 @@ final class StageKeyTests: XCTestCase {
         var before = try XCTUnwrap(svd.ingredients.objectValue)
         before.removeAll { $0.key == "revision" }
         XCTAssertEqual(svd.change(since: .object(before)), "computed by an earlier revision of its code")
+        let sgd = try factorizeKey(algorithm: "sgd")
+        XCTAssertTrue(svd.change(since: sgd.ingredients).hasPrefix("params changed (algorithm \"sgd\" -> \"svd\""),
+                      "a change of params says so before the revision: \(svd.change(since: sgd.ingredients))")
         XCTAssertNil(try factorizeKey(algorithm: "sgd").ingredients["revision"], "a first revision leaves the key as it was")
     }
 }

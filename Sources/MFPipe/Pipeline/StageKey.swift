@@ -56,7 +56,6 @@ public struct StageKey {
     public func change(since previous: JSONValue) -> String {
         if previous["format"] != ingredients["format"] { return "artifact format changed" }
         if previous["mfpipe"] != ingredients["mfpipe"] { return "mfpipe version changed" }
-        if previous["revision"] != ingredients["revision"] { return "computed by an earlier revision of its code" }
         if previous["files"] != ingredients["files"] { return "input file changed" }
         if previous["inputs"] != ingredients["inputs"] { return "upstream changed" }
         if previous["input_ids"] != ingredients["input_ids"] {
@@ -72,6 +71,7 @@ public struct StageKey {
                 }
             if !changed.isEmpty { return "params changed (" + changed.joined(separator: ", ") + ")" }
         }
+        if previous["revision"] != ingredients["revision"] { return "computed by an earlier revision of its code" }
         if previous["pipeline"] != ingredients["pipeline"] { return "pipeline changed elsewhere (its provenance records the whole file)" }
         return "key changed"
     }
