@@ -313,7 +313,7 @@ final class SVDTests: XCTestCase {
         let problem = try TrainingProblem(rows: 300, cols: 200, entries: TableEntries(table), validation: RatingTable(), keepingDense: true)
         XCTAssertNotNil(try problem.dense())
         XCTAssertThrowsError(try SVDFactorizer.train(problem, request: svd(6))) { error in
-            XCTAssertEqual("\(error)", "diverged at epoch 1 (the objective is no longer finite); check the input for extreme values")
+            XCTAssertEqual("\(error)", "diverged at round 1 (the objective is no longer finite); check the input for extreme values")
         }
     }
 

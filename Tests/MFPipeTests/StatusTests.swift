@@ -75,7 +75,8 @@ final class StatusTests: XCTestCase {
     }
 
     /// svd counts in imputation rounds: an interrupted svd node shows where its checkpoint
-    /// stands in rounds (it said "epoch 12 of 5000", and svd takes no epochs).
+    /// stands in rounds (it said "epoch 12 of 5000", and svd takes no epochs), and so does
+    /// the plan that resumes it.
     func testAnInterruptedSVDShowsItsCheckpointInRounds() throws {
         try scratch.write("""
             {"version": 1, "name": "rounds", "workdir": "../runs", "seed": 1, "stages": [
@@ -90,7 +91,10 @@ final class StatusTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 143)
         let stopped = try status(pipeline: "rounds").stdout
         let pattern = try NSRegularExpression(pattern: #"factorize  partial  \(checkpoint at round ([0-9]+) of 1000\)"#)
-        XCTAssertNotNil(pattern.firstMatch(in: stopped, range: NSRange(stopped.startIndex..., in: stopped)), stopped)
+        let match = try XCTUnwrap(pattern.firstMatch(in: stopped, range: NSRange(stopped.startIndex..., in: stopped)), stopped)
+        let round = String(stopped[Range(match.range(at: 1), in: stopped)!])
+        let plan = try MFPipeBinary.run(["run", "pipelines/rounds.json", "--dry-run"], in: scratch.root)
+        XCTAssertTrue(plan.stdout.contains("would run factorize: resume from the checkpoint at round \(round) of 1000"), plan.stdout)
     }
 
     func testCheckIsZeroWhenEverythingIsDone() throws {

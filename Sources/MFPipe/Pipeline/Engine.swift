@@ -100,7 +100,7 @@ public final class Engine {
             }
             if let checkpoint = checkpoints.slot(for: node, key: key).load() {
                 return Decision(node: node, key: key, state: .partial(epoch: checkpoint.epoch, epochs: checkpoint.epochs),
-                                reason: "resume from the checkpoint at epoch \(checkpoint.epoch) of \(checkpoint.epochs)", manifest: nil)
+                                reason: "resume from the checkpoint at \(node.trainingPosition(checkpoint.epoch, of: checkpoint.epochs))", manifest: nil)
             }
             switch state {
             case .complete:

@@ -37,6 +37,13 @@ public struct DAGNode {
         String(nodeID.prefix { $0 != "[" })
     }
 
+    /// Where training of `epochs` loop epochs stands after `epoch`, in the unit of the
+    /// node's algorithm: "epoch 12 of 40", "round 3 of 20" (svd).
+    public func trainingPosition(_ epoch: Int, of epochs: Int) -> String {
+        let count = stage.type.typeName == FactorizeStage.typeName ? FactorizerRegistry.iterationCount(params) : .epochs
+        return "\(count.name) \(epoch) of \(epochs)"
+    }
+
     /// A file-system-safe name (`factorize-k016`, `factorize-fold2-k016`).
     public var directoryName: String {
         ([stage.id] + (fold.map { ["fold\($0)"] } ?? []) + (rank.map { [String(format: "k%03d", $0)] } ?? []))

@@ -30,12 +30,6 @@ public struct PipelineStatus {
     /// The last run's record (`WORKDIR/runs/`), if any run finished or stopped cleanly.
     public let lastRun: JSONValue?
 
-    /// Where a checkpoint stands, in the algorithm's unit: "epoch 12 of 40", "round 3 of 20" (svd).
-    private static func position(_ epoch: Int, of epochs: Int, node: DAGNode) -> String {
-        let count = node.stage.type.typeName == FactorizeStage.typeName ? FactorizerRegistry.iterationCount(node.params) : .epochs
-        return "\(count.name) \(epoch) of \(epochs)"
-    }
-
     /// Whether nothing would run: every node is done.
     public var isUpToDate: Bool { nodes.allSatisfy { $0.state == "done" } }
 
@@ -57,7 +51,7 @@ public struct PipelineStatus {
             case .cached: (state, detail) = ("done", decision.manifest?["summary"]?.stringValue ?? "")
             case .partial(let epoch, let epochs):
                 checkpoint = (epoch, epochs)
-                (state, detail) = (filling ? "running" : "partial", "(checkpoint at \(Self.position(epoch, of: epochs, node: decision.node)))")
+                (state, detail) = (filling ? "running" : "partial", "(checkpoint at \(decision.node.trainingPosition(epoch, of: epochs)))")
             case .damaged where filling: (state, detail) = ("running", "")
             case .damaged: (state, detail) = ("damaged", decision.reason ?? "")
             case .new: (state, detail) = ("pending", "")

@@ -86,6 +86,7 @@ extension Factorizer {
         var loop = loopSettings(request)
         loop.checkpointEpochs = request.checkpointEpochs
         loop.checkpointSeconds = request.checkpointSeconds
+        loop.unit = iterationCount(request.params).name
         adjust(&loop)
         return try TrainingLoop(settings: loop, algorithm: name, hyperparameters: request.params.json, seed: request.seed,
                                 trainCount: problem.trainCount).run(solver, environment: environment)
@@ -120,8 +121,10 @@ public enum FactorizerRegistry {
 public struct SolverDivergence: Error, CustomStringConvertible {
     /// The epoch at which it diverged.
     public let epoch: Int
+    /// What the algorithm calls its epochs ("epoch"; svd: "round").
+    public let unit: String
     /// What to change.
     public let advice: String
 
-    public var description: String { "diverged at epoch \(epoch) (the objective is no longer finite); \(advice)" }
+    public var description: String { "diverged at \(unit) \(epoch) (the objective is no longer finite); \(advice)" }
 }

@@ -31,6 +31,8 @@ public struct TrainingLoop {
         public var checkpointSeconds: Double = 30
         /// What to tell the user to change when the objective diverges.
         public var divergenceAdvice: String
+        /// What the loop's epochs are called in its notes ("epoch"; svd: "round").
+        public var unit = "epoch"
 
         /// Whether a checkpoint is due after `epoch` (never after the last one: the
         /// artifact follows at once).
@@ -116,7 +118,7 @@ public struct TrainingLoop {
                 let restored = try Progress(from: checkpoint)
                 try solver.restore(from: checkpoint)
                 progress = restored
-                environment.note("resuming from the checkpoint at epoch \(progress.epoch) of \(settings.epochs)")
+                environment.note("resuming from the checkpoint at \(settings.unit) \(progress.epoch) of \(settings.epochs)")
             } catch {
                 environment.note("ignoring the checkpoint: \(error)")
             }
@@ -166,7 +168,7 @@ public struct TrainingLoop {
             let trainRMSE = (squaredError / Double(max(trainCount, 1))).squareRoot()
             let validationRMSE = environment.threads.withThreads { solver.validationRMSE(threads: $0) }
             guard trainRMSE.isFinite, validationRMSE.isFinite || validationRMSE.isNaN else {
-                throw SolverDivergence(epoch: epoch, advice: settings.divergenceAdvice)
+                throw SolverDivergence(epoch: epoch, unit: settings.unit, advice: settings.divergenceAdvice)
             }
             progress.epoch = epoch
             progress.curve.append((trainRMSE, validationRMSE))
