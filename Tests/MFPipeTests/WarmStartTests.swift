@@ -3,8 +3,8 @@ import MFPipe
 import MFPipeTestSupport
 import XCTest
 
-/// `warm_start`: training from an earlier export converges in fewer epochs, and a file that
-/// cannot serve is a clear input error.
+/// `warm_start`: training from an earlier export converges in fewer epochs (svd's rounds
+/// start from its model), and a file that cannot serve is a clear input error.
 final class WarmStartTests: XCTestCase {
     private var scratch: Scratch!
 
@@ -90,6 +90,44 @@ final class WarmStartTests: XCTestCase {
         XCTAssertEqual(check.stdout, "['long', 'short']\n")
     }
 
+    /// svd's imputation rounds start from an export as well: its model fills the missing
+    /// entries of the first round, which starts from its V. On a sparse synthetic set the
+    /// start scores as the export's kept round did, where a cold first round is far off,
+    /// and the warm run keeps a model at least as good.
+    func testSVDRoundsStartFromAnExport() throws {
+        let made = try MFPipeBinary.run(["synth", "--output", "data/sparse.csv", "--rows", "3000", "--cols", "1500", "--ratings", "150000",
+                                         "--rank", "8", "--seed", "2"], in: scratch.root)
+        XCTAssertEqual(made.exitCode, 0, made.stderr)
+        try scratch.write("""
+            {"version": 1, "name": "svd", "workdir": "../runs", "seed": 1, "stages": [
+              {"id": "ratings", "type": "ingest", "params": {"path": "../data/sparse.csv"}},
+              {"id": "split", "type": "split", "inputs": ["ratings"]},
+              {"id": "normalize", "type": "normalize", "inputs": ["split"]},
+              {"id": "factorize", "type": "factorize", "inputs": ["normalize"], "params": {"algorithm": "svd", "k": 8}},
+              {"id": "evaluate", "type": "evaluate", "inputs": ["factorize"], "params": {"refit": false}},
+              {"id": "export", "type": "export", "inputs": ["evaluate"], "params": {"path": "../out/svd.h5"}}]}
+            """, to: "pipelines/svd.json")
+        XCTAssertEqual(try MFPipeBinary.run(["run", "pipelines/svd.json", "--quiet"], in: scratch.root).exitCode, 0)
+        try FileManager.default.moveItem(at: scratch.url("out/svd.h5"), to: scratch.url("out/yesterday.h5"))
+        let warm = try MFPipeBinary.run(["run", "pipelines/svd.json", "--quiet", "--set", "factorize.warm_start=../out/yesterday.h5"],
+                                        in: scratch.root)
+        XCTAssertEqual(warm.exitCode, 0, warm.stderr)
+        let check = try Python.run("""
+            import sys, h5py
+            with h5py.File(sys.argv[1], "r") as before, h5py.File(sys.argv[2], "r") as after:
+                old, new = before["models/k008"], after["models/k008"]
+                curve = old["curve_validation_rmse"][:]
+                kept = curve[old.attrs["best_iteration"] - 1]
+                assert curve[0] > 1.1 * kept, (curve[0], kept)
+                start = new.attrs["start_validation_rmse"]
+                assert abs(start - kept) <= 0.0005 * kept, (start, kept)
+                assert new.attrs["validation_rmse"] <= old.attrs["validation_rmse"] * 1.0005, (new.attrs["validation_rmse"], old.attrs["validation_rmse"])
+                print(new.attrs["algorithm"])
+            """, arguments: [scratch.url("out/yesterday.h5").path, scratch.url("out/svd.h5").path])
+        XCTAssertEqual(check.exitCode, 0, check.stderr)
+        XCTAssertEqual(check.stdout, "svd\n")
+    }
+
     func testAnExportWithoutTheRankIsAnInputError() throws {
         let cold = try MFPipeBinary.run(["run", "pipelines/nightly.json", "--quiet"], in: scratch.root)
         XCTAssertEqual(cold.exitCode, 0, cold.stderr)
@@ -108,6 +146,6 @@ final class WarmStartTests: XCTestCase {
                                            "--set", "factorize.warm_start=x.h5"], in: scratch.root)
         XCTAssertEqual(result.exitCode, 2)
         XCTAssertEqual(result.stderr,
-                       "mfpipe: pipelines/nightly.json: stages[3].params.warm_start: applies to algorithms \"sgd\", \"als\", \"ccd\", not to \"adam\"; remove it or change algorithm\n")
+                       "mfpipe: pipelines/nightly.json: stages[3].params.warm_start: applies to algorithms \"sgd\", \"als\", \"ccd\", \"svd\", not to \"adam\"; remove it or change algorithm\n")
     }
 }

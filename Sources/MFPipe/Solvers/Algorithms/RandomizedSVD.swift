@@ -31,6 +31,7 @@ public enum SVDFactorizer: Factorizer {
                   "with missing entries, fill them each round from the last model carried on along its last step (Nesterov's momentum, restarted when the training error rises): far fewer rounds on sparse data; false: from the last model (plain hard-impute)"),
         ParamSpec("patience", .integer(0...1000), default: .number(2),
                   "early stopping of the imputation rounds on validation RMSE, in rounds (0: run every round, keep the last)"),
+        FactorizerParams.warmStart,
     ]
 
     public static func solver(for problem: TrainingProblem, request: FactorizationRequest, threads: Int) throws -> IterativeSolver {
@@ -214,6 +215,9 @@ final class RandomizedSVDSolver: IterativeSolver {
     /// Aᵀ Q (n x l), then V: what the next round starts from.
     private let transposed: FactorMatrix
     private let factors: SVDFactors
+    /// Whether the rounds start from an earlier export's model (a matrix with missing
+    /// entries only: a complete one takes one SVD, which no start changes).
+    let startsFromModel: Bool
 
     /// l: k plus the oversampling, at most the matrix's smaller side.
     static func width(k: Int, settings: SVDSettings, rows: Int, cols: Int) -> Int {
@@ -236,10 +240,38 @@ final class RandomizedSVDSolver: IterativeSolver {
         basis = FactorMatrix(rows: problem.rows, k: width)
         transposed = FactorMatrix(rows: problem.cols, k: width)
         factors = SVDFactors(problem: problem, k: request.k, scale: scale)
+        startsFromModel = imputed != nil && request.warmStart != nil
+        if startsFromModel, let warmStart = request.warmStart { begin(from: warmStart) }
+    }
+
+    /// Takes `start`'s W and H as the model of a round before the first, which then fills
+    /// the missing entries and whose V (H's columns, orthonormalized, beside seeded Gaussian
+    /// ones up to l) the first round starts from, as any later round does. Its rows and
+    /// columns the export does not know start at zero, the normalization's prediction;
+    /// its biases, which svd does not fit, are left out.
+    private func begin(from start: WarmStart) {
+        let (k, inverse) = (self.k, Float(1 / factors.scale))
+        for row in 0..<factors.w.rows where start.rowKnown[row] {
+            let target = factors.w.row(row)
+            for component in 0..<k { target[component] = start.w[row * k + component] * inverse }
+        }
+        var random = SplitMix64(seed: seed, stream: "svd-omega")
+        transposed.fillGaussian(scale: 1, using: &random)
+        for col in 0..<factors.h.rows {
+            let (target, v) = (factors.h.row(col), transposed.row(col))
+            for component in 0..<k {
+                target[component] = start.colKnown[col] ? start.columnFactors[col * k + component] : 0
+                v[component] = target[component]
+            }
+        }
+        LinearAlgebra.orthonormalize(transposed)
+        factors.sigma = (0..<k).map { component in
+            Float((0..<factors.w.rows).reduce(0.0) { $0 + Double(factors.w.row($1)[component]) * Double(factors.w.row($1)[component]) }.squareRoot())
+        }
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
-        if epoch == 1 {
+        if epoch == 1 && !startsFromModel {
             var random = SplitMix64(seed: seed, stream: "svd-omega")
             transposed.fillGaussian(scale: 1, using: &random)
             multiply(transposed, into: basis, threads: threads)
