@@ -251,10 +251,16 @@ final class RandomizedSVDSolver: IterativeSolver {
     /// its biases, which svd does not fit, are left out.
     private func begin(from start: WarmStart) {
         let (k, inverse) = (self.k, Float(1 / factors.scale))
+        // σ_c = ‖W[:, c]‖, as W = U diag(σ): what the start is exported with if it is kept.
+        var squares = [Double](repeating: 0, count: k)
         for row in 0..<factors.w.rows where start.rowKnown[row] {
             let target = factors.w.row(row)
-            for component in 0..<k { target[component] = start.w[row * k + component] * inverse }
+            for component in 0..<k {
+                target[component] = start.w[row * k + component] * inverse
+                squares[component] += Double(target[component]) * Double(target[component])
+            }
         }
+        factors.sigma = squares.map { Float($0.squareRoot()) }
         var random = SplitMix64(seed: seed, stream: "svd-omega")
         transposed.fillGaussian(scale: 1, using: &random)
         for col in 0..<factors.h.rows {
@@ -265,9 +271,6 @@ final class RandomizedSVDSolver: IterativeSolver {
             }
         }
         LinearAlgebra.orthonormalize(transposed)
-        factors.sigma = (0..<k).map { component in
-            Float((0..<factors.w.rows).reduce(0.0) { $0 + Double(factors.w.row($1)[component]) * Double(factors.w.row($1)[component]) }.squareRoot())
-        }
     }
 
     func trainEpoch(_ epoch: Int, threads: Int, cancellation: Cancellation) -> EpochResult {
