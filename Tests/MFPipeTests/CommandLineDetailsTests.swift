@@ -59,6 +59,10 @@ final class CommandLineDetailsTests: XCTestCase {
         let dense = try MFPipeBinary.run(["synth", "--dense", "--output", "d.csv", "--biases", "1"], in: scratch.root)
         XCTAssertEqual(dense.exitCode, 2)
         XCTAssertEqual(dense.stderr, "mfpipe: synth: --biases does not apply to --dense (a low-rank matrix plus noise)\n")
+        let negative = try MFPipeBinary.run(["synth", "--output", "n.csv", "--biases", "-1"], in: scratch.root)
+        XCTAssertEqual(negative.exitCode, 2)
+        XCTAssertEqual(negative.stderr, "mfpipe: synth: --biases -1: expected a number ≥ 0\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.url("n.csv").path))
     }
 
     func testSynthCompressesAGzName() throws {
